@@ -1,0 +1,120 @@
+"""The composition root: build Warroom from settings, with any part replaceable by tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import load_policy
+from bot.domain.policy import Policy
+from bot.domain.ports import Clock
+from bot.health import HealthReport
+from bot.metrics import Metrics
+from bot.services.clock import SystemClock
+from bot.services.incidents import IncidentService
+from bot.settings import Settings
+from handlers.registry import register_all
+from handlers.slack_chat import SlackIncidentChat
+from handlers.surface import Surface
+from store.engine import create_engine, session_factory
+from store.migrate import ensure_current, upgrade
+from store.uow import SqlUnitOfWork
+
+log = structlog.get_logger(__name__)
+
+
+def create_web_client(settings: Settings) -> AsyncWebClient:
+    """The Web API client: honours SLACK_API_URL and retries 429 (Retry-After), 5xx and network errors."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass
+class Warroom:
+    """Everything one running Warroom is made of."""
+
+    settings: Settings
+    policy: Policy
+    bolt: AsyncApp
+    client: AsyncWebClient
+    engine: AsyncEngine
+    incidents: IncidentService
+    surface: Surface
+    scheduler: AsyncIOScheduler
+    metrics: Metrics
+    health: HealthReport
+
+    async def start(self) -> None:
+        """Bring the schema up to date (SQLite) or check it is (PostgreSQL); start the scheduler."""
+        if self.settings.migrate_on_start:
+            await upgrade(self.engine)
+        else:
+            await ensure_current(self.engine)
+        if not self.scheduler.running:
+            self.scheduler.start()
+        log.info("warroom_started", database=self.engine.dialect.name, socket_mode=self.settings.socket_mode)
+
+    async def stop(self) -> None:
+        """Release connections and stop timers."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.engine.dispose()
+        session = getattr(self.client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+
+def create_app(
+    settings: Settings,
+    *,
+    policy: Policy | None = None,
+    clock: Clock | None = None,
+    client: AsyncWebClient | None = None,
+    engine: AsyncEngine | None = None,
+) -> Warroom:
+    """Build the Bolt app, engine, scheduler and services; nothing starts until `start()`."""
+    if not settings.socket_mode:
+        settings.require_slack()
+    policy = policy or load_policy(settings.warroom_config)
+    client = client or create_web_client(settings)
+    engine = engine or create_engine(settings.database_url)
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=False,
+        name="warroom",
+    )
+    sessions = session_factory(engine)
+    incidents = IncidentService(
+        uow=lambda: SqlUnitOfWork(sessions),
+        chat=SlackIncidentChat(client, policy),
+        clock=clock or SystemClock(),
+        policy=policy,
+    )
+    surface = register_all(bolt, incidents)
+    scheduler = AsyncIOScheduler(timezone=policy.timezone)
+    return Warroom(
+        settings=settings, policy=policy, bolt=bolt, client=client, engine=engine, incidents=incidents,
+        surface=surface, scheduler=scheduler, metrics=Metrics(), health=HealthReport(engine, client, scheduler),
+    )

@@ -1,0 +1,102 @@
+"""The `warroom` command: serve, migrate, manifest, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.domain.errors import ConfigError, StorageUnavailable
+from bot.settings import Settings, load_settings
+
+
+def _settings() -> Settings:
+    return load_settings(os.environ)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    return [s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_signing_secret,
+                                           settings.slack_app_token) if s is not None]
+
+
+def cmd_serve(_args: argparse.Namespace) -> int:
+    """Run the bot."""
+    from bot.app import create_app
+    from bot.log import configure_logging
+    from bot.serve import serve_forever
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format, _secrets(settings))
+    asyncio.run(serve_forever(create_app(settings)))
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    """Apply database migrations."""
+    from store.engine import create_engine
+    from store.migrate import current_revision, upgrade
+
+    settings = _settings()
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            before = await current_revision(engine)
+            await upgrade(engine)
+            after = await current_revision(engine)
+            print(f"database migrated: {before or 'empty'} -> {after}")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_manifest(_args: argparse.Namespace) -> int:
+    """Print the Slack app manifest generated from the registered listeners."""
+    from bot.app import create_app
+    from bot.manifest import manifest_yaml
+
+    # The manifest needs no credentials: placeholders let it be printed before the app exists.
+    env = {"SLACK_BOT_TOKEN": "xoxb-placeholder", "SLACK_SIGNING_SECRET": "placeholder", **os.environ}
+    settings = load_settings(env)
+    warroom = create_app(settings)
+    sys.stdout.write(manifest_yaml(warroom.surface, settings))
+    asyncio.run(warroom.engine.dispose())
+    return 0
+
+
+def cmd_doctor(_args: argparse.Namespace) -> int:
+    """Check settings, config, database and Slack auth; say what is wrong."""
+    from bot.doctor import run_doctor
+
+    return asyncio.run(run_doctor(os.environ))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per action."""
+    parser = argparse.ArgumentParser(prog="warroom", description="Warroom: incident response in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, func in (("serve", cmd_serve), ("migrate", cmd_migrate), ("manifest", cmd_manifest),
+                       ("doctor", cmd_doctor)):
+        p = sub.add_parser(name, help=(func.__doc__ or "").strip())
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `warroom` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ConfigError, StorageUnavailable) as exc:
+        print(f"warroom: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

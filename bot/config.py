@@ -1,0 +1,172 @@
+"""Load the incident policy (`warroom.yaml`) into the domain's Policy, failing fast by key."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from bot.domain.errors import ConfigError
+from bot.domain.lifecycle import Lifecycle, Status
+from bot.domain.policy import Policy
+from bot.domain.severity import Severity, SeverityScale
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """`15m`, `1h30m`, `2d`, `45s` or a number of seconds -> timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        if value.strip() == "0":
+            return timedelta(0)
+        match = _DURATION.match(value)
+        if match and any(match.groups()):
+            d, h, m, s = (int(g or 0) for g in match.groups())
+            return timedelta(days=d, hours=h, minutes=m, seconds=s)
+    raise ValueError("expected a duration such as 30s, 15m, 1h or 2h30m")
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SeverityConfig(_Strict):
+    id: str = Field(min_length=1, max_length=20)
+    label: str = Field(min_length=1, max_length=40)
+    description: str = Field(min_length=1, max_length=500)
+    aliases: list[str] = []
+    examples: list[str] = []
+    response_target: Duration
+    update_cadence: Duration
+    escalation_contacts: list[str] = []
+
+
+class StatusConfig(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=30)
+    label: str = Field(min_length=1, max_length=40)
+    description: str = ""
+    emoji: str = ""
+    closed: bool = False
+    transitions: list[str] = []
+
+
+class LifecycleConfig(_Strict):
+    initial: str
+    statuses: list[StatusConfig] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _transitions_known(self) -> LifecycleConfig:
+        ids = [s.id for s in self.statuses]
+        if self.initial not in ids:
+            raise ValueError(f"initial status {self.initial!r} must be one of {ids}")
+        for s in self.statuses:
+            unknown = [t for t in s.transitions if t not in ids]
+            if unknown:
+                raise ValueError(f"status {s.id!r} lists unknown transitions {unknown}; known: {ids}")
+        return self
+
+
+class DuplicatesConfig(_Strict):
+    window: Duration = timedelta(hours=1)
+    similarity: float = Field(default=0.75, ge=0, le=1)
+
+
+class WarroomConfig(_Strict):
+    announcements_channel: str | None = None
+    channel_name_pattern: str = "inc-{number}-{title}"
+    timezone: str = "UTC"
+    duplicates: DuplicatesConfig = DuplicatesConfig()
+    severities: list[SeverityConfig] = Field(min_length=1)
+    lifecycle: LifecycleConfig
+
+    @model_validator(mode="after")
+    def _pattern_fields(self) -> WarroomConfig:
+        try:
+            self.channel_name_pattern.format(number=1, title="t", severity="s", date="d")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"channel_name_pattern may only use {{number}} {{title}} {{severity}} {{date}} ({exc})"
+            ) from exc
+        if "{number}" not in self.channel_name_pattern:
+            raise ValueError("channel_name_pattern must contain {number} so every channel name is unique")
+        return self
+
+
+def _to_policy(cfg: WarroomConfig) -> Policy:
+    scale = SeverityScale(
+        tuple(
+            Severity(
+                id=s.id, label=s.label, description=s.description, rank=rank,
+                response_target=s.response_target, update_cadence=s.update_cadence,
+                aliases=tuple(s.aliases), escalation_contacts=tuple(s.escalation_contacts),
+                examples=tuple(s.examples),
+            )
+            for rank, s in enumerate(cfg.severities)
+        )
+    )
+    lifecycle = Lifecycle(
+        statuses=tuple(
+            Status(id=s.id, label=s.label, description=s.description, transitions=tuple(s.transitions),
+                   closed=s.closed, emoji=s.emoji)
+            for s in cfg.lifecycle.statuses
+        ),
+        initial=cfg.lifecycle.initial,
+    )
+    return Policy(
+        severities=scale, lifecycle=lifecycle,
+        announcements_channel=cfg.announcements_channel or None,
+        channel_name_pattern=cfg.channel_name_pattern,
+        duplicate_window=cfg.duplicates.window, duplicate_similarity=cfg.duplicates.similarity,
+        timezone=cfg.timezone,
+    )
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    lines = [f"{source} is invalid:"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  {key}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def default_policy_text() -> str:
+    """The shipped, commented example policy (also Warroom's defaults)."""
+    return resources.files("bot").joinpath("warroom.example.yaml").read_text(encoding="utf-8")
+
+
+def parse_policy(text: str, source: str = "warroom.yaml") -> Policy:
+    """Parse policy YAML; overrides the defaults key by key at the top level."""
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source} must be a mapping of settings at the top level, got {type(data).__name__}")
+    defaults = yaml.safe_load(default_policy_text())
+    merged = {**defaults, **data}
+    try:
+        cfg = WarroomConfig.model_validate(merged)
+        return _to_policy(cfg)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from exc
+    except ValueError as exc:
+        raise ConfigError(f"{source} is invalid: {exc}") from exc
+
+
+def load_policy(path: Path | None) -> Policy:
+    """Load the policy from `path`, or the defaults when `path` is None or does not exist."""
+    if path is None or not path.exists():
+        return parse_policy(default_policy_text(), "built-in defaults")
+    return parse_policy(path.read_text(encoding="utf-8"), str(path))

@@ -1,0 +1,107 @@
+"""Incidents and the records that hang off them (timeline, audit, roles)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.policy import Policy
+
+
+class TimelineKind(StrEnum):
+    """What a timeline entry records."""
+
+    NOTE = "note"
+    DECISION = "decision"
+    ACTION = "action"
+    UPDATE = "update"
+    CHANGE = "change"
+
+
+@dataclass(frozen=True)
+class Incident:
+    """One incident in one Slack workspace."""
+
+    team_id: str
+    number: int
+    title: str
+    severity: str
+    status: str
+    declared_by: str
+    declared_at: datetime
+    summary: str = ""
+    service: str = ""
+    id: int | None = None
+    channel_id: str | None = None
+    channel_name: str | None = None
+    card_ts: str | None = None
+    source_channel_id: str | None = None
+    updated_at: datetime | None = None
+    resolved_at: datetime | None = None
+    last_update_at: datetime | None = None
+    roles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        """The human reference, e.g. INC-42."""
+        return f"INC-{self.number}"
+
+    def next_update_due(self, policy: Policy) -> datetime | None:
+        """When the next status update is due under the severity's cadence (None once closed)."""
+        if not policy.lifecycle.is_open(self.status):
+            return None
+        cadence = policy.severities.get(self.severity).update_cadence
+        if cadence <= timedelta(0):
+            return None
+        return (self.last_update_at or self.declared_at) + cadence
+
+    def with_changes(self, **changes: object) -> Incident:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """Something that happened during an incident, in time order."""
+
+    incident_id: int
+    team_id: str
+    kind: TimelineKind
+    text: str
+    author: str
+    occurred_at: datetime
+    source: str = "warroom"
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """An append-only record of who changed what, with the values before and after."""
+
+    team_id: str
+    actor: str
+    action: str
+    at: datetime
+    incident_id: int | None = None
+    before: dict[str, object] = field(default_factory=dict)
+    after: dict[str, object] = field(default_factory=dict)
+    id: int | None = None
+
+
+def similar_incidents(
+    candidates: list[Incident], *, title: str, service: str, now: datetime, policy: Policy
+) -> list[Incident]:
+    """Open incidents declared within the duplicate window for the same service or a similar title."""
+    window_start = now - policy.duplicate_window
+    wanted = " ".join(title.lower().split())
+    found = []
+    for incident in candidates:
+        if incident.declared_at < window_start or not policy.lifecycle.is_open(incident.status):
+            continue
+        same_service = bool(service) and incident.service.lower() == service.lower()
+        ratio = difflib.SequenceMatcher(None, wanted, " ".join(incident.title.lower().split())).ratio()
+        if same_service or ratio >= policy.duplicate_similarity:
+            found.append(incident)
+    return found

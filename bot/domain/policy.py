@@ -1,0 +1,51 @@
+"""The incident policy: severities, lifecycle, channels and naming, as one immutable value."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.domain.lifecycle import Lifecycle
+from bot.domain.severity import SeverityScale
+
+CHANNEL_NAME_MAX = 80
+DEFAULT_ROLES = (("commander", "Incident commander"), ("comms", "Communications lead"), ("scribe", "Scribe"))
+_SLUG_STRIP = re.compile(r"[^a-z0-9_-]+")
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII slug of `text` using only Slack's channel characters."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = _SLUG_STRIP.sub("-", ascii_text.lower())
+    return re.sub(r"-{2,}", "-", slug).strip("-_")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Everything Warroom needs to know about how this team runs incidents."""
+
+    severities: SeverityScale
+    lifecycle: Lifecycle
+    announcements_channel: str | None
+    channel_name_pattern: str = "inc-{number}-{title}"
+    duplicate_window: timedelta = timedelta(hours=1)
+    duplicate_similarity: float = 0.75
+    timezone: str = "UTC"
+    roles: tuple[tuple[str, str], ...] = DEFAULT_ROLES
+
+    def channel_name(self, *, number: int, title: str, severity: str, date: str, suffix: int = 0) -> str:
+        """The incident channel name from the pattern, at most 80 chars of `[a-z0-9_-]`.
+
+        `suffix` > 0 is appended (`-2`, `-3`...) when the name is taken; the title part is
+        shortened first so the suffix always fits.
+        """
+        tail = f"-{suffix}" if suffix else ""
+        fields = {"number": str(number), "severity": slugify(severity), "date": slugify(date)}
+        without_title = slugify(self.channel_name_pattern.format(title="", **fields))
+        room = CHANNEL_NAME_MAX - len(without_title) - len(tail)
+        title_slug = slugify(title)[: max(room, 0)].strip("-_")
+        name = slugify(self.channel_name_pattern.format(title=title_slug, **fields))
+        name = name[: CHANNEL_NAME_MAX - len(tail)].strip("-_") + tail
+        return name or f"inc-{number}{tail}"

@@ -1,0 +1,87 @@
+"""Health checks for /health and `warroom doctor`: database, Slack auth, scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from store.migrate import current_revision, head_revision
+
+CHECK_TIMEOUT = 3.0
+SLACK_CACHE_SECONDS = 60.0
+
+
+@dataclass
+class Check:
+    """One dependency's state."""
+
+    ok: bool
+    detail: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"status": "ok" if self.ok else "fail", "detail": self.detail, **self.extra}
+
+
+async def check_database(engine: AsyncEngine) -> Check:
+    """The database answers and its schema is at the code's migration head."""
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            current = await current_revision(engine)
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        return Check(False, f"unreachable: {type(exc).__name__}")
+    head = head_revision()
+    if current != head:
+        return Check(False, f"schema at {current or 'empty'}, needs {head}: run `warroom migrate`")
+    return Check(True, f"{engine.dialect.name}, schema {current}")
+
+
+async def check_slack(client: AsyncWebClient) -> Check:
+    """auth.test succeeds with the bot token."""
+    try:
+        async with asyncio.timeout(CHECK_TIMEOUT):
+            response = await client.auth_test()
+    except SlackApiError as exc:
+        return Check(False, f"auth.test failed: {exc.response.get('error', 'unknown_error')}")
+    except (OSError, TimeoutError) as exc:
+        return Check(False, f"Slack unreachable at {client.base_url}: {type(exc).__name__}")
+    return Check(True, f"authenticated as {response.get('user')} in {response.get('team')}",
+                 {"team_id": response.get("team_id")})
+
+
+def check_scheduler(scheduler: AsyncIOScheduler) -> Check:
+    """The scheduler is running."""
+    return Check(scheduler.running, "running" if scheduler.running else "not running")
+
+
+class HealthReport:
+    """Runs the checks, caching Slack's so /health never hammers auth.test."""
+
+    def __init__(self, engine: AsyncEngine, client: AsyncWebClient, scheduler: AsyncIOScheduler) -> None:
+        self._engine, self._client, self._scheduler = engine, client, scheduler
+        self._slack: tuple[float, Check] | None = None
+
+    async def _slack_check(self) -> Check:
+        now = time.monotonic()
+        if self._slack is None or now - self._slack[0] > SLACK_CACHE_SECONDS or not self._slack[1].ok:
+            self._slack = (now, await check_slack(self._client))
+        return self._slack[1]
+
+    async def run(self) -> tuple[bool, dict[str, Any]]:
+        """(all ok, JSON body)."""
+        database, slack = await asyncio.gather(check_database(self._engine), self._slack_check())
+        checks = {"database": database, "slack": slack, "scheduler": check_scheduler(self._scheduler)}
+        ok = all(c.ok for c in checks.values())
+        return ok, {"status": "ok" if ok else "degraded", "checks": {k: c.as_dict() for k, c in checks.items()}}

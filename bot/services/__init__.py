@@ -1,0 +1,1 @@
+"""Use cases: what Warroom does, independent of Slack and of the database."""

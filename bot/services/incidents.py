@@ -1,0 +1,256 @@
+"""IncidentService: declare incidents and change their status and severity."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from bot.domain.errors import IncidentNotFound, InvalidInput, NotInIncidentChannel
+from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKind, similar_incidents
+from bot.domain.policy import Policy
+from bot.domain.ports import Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
+
+log = structlog.get_logger(__name__)
+
+TITLE_MAX = 120
+SUMMARY_MAX = 2000
+SERVICE_MAX = 80
+CHANNEL_NAME_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class DeclareRequest:
+    """What a responder asked for when declaring."""
+
+    team_id: str
+    user_id: str
+    severity: str
+    title: str
+    summary: str = ""
+    service: str = ""
+    source_channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DeclareResult:
+    """Either the new incident, or the open incidents that look like duplicates of it."""
+
+    incident: Incident | None
+    duplicates: list[Incident] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def validate_declare(request: DeclareRequest, policy: Policy) -> DeclareRequest:
+    """Normalise and check a declare request; raise InvalidInput with one message per field."""
+    errors: dict[str, str] = {}
+    title = " ".join(request.title.split())
+    severity = request.severity
+    if not title:
+        errors["title"] = "Give the incident a short title, e.g. `Imports failing`."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"Keep the title under {TITLE_MAX} characters (it has {len(title)})."
+    if not policy.severities.is_severity(severity):
+        shown = f"`{severity[:20]}` is not a severity. " if severity else ""
+        errors["severity"] = f"{shown}Choose one of {', '.join(policy.severities.ids())}."
+    else:
+        severity = policy.severities.resolve(severity).id
+    if len(request.summary) > SUMMARY_MAX:
+        errors["summary"] = f"Keep the summary under {SUMMARY_MAX} characters."
+    if len(request.service.strip()) > SERVICE_MAX:
+        errors["service"] = f"Keep the service name under {SERVICE_MAX} characters."
+    if errors:
+        raise InvalidInput(errors)
+    return DeclareRequest(
+        team_id=request.team_id, user_id=request.user_id, severity=severity, title=title,
+        summary=request.summary.strip(), service=request.service.strip(),
+        source_channel_id=request.source_channel_id,
+    )
+
+
+class IncidentService:
+    """Declaring and changing incidents: state in one transaction, then Slack side effects."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy) -> None:
+        self._uow = uow
+        self._chat = chat
+        self._clock = clock
+        self.policy = policy
+
+    async def find_similar(self, team_id: str, title: str, service: str) -> list[Incident]:
+        """Open incidents that look like the one about to be declared."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            recent = await uow.incidents.list_declared_since(team_id, now - self.policy.duplicate_window)
+        return similar_incidents(recent, title=title, service=service, now=now, policy=self.policy)
+
+    async def declare(self, request: DeclareRequest, *, force: bool = False) -> DeclareResult:
+        """Create the incident, its channel and card, and announce it.
+
+        Round trips to Slack on the critical path: create the channel, then the card, the
+        invite, the topic and the announcement go out together.
+        """
+        request = validate_declare(request, self.policy)
+        if not force:
+            duplicates = await self.find_similar(request.team_id, request.title, request.service)
+            if duplicates:
+                return DeclareResult(incident=None, duplicates=duplicates)
+        incident = await self._create(request)
+        log.info("incident_declared", team_id=incident.team_id, incident=incident.ref, severity=incident.severity)
+
+        names = [
+            self.policy.channel_name(number=incident.number, title=incident.title, severity=incident.severity,
+                                     date=incident.declared_at.strftime("%Y-%m-%d"), suffix=n)
+            for n in range(CHANNEL_NAME_ATTEMPTS)
+        ]
+        channel = await self._chat.create_channel(names)
+        incident = incident.with_changes(channel_id=channel.id, channel_name=channel.name)
+        steps = ("post_card", "invite", "set_topic", "announce", "save_channel")
+        results = await asyncio.gather(
+            self._chat.post_card(incident),
+            self._chat.invite(channel.id, [request.user_id]),
+            self._chat.set_topic(incident),
+            self._chat.announce(incident),
+            self._save(incident),
+            return_exceptions=True,
+        )
+        warnings = []
+        for step, result in zip(steps, results, strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result
+                log.warning("declare_step_failed", incident=incident.ref, step=step, error=str(result))
+                warnings.append(f"{step.replace('_', ' ')} failed: {result}")
+        if isinstance(results[4], Exception):
+            raise results[4]  # the channel must be stored, or commands in it would not find the incident
+        card_ts = results[0] if isinstance(results[0], str) else None
+        incident = await self._save(incident.with_changes(card_ts=card_ts))
+        return DeclareResult(incident=incident, warnings=warnings)
+
+    async def _create(self, request: DeclareRequest) -> Incident:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            number = await uow.incidents.allocate_number(request.team_id)
+            incident = await uow.incidents.add(
+                Incident(
+                    team_id=request.team_id, number=number, title=request.title, severity=request.severity,
+                    status=self.policy.lifecycle.initial, declared_by=request.user_id, declared_at=now,
+                    summary=request.summary, service=request.service,
+                    source_channel_id=request.source_channel_id, updated_at=now,
+                )
+            )
+            assert incident.id is not None
+            await self._record(
+                uow, incident, actor=request.user_id, action="incident.declared", kind=TimelineKind.CHANGE,
+                text=f"Declared {incident.severity}: {incident.title}",
+                after={"severity": incident.severity, "status": incident.status, "title": incident.title,
+                       "service": incident.service},
+            )
+            await uow.commit()
+        return incident
+
+    async def _save(self, incident: Incident) -> Incident:
+        async with self._uow() as uow:
+            saved = await uow.incidents.update(incident)
+            await uow.commit()
+        return saved
+
+    async def _record(
+        self, uow: UnitOfWork, incident: Incident, *, actor: str, action: str, kind: TimelineKind, text: str,
+        before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+    ) -> None:
+        now = self._clock.now()
+        assert incident.id is not None
+        await uow.timeline.add(TimelineEntry(incident_id=incident.id, team_id=incident.team_id, kind=kind,
+                                             text=text, author=actor, occurred_at=now))
+        await uow.audit.add(AuditEvent(team_id=incident.team_id, incident_id=incident.id, actor=actor,
+                                       action=action, at=now, before=before or {}, after=after or {}))
+
+    async def for_channel(self, team_id: str, channel_id: str) -> Incident:
+        """The incident of this channel, or NotInIncidentChannel."""
+        async with self._uow() as uow:
+            incident = await uow.incidents.get_by_channel(team_id, channel_id)
+        if incident is None:
+            raise NotInIncidentChannel(
+                "This command works in an incident channel. Run it there, or use `/incident list` to find one."
+            )
+        return incident
+
+    async def get(self, team_id: str, incident_id: int) -> Incident:
+        """The incident with this id in this workspace, or IncidentNotFound."""
+        async with self._uow() as uow:
+            incident = await uow.incidents.get(team_id, incident_id)
+        if incident is None:
+            raise IncidentNotFound("That incident does not exist in this workspace.")
+        return incident
+
+    async def change_status(self, team_id: str, incident_id: int, user_id: str, new_status: str) -> Incident:
+        """Move the incident along the lifecycle; record it; update the card."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            incident = await self._load(uow, team_id, incident_id)
+            target = self.policy.lifecycle.check(incident.status, new_status)
+            closing = target.closed and self.policy.lifecycle.is_open(incident.status)
+            changed = incident.with_changes(
+                status=target.id, updated_at=now,
+                resolved_at=now if closing else (incident.resolved_at if target.closed else None),
+            )
+            changed = await uow.incidents.update(changed)
+            await self._record(uow, changed, actor=user_id, action="incident.status_changed",
+                               kind=TimelineKind.CHANGE, text=f"Status {incident.status} → {target.id}",
+                               before={"status": incident.status}, after={"status": target.id})
+            await uow.commit()
+        log.info("status_changed", team_id=team_id, incident=changed.ref, old=incident.status, new=target.id)
+        await self._publish_change(changed, f"<@{user_id}> changed the status to *{target.label}*.")
+        return changed
+
+    async def change_severity(self, team_id: str, incident_id: int, user_id: str, severity: str) -> Incident:
+        """Change the incident's severity; record it; update the card."""
+        now = self._clock.now()
+        new = self.policy.severities.resolve(severity)
+        async with self._uow() as uow:
+            incident = await self._load(uow, team_id, incident_id)
+            if new.id == incident.severity:
+                raise InvalidInput({"severity": f"The incident is already {new.id}."})
+            changed = await uow.incidents.update(incident.with_changes(severity=new.id, updated_at=now))
+            await self._record(uow, changed, actor=user_id, action="incident.severity_changed",
+                               kind=TimelineKind.CHANGE, text=f"Severity {incident.severity} → {new.id}",
+                               before={"severity": incident.severity}, after={"severity": new.id})
+            await uow.commit()
+        log.info("severity_changed", team_id=team_id, incident=changed.ref, old=incident.severity, new=new.id)
+        await self._publish_change(changed, f"<@{user_id}> changed the severity to *{new.id}* ({new.label}).")
+        return changed
+
+    async def _load(self, uow: UnitOfWork, team_id: str, incident_id: int) -> Incident:
+        incident = await uow.incidents.get(team_id, incident_id)
+        if incident is None:
+            raise IncidentNotFound("That incident does not exist in this workspace.")
+        return incident
+
+    async def _publish_change(self, incident: Incident, text: str) -> None:
+        if incident.channel_id is None:
+            return
+        await asyncio.gather(self._chat.update_card(incident), self._chat.post_change(incident, text))
+
+    async def list_open(self, team_id: str) -> list[Incident]:
+        """Open incidents of this workspace, newest first."""
+        open_ids = [s.id for s in self.policy.lifecycle.statuses if not s.closed]
+        async with self._uow() as uow:
+            return await uow.incidents.list_by_status(team_id, open_ids)
+
+    async def timeline(self, team_id: str, incident_id: int) -> list[TimelineEntry]:
+        """The incident's timeline in time order."""
+        async with self._uow() as uow:
+            return await uow.timeline.list_for(team_id, incident_id)
+
+    async def audit(self, team_id: str, incident_id: int) -> list[AuditEvent]:
+        """The incident's audit events in time order."""
+        async with self._uow() as uow:
+            return await uow.audit.list_for(team_id, incident_id)
+
+    async def count_by_status(self) -> dict[str, int]:
+        """Incidents per status across workspaces (for metrics)."""
+        async with self._uow() as uow:
+            return await uow.incidents.count_by_status()

@@ -1,0 +1,53 @@
+"""The HTTP server: Slack's requests at /slack/events, plus /health and /metrics."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
+from bot.app import Warroom
+from bot.domain.errors import StorageUnavailable
+
+SLACK_PATH = "/slack/events"
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """command, block_actions, view_submission, event_callback... for metrics labels."""
+    if "command" in body:
+        return "command"
+    kind = body.get("type")
+    return kind if isinstance(kind, str) and len(kind) < 40 else "unknown"
+
+
+def create_web_app(warroom: Warroom) -> web.Application:
+    """An aiohttp application serving Warroom."""
+
+    async def slack_events(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        bolt_request = await to_bolt_request(request)
+        bolt_response = await warroom.bolt.async_dispatch(bolt_request)
+        warroom.metrics.observe_request(
+            request_kind(bolt_request.body), bolt_response.status, time.perf_counter() - started
+        )
+        return await to_aiohttp_response(bolt_response)
+
+    async def health(_request: web.Request) -> web.Response:
+        ok, body = await warroom.health.run()
+        return web.json_response(body, status=200 if ok else 503, dumps=json.dumps)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        try:
+            warroom.metrics.set_incident_counts(await warroom.incidents.count_by_status())
+        except StorageUnavailable:
+            pass  # keep the last known counts; /health reports the database
+        return web.Response(body=warroom.metrics.render(), content_type="text/plain", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_post(SLACK_PATH, slack_events)
+    app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics)
+    return app

@@ -1,0 +1,1 @@
+"""Slack adapter: thin listeners (parse -> ack -> one use case -> render) and Block Kit builders."""

@@ -1,0 +1,52 @@
+"""Buttons and selects: the incident card and the duplicate prompt."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot.domain.errors import InvalidCommand
+from bot.services.incidents import DeclareRequest, IncidentService
+from handlers.commands import report_declared
+from handlers.ids import Action
+from handlers.surface import Surface
+
+
+def _selected(body: dict[str, Any]) -> str:
+    return str(body["actions"][0]["selected_option"]["value"])
+
+
+def register(surface: Surface, incidents: IncidentService) -> None:
+    """Register the card's selects and the declare-anyway button."""
+
+    @surface.action(Action.CARD_STATUS)
+    async def card_status(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        incident = await incidents.for_channel(team_id, body["channel"]["id"])
+        await incidents.change_status(team_id, incident.id, user_id, _selected(body))  # type: ignore[arg-type]
+
+    @surface.action(Action.CARD_SEVERITY)
+    async def card_severity(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        incident = await incidents.for_channel(team_id, body["channel"]["id"])
+        await incidents.change_severity(team_id, incident.id, user_id, _selected(body))  # type: ignore[arg-type]
+
+    @surface.action(Action.DECLARE_ANYWAY)
+    async def declare_anyway(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        try:
+            pending = json.loads(body["actions"][0]["value"])
+            request = DeclareRequest(
+                team_id=body["team"]["id"], user_id=body["user"]["id"], severity=str(pending["severity"]),
+                title=str(pending["title"]), service=str(pending.get("service", "")),
+                source_channel_id=(body.get("channel") or {}).get("id"),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidCommand("That button is out of date; run `/incident declare` again.") from exc
+        result = await incidents.declare(request, force=True)
+        await report_declared(respond, result, pending, incidents)

@@ -1,0 +1,168 @@
+"""Block Kit for messages: pure functions from domain values to dicts (never call Slack)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.incident import Incident
+from bot.domain.policy import Policy
+from handlers.ids import Action, Block
+from handlers.parse import USAGE
+
+HEADER_MAX = 150
+SEVERITY_EMOJI = (":red_circle:", ":large_orange_circle:", ":large_yellow_circle:", ":large_blue_circle:")
+
+
+def _text(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def slack_date(when: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
+    """A Slack date token that renders in each reader's time zone, with a UTC fallback."""
+    return f"<!date^{int(when.timestamp())}^{fmt}|{when.strftime('%Y-%m-%d %H:%M UTC')}>"
+
+
+def severity_emoji(policy: Policy, severity_id: str) -> str:
+    """A coloured circle by rank, most severe red."""
+    rank = policy.severities.get(severity_id).rank
+    return SEVERITY_EMOJI[min(rank, len(SEVERITY_EMOJI) - 1)]
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": _text(text, 75)}, "value": value}
+
+
+def status_options(policy: Policy, incident: Incident) -> list[dict[str, Any]]:
+    """Options for the statuses the incident may move to."""
+    return [
+        _option(policy.lifecycle.get(s).label, s) for s in policy.lifecycle.allowed_from(incident.status)
+    ]
+
+
+def severity_options(policy: Policy) -> list[dict[str, Any]]:
+    """One option per severity, most severe first."""
+    return [
+        _option(f"{s.id} · {s.label}", s.id) for s in sorted(policy.severities.levels, key=lambda s: s.rank)
+    ]
+
+
+def incident_card(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
+    """The live incident card: what, how bad, where it stands, who leads, when the next update is due."""
+    severity = policy.severities.get(incident.severity)
+    status = policy.lifecycle.get(incident.status)
+    due = incident.next_update_due(policy)
+    fields = [
+        f"*Severity*\n{severity_emoji(policy, severity.id)} {severity.id} · {severity.label}",
+        f"*Status*\n{status.emoji} {status.label}".replace("\n ", "\n"),
+        *(f"*{label}*\n" + (f"<@{incident.roles[key]}>" if key in incident.roles else "_unassigned_")
+          for key, label in policy.roles),
+        f"*Next update due*\n{slack_date(due) if due else '—'}",
+        f"*Declared by*\n<@{incident.declared_by}> {slack_date(incident.declared_at, '{time}')}",
+    ]
+    if incident.service:
+        fields.append(f"*Service*\n{_text(incident.service, 200)}")
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _text(f"{incident.ref}: {incident.title}", HEADER_MAX)}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": _text(f, 2000)} for f in fields[:10]]},
+    ]
+    if incident.summary:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _text(incident.summary, 3000)}})
+    elements: list[dict[str, Any]] = []
+    options = status_options(policy, incident)
+    if options:
+        elements.append({
+            "type": "static_select", "action_id": Action.CARD_STATUS,
+            "placeholder": {"type": "plain_text", "text": "Change status"}, "options": options,
+        })
+    elements.append({
+        "type": "static_select", "action_id": Action.CARD_SEVERITY,
+        "placeholder": {"type": "plain_text", "text": "Change severity"},
+        "options": [o for o in severity_options(policy) if o["value"] != incident.severity],
+    })
+    blocks.append({"type": "actions", "block_id": Block.CARD_ACTIONS, "elements": elements})
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _text(
+        f"{severity.description} Updates every {_minutes(severity.update_cadence.total_seconds())}.", 2000)}]})
+    return blocks
+
+
+def _minutes(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes >= 60 and minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"
+
+
+def card_text(incident: Incident) -> str:
+    """Plain-text fallback for notifications and screen readers."""
+    return f"{incident.ref} [{incident.severity}] {incident.title} — {incident.status}"
+
+
+def topic(incident: Incident, policy: Policy) -> str:
+    """The incident channel topic (Slack allows 250 characters)."""
+    status = policy.lifecycle.get(incident.status).label
+    return _text(f"{incident.ref} · {incident.severity} · {status} · {incident.title}", 250)
+
+
+def announcement(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
+    """The announcement of a new incident, with a link to its channel."""
+    severity = policy.severities.get(incident.severity)
+    where = f"<#{incident.channel_id}>" if incident.channel_id else "its channel"
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": _text(
+            f"{severity_emoji(policy, severity.id)} *{incident.ref}* declared by <@{incident.declared_by}>: "
+            f"*{incident.title}*\n{severity.id} · {severity.label} — join {where}", 3000)}},
+    ]
+
+
+def incident_list(incidents: list[Incident], policy: Policy) -> list[dict[str, Any]]:
+    """Open incidents, most recent first, within the 50-block message limit."""
+    if not incidents:
+        return [{"type": "section", "text": {"type": "mrkdwn", "text": "No open incidents. :tada:"}}]
+    shown = incidents[:45]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Open incidents ({len(incidents)})"}}
+    ]
+    for inc in shown:
+        where = f"<#{inc.channel_id}>" if inc.channel_id else "_no channel_"
+        status = policy.lifecycle.get(inc.status).label
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _text(
+            f"{severity_emoji(policy, inc.severity)} *{inc.ref}* {inc.title}\n"
+            f"{inc.severity} · {status} · {where} · declared {slack_date(inc.declared_at)}", 3000)}})
+    if len(incidents) > len(shown):
+        blocks.append({"type": "context", "elements": [
+            {"type": "mrkdwn", "text": f"…and {len(incidents) - len(shown)} more."}]})
+    return blocks
+
+
+def help_blocks(policy: Policy) -> list[dict[str, Any]]:
+    """What /incident can do, with the policy's severities and statuses."""
+    severities = "\n".join(
+        f"• *{s.id}* ({', '.join(s.aliases) or 'no aliases'}): {s.description}"
+        for s in sorted(policy.severities.levels, key=lambda s: s.rank)
+    )
+    statuses = " → ".join(s.id for s in policy.lifecycle.statuses)
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Warroom commands*\n" + "\n".join(
+            f"• `{u}`" for u in USAGE.values()) + "\n• `/incident` alone opens the declare form."}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _text(f"*Severities*\n{severities}", 3000)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _text(f"Statuses: {statuses}", 2000)}]},
+    ]
+
+
+def duplicate_prompt(duplicates: list[Incident], policy: Policy, pending_value: str) -> list[dict[str, Any]]:
+    """Show likely duplicates before creating a new incident; offer to declare anyway."""
+    lines = "\n".join(
+        f"• *{d.ref}* {d.title} ({d.severity}, {policy.lifecycle.get(d.status).label})"
+        + (f" in <#{d.channel_id}>" if d.channel_id else "")
+        for d in duplicates[:10]
+    )
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": _text(
+            f":warning: This looks like an incident that is already open:\n{lines}\n"
+            "Join it instead, or declare a new incident anyway.", 3000)}},
+        {"type": "actions", "block_id": Block.DUPLICATE_ACTIONS, "elements": [
+            {"type": "button", "action_id": Action.DECLARE_ANYWAY, "style": "danger",
+             "text": {"type": "plain_text", "text": "Declare anyway"}, "value": pending_value[:2000]},
+        ]},
+    ]

@@ -1,0 +1,93 @@
+"""Block Kit for modals: the declare form and its duplicate confirmation (pure functions)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.domain.incident import Incident
+from bot.domain.policy import Policy
+from bot.services.incidents import SERVICE_MAX, SUMMARY_MAX, TITLE_MAX, DeclareRequest
+from handlers.blocks import severity_options
+from handlers.ids import Block, Callback, Field
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = "") -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input", "block_id": block_id, "optional": optional,
+        "label": {"type": "plain_text", "text": label}, "element": {**element, "action_id": Field.VALUE},
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def declare_modal(policy: Policy, *, source_channel_id: str | None) -> dict[str, Any]:
+    """The declare form: title, severity, service, summary."""
+    return {
+        "type": "modal",
+        "callback_id": Callback.DECLARE,
+        "title": {"type": "plain_text", "text": "Declare an incident"},
+        "submit": {"type": "plain_text", "text": "Declare"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"source_channel_id": source_channel_id}),
+        "blocks": [
+            _input(Block.TITLE, "Title", {"type": "plain_text_input", "max_length": TITLE_MAX,
+                                          "placeholder": {"type": "plain_text", "text": "Imports failing"}}),
+            _input(Block.SEVERITY, "Severity", {
+                "type": "static_select", "options": severity_options(policy),
+                "placeholder": {"type": "plain_text", "text": "How bad is it?"},
+            }, hint="; ".join(f"{s.id}: {s.description}" for s in policy.severities.levels)[:150]),
+            _input(Block.SERVICE, "Service", {"type": "plain_text_input", "max_length": SERVICE_MAX,
+                                              "placeholder": {"type": "plain_text", "text": "imports"}},
+                   optional=True),
+            _input(Block.SUMMARY, "What is happening?", {"type": "plain_text_input", "multiline": True,
+                                                         "max_length": SUMMARY_MAX}, optional=True),
+        ],
+    }
+
+
+def read_declare_values(view: dict[str, Any]) -> dict[str, str]:
+    """The submitted form values by block id ('' when empty)."""
+    state = view.get("state", {}).get("values", {})
+
+    def value(block_id: str) -> str:
+        element = state.get(block_id, {}).get(Field.VALUE, {})
+        if element.get("type") == "static_select":
+            return (element.get("selected_option") or {}).get("value", "")
+        return element.get("value") or ""
+
+    return {b: value(b) for b in (Block.TITLE, Block.SEVERITY, Block.SERVICE, Block.SUMMARY)}
+
+
+FIELD_BLOCKS = {"title": Block.TITLE, "severity": Block.SEVERITY, "service": Block.SERVICE, "summary": Block.SUMMARY}
+
+
+def _fit_metadata(meta: dict[str, Any], limit: int = 3000) -> str:
+    """JSON within Slack's private_metadata limit, shortening the summary (the only long field)."""
+    text = json.dumps(meta, ensure_ascii=False)
+    while len(text) > limit and meta.get("summary"):
+        meta = {**meta, "summary": meta["summary"][: -max(len(text) - limit, 1)]}
+        text = json.dumps(meta, ensure_ascii=False)
+    return text
+
+
+def confirm_duplicate_modal(request: DeclareRequest, duplicates: list[Incident], policy: Policy) -> dict[str, Any]:
+    """Asks the declarer whether to declare anyway when similar incidents are open."""
+    lines = "\n".join(
+        f"• *{d.ref}* {d.title} ({d.severity}, {policy.lifecycle.get(d.status).label})"
+        + (f" in <#{d.channel_id}>" if d.channel_id else "") for d in duplicates[:10]
+    )
+    meta = {"severity": request.severity, "title": request.title, "service": request.service,
+            "summary": request.summary, "source_channel_id": request.source_channel_id}
+    return {
+        "type": "modal",
+        "callback_id": Callback.DECLARE_CONFIRM,
+        "title": {"type": "plain_text", "text": "Possible duplicate"},
+        "submit": {"type": "plain_text", "text": "Declare anyway"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": _fit_metadata(meta),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": (
+            f":warning: Open incidents that look like *{request.title}*:\n{lines}\n\n"
+            "Cancel and join one of them, or declare a new incident anyway.")[:3000]}}],
+    }

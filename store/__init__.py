@@ -1,0 +1,1 @@
+"""Storage adapter: SQLModel rows, the unit of work, repositories and Alembic migrations."""

@@ -1,0 +1,97 @@
+"""SQLModel tables. Every row carries the Slack workspace (team id) it belongs to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.columns import UTCDateTime
+
+
+def _utc(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kwargs))
+
+
+class WorkspaceRow(SQLModel, table=True):
+    """Per-workspace counters (the last incident number handed out)."""
+
+    __tablename__ = "workspace"
+    team_id: str = Field(primary_key=True, max_length=32)
+    last_incident_number: int = Field(default=0)
+
+
+class IncidentRow(SQLModel, table=True):
+    """An incident."""
+
+    __tablename__ = "incident"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number", name="uq_incident_team_number"),
+        Index("ix_incident_team_channel", "team_id", "channel_id"),
+        Index("ix_incident_team_status", "team_id", "status"),
+        Index("ix_incident_team_declared", "team_id", "declared_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    number: int
+    title: str = Field(max_length=200)
+    summary: str = Field(default="", max_length=3000)
+    service: str = Field(default="", max_length=100)
+    severity: str = Field(max_length=20)
+    status: str = Field(max_length=30)
+    declared_by: str = Field(max_length=32)
+    declared_at: datetime = _utc(nullable=False)
+    channel_id: str | None = Field(default=None, max_length=32)
+    channel_name: str | None = Field(default=None, max_length=80)
+    card_ts: str | None = Field(default=None, max_length=32)
+    source_channel_id: str | None = Field(default=None, max_length=32)
+    updated_at: datetime | None = _utc(nullable=True)
+    resolved_at: datetime | None = _utc(nullable=True)
+    last_update_at: datetime | None = _utc(nullable=True)
+
+
+class RoleAssignmentRow(SQLModel, table=True):
+    """Who held a role in an incident, from when to when."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (Index("ix_role_assignment_incident", "team_id", "incident_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    incident_id: int = Field(foreign_key="incident.id")
+    role: str = Field(max_length=40)
+    user_id: str = Field(max_length=32)
+    assigned_by: str = Field(max_length=32)
+    assumed_at: datetime = _utc(nullable=False)
+    relinquished_at: datetime | None = _utc(nullable=True)
+
+
+class TimelineEntryRow(SQLModel, table=True):
+    """One entry of an incident's timeline."""
+
+    __tablename__ = "timeline_entry"
+    __table_args__ = (Index("ix_timeline_incident", "team_id", "incident_id", "occurred_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    incident_id: int = Field(foreign_key="incident.id")
+    kind: str = Field(max_length=20)
+    text: str = Field(max_length=4000)
+    author: str = Field(max_length=32)
+    occurred_at: datetime = _utc(nullable=False)
+    source: str = Field(default="warroom", max_length=40)
+
+
+class AuditEventRow(SQLModel, table=True):
+    """An append-only audit record."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_incident", "team_id", "incident_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    actor: str = Field(max_length=32)
+    action: str = Field(max_length=60)
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = _utc(nullable=False)

@@ -1,0 +1,159 @@
+"""Repositories: map rows to domain objects; every query is scoped by team id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKind
+from store.models import AuditEventRow, IncidentRow, TimelineEntryRow, WorkspaceRow
+
+_INCIDENT_FIELDS = [f for f in IncidentRow.model_fields if f != "id"]
+
+
+def _incident(row: IncidentRow) -> Incident:
+    return Incident(id=row.id, **{f: getattr(row, f) for f in _INCIDENT_FIELDS})
+
+
+class SqlIncidentRepository:
+    """Incidents in SQL."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def allocate_number(self, team_id: str) -> int:
+        """Atomic upsert-and-increment; works on SQLite (3.35+) and PostgreSQL alike."""
+        dialect = self._s.bind.dialect.name if self._s.bind else "sqlite"
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = WorkspaceRow.__table__  # type: ignore[attr-defined]
+        stmt = (
+            insert(table)
+            .values(team_id=team_id, last_incident_number=1)
+            .on_conflict_do_update(
+                index_elements=["team_id"],
+                set_={"last_incident_number": table.c.last_incident_number + 1},
+            )
+            .returning(table.c.last_incident_number)
+        )
+        result = await self._s.execute(stmt)
+        return int(result.scalar_one())
+
+    async def add(self, incident: Incident) -> Incident:
+        row = IncidentRow(**{f: getattr(incident, f) for f in _INCIDENT_FIELDS})
+        self._s.add(row)
+        await self._s.flush()
+        return _incident(row)
+
+    async def update(self, incident: Incident) -> Incident:
+        row = await self._row(incident.team_id, incident.id)
+        for f in _INCIDENT_FIELDS:
+            setattr(row, f, getattr(incident, f))
+        self._s.add(row)
+        await self._s.flush()
+        return _incident(row)
+
+    async def _row(self, team_id: str, incident_id: int | None) -> IncidentRow:
+        result = await self._s.exec(
+            select(IncidentRow).where(IncidentRow.team_id == team_id, IncidentRow.id == incident_id)
+        )
+        row = result.first()
+        if row is None:
+            raise LookupError(f"incident {incident_id} not found in {team_id}")
+        return row
+
+    async def _one(self, *where: object) -> Incident | None:
+        row = (await self._s.exec(select(IncidentRow).where(*where))).first()  # type: ignore[arg-type]
+        return _incident(row) if row else None
+
+    async def get(self, team_id: str, incident_id: int) -> Incident | None:
+        return await self._one(IncidentRow.team_id == team_id, IncidentRow.id == incident_id)
+
+    async def get_by_number(self, team_id: str, number: int) -> Incident | None:
+        return await self._one(IncidentRow.team_id == team_id, IncidentRow.number == number)
+
+    async def get_by_channel(self, team_id: str, channel_id: str) -> Incident | None:
+        return await self._one(IncidentRow.team_id == team_id, IncidentRow.channel_id == channel_id)
+
+    async def list_by_status(self, team_id: str, statuses: Sequence[str], limit: int = 100) -> list[Incident]:
+        stmt = (
+            select(IncidentRow)
+            .where(IncidentRow.team_id == team_id, col(IncidentRow.status).in_(list(statuses)))
+            .order_by(col(IncidentRow.declared_at).desc())
+            .limit(limit)
+        )
+        return [_incident(r) for r in (await self._s.exec(stmt)).all()]
+
+    async def list_declared_since(self, team_id: str, since: datetime) -> list[Incident]:
+        stmt = (
+            select(IncidentRow)
+            .where(IncidentRow.team_id == team_id, col(IncidentRow.declared_at) >= since)
+            .order_by(col(IncidentRow.declared_at).desc())
+        )
+        return [_incident(r) for r in (await self._s.exec(stmt)).all()]
+
+    async def count_by_status(self) -> dict[str, int]:
+        stmt = select(IncidentRow.status, func.count()).group_by(IncidentRow.status)
+        return {status: int(n) for status, n in (await self._s.exec(stmt)).all()}
+
+
+class SqlTimelineRepository:
+    """Timeline entries in SQL."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, entry: TimelineEntry) -> TimelineEntry:
+        row = TimelineEntryRow(
+            team_id=entry.team_id, incident_id=entry.incident_id, kind=str(entry.kind), text=entry.text,
+            author=entry.author, occurred_at=entry.occurred_at, source=entry.source,
+        )
+        self._s.add(row)
+        await self._s.flush()
+        return TimelineEntry(**{**entry.__dict__, "id": row.id})
+
+    async def list_for(self, team_id: str, incident_id: int) -> list[TimelineEntry]:
+        stmt = (
+            select(TimelineEntryRow)
+            .where(TimelineEntryRow.team_id == team_id, TimelineEntryRow.incident_id == incident_id)
+            .order_by(col(TimelineEntryRow.occurred_at), col(TimelineEntryRow.id))
+        )
+        return [
+            TimelineEntry(
+                id=r.id, team_id=r.team_id, incident_id=r.incident_id, kind=TimelineKind(r.kind),
+                text=r.text, author=r.author, occurred_at=r.occurred_at, source=r.source,
+            )
+            for r in (await self._s.exec(stmt)).all()
+        ]
+
+
+class SqlAuditLog:
+    """The audit log in SQL (insert and read only)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def add(self, event: AuditEvent) -> AuditEvent:
+        row = AuditEventRow(
+            team_id=event.team_id, incident_id=event.incident_id, actor=event.actor, action=event.action,
+            before=dict(event.before), after=dict(event.after), at=event.at,
+        )
+        self._s.add(row)
+        await self._s.flush()
+        return AuditEvent(**{**event.__dict__, "id": row.id})
+
+    async def list_for(self, team_id: str, incident_id: int) -> list[AuditEvent]:
+        stmt = (
+            select(AuditEventRow)
+            .where(AuditEventRow.team_id == team_id, AuditEventRow.incident_id == incident_id)
+            .order_by(col(AuditEventRow.at), col(AuditEventRow.id))
+        )
+        return [
+            AuditEvent(id=r.id, team_id=r.team_id, incident_id=r.incident_id, actor=r.actor,
+                       action=r.action, before=r.before, after=r.after, at=r.at)
+            for r in (await self._s.exec(stmt)).all()
+        ]

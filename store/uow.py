@@ -1,0 +1,58 @@
+"""The SQL unit of work: one session, committed only on `commit()`."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.errors import StorageUnavailable
+from store.repositories import SqlAuditLog, SqlIncidentRepository, SqlTimelineRepository
+
+# Connection-level failures: the database is down or went away. Other errors are bugs and propagate.
+_UNAVAILABLE = (OperationalError, ConnectionError, OSError, TimeoutError)
+
+
+class SqlUnitOfWork:
+    """Implements the domain's UnitOfWork over an AsyncSession."""
+
+    incidents: SqlIncidentRepository
+    timeline: SqlTimelineRepository
+    audit: SqlAuditLog
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        self.incidents = SqlIncidentRepository(self._session)
+        self.timeline = SqlTimelineRepository(self._session)
+        self.audit = SqlAuditLog(self._session)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._session is not None
+        try:
+            await self._session.rollback()
+            await self._session.close()
+        except _UNAVAILABLE:
+            pass  # the original error (if any) is what matters; the connection is discarded anyway
+        if exc is not None and _is_unavailable(exc):
+            raise StorageUnavailable("The database is unreachable; nothing was saved. Try again shortly.") from exc
+
+    async def commit(self) -> None:
+        """Commit the session's work."""
+        assert self._session is not None
+        await self._session.commit()
+
+
+def _is_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, _UNAVAILABLE)

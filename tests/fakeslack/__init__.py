@@ -1,0 +1,18 @@
+"""A fake Slack for end-to-end tests: Web API + response URLs + Socket Mode on 127.0.0.1.
+
+Usage::
+
+    async with FakeSlack() as fake:
+        client = AsyncWebClient(token="xoxb-test", base_url=fake.api_url)
+        ...
+        fake.assert_no_violations()
+"""
+
+from .contract import ContractViolation, SharedContractMissing, check_blocks, check_call, check_view
+from .server import Call, FakeSlack
+from .signing import sign, signed_headers
+
+__all__ = [
+    "Call", "ContractViolation", "FakeSlack", "SharedContractMissing", "check_blocks",
+    "check_call", "check_view", "sign", "signed_headers",
+]

@@ -1,0 +1,305 @@
+"""FakeSlack: Slack's Web API, response URLs and Socket Mode on 127.0.0.1, over real sockets.
+
+Every Web API call is checked against Slack's contract (shared/slack); a violation is recorded
+in ``fake.violations`` *and* answered with ``ok: false`` so the bot sees the failure as it would
+against Slack.  Waiting helpers are event-driven (an asyncio.Condition signalled on every call,
+response POST and socket change) so tests never poll with sleeps.
+
+Socket Mode with the real Bolt handler: see socketmode.py's docstring (the handler uses
+``app.client`` unless given ``web_client=``, so an AsyncApp whose client has
+``base_url=fake.api_url`` needs nothing else).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import aiohttp
+from aiohttp import web
+
+from . import contract
+from .payloads import PayloadsMixin
+from .sender import HttpSenderMixin
+from .socketmode import SocketModeMixin
+from .state import SlackState
+
+JSON_PARAMS = ("blocks", "view", "attachments", "metadata")  # JSON strings in form encoding
+TRIGGER_METHODS = ("views.open", "views.push")
+DEFAULT_CHANNELS = {"incidents": "CANNOUNCE", "general": "CGENERAL"}
+
+
+@dataclass
+class Call:
+    """One Web API call the bot made; ``at`` is time.monotonic() when it arrived."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    at: float
+    response: dict[str, Any]
+    status: int = 200
+    violations: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Fault:
+    status: int
+    retry_after: int | None
+    error: str
+    times: int
+
+
+class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
+    """A fake Slack workspace on an ephemeral port; ``async with FakeSlack() as fake:``."""
+
+    def __init__(self, *, latency: float = 0.0, team_id: str = "T0001",
+                 bot_user_id: str = "UBOT", bot_token: str = "xoxb-test",
+                 app_token: str = "xapp-test", channels: dict[str, str] | None = None,
+                 bot_id: str = "B0001", app_id: str = "A0001",
+                 trigger_ttl: float = 3.0) -> None:
+        """``channels`` maps pre-existing channel names to ids (default incidents, general)."""
+        self.latency, self.bot_token, self.app_token = latency, bot_token, app_token
+        self.app_id, self.trigger_ttl = app_id, trigger_ttl
+        self.state = SlackState(team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id,
+                                channels=DEFAULT_CHANNELS if channels is None else channels,
+                                app_id=app_id)
+        self.calls: list[Call] = []
+        self.responses: list[dict[str, Any]] = []
+        self.violations: list[str] = []
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._triggers: dict[str, float] = {}
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._port = 0
+        self._init_socket_mode()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> "FakeSlack":
+        """Listen on 127.0.0.1 (ephemeral port) and open the session used to call the bot."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api_route)
+        app.router.add_post("/respond/{name}", self._respond_route)
+        app.router.add_get("/socket/{id}", self._socket_route)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._session = aiohttp.ClientSession()
+        return self
+
+    async def stop(self) -> None:
+        """Close websockets, the client session and the server (close Socket Mode apps first)."""
+        await self._close_sockets()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> "FakeSlack":
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:<port>"""
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def api_url(self) -> str:
+        """What the bot's AsyncWebClient ``base_url`` must be set to."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "x") -> str:
+        """A response_url on the fake; ``respond()`` POSTs land in ``fake.responses``."""
+        return f"{self.base_url}/respond/{name}"
+
+    def new_trigger_id(self) -> str:
+        """A trigger_id the fake remembers, so views.open can reject it once expired."""
+        trigger_id = super().new_trigger_id()
+        self._triggers[trigger_id] = time.monotonic()
+        return trigger_id
+
+    # -- state accessors ---------------------------------------------------------------------
+    @property
+    def channels(self) -> dict[str, dict[str, Any]]:
+        """id -> {"id", "name", "topic", "members": set, "messages": list, ...}"""
+        return self.state.channels
+
+    def channel_by_name(self, name: str) -> dict[str, Any] | None:
+        """The channel record for "name" or "#name", or None."""
+        return self.state.channel_by_name(name)
+
+    def messages(self, channel_id: str) -> list[dict[str, Any]]:
+        """Messages currently in a channel (chat.update replaces them in place)."""
+        return self.state.channels[channel_id]["messages"]
+
+    def add_user(self, user_id: str, **fields: Any) -> dict[str, Any]:
+        """Register a user for users.info (name=, real_name=, tz=...)."""
+        return self.state.add_user(user_id, **fields)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Recorded calls to one Web API method, oldest first."""
+        return [c for c in self.calls if c.method == method]
+
+    def reset(self, *, state: bool = False) -> None:
+        """Forget recorded calls, responses, violations and faults; ``state=True`` also
+        restores the initial workspace (channels, messages, views)."""
+        self.calls.clear()
+        self.responses.clear()
+        self.violations.clear()
+        self.socket_messages.clear()
+        self._faults.clear()
+        if state:
+            self.state.reset()
+
+    def assert_no_violations(self) -> None:
+        """Raise ContractViolation listing every contract violation seen so far."""
+        if self.violations:
+            raise contract.ContractViolation("Slack contract violations:\n  " +
+                                             "\n  ".join(self.violations))
+
+    def fail_next(self, method: str, status: int = 429, retry_after: int | None = 1,
+                  error: str = "ratelimited", times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` get HTTP ``status`` and ``ok: false``
+        (with ``Retry-After`` when the status is 429)."""
+        self._faults.setdefault(method, deque()).append(_Fault(status, retry_after, error, times))
+
+    # -- waiting -----------------------------------------------------------------------------
+    async def _wait(self, ready: Callable[[], bool], timeout: float, what: Callable[[], str]):
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(ready), timeout)
+            except TimeoutError:
+                raise TimeoutError(f"{what()} within {timeout}s") from None
+
+    async def wait_for(self, method: str, predicate: Callable[[Call], bool] | None = None,
+                       timeout: float = 5.0, count: int = 1) -> list[Call]:
+        """Wait until ``count`` calls to ``method`` (matching ``predicate``) were recorded since
+        the last reset — earlier ones count too — and return all matching calls."""
+        def matching() -> list[Call]:
+            return [c for c in self.calls
+                    if c.method == method and (predicate is None or predicate(c))]
+
+        def what() -> str:
+            seen = Counter(c.method for c in self.calls)
+            return (f"expected {count} call(s) to {method}, got {len(matching())}; "
+                    f"methods seen: {dict(seen) or 'none'}")
+        await self._wait(lambda: len(matching()) >= count, timeout, what)
+        return matching()
+
+    async def wait_for_response(self, predicate: Callable[[dict], bool] | None = None,
+                                timeout: float = 5.0) -> dict[str, Any]:
+        """Wait for a response_url POST ({"name", "body"}) matching ``predicate``; return it."""
+        def first() -> dict[str, Any] | None:
+            return next((r for r in self.responses if predicate is None or predicate(r)), None)
+        await self._wait(lambda: first() is not None, timeout,
+                         lambda: f"no matching response_url POST (got {len(self.responses)})")
+        return first()  # type: ignore[return-value]
+
+    # -- routes ------------------------------------------------------------------------------
+    async def _read_params(self, request: web.Request, problems: list[str]) -> dict[str, Any]:
+        """Query string, form body and JSON body merged into one dict, JSON params decoded."""
+        params: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                body = await request.json()
+                if isinstance(body, dict):
+                    params.update(body)
+                else:
+                    problems.append("JSON body is not an object")
+            elif request.content_type in ("application/x-www-form-urlencoded",
+                                          "multipart/form-data"):
+                form = await request.post()
+                params.update({k: v for k, v in form.items() if isinstance(v, str)})
+            elif await request.read():
+                problems.append(f"unsupported Content-Type {request.content_type!r}")
+        for key in JSON_PARAMS:
+            value = params.get(key)
+            if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
+                try:
+                    params[key] = json.loads(value)
+                except ValueError:
+                    pass  # left as a string: the content checks report it
+        return params
+
+    def _answer(self, method: str, params: dict, headers: dict,
+                problems: list[str]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        expected = self.app_token if method == "apps.connections.open" else self.bot_token
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        token = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else None
+        call_v = problems + contract.check_call(method, params, headers)
+        known = contract.known_method(method)
+        content_v = contract.check_content(method, params) if known else []
+        if token is not None and token != expected:
+            call_v.append(f"invalid_auth: wants the {expected.split('-')[0]}- token")
+        trigger_at = self._triggers.get(str(params.get("trigger_id")))
+        if method in TRIGGER_METHODS and trigger_at is not None \
+                and time.monotonic() - trigger_at > self.trigger_ttl:
+            call_v.append(f"expired_trigger_id: used after {self.trigger_ttl}s")
+        violations = call_v + content_v
+        self.violations.extend(f"{method}: {v}" for v in violations)
+        queue = self._faults.get(method)
+        if queue:
+            fault = queue[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                queue.popleft()
+            extra = {"Retry-After": str(fault.retry_after)} \
+                if fault.status == 429 and fault.retry_after is not None else {}
+            return fault.status, {"ok": False, "error": fault.error}, extra
+        meta = {"response_metadata": {"messages": [f"[ERROR] {v}" for v in violations]}}
+        if token != expected:
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        if not known:
+            return 200, {"ok": False, "error": "unknown_method", **meta}, {}
+        if any(v.startswith("expired_trigger_id") for v in call_v):
+            return 200, {"ok": False, "error": "expired_trigger_id", **meta}, {}
+        if call_v:
+            return 200, {"ok": False, "error": "invalid_arguments", **meta}, {}
+        if content_v:
+            error = "invalid_arguments" if method.startswith("views.") else "invalid_blocks"
+            return 200, {"ok": False, "error": error, **meta}, {}
+        if method == "apps.connections.open":
+            return 200, {"ok": True, "url": self._issue_socket_url()}, {}
+        return 200, self.state.handle(method, params), {}
+
+    async def _api_route(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        at = time.monotonic()
+        problems: list[str] = []
+        params = await self._read_params(request, problems)
+        headers = dict(request.headers)
+        before = len(self.violations)
+        status, reply, extra_headers = self._answer(method, params, headers, problems)
+        if self.latency:
+            await asyncio.sleep(self.latency)  # simulated network + Slack processing time
+        self.calls.append(Call(method, params, headers, at, reply, status,
+                               self.violations[before:]))
+        await self._notify()
+        return web.json_response(reply, status=status, headers=extra_headers)
+
+    async def _respond_route(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        try:
+            body = await request.json()
+        except ValueError:
+            body = {"_raw": await request.text()}
+            self.violations.append(f"respond: body for {name} is not JSON")
+        problems = contract.check_content("respond", body) if isinstance(body, dict) else []
+        self.violations.extend(f"respond: {v}" for v in problems)
+        self.responses.append({"name": name, "body": body})
+        await self._notify()
+        if problems:
+            return web.Response(status=400, text="invalid_blocks")
+        return web.Response(text="ok")

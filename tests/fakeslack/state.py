@@ -1,0 +1,296 @@
+"""Workspace state behind the fake Web API: channels, messages, views, users.
+
+Replies carry the keys of the real ones (shared/slack/payload-shapes/api_*.json) so code that
+reads e.g. ``resp["channel"]["id"]`` or ``resp["view"]["id"]`` behaves as against Slack.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import time
+from typing import Any, Callable
+
+from .contract import CHANNEL_NAME, load_spec
+
+Reply = dict[str, Any]
+
+
+def truthy(value: Any) -> bool:
+    """Booleans arrive as JSON booleans, or as "0"/"1"/"true" in form and query encodings."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return bool(value)
+
+
+def split_list(value: Any) -> list[str]:
+    """Lists travel comma-joined ("U1,U2") in form and query encodings."""
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [v.strip() for v in str(value or "").split(",") if v.strip()]
+
+
+def err(error: str, **extra: Any) -> Reply:
+    return {"ok": False, "error": error, **extra}
+
+
+class SlackState:
+    """In-memory workspace; ``handle(method, params)`` answers like Slack's Web API."""
+
+    def __init__(self, *, team_id: str, bot_user_id: str, bot_id: str,
+                 channels: dict[str, str], app_id: str = "A0001") -> None:
+        self.team_id, self.bot_user_id, self.bot_id, self.app_id = (
+            team_id, bot_user_id, bot_id, app_id)
+        self._initial_channels = dict(channels)
+        self.reset()
+        self._handlers: dict[str, Callable[[dict], Reply]] = {
+            name: getattr(self, "m_" + name.replace(".", "_"))
+            for name in ("auth.test", "conversations.create", "conversations.invite",
+                         "conversations.setTopic", "conversations.info", "conversations.join",
+                         "chat.postMessage", "chat.update", "chat.postEphemeral",
+                         "chat.getPermalink", "views.open", "views.update", "views.push",
+                         "views.publish", "users.info", "reactions.add", "pins.add")
+        }
+
+    def reset(self) -> None:
+        """Back to the initial workspace: pre-existing channels only, no messages or views."""
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.pins: set[tuple[str, str]] = set()
+        self._ids = itertools.count(1)
+        self._ts = itertools.count(100, 100)  # ts fractions: .000100, .000200, ... (unique)
+        for name, channel_id in self._initial_channels.items():
+            self.add_channel(name, channel_id)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def next_ts(self) -> str:
+        """A unique, increasing Slack-style message timestamp."""
+        n = next(self._ts)
+        return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def add_channel(self, name: str, channel_id: str | None = None,
+                    is_private: bool = False) -> dict[str, Any]:
+        """Create a channel the bot is a member of; returns the stored record."""
+        channel_id = channel_id or f"C{next(self._ids):08d}"
+        self.channels[channel_id] = {"id": channel_id, "name": name, "topic": "",
+                                     "members": {self.bot_user_id}, "messages": [],
+                                     "is_private": is_private, "created": int(time.time())}
+        return self.channels[channel_id]
+
+    def add_user(self, user_id: str, *, name: str | None = None, real_name: str | None = None,
+                 tz: str = "UTC", **extra: Any) -> dict[str, Any]:
+        """Register a user for users.info; unknown U… ids are synthesised on demand."""
+        name = name or user_id.lower()
+        real_name = real_name or name.title()
+        self.users[user_id] = {
+            "id": user_id, "team_id": self.team_id, "name": name, "deleted": False,
+            "real_name": real_name, "tz": tz, "tz_label": tz, "tz_offset": 0,
+            "is_bot": False, "is_admin": False, "is_app_user": False, "updated": 1700000000,
+            "profile": {"real_name": real_name, "display_name": name,
+                        "real_name_normalized": real_name, "display_name_normalized": name,
+                        "team": self.team_id},
+            **extra,
+        }
+        return self.users[user_id]
+
+    def channel_by_name(self, name: str) -> dict[str, Any] | None:
+        """The channel record named ``name`` (leading "#" allowed), or None."""
+        name = name.lstrip("#")
+        return next((c for c in self.channels.values() if c["name"] == name), None)
+
+    def resolve(self, ref: Any) -> dict[str, Any] | None:
+        """A channel by id, "#name" or "name"; a user id opens (creates) the DM with them."""
+        ref = str(ref or "")
+        if ref in self.channels:
+            return self.channels[ref]
+        if re.fullmatch(r"[UW][A-Z0-9]+", ref):  # posting to a user id lands in the app DM
+            dm_id = "D" + ref[1:]
+            return self.channels.get(dm_id) or self.add_channel(ref.lower(), dm_id, True)
+        return self.channel_by_name(ref)
+
+    def find_message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            return None
+        return next((m for m in channel["messages"] if m["ts"] == ts), None)
+
+    def channel_json(self, c: dict[str, Any]) -> Reply:
+        """The conversation object of conversations.* replies (api_conversations.*.json keys)."""
+        return {
+            "id": c["id"], "name": c["name"], "name_normalized": c["name"],
+            "is_channel": not c["is_private"], "is_group": False, "is_im": c["id"][0] == "D",
+            "is_mpim": False, "is_private": c["is_private"], "is_archived": False,
+            "is_general": c["name"] == "general", "is_shared": False, "is_ext_shared": False,
+            "is_org_shared": False, "is_member": self.bot_user_id in c["members"],
+            "created": c["created"], "creator": self.bot_user_id, "unlinked": 0,
+            "topic": {"value": c["topic"], "creator": self.bot_user_id, "last_set": 0},
+            "purpose": {"value": "", "creator": "", "last_set": 0}, "previous_names": [],
+            "shared_team_ids": [self.team_id], "context_team_id": self.team_id,
+            "num_members": len(c["members"]), "updated": int(time.time() * 1000),
+        }
+
+    # -- dispatch ----------------------------------------------------------------------------
+    def handle(self, method: str, params: dict) -> Reply:
+        """Answer one Web API call; methods without state in the spec just say ok."""
+        handler = self._handlers.get(method)
+        if handler is not None:
+            return handler(params)
+        return {"ok": True} if method in load_spec() or method == "apps.connections.open" \
+            else err("unknown_method")
+
+    def m_auth_test(self, p: dict) -> Reply:
+        return {"ok": True, "url": "https://fake.slack/", "team": "Warroom Test",
+                "user": "warroom", "team_id": self.team_id, "user_id": self.bot_user_id,
+                "bot_id": self.bot_id, "app_id": self.app_id, "is_enterprise_install": False}
+
+    def m_conversations_create(self, p: dict) -> Reply:
+        name = str(p.get("name") or "")
+        if not CHANNEL_NAME.match(name):
+            return err("invalid_name_specials")
+        if self.channel_by_name(name) is not None:
+            return err("name_taken")
+        return {"ok": True, "channel": self.channel_json(
+            self.add_channel(name, is_private=truthy(p.get("is_private"))))}
+
+    def m_conversations_invite(self, p: dict) -> Reply:
+        channel = self.channels.get(str(p.get("channel")))
+        if channel is None:
+            return err("channel_not_found")
+        users = split_list(p.get("users"))
+        already = [u for u in users if u in channel["members"]]
+        errors = [{"ok": False, "error": "already_in_channel", "user": u} for u in already]
+        if already and not truthy(p.get("force")):  # without force Slack invites nobody
+            return err("already_in_channel", errors=errors)
+        channel["members"].update(users)
+        reply = {"ok": True, "channel": self.channel_json(channel)}
+        return {**reply, "errors": errors} if errors else reply
+
+    def m_conversations_setTopic(self, p: dict) -> Reply:
+        channel = self.channels.get(str(p.get("channel")))
+        if channel is None:
+            return err("channel_not_found")
+        if len(str(p.get("topic") or "")) > 250:
+            return err("too_long")
+        channel["topic"] = str(p.get("topic") or "")
+        return {"ok": True, "channel": self.channel_json(channel)}
+
+    def m_conversations_info(self, p: dict) -> Reply:
+        channel = self.channels.get(str(p.get("channel")))
+        if channel is None:
+            return err("channel_not_found")
+        return {"ok": True, "channel": self.channel_json(channel)}
+
+    def m_conversations_join(self, p: dict) -> Reply:
+        channel = self.channels.get(str(p.get("channel")))
+        if channel is None:
+            return err("channel_not_found")
+        channel["members"].add(self.bot_user_id)
+        return {"ok": True, "channel": self.channel_json(channel)}
+
+    def _message(self, p: dict, ts: str) -> dict[str, Any]:
+        message = {"type": "message", "ts": ts, "user": self.bot_user_id, "bot_id": self.bot_id,
+                   "app_id": self.app_id, "team": self.team_id, "text": p.get("text") or ""}
+        for key in ("blocks", "thread_ts", "metadata", "attachments"):
+            if p.get(key) is not None:
+                message[key] = p[key]
+        return message
+
+    def m_chat_postMessage(self, p: dict) -> Reply:
+        channel = self.resolve(p.get("channel"))
+        if channel is None:
+            return err("channel_not_found")
+        message = self._message(p, self.next_ts())
+        channel["messages"].append(message)
+        return {"ok": True, "channel": channel["id"], "ts": message["ts"], "message": message}
+
+    def m_chat_update(self, p: dict) -> Reply:
+        channel = self.resolve(p.get("channel"))
+        if channel is None:
+            return err("channel_not_found")
+        old = self.find_message(channel["id"], str(p.get("ts")))
+        if old is None:
+            return err("message_not_found")
+        new = {**self._message(p, old["ts"]), "edited": {"user": self.bot_user_id,
+                                                          "ts": self.next_ts()}}
+        old.clear()
+        old.update(new)
+        return {"ok": True, "channel": channel["id"], "ts": new["ts"], "text": new["text"],
+                "message": new}
+
+    def m_chat_postEphemeral(self, p: dict) -> Reply:
+        if self.resolve(p.get("channel")) is None:
+            return err("channel_not_found")
+        return {"ok": True, "message_ts": self.next_ts()}
+
+    def m_chat_getPermalink(self, p: dict) -> Reply:
+        channel = self.resolve(p.get("channel"))
+        if channel is None:
+            return err("channel_not_found")
+        ts = str(p.get("message_ts"))
+        return {"ok": True, "channel": channel["id"],
+                "permalink": f"https://fake.slack/archives/{channel['id']}/p{ts.replace('.', '')}"}
+
+    def _store_view(self, view: Any, view_id: str | None = None, **extra: Any) -> Reply:
+        view = json.loads(view) if isinstance(view, str) else dict(view or {})
+        view_id = view_id or f"V{next(self._ids):08d}"
+        stored = {"id": view_id, "team_id": self.team_id, "app_id": self.app_id,
+                  "bot_id": self.bot_id, "private_metadata": "", "callback_id": "",
+                  "external_id": "", "state": {"values": {}}, "hash": f"h{next(self._ids)}",
+                  "clear_on_close": False, "notify_on_close": False, "root_view_id": view_id,
+                  "previous_view_id": None, **view, **extra}
+        stored["id"] = view_id
+        self.views[view_id] = stored
+        return {"ok": True, "view": stored}
+
+    def m_views_open(self, p: dict) -> Reply:
+        return self._store_view(p.get("view"))
+
+    def m_views_push(self, p: dict) -> Reply:
+        return self._store_view(p.get("view"))
+
+    def m_views_publish(self, p: dict) -> Reply:
+        return self._store_view(p.get("view"), user_id=p.get("user_id"))
+
+    def m_views_update(self, p: dict) -> Reply:
+        view_id = p.get("view_id")
+        if not view_id and p.get("external_id"):
+            view_id = next((v["id"] for v in self.views.values()
+                            if v.get("external_id") == p["external_id"]), None)
+        old = self.views.get(str(view_id))
+        if old is None:
+            return err("not_found")
+        if p.get("hash") and p["hash"] != old["hash"]:
+            return err("hash_conflict")
+        return self._store_view(p.get("view"), old["id"], root_view_id=old["root_view_id"])
+
+    def m_users_info(self, p: dict) -> Reply:
+        user_id = str(p.get("user") or "")
+        if user_id not in self.users:
+            if not re.fullmatch(r"[UW][A-Z0-9]+", user_id):
+                return err("user_not_found")
+            self.add_user(user_id)
+        return {"ok": True, "user": self.users[user_id]}
+
+    def m_reactions_add(self, p: dict) -> Reply:
+        channel = self.resolve(p.get("channel"))
+        if channel is None:
+            return err("channel_not_found")
+        message = self.find_message(channel["id"], str(p.get("timestamp")))
+        if message is not None:
+            reactions = message.setdefault("reactions", [])
+            if any(r["name"] == p.get("name") for r in reactions):
+                return err("already_reacted")
+            reactions.append({"name": p.get("name"), "users": [self.bot_user_id], "count": 1})
+        return {"ok": True}
+
+    def m_pins_add(self, p: dict) -> Reply:
+        channel = self.resolve(p.get("channel"))
+        if channel is None:
+            return err("channel_not_found")
+        key = (channel["id"], str(p.get("timestamp")))
+        if key in self.pins:
+            return err("already_pinned")
+        self.pins.add(key)
+        return {"ok": True}
