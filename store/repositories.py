@@ -40,7 +40,7 @@ class SqlIncidentRepository:
             )
             .returning(table.c.last_incident_number)
         )
-        result = await self._s.execute(stmt)
+        result = await self._s.exec(stmt)  # type: ignore[call-overload]
         return int(result.scalar_one())
 
     async def add(self, incident: Incident) -> Incident:

@@ -16,8 +16,14 @@ from typing import Any
 from .blocks import check_blocks, check_view, decode_json
 
 __all__ = [
-    "ContractViolation", "SharedContractMissing", "check_call", "check_content", "check_blocks",
-    "check_view", "load_spec", "shared_dir",
+    "ContractViolation",
+    "SharedContractMissing",
+    "check_blocks",
+    "check_call",
+    "check_content",
+    "check_view",
+    "load_spec",
+    "shared_dir",
 ]
 
 # Newer methods the 2020 spec lacks; value = their param names (token travels in the header).
@@ -134,9 +140,9 @@ def check_call(method: str, params: dict, headers: dict) -> list[str]:
     for name in sorted(required):
         if _missing(params.get(name)):
             out.append(f"missing required param {name!r}")
-    if method == "conversations.create" and not _missing(params.get("name")):
-        if not CHANNEL_NAME.match(str(params["name"])):
-            out.append(f"channel name {params['name']!r} does not match {CHANNEL_NAME.pattern}")
+    new_name = params.get("name") if method == "conversations.create" else None
+    if not _missing(new_name) and not CHANNEL_NAME.match(str(new_name)):
+        out.append(f"channel name {new_name!r} does not match {CHANNEL_NAME.pattern}")
     return out
 
 

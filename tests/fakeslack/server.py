@@ -13,11 +13,11 @@ Socket Mode with the real Bolt handler: see socketmode.py's docstring (the handl
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
@@ -27,8 +27,8 @@ from .payloads import PayloadsMixin
 from .sender import HttpSenderMixin
 from .socketmode import SocketModeMixin
 from .state import SlackState
+from .wire import bearer_token, read_params
 
-JSON_PARAMS = ("blocks", "view", "attachments", "metadata")  # JSON strings in form encoding
 TRIGGER_METHODS = ("views.open", "views.push")
 DEFAULT_CHANNELS = {"incidents": "CANNOUNCE", "general": "CGENERAL"}
 
@@ -80,7 +80,7 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
         self._init_socket_mode()
 
     # -- lifecycle ---------------------------------------------------------------------------
-    async def start(self) -> "FakeSlack":
+    async def start(self) -> Self:
         """Listen on 127.0.0.1 (ephemeral port) and open the session used to call the bot."""
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api_route)
@@ -104,7 +104,7 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> "FakeSlack":
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -208,36 +208,10 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
         return first()  # type: ignore[return-value]
 
     # -- routes ------------------------------------------------------------------------------
-    async def _read_params(self, request: web.Request, problems: list[str]) -> dict[str, Any]:
-        """Query string, form body and JSON body merged into one dict, JSON params decoded."""
-        params: dict[str, Any] = dict(request.query)
-        if request.can_read_body:
-            if request.content_type == "application/json":
-                body = await request.json()
-                if isinstance(body, dict):
-                    params.update(body)
-                else:
-                    problems.append("JSON body is not an object")
-            elif request.content_type in ("application/x-www-form-urlencoded",
-                                          "multipart/form-data"):
-                form = await request.post()
-                params.update({k: v for k, v in form.items() if isinstance(v, str)})
-            elif await request.read():
-                problems.append(f"unsupported Content-Type {request.content_type!r}")
-        for key in JSON_PARAMS:
-            value = params.get(key)
-            if isinstance(value, str) and value.lstrip()[:1] in ("[", "{"):
-                try:
-                    params[key] = json.loads(value)
-                except ValueError:
-                    pass  # left as a string: the content checks report it
-        return params
-
     def _answer(self, method: str, params: dict, headers: dict,
                 problems: list[str]) -> tuple[int, dict[str, Any], dict[str, str]]:
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
-        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-        token = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else None
+        token = bearer_token(headers)
         call_v = problems + contract.check_call(method, params, headers)
         known = contract.known_method(method)
         content_v = contract.check_content(method, params) if known else []
@@ -278,14 +252,14 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
         method = request.match_info["method"]
         at = time.monotonic()
         problems: list[str] = []
-        params = await self._read_params(request, problems)
+        params = await read_params(request, problems)
         headers = dict(request.headers)
         before = len(self.violations)
         status, reply, extra_headers = self._answer(method, params, headers, problems)
+        mine = self.violations[before:]  # taken before any await: concurrent calls interleave
         if self.latency:
             await asyncio.sleep(self.latency)  # simulated network + Slack processing time
-        self.calls.append(Call(method, params, headers, at, reply, status,
-                               self.violations[before:]))
+        self.calls.append(Call(method, params, headers, at, reply, status, mine))
         await self._notify()
         return web.json_response(reply, status=status, headers=extra_headers)
 

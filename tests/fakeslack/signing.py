@@ -20,8 +20,8 @@ def _as_text(body: str | bytes) -> str:
 
 def sign(secret: str, timestamp: str | int, body: str | bytes) -> str:
     """Return Slack's ``X-Slack-Signature`` value ("v0=<hex>") for a raw request body."""
-    base = f"v0:{timestamp}:{_as_text(body)}".encode("utf-8")
-    digest = hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
+    base = f"v0:{timestamp}:{_as_text(body)}".encode()
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return f"v0={digest}"
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -14,10 +16,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from tests.fakeslack import FakeSlack, check_blocks, check_call, check_view, sign
 from tests.fakeslack.contract import check_content, shared_dir
-from tests.fakeslack.fixtures import fake_slack  # noqa: F401 - pytest fixture
 from tests.fakeslack.signing import signed_headers
 
 BEARER = {"Authorization": "Bearer xoxb-test"}
@@ -54,6 +56,12 @@ def modal(**extra) -> dict:
             "submit": plain("Declare"), "close": plain("Cancel"),
             "blocks": [{"type": "input", "block_id": "title", "label": plain("Title"),
                         "element": {"type": "plain_text_input", "action_id": "v"}}], **extra}
+
+
+@pytest.fixture
+async def fake():
+    async with FakeSlack() as running:
+        yield running
 
 
 def web_client(fake: FakeSlack, **kw) -> AsyncWebClient:
@@ -221,8 +229,8 @@ def test_block_checks_pass_a_realistic_message_and_modal():
 
 
 # -- Web API over real sockets ---------------------------------------------------------------
-async def test_a_web_client_gets_a_realistic_incident_flow_and_the_fake_records_it(fake_slack):
-    fake, client = fake_slack, web_client(fake_slack)
+async def test_a_web_client_gets_a_realistic_incident_flow_and_the_fake_records_it(fake):
+    client = web_client(fake)
     created = await client.conversations_create(name="inc-42-api-down")
     channel_id = created["channel"]["id"]
     await client.conversations_invite(channel=channel_id, users=["U1", "U2"])
@@ -244,55 +252,170 @@ async def test_a_web_client_gets_a_realistic_incident_flow_and_the_fake_records_
     assert fake.violations == []
 
 
-async def test_a_second_create_with_the_same_name_is_name_taken(fake_slack):
-    client = web_client(fake_slack)
+async def test_a_second_create_with_the_same_name_is_name_taken(fake):
+    client = web_client(fake)
     await client.conversations_create(name="inc-1")
     with pytest.raises(SlackApiError) as raised:
         await client.conversations_create(name="inc-1")
     assert raised.value.response["error"] == "name_taken"
 
 
-async def test_a_contract_violation_is_recorded_and_answered_ok_false(fake_slack):
-    client = web_client(fake_slack)
+async def test_a_contract_violation_is_recorded_and_answered_ok_false(fake):
+    client = web_client(fake)
     with pytest.raises(SlackApiError) as raised:
         await client.chat_postMessage(channel="CGENERAL", text="t",
                                       blocks=[{"type": "header", "text": plain("h" * 151)}])
     assert raised.value.response["error"] == "invalid_blocks"
-    assert fake_slack.violations == [
+    assert fake.violations == [
         "chat.postMessage: blocks[0].text: header text is 151 chars (max 150)"]
-    assert fake_slack.messages("CGENERAL") == []
+    assert fake.messages("CGENERAL") == []
 
 
-async def test_a_wrong_token_is_invalid_auth_and_a_violation(fake_slack):
+async def test_a_wrong_token_is_invalid_auth_and_a_violation(fake):
     with pytest.raises(SlackApiError) as raised:
-        await AsyncWebClient(token="xoxb-wrong", base_url=fake_slack.api_url).auth_test()
+        await AsyncWebClient(token="xoxb-wrong", base_url=fake.api_url).auth_test()
     assert raised.value.response["error"] == "invalid_auth"
-    assert fake_slack.violations == ["auth.test: invalid_auth: wants the xoxb- token"]
+    assert fake.violations == ["auth.test: invalid_auth: wants the xoxb- token"]
 
 
-async def test_wait_for_times_out_listing_the_methods_seen(fake_slack):
-    await web_client(fake_slack).auth_test()
+async def test_wait_for_times_out_listing_the_methods_seen(fake):
+    await web_client(fake).auth_test()
     with pytest.raises(TimeoutError, match=r"views\.open.*'auth\.test': 1"):
-        await fake_slack.wait_for("views.open", timeout=0.05)
+        await fake.wait_for("views.open", timeout=0.05)
+
+
+async def test_channels_resolve_by_id_or_name_and_unknown_ones_are_channel_not_found(fake):
+    client = web_client(fake)
+    by_name = await client.chat_postMessage(channel="incidents", text="a")
+    by_hash = await client.chat_postMessage(channel="#incidents", text="b")
+    assert by_name["channel"] == by_hash["channel"] == "CANNOUNCE"
+    assert float(by_hash["ts"]) > float(by_name["ts"])  # unique, increasing
+    with pytest.raises(SlackApiError, match="channel_not_found"):
+        await client.chat_postMessage(channel="#nope", text="c")
+    with pytest.raises(SlackApiError, match="message_not_found"):
+        await client.chat_update(channel="CANNOUNCE", ts="1.000001", text="d")
+    with pytest.raises(SlackApiError, match="already_in_channel"):
+        await client.conversations_invite(channel="CANNOUNCE", users="UBOT")
+    assert (await client.conversations_archive(channel="CANNOUNCE"))["ok"]  # in spec: ok
+
+
+async def test_blocks_sent_as_a_form_encoded_json_string_are_decoded_and_checked(fake):
+    blocks = json.dumps([section("form encoded")])
+    await web_client(fake).api_call("chat.postMessage", data={
+        "channel": "CGENERAL", "text": "t", "blocks": blocks})
+    call = (await fake.wait_for("chat.postMessage"))[0]
+    assert call.headers["Content-Type"].startswith("application/x-www-form-urlencoded")
+    assert call.params["blocks"] == [section("form encoded")]
+    assert fake.violations == []
+
+
+async def test_views_open_update_and_publish_keep_view_state(fake):
+    client = web_client(fake)
+    trigger = fake.new_trigger_id()
+    opened = (await client.views_open(trigger_id=trigger, view=modal()))["view"]
+    assert opened["id"].startswith("V") and opened["callback_id"] == "declare"
+    updated = await client.views_update(view_id=opened["id"], hash=opened["hash"],
+                                        view=modal(private_metadata="42"))
+    assert updated["view"]["id"] == opened["id"]
+    with pytest.raises(SlackApiError, match="hash_conflict"):
+        await client.views_update(view_id=opened["id"], hash=opened["hash"], view=modal())
+    home = {"type": "home", "blocks": [section("Open incidents: 0")]}
+    assert (await client.views_publish(user_id="U1", view=home))["view"]["type"] == "home"
+    submission = fake.view_submission_payload("U1", updated["view"], {"title": {"v": {
+        "type": "plain_text_input", "value": "API down"}}})
+    assert submission["view"]["id"] == opened["id"]
+    assert submission["view"]["private_metadata"] == "42"
+    assert fake.violations == []
+
+
+async def test_a_trigger_used_after_its_ttl_is_expired_trigger_id():
+    async with FakeSlack(trigger_ttl=0.0) as fake:
+        with pytest.raises(SlackApiError, match="expired_trigger_id"):
+            await web_client(fake).views_open(trigger_id=fake.new_trigger_id(), view=modal())
+        assert fake.violations[0].startswith("views.open: expired_trigger_id")
+
+
+async def test_users_info_is_a_get_answered_with_a_user_in_utc(fake):
+    fake.add_user("U1", name="alice", real_name="Alice A")
+    user = (await web_client(fake).users_info(user="U1"))["user"]
+    assert (user["name"], user["real_name"], user["tz"]) == ("alice", "Alice A", "UTC")
+    assert user["profile"]["display_name"] == "alice"
+    assert fake.calls_to("users.info")[0].params == {"user": "U1"}
+
+
+async def test_apps_connections_open_wants_the_app_token_not_the_bot_token(fake):
+    with pytest.raises(SlackApiError, match="invalid_auth"):
+        await web_client(fake).apps_connections_open(app_token="xoxb-test")
+    assert fake.violations == ["apps.connections.open: invalid_auth: wants the xapp- token"]
+
+
+async def test_latency_delays_every_web_api_response():
+    async with FakeSlack(latency=0.05) as fake:
+        client = web_client(fake)
+        await client.auth_test()
+        await client.auth_test()
+        first, second = fake.calls
+        assert second.at - first.at >= 0.05
+
+
+async def test_a_respond_body_is_recorded_and_its_blocks_checked(fake):
+    sent = await AsyncWebhookClient(fake.response_url("r1")).send(
+        text="t", blocks=[section()] * 51)  # what Bolt's respond() uses
+    assert (sent.status_code, sent.body) == (400, "invalid_blocks")
+    response = await fake.wait_for_response(lambda r: r["name"] == "r1")
+    assert len(response["body"]["blocks"]) == 51
+    assert fake.violations == ["respond: blocks: 51 blocks on a message (max 50)"]
+
+
+async def test_concurrent_calls_with_latency_overlap_and_get_unique_ts():
+    async with FakeSlack(latency=0.05) as fake:
+        client = web_client(fake)
+        started = time.monotonic()
+        replies = await asyncio.gather(*(
+            client.chat_postMessage(channel="CGENERAL", text=str(i)) for i in range(20)))
+        assert time.monotonic() - started < 0.5  # serialised would take 20 x 0.05 s
+        assert len({r["ts"] for r in replies}) == 20 and fake.violations == []
+
+
+async def test_reset_forgets_records_and_optionally_the_workspace(fake):
+    client = web_client(fake)
+    await client.conversations_create(name="inc-9")
+    fake.violations.append("x")
+    fake.reset()
+    assert (fake.calls, fake.violations) == ([], [])
+    assert fake.channel_by_name("inc-9") is not None
+    fake.reset(state=True)
+    assert fake.channel_by_name("inc-9") is None and set(fake.channels) == {
+        "CANNOUNCE", "CGENERAL"}
 
 
 # -- fault injection -------------------------------------------------------------------------
-async def test_fail_next_429_is_retried_by_a_client_with_the_rate_limit_handler(fake_slack):
-    fake_slack.fail_next("chat.postMessage", status=429, retry_after=0)
-    client = web_client(fake_slack, retry_handlers=[AsyncRateLimitErrorRetryHandler()])
+async def test_fail_next_429_is_retried_by_a_client_with_the_rate_limit_handler(fake):
+    fake.fail_next("chat.postMessage", status=429, retry_after=0)
+    client = web_client(fake, retry_handlers=[AsyncRateLimitErrorRetryHandler()])
     response = await client.chat_postMessage(channel="CGENERAL", text="hello")
-    first, second = fake_slack.calls_to("chat.postMessage")
+    first, second = fake.calls_to("chat.postMessage")
     assert (first.status, first.response["error"]) == (429, "ratelimited")
     assert second.status == 200 and response["ok"] is True
 
 
-async def test_fail_next_429_raises_slack_api_error_without_the_handler(fake_slack):
-    fake_slack.fail_next("chat.postMessage", status=429, retry_after=1)
+async def test_fail_next_429_raises_slack_api_error_without_the_handler(fake):
+    fake.fail_next("chat.postMessage", status=429, retry_after=1)
     with pytest.raises(SlackApiError) as raised:
-        await web_client(fake_slack).chat_postMessage(channel="CGENERAL", text="hello")
+        await web_client(fake).chat_postMessage(channel="CGENERAL", text="hello")
     assert raised.value.response.status_code == 429
     assert raised.value.response.headers["Retry-After"] == "1"
-    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_fail_next_500_answers_server_errors_the_given_number_of_times(fake):
+    fake.fail_next("auth.test", status=500, error="internal_error", times=2)
+    client = web_client(fake)
+    for _ in range(2):
+        with pytest.raises(SlackApiError, match="internal_error"):
+            await client.auth_test()
+    assert (await client.auth_test())["user_id"] == "UBOT"
+    assert [c.status for c in fake.calls] == [500, 500, 200]
 
 
 # -- requests to the bot over HTTP -----------------------------------------------------------
@@ -308,8 +431,8 @@ async def bolt_over_http(fake: FakeSlack, app: AsyncApp):
         await runner.cleanup()
 
 
-async def test_signed_command_interaction_and_event_reach_a_real_bolt_app(fake_slack):
-    app = AsyncApp(client=web_client(fake_slack), signing_secret="sekret",
+async def test_signed_command_interaction_and_event_reach_a_real_bolt_app(fake):
+    app = AsyncApp(client=web_client(fake), signing_secret="sekret",
                    process_before_response=True)  # handlers finish before the HTTP reply
     seen: list[str] = []
 
@@ -327,20 +450,20 @@ async def test_signed_command_interaction_and_event_reach_a_real_bolt_app(fake_s
     async def on_mention(event):
         seen.append(event["text"])
 
-    async with bolt_over_http(fake_slack, app) as url:
-        status, body, elapsed = await fake_slack.send_command(url, "sekret", text="api down")
-        assert status == 200 and elapsed < 3
-        response = await fake_slack.wait_for_response()
+    async with bolt_over_http(fake, app) as url:
+        status, body, elapsed = await fake.send_command(url, "sekret", text="api down")
+        assert (status, body) == (200, "") and elapsed < 3
+        response = await fake.wait_for_response()
         assert response["body"]["text"] == "declaring api down"
-        posted = await web_client(fake_slack).chat_postMessage(channel="CGENERAL", text="m1")
-        payload = fake_slack.block_action_payload("U1", "CGENERAL", posted["ts"], button())
-        assert (await fake_slack.send_interaction(url, "sekret", payload))[0] == 200
+        posted = await web_client(fake).chat_postMessage(channel="CGENERAL", text="m1")
+        payload = fake.block_action_payload("U1", "CGENERAL", posted["ts"], button())
+        assert (await fake.send_interaction(url, "sekret", payload))[0] == 200
         event = {"type": "app_mention", "user": "U1", "text": "<@UBOT> hi", "channel": "C1"}
-        assert (await fake_slack.send_event(url, "sekret", event))[0] == 200
-        forged = await fake_slack.send_command(url, "sekret", signature="v0=" + "0" * 64)
+        assert (await fake.send_event(url, "sekret", event))[0] == 200
+        forged = await fake.send_command(url, "sekret", signature="v0=" + "0" * 64)
         assert forged[0] == 401
     assert seen == ["m1", "<@UBOT> hi"]
-    assert fake_slack.violations == []
+    assert fake.violations == []
 
 
 def test_payload_builders_use_only_keys_from_slacks_payload_shapes():
@@ -357,30 +480,46 @@ def test_payload_builders_use_only_keys_from_slacks_payload_shapes():
 
 
 # -- Socket Mode with the real Bolt handler --------------------------------------------------
-async def test_socket_mode_round_trip_and_reconnect_with_the_real_bolt_handler(fake_slack):
-    app = AsyncApp(client=web_client(fake_slack), signing_secret="s")
+async def test_socket_mode_round_trip_and_reconnect_with_the_real_bolt_handler(fake):
+    # process_before_response: acks leave after the listeners ran, so `seen` is settled
+    app = AsyncApp(client=web_client(fake), signing_secret="s", process_before_response=True)
+    seen: list[str] = []
 
     @app.command("/incident")
     async def on_command(ack, command):
         await ack(text=f"got {command['text']}")
 
+    @app.action("ack")
+    async def on_click(ack, action):
+        await ack()
+        seen.append(action["action_id"])
+
+    @app.event("app_mention")
+    async def on_mention(event):
+        seen.append(event["text"])
+
     handler = AsyncSocketModeHandler(app, "xapp-test")
     assert handler.client.web_client is app.client  # apps.connections.open goes to the fake
     try:
         await handler.connect_async()
-        await fake_slack.wait_for_socket()
-        ack = await fake_slack.socket_command("api down")
+        await fake.wait_for_socket()
+        ack = await fake.socket_command("api down")
         assert ack["payload"] == {"text": "got api down"}
-        await fake_slack.socket_disconnect()
-        await fake_slack.wait_for("apps.connections.open", count=2)
-        await fake_slack.wait_for_socket(count=2)
-        ack = await fake_slack.socket_command("again")
+        await fake.socket_disconnect()
+        await fake.wait_for("apps.connections.open", count=2)
+        await fake.wait_for_socket(count=2)
+        ack = await fake.socket_command("again")
         assert ack["payload"] == {"text": "got again"}
+        posted = await app.client.chat_postMessage(channel="CGENERAL", text="m")
+        click = fake.block_action_payload("U1", "CGENERAL", posted["ts"], button())
+        assert set(await fake.socket_interaction(click)) == {"envelope_id"}
+        assert await fake.socket_event({"type": "app_mention", "text": "hi", "user": "U1"})
+        assert seen == ["ack", "hi"]
     finally:
         await handler.close_async()
-    opens = fake_slack.calls_to("apps.connections.open")
+    opens = fake.calls_to("apps.connections.open")
     assert all(c.headers["Authorization"] == "Bearer xapp-test" for c in opens)
-    assert fake_slack.violations == []
+    assert fake.violations == []
 
 
 def test_the_contract_folder_is_where_the_readme_says():

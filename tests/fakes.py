@@ -1,0 +1,174 @@
+"""Hand-written fakes for the domain's ports (clock, unit of work, chat)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from bot.domain.incident import AuditEvent, Incident, TimelineEntry
+from bot.domain.ports import ChannelRef
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **kwargs: float) -> None:
+        self._now += timedelta(**kwargs)
+
+
+@dataclass
+class MemoryDB:
+    """The committed state shared by every FakeUnitOfWork."""
+
+    incidents: dict[int, Incident] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    audit: list[AuditEvent] = field(default_factory=list)
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+
+class _Incidents:
+    def __init__(self, staged: MemoryDB) -> None:
+        self._db = staged
+
+    async def allocate_number(self, team_id: str) -> int:
+        self._db.numbers[team_id] = self._db.numbers.get(team_id, 0) + 1
+        return self._db.numbers[team_id]
+
+    async def add(self, incident: Incident) -> Incident:
+        stored = replace(incident, id=next(self._db.ids))
+        self._db.incidents[stored.id] = stored  # type: ignore[index]
+        return stored
+
+    async def update(self, incident: Incident) -> Incident:
+        assert incident.id in self._db.incidents
+        self._db.incidents[incident.id] = incident  # type: ignore[index]
+        return incident
+
+    async def get(self, team_id: str, incident_id: int) -> Incident | None:
+        found = self._db.incidents.get(incident_id)
+        return found if found and found.team_id == team_id else None
+
+    async def get_by_number(self, team_id: str, number: int) -> Incident | None:
+        return next((i for i in self._db.incidents.values() if i.team_id == team_id and i.number == number), None)
+
+    async def get_by_channel(self, team_id: str, channel_id: str) -> Incident | None:
+        return next((i for i in self._db.incidents.values()
+                     if i.team_id == team_id and i.channel_id == channel_id), None)
+
+    async def list_by_status(self, team_id: str, statuses: Sequence[str], limit: int = 100) -> list[Incident]:
+        found = [i for i in self._db.incidents.values() if i.team_id == team_id and i.status in statuses]
+        return sorted(found, key=lambda i: i.declared_at, reverse=True)[:limit]
+
+    async def list_declared_since(self, team_id: str, since: datetime) -> list[Incident]:
+        found = [i for i in self._db.incidents.values() if i.team_id == team_id and i.declared_at >= since]
+        return sorted(found, key=lambda i: i.declared_at, reverse=True)
+
+    async def count_by_status(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for i in self._db.incidents.values():
+            counts[i.status] = counts.get(i.status, 0) + 1
+        return counts
+
+
+class _Timeline:
+    def __init__(self, staged: MemoryDB) -> None:
+        self._db = staged
+
+    async def add(self, entry: TimelineEntry) -> TimelineEntry:
+        stored = replace(entry, id=next(self._db.ids))
+        self._db.timeline.append(stored)
+        return stored
+
+    async def list_for(self, team_id: str, incident_id: int) -> list[TimelineEntry]:
+        return [e for e in self._db.timeline if e.team_id == team_id and e.incident_id == incident_id]
+
+
+class _Audit:
+    def __init__(self, staged: MemoryDB) -> None:
+        self._db = staged
+
+    async def add(self, event: AuditEvent) -> AuditEvent:
+        stored = replace(event, id=next(self._db.ids))
+        self._db.audit.append(stored)
+        return stored
+
+    async def list_for(self, team_id: str, incident_id: int) -> list[AuditEvent]:
+        return [e for e in self._db.audit if e.team_id == team_id and e.incident_id == incident_id]
+
+
+class FakeUnitOfWork:
+    """Stages changes on a copy of the MemoryDB; `commit()` publishes them, anything else drops them."""
+
+    def __init__(self, db: MemoryDB) -> None:
+        self._db = db
+
+    async def __aenter__(self) -> Self:
+        self._staged = MemoryDB(incidents=dict(self._db.incidents), numbers=dict(self._db.numbers),
+                                timeline=list(self._db.timeline), audit=list(self._db.audit), ids=self._db.ids)
+        self.incidents = _Incidents(self._staged)
+        self.timeline = _Timeline(self._staged)
+        self.audit = _Audit(self._staged)
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        return None
+
+    async def commit(self) -> None:
+        self._db.incidents, self._db.numbers = self._staged.incidents, self._staged.numbers
+        self._db.timeline, self._db.audit = self._staged.timeline, self._staged.audit
+
+
+class FakeChat:
+    """Records what the use cases asked of the chat platform."""
+
+    def __init__(self, taken: Sequence[str] = ()) -> None:
+        self.taken = set(taken)
+        self.log: list[tuple[str, object]] = []
+        self.fail: dict[str, Exception] = {}
+
+    def _step(self, name: str, arg: object) -> None:
+        self.log.append((name, arg))
+        if name in self.fail:
+            raise self.fail[name]
+
+    def calls(self, name: str) -> list[object]:
+        return [arg for n, arg in self.log if n == name]
+
+    async def create_channel(self, candidate_names: Sequence[str]) -> ChannelRef:
+        for name in candidate_names:
+            if name not in self.taken:
+                self.taken.add(name)
+                self._step("create_channel", name)
+                return ChannelRef(id=f"C{len(self.taken):04d}", name=name)
+        raise AssertionError("no free name")
+
+    async def invite(self, channel_id: str, user_ids: Sequence[str]) -> None:
+        self._step("invite", (channel_id, tuple(user_ids)))
+
+    async def set_topic(self, incident: Incident) -> None:
+        self._step("set_topic", incident)
+
+    async def post_card(self, incident: Incident) -> str:
+        self._step("post_card", incident)
+        return f"1700000000.{len(self.log):06d}"
+
+    async def update_card(self, incident: Incident) -> None:
+        self._step("update_card", incident)
+
+    async def announce(self, incident: Incident) -> None:
+        self._step("announce", incident)
+
+    async def post_change(self, incident: Incident, text: str) -> None:
+        self._step("post_change", text)

@@ -1,0 +1,93 @@
+"""Block Kit builders stay within Slack's limits, even with extreme input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.config import load_policy
+from bot.domain.incident import Incident
+from bot.services.incidents import DeclareRequest
+from handlers import blocks
+from handlers.ids import Action, Block
+from handlers.modals import confirm_duplicate_modal, declare_modal, read_declare_values
+from tests.fakeslack.blocks import check_blocks, check_view
+
+POLICY = load_policy(None)
+NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
+
+
+def _incident(**kw: object) -> Incident:
+    base = dict(team_id="T1", number=42, title="Imports failing", severity="SEV1", status="investigating",
+                declared_by="U1", declared_at=NOW, id=1, channel_id="C42", summary="CSV imports 500")
+    return Incident(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def test_the_card_shows_title_severity_status_roles_and_next_update() -> None:
+    card = blocks.incident_card(_incident(), POLICY)
+    assert card[0]["text"]["text"] == "INC-42: Imports failing"
+    fields = " ".join(f["text"] for f in card[1]["fields"])
+    for expected in ("SEV1", "Investigating", "Incident commander", "Communications lead", "Scribe",
+                     "_unassigned_", f"<!date^{int((NOW + timedelta(minutes=15)).timestamp())}^"):
+        assert expected in fields
+    assert check_blocks(card) == []
+
+
+def test_the_card_offers_only_allowed_status_changes_and_other_severities() -> None:
+    card = blocks.incident_card(_incident(status="monitoring"), POLICY)
+    actions = next(b for b in card if b.get("block_id") == Block.CARD_ACTIONS)
+    status, severity = actions["elements"]
+    assert status["action_id"] == Action.CARD_STATUS
+    assert [o["value"] for o in status["options"]] == ["investigating", "identified", "resolved"]
+    assert [o["value"] for o in severity["options"]] == ["SEV0", "SEV2", "SEV3"]
+
+
+def test_a_closed_incident_card_has_no_status_select() -> None:
+    card = blocks.incident_card(_incident(status="closed"), POLICY)
+    actions = next(b for b in card if b.get("block_id") == Block.CARD_ACTIONS)
+    assert [e["action_id"] for e in actions["elements"]] == [Action.CARD_SEVERITY]
+    assert check_blocks(card) == []
+
+
+def test_extreme_text_is_cut_to_the_limits() -> None:
+    huge = _incident(title="T" * 500, summary="S" * 10_000, service="x" * 3000)
+    assert check_blocks(blocks.incident_card(huge, POLICY)) == []
+    assert check_blocks(blocks.announcement(huge, POLICY)) == []
+
+
+def test_a_list_of_many_incidents_stays_under_50_blocks() -> None:
+    many = [_incident(number=n, id=n) for n in range(1, 80)]
+    rendered = blocks.incident_list(many, POLICY)
+    assert check_blocks(rendered) == []
+    assert "34 more" in rendered[-1]["elements"][0]["text"]
+
+
+def test_help_and_empty_list_are_valid() -> None:
+    assert check_blocks(blocks.help_blocks(POLICY)) == []
+    assert check_blocks(blocks.incident_list([], POLICY)) == []
+
+
+def test_duplicate_prompt_is_valid_and_carries_the_pending_declaration() -> None:
+    prompt = blocks.duplicate_prompt([_incident()], POLICY, '{"severity": "SEV1"}')
+    assert check_blocks(prompt) == []
+    assert prompt[1]["elements"][0]["value"] == '{"severity": "SEV1"}'
+
+
+def test_the_declare_modal_is_valid_and_its_values_read_back() -> None:
+    modal = declare_modal(POLICY, source_channel_id="CGENERAL")
+    assert check_view(modal) == []
+    view = {"state": {"values": {
+        Block.TITLE: {"value": {"type": "plain_text_input", "value": "Imports failing"}},
+        Block.SEVERITY: {"value": {"type": "static_select", "selected_option": {"value": "SEV1"}}},
+        Block.SERVICE: {"value": {"type": "plain_text_input", "value": None}},
+        Block.SUMMARY: {"value": {"type": "plain_text_input", "value": "CSV 500s"}},
+    }}}
+    assert read_declare_values(view) == {Block.TITLE: "Imports failing", Block.SEVERITY: "SEV1",
+                                         Block.SERVICE: "", Block.SUMMARY: "CSV 500s"}
+
+
+def test_the_duplicate_confirmation_fits_private_metadata_even_with_a_long_summary() -> None:
+    request = DeclareRequest(team_id="T1", user_id="U1", severity="SEV1", title="Imports failing",
+                             summary="é\"" * 1000, source_channel_id="C1")
+    modal = confirm_duplicate_modal(request, [_incident()], POLICY)
+    assert check_view(modal) == []
+    assert len(modal["private_metadata"]) <= 3000

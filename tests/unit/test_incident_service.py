@@ -1,0 +1,159 @@
+"""IncidentService with fakes: declaring, duplicates, status and severity changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import load_policy
+from bot.domain.errors import InvalidInput, InvalidTransition, NotInIncidentChannel
+from bot.domain.incident import TimelineKind
+from bot.services.incidents import DeclareRequest, IncidentService
+from tests.fakes import FakeChat, FakeClock, FakeUnitOfWork, MemoryDB
+
+POLICY = load_policy(None)
+
+
+@pytest.fixture
+def db() -> MemoryDB:
+    return MemoryDB()
+
+
+@pytest.fixture
+def chat() -> FakeChat:
+    return FakeChat()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def service(db: MemoryDB, chat: FakeChat, clock: FakeClock) -> IncidentService:
+    return IncidentService(uow=lambda: FakeUnitOfWork(db), chat=chat, clock=clock, policy=POLICY)
+
+
+def _request(**kw: str) -> DeclareRequest:
+    return DeclareRequest(**{"team_id": "T1", "user_id": "U1", "severity": "sev1", "title": "Imports failing", **kw})
+
+
+async def test_declaring_creates_inc_1_with_channel_card_and_a_declared_record(
+    service: IncidentService, db: MemoryDB, chat: FakeChat
+) -> None:
+    result = await service.declare(_request())
+    incident = result.incident
+    assert incident is not None and incident.ref == "INC-1" and incident.severity == "SEV1"
+    assert incident.status == "investigating"
+    assert incident.channel_name == "inc-1-imports-failing" and incident.card_ts
+    assert db.incidents[incident.id].card_ts == incident.card_ts  # type: ignore[index]
+    assert chat.calls("invite") == [(incident.channel_id, ("U1",))]
+    assert [n for n, _ in chat.log][0] == "create_channel"
+    assert {"post_card", "set_topic", "announce"} <= {n for n, _ in chat.log}
+    [entry] = db.timeline
+    assert entry.kind is TimelineKind.CHANGE and entry.text == "Declared SEV1: Imports failing"
+    [audit] = db.audit
+    assert audit.action == "incident.declared" and audit.actor == "U1" and audit.after["severity"] == "SEV1"
+
+
+async def test_numbers_are_per_workspace(service: IncidentService) -> None:
+    first = await service.declare(_request(title="A"))
+    second = await service.declare(_request(title="Completely different"), force=True)
+    other = await service.declare(_request(team_id="T2", title="A"))
+    assert [r.incident.number for r in (first, second, other)] == [1, 2, 1]  # type: ignore[union-attr]
+
+
+async def test_a_taken_channel_name_gets_a_suffix(db: MemoryDB, clock: FakeClock) -> None:
+    chat = FakeChat(taken=["inc-1-imports-failing"])
+    service = IncidentService(uow=lambda: FakeUnitOfWork(db), chat=chat, clock=clock, policy=POLICY)
+    result = await service.declare(_request())
+    assert result.incident and result.incident.channel_name == "inc-1-imports-failing-1"
+
+
+async def test_a_similar_open_incident_is_shown_before_a_duplicate_is_created(
+    service: IncidentService, db: MemoryDB, clock: FakeClock
+) -> None:
+    await service.declare(_request())
+    clock.advance(minutes=20)
+    result = await service.declare(_request(title="imports failing again", user_id="U2"))
+    assert result.incident is None and [d.ref for d in result.duplicates] == ["INC-1"]
+    assert len(db.incidents) == 1
+
+
+async def test_after_the_duplicate_window_a_similar_title_is_a_new_incident(
+    service: IncidentService, clock: FakeClock
+) -> None:
+    await service.declare(_request())
+    clock.advance(minutes=61)
+    result = await service.declare(_request())
+    assert result.incident is not None and result.incident.number == 2
+
+
+async def test_invalid_input_writes_nothing(service: IncidentService, db: MemoryDB, chat: FakeChat) -> None:
+    with pytest.raises(InvalidInput) as info:
+        await service.declare(_request(severity="sev9", title="  "))
+    assert set(info.value.errors) == {"severity", "title"}
+    assert "`sev9` is not a severity" in info.value.errors["severity"]
+    assert db.incidents == {} and db.timeline == [] and chat.log == []
+
+
+async def test_a_failed_announcement_still_declares_and_is_reported(service: IncidentService, chat: FakeChat) -> None:
+    from bot.domain.errors import ChatUnavailable
+
+    chat.fail["announce"] = ChatUnavailable("Slack refused chat.postMessage: channel_not_found")
+    result = await service.declare(_request())
+    assert result.incident is not None and result.incident.card_ts
+    assert result.warnings == ["announce failed: Slack refused chat.postMessage: channel_not_found"]
+
+
+async def test_status_change_is_recorded_and_updates_the_card(
+    service: IncidentService, db: MemoryDB, chat: FakeChat
+) -> None:
+    incident = (await service.declare(_request())).incident
+    assert incident is not None
+    changed = await service.change_status("T1", incident.id, "U2", "identified")  # type: ignore[arg-type]
+    assert changed.status == "identified"
+    assert db.timeline[-1].text == "Status investigating → identified" and db.timeline[-1].author == "U2"
+    assert db.audit[-1].before == {"status": "investigating"} and db.audit[-1].after == {"status": "identified"}
+    assert chat.calls("update_card")[-1].status == "identified"  # type: ignore[attr-defined]
+
+
+async def test_resolving_sets_resolved_at_and_reopening_clears_it(service: IncidentService, clock: FakeClock) -> None:
+    incident = (await service.declare(_request())).incident
+    assert incident is not None
+    clock.advance(minutes=30)
+    resolved = await service.change_status("T1", incident.id, "U1", "resolved")  # type: ignore[arg-type]
+    assert resolved.resolved_at == clock.now()
+    reopened = await service.change_status("T1", incident.id, "U1", "investigating")  # type: ignore[arg-type]
+    assert reopened.resolved_at is None
+
+
+async def test_a_disallowed_status_change_writes_nothing(service: IncidentService, db: MemoryDB) -> None:
+    incident = (await service.declare(_request())).incident
+    assert incident is not None
+    before = (list(db.timeline), list(db.audit))
+    with pytest.raises(InvalidTransition):
+        await service.change_status("T1", incident.id, "U1", "closed")  # type: ignore[arg-type]
+    assert (db.timeline, db.audit) == before
+
+
+async def test_severity_change_is_recorded(service: IncidentService, db: MemoryDB) -> None:
+    incident = (await service.declare(_request())).incident
+    assert incident is not None
+    changed = await service.change_severity("T1", incident.id, "U1", "P2")  # type: ignore[arg-type]
+    assert changed.severity == "SEV2"
+    assert db.audit[-1].action == "incident.severity_changed" and db.audit[-1].after == {"severity": "SEV2"}
+
+
+async def test_another_workspace_cannot_find_the_incident_by_channel(service: IncidentService) -> None:
+    incident = (await service.declare(_request())).incident
+    assert incident is not None and incident.channel_id
+    with pytest.raises(NotInIncidentChannel):
+        await service.for_channel("T2", incident.channel_id)
+
+
+async def test_list_open_excludes_resolved(service: IncidentService) -> None:
+    a = (await service.declare(_request(title="A"))).incident
+    await service.declare(_request(title="B totally different"))
+    assert a is not None
+    await service.change_status("T1", a.id, "U1", "resolved")  # type: ignore[arg-type]
+    assert [i.title for i in await service.list_open("T1")] == ["B totally different"]
