@@ -6,7 +6,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable, MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -40,7 +40,9 @@ class Redactor:
         return {k: self._value(v) for k, v in event_dict.items()}
 
 
-def configure_logging(level: str = "info", fmt: str = "json", secrets: Iterable[str] = ()) -> None:
+def configure_logging(
+    level: str = "info", fmt: str = "json", secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> None:
     """Route structlog and stdlib logging (Bolt, aiohttp, SQLAlchemy) through one redacting pipeline."""
     redactor = Redactor(secrets)
     shared: list[Any] = [
@@ -69,10 +71,11 @@ def configure_logging(level: str = "info", fmt: str = "json", secrets: Iterable[
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiohttp.access", "sqlalchemy.engine", "slack_sdk.web", "slack_bolt.AsyncApp"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level) if noisy != "slack_bolt.AsyncApp" else root.level)
+    # Per-request chatter from libraries stays out of the log unless it is a warning.
+    for noisy in ("aiohttp.access", "sqlalchemy.engine", "slack_sdk.web"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

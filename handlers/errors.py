@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import InfrastructureError, InvalidInput, UserError
-from handlers.surface import Surface
 
 log = structlog.get_logger(__name__)
 
@@ -46,20 +49,55 @@ async def deliver(text: str, body: dict[str, Any], respond: AsyncRespond | None,
         await client.chat_postMessage(channel=user_id, text=text)
 
 
-def register(surface: Surface) -> None:
-    """Install the app-wide error handler."""
+async def report_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None,
+                       client: AsyncWebClient) -> None:
+    """Log `error` and show the person who caused it what happened (with a ref when unexpected)."""
+    text, ref = message_for(error)
+    if ref is None:
+        log.info("user_error", error=type(error).__name__, message=str(error))
+    elif isinstance(error, InfrastructureError):
+        log.warning("infrastructure_error", ref=ref, error=type(error).__name__, message=str(error),
+                    cause=repr(error.__cause__))
+    else:
+        log.error("unhandled_error", ref=ref, exc_info=error)
+    try:
+        await deliver(text, body, respond, client)
+    except (SlackApiError, OSError) as exc:
+        log.warning("error_report_failed", ref=ref, error=repr(exc))
 
-    @surface.app.error
-    async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
-        text, ref = message_for(error)
-        if ref is None:
-            log.info("user_error", error=type(error).__name__, message=str(error))
-        elif isinstance(error, InfrastructureError):
-            log.warning("infrastructure_error", ref=ref, error=type(error).__name__, message=str(error),
-                        cause=repr(error.__cause__))
-        else:
-            log.error("unhandled_error", ref=ref, exc_info=error)
+
+Listener = Callable[..., Awaitable[None]]
+
+
+def guard(listener: Listener) -> Listener:
+    """Wrap a listener so every error is acked and reported by `report_error`.
+
+    Bolt's own error path races with ack(): an error raised right after ack() can turn the
+    response into a 404 "unhandled request". Catching here keeps the ack and reports once.
+    """
+    wanted = inspect.getfullargspec(listener).args
+
+    async def guarded(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient,
+                      payload: dict[str, Any], command: dict[str, Any] | None, action: dict[str, Any] | None,
+                      view: dict[str, Any] | None, event: dict[str, Any] | None, context: Any,
+                      say: Any, logger: Any) -> None:
+        available = {"ack": ack, "body": body, "respond": respond, "client": client, "payload": payload,
+                     "command": command, "action": action, "view": view, "event": event, "context": context,
+                     "say": say, "logger": logger}
         try:
-            await deliver(text, body, respond, client)
-        except (SlackApiError, OSError) as exc:
-            log.warning("error_report_failed", ref=ref, error=repr(exc))
+            await listener(**{name: available[name] for name in wanted})
+        except Exception as exc:  # noqa: BLE001 - the one place every listener error is reported
+            if ack.response is None:
+                await ack()
+            await report_error(exc, body, respond, client)
+
+    guarded.__name__ = getattr(listener, "__name__", "listener")
+    return guarded
+
+
+def register(app: AsyncApp) -> None:
+    """Install the app-wide error handler for errors outside listeners (middleware)."""
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+        await report_error(error, body, respond, client)

@@ -17,5 +17,5 @@ def register_all(app: AsyncApp, incidents: IncidentService) -> Surface:
     commands.register(surface, incidents)
     actions.register(surface, incidents)
     views.register(surface, incidents)
-    errors.register(surface)
+    errors.register(app)
     return surface

@@ -8,6 +8,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from handlers.errors import Listener, guard
+
 
 @dataclass(frozen=True)
 class SlashCommand:
@@ -40,33 +42,43 @@ class Surface:
     views: list[str] = field(default_factory=list)
     scopes: set[str] = field(default_factory=set)
 
+    @staticmethod
+    def _register(bolt_decorator: Callable[..., Any]) -> Callable[[Listener], Listener]:
+        """Register the guarded listener with Bolt; hand back the original for direct use."""
+
+        def decorate(listener: Listener) -> Listener:
+            bolt_decorator(guard(listener))
+            return listener
+
+        return decorate
+
     def command(self, command: str, description: str, usage_hint: str) -> Callable[..., Any]:
         """Register a slash command listener."""
         self.commands.append(SlashCommand(command, description, usage_hint))
         self.scopes.add("commands")
-        return self.app.command(command)
+        return self._register(self.app.command(command))
 
     def shortcut(self, callback_id: str, name: str, description: str, type: str = "message") -> Callable[..., Any]:
         """Register a shortcut listener."""
         self.shortcuts.append(Shortcut(callback_id, name, description, type))
         self.scopes.add("commands")
-        return self.app.shortcut(callback_id)
+        return self._register(self.app.shortcut(callback_id))
 
     def event(self, event_type: str, *scopes: str) -> Callable[..., Any]:
         """Register an Events API listener and the scopes its events need."""
         self.events.append(event_type)
         self.scopes.update(scopes)
-        return self.app.event(event_type)
+        return self._register(self.app.event(event_type))
 
     def action(self, action_id: str) -> Callable[..., Any]:
         """Register a block action listener."""
         self.actions.append(action_id)
-        return self.app.action(action_id)
+        return self._register(self.app.action(action_id))
 
     def view(self, callback_id: str) -> Callable[..., Any]:
         """Register a view submission listener."""
         self.views.append(callback_id)
-        return self.app.view(callback_id)
+        return self._register(self.app.view(callback_id))
 
     @property
     def interactive(self) -> bool:

@@ -5,9 +5,20 @@ in ``fake.violations`` *and* answered with ``ok: false`` so the bot sees the fai
 against Slack.  Waiting helpers are event-driven (an asyncio.Condition signalled on every call,
 response POST and socket change) so tests never poll with sleeps.
 
-Socket Mode with the real Bolt handler: see socketmode.py's docstring (the handler uses
-``app.client`` unless given ``web_client=``, so an AsyncApp whose client has
-``base_url=fake.api_url`` needs nothing else).
+How the real Socket Mode client finds the fake (read in slack_bolt 1.30 / slack_sdk 3.47):
+``slack_bolt.adapter.socket_mode.async_handler.AsyncSocketModeHandler`` is the aiohttp one; it
+builds ``slack_sdk.socket_mode.aiohttp.SocketModeClient(app_token, web_client=web_client if
+web_client is not None else app.client)``.  The client asks for its websocket URL with
+``web_client.apps_connections_open(app_token=...)``: the SDK pops the ``token`` param into
+``Authorization: Bearer xapp-...`` and POSTs to ``web_client.base_url + "apps.connections.open"``
+(so retry handlers of the app's client apply too).  Hence
+``AsyncApp(client=AsyncWebClient(token=..., base_url=fake.api_url))`` is enough and no
+``web_client=`` is needed; an AsyncApp built from ``token=`` alone has a client on
+https://slack.com/api/ and then needs ``web_client=`` pointed at the fake.  The client opens its
+own aiohttp.ClientSession in ``__init__`` (build the handler inside the running loop and always
+``await handler.close_async()``, before ``fake.stop()``), connects with ``ws_connect(url)`` to
+whatever URL the fake returned (ws:// works), and on ``{"type": "disconnect"}`` calls
+apps.connections.open again, closes the old websocket and connects to the new URL.
 """
 
 from __future__ import annotations
@@ -82,6 +93,7 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> Self:
         """Listen on 127.0.0.1 (ephemeral port) and open the session used to call the bot."""
+        contract.load_spec()  # a missing shared/slack folder fails here, loudly, not mid-test
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api_route)
         app.router.add_post("/respond/{name}", self._respond_route)

@@ -1,16 +1,7 @@
 """Socket Mode server side: hello, envelopes, acks, disconnect (README "Socket Mode").
 
-How the real client reaches this (read from slack_bolt 1.30 / slack_sdk 3.47 sources):
-``AsyncSocketModeHandler(app, app_token, web_client=None)`` builds
-``slack_sdk.socket_mode.aiohttp.SocketModeClient(web_client=web_client or app.client)``.  The
-client gets its websocket URL from ``web_client.apps_connections_open(app_token=...)``, which
-puts the xapp token in ``Authorization: Bearer`` and POSTs to ``web_client.base_url +
-"apps.connections.open"``.  So an ``AsyncApp(client=AsyncWebClient(base_url=fake.api_url))`` is
-enough: no ``web_client=`` needed.  An AsyncApp built from ``token=`` alone has a client on
-https://slack.com/api/ and then needs ``web_client=`` pointed at the fake.  The client opens its
-own aiohttp session in __init__ (build the handler inside the running loop; ``close_async()``
-closes it) and, on ``{"type": "disconnect"}``, calls apps.connections.open again, closes the
-old websocket and connects to the new URL.
+URLs from apps.connections.open are single use, like Slack's.  How the real Bolt
+AsyncSocketModeHandler reaches this server is documented in server.py's docstring.
 """
 
 from __future__ import annotations

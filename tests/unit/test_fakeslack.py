@@ -18,7 +18,15 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from tests.fakeslack import FakeSlack, check_blocks, check_call, check_view, sign
+from tests.fakeslack import (
+    FakeSlack,
+    SharedContractMissing,
+    check_blocks,
+    check_call,
+    check_view,
+    contract,
+    sign,
+)
 from tests.fakeslack.contract import check_content, shared_dir
 from tests.fakeslack.signing import signed_headers
 
@@ -520,6 +528,13 @@ async def test_socket_mode_round_trip_and_reconnect_with_the_real_bolt_handler(f
     opens = fake.calls_to("apps.connections.open")
     assert all(c.headers["Authorization"] == "Bearer xapp-test" for c in opens)
     assert fake.violations == []
+
+
+def test_the_contract_fails_loudly_when_the_shared_folder_is_missing(monkeypatch, tmp_path):
+    monkeypatch.setattr(contract, "_SPEC", None)  # drop the cache; monkeypatch restores it
+    monkeypatch.setenv("WARROOM_SLACK_SHARED", str(tmp_path / "absent"))
+    with pytest.raises(SharedContractMissing, match="WARROOM_SLACK_SHARED"):
+        check_call("auth.test", {}, BEARER)
 
 
 def test_the_contract_folder_is_where_the_readme_says():

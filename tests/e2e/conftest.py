@@ -1,0 +1,17 @@
+"""End-to-end fixtures: the real app on a real port, the fake Slack, a SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import Bot, running_bot
+from tests.fakeslack import FakeSlack
+
+
+@pytest.fixture
+async def bot(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Bot]:
+    async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}", tmp_path) as running:
+        yield running

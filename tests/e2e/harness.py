@@ -1,0 +1,74 @@
+"""Run the real Warroom over real sockets against the fake Slack."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.app import Warroom, create_app
+from bot.serve import Running, start
+from bot.settings import load_settings
+from tests.fakeslack import FakeSlack
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+WRITE_METHODS = {"conversations.create", "conversations.invite", "conversations.setTopic", "chat.postMessage",
+                 "chat.update", "chat.postEphemeral", "views.open", "views.update", "pins.add", "reactions.add"}
+
+
+@dataclass
+class Bot:
+    """A running Warroom and the fake Slack it talks to."""
+
+    warroom: Warroom
+    running: Running
+    fake: FakeSlack
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.running.port}"
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.base_url}/slack/events"
+
+    async def command(self, text: str, **kw: Any) -> tuple[int, Any, float]:
+        """Send a signed /incident command over HTTP."""
+        return await self.fake.send_command(self.events_url, SIGNING_SECRET, text=text, **kw)
+
+    async def interaction(self, payload: dict[str, Any], **kw: Any) -> tuple[int, Any, float]:
+        """Send a signed interactivity payload over HTTP."""
+        return await self.fake.send_interaction(self.events_url, SIGNING_SECRET, payload, **kw)
+
+    async def get(self, path: str) -> tuple[int, str]:
+        async with aiohttp.ClientSession() as session, session.get(self.base_url + path) as resp:
+            return resp.status, await resp.text()
+
+    def writes(self) -> list[str]:
+        """Web API methods called that change something in Slack."""
+        return [c.method for c in self.fake.calls if c.method in WRITE_METHODS]
+
+
+def bot_environ(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
+    """Settings for a bot pointed at the fake."""
+    return {
+        "SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url, "DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": "0",
+        "WARROOM_AUTO_MIGRATE": "true", **extra,
+    }
+
+
+@asynccontextmanager
+async def running_bot(fake: FakeSlack, database_url: str, tmp_path: Path, **overrides: Any) -> AsyncIterator[Bot]:
+    """Start Warroom (HTTP, or Socket Mode with SLACK_APP_TOKEN in `env`) and stop it afterwards."""
+    env = bot_environ(fake, database_url, WARROOM_CONFIG=str(tmp_path / "warroom.yaml"), **overrides.pop("env", {}))
+    warroom = create_app(load_settings(env, env_file=None), **overrides)
+    running = await start(warroom, host="127.0.0.1", port=0)
+    try:
+        yield Bot(warroom=warroom, running=running, fake=fake)
+    finally:
+        await running.close()
