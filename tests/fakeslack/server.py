@@ -55,6 +55,7 @@ class Call:
     response: dict[str, Any]
     status: int = 200
     violations: list[str] = field(default_factory=list)
+    answered_at: float = 0.0  # time.monotonic() when the reply was sent (after the latency)
 
 
 @dataclass
@@ -271,7 +272,7 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
         mine = self.violations[before:]  # taken before any await: concurrent calls interleave
         if self.latency:
             await asyncio.sleep(self.latency)  # simulated network + Slack processing time
-        self.calls.append(Call(method, params, headers, at, reply, status, mine))
+        self.calls.append(Call(method, params, headers, at, reply, status, mine, time.monotonic()))
         await self._notify()
         return web.json_response(reply, status=status, headers=extra_headers)
 
