@@ -1,0 +1,49 @@
+"""Latency samples and their summaries (milliseconds, requests per second)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) with linear interpolation; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass
+class Sample:
+    """What one load phase saw: latencies (seconds) of good requests, errors, wall time."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+    first_body: str = ""  # one response body, to check the target answered what we think
+
+    def summary(self) -> dict[str, Any]:
+        """count, errors, rps, p50/p99/max in ms."""
+        ms = [x * 1000 for x in self.latencies]
+        return {
+            "count": len(ms),
+            "errors": self.errors,
+            "rps": round(len(ms) / self.elapsed, 1) if self.elapsed else 0.0,
+            "p50_ms": round(percentile(ms, 50), 2),
+            "p99_ms": round(percentile(ms, 99), 2),
+            "max_ms": round(max(ms), 2) if ms else math.nan,
+        }
+
+
+def ms_summary(seconds: list[float]) -> dict[str, float]:
+    """p50/p99/max in ms of a list of durations in seconds."""
+    ms = [x * 1000 for x in seconds]
+    return {
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p99_ms": round(percentile(ms, 99), 2),
+        "max_ms": round(max(ms), 2) if ms else math.nan,
+    }
