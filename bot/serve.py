@@ -15,6 +15,9 @@ from bot.web import create_web_app
 
 log = structlog.get_logger(__name__)
 
+# Acknowledged requests whose work is still running get this long to finish at shutdown.
+DRAIN_SECONDS = 20.0
+
 
 @dataclass
 class Running:
@@ -25,11 +28,14 @@ class Running:
     port: int
     socket: AsyncSocketModeHandler | None
 
-    async def close(self) -> None:
-        """Stop Socket Mode, the HTTP server and the app."""
+    async def close(self, drain_seconds: float = DRAIN_SECONDS) -> None:
+        """Stop taking requests, let acknowledged work finish, then stop the app."""
         if self.socket is not None:
             await self.socket.close_async()
         await self.runner.cleanup()
+        in_flight = self.warroom.surface.in_flight
+        if not await in_flight.wait_idle(drain_seconds):
+            log.warning("shutdown_with_work_in_flight", listeners=in_flight.running)
         await self.warroom.stop()
 
 

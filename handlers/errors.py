@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import uuid
 from collections.abc import Awaitable, Callable
@@ -69,7 +70,38 @@ async def report_error(error: Exception, body: dict[str, Any], respond: AsyncRes
 Listener = Callable[..., Awaitable[None]]
 
 
-def guard(listener: Listener) -> Listener:
+class InFlight:
+    """Counts listener runs still working after their ack, so shutdown can let them finish."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def __enter__(self) -> None:
+        self._running += 1
+        self._idle.clear()
+
+    def __exit__(self, *_exc: object) -> None:
+        self._running -= 1
+        if self._running == 0:
+            self._idle.set()
+
+    @property
+    def running(self) -> int:
+        """Listener runs in progress."""
+        return self._running
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """Wait until no listener runs; False if some still run after `timeout` seconds."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+def guard(listener: Listener, in_flight: InFlight) -> Listener:
     """Wrap a listener so every error is acked and reported by `report_error`.
 
     Bolt's own error path races with ack(): an error raised right after ack() can turn the
@@ -84,12 +116,13 @@ def guard(listener: Listener) -> Listener:
         available = {"ack": ack, "body": body, "respond": respond, "client": client, "payload": payload,
                      "command": command, "action": action, "view": view, "event": event, "context": context,
                      "say": say, "logger": logger}
-        try:
-            await listener(**{name: available[name] for name in wanted})
-        except Exception as exc:  # noqa: BLE001 - the one place every listener error is reported
-            if ack.response is None:
-                await ack()
-            await report_error(exc, body, respond, client)
+        with in_flight:
+            try:
+                await listener(**{name: available[name] for name in wanted})
+            except Exception as exc:  # noqa: BLE001 - the one place every listener error is reported
+                if ack.response is None:
+                    await ack()
+                await report_error(exc, body, respond, client)
 
     guarded.__name__ = getattr(listener, "__name__", "listener")
     return guarded

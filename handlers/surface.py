@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.errors import Listener, guard
+from handlers.errors import InFlight, Listener, guard
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,13 @@ class Surface:
     actions: list[str] = field(default_factory=list)
     views: list[str] = field(default_factory=list)
     scopes: set[str] = field(default_factory=set)
+    in_flight: InFlight = field(default_factory=InFlight)
 
-    @staticmethod
-    def _register(bolt_decorator: Callable[..., Any]) -> Callable[[Listener], Listener]:
+    def _register(self, bolt_decorator: Callable[..., Any]) -> Callable[[Listener], Listener]:
         """Register the guarded listener with Bolt; hand back the original for direct use."""
 
         def decorate(listener: Listener) -> Listener:
-            bolt_decorator(guard(listener))
+            bolt_decorator(guard(listener, self.in_flight))
             return listener
 
         return decorate

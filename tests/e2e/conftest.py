@@ -15,3 +15,10 @@ from tests.fakeslack import FakeSlack
 async def bot(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Bot]:
     async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}", tmp_path) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+async def _every_call_honours_slacks_contract(fake_slack: FakeSlack) -> AsyncIterator[None]:
+    """Whatever a test asserts, every Web API call and block it caused must be valid."""
+    yield
+    assert fake_slack.violations == [], "\n".join(fake_slack.violations)

@@ -48,6 +48,10 @@ class Bot:
         async with aiohttp.ClientSession() as session, session.get(self.base_url + path) as resp:
             return resp.status, await resp.text()
 
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait until every acknowledged request has finished its work."""
+        assert await self.warroom.surface.in_flight.wait_idle(timeout), "listeners still running"
+
     def writes(self) -> list[str]:
         """Web API methods called that change something in Slack."""
         return [c.method for c in self.fake.calls if c.method in WRITE_METHODS]

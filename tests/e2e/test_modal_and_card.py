@@ -45,7 +45,7 @@ async def test_the_modal_shows_inline_errors_then_declares(bot: Bot) -> None:
     status, body, _ = await bot.interaction(good)
     assert status == 200 and not body
     [create] = await fake.wait_for("conversations.create")
-    await fake.wait_for("chat.postMessage", count=2)
+    await bot.settled()
     incident = await bot.warroom.incidents.for_channel(fake.state.team_id, create.response["channel"]["id"])
     assert (incident.title, incident.severity, incident.service, incident.summary) == ("Imports failing", "SEV1", "imports", "CSV 500s")
     assert incident.source_channel_id == "CGENERAL"
@@ -86,6 +86,7 @@ async def test_the_status_select_on_the_card_changes_status_and_updates_the_card
     status, _, _ = await bot.interaction(fake.block_action_payload("U2", channel, ts, action))
     assert status == 200
     [update] = await fake.wait_for("chat.update")
+    await bot.settled()
     assert update.params["ts"] == ts and update.params["channel"] == channel
     fields = " ".join(f["text"] for f in update.params["blocks"][1]["fields"])
     assert "Identified" in fields
@@ -106,5 +107,6 @@ async def test_severity_by_command_in_the_channel_updates_the_card(bot: Bot) -> 
     assert "SEV1" in update.params["blocks"][1]["fields"][0]["text"]
     notice = await fake.wait_for("chat.postMessage", lambda c: "severity" in c.params.get("text", ""))
     assert notice[0].params["channel"] == channel
+    await bot.settled()
     incident = await bot.warroom.incidents.for_channel(fake.state.team_id, channel)
     assert incident.severity == "SEV1"
