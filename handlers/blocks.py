@@ -56,7 +56,7 @@ def incident_card(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
         f"*Severity*\n{severity_emoji(policy, severity.id)} {severity.id} · {severity.label}",
         f"*Status*\n{status.emoji} {status.label}".replace("\n ", "\n"),
         *(f"*{label}*\n" + (f"<@{incident.roles[key]}>" if key in incident.roles else "_unassigned_")
-          for key, label in policy.roles),
+          for key, label in ((r.id, r.label) for r in policy.roles)),
         f"*Next update due*\n{slack_date(due) if due else '—'}",
         f"*Declared by*\n<@{incident.declared_by}> {slack_date(incident.declared_at, '{time}')}",
     ]

@@ -42,6 +42,10 @@ class Incident:
     resolved_at: datetime | None = None
     last_update_at: datetime | None = None
     roles: dict[str, str] = field(default_factory=dict)
+    milestones: dict[str, datetime] = field(default_factory=dict)
+    resolution: str = ""
+    impact: str = ""
+    root_cause: str = ""
 
     @property
     def ref(self) -> str:
@@ -62,9 +66,25 @@ class Incident:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+class Milestone(StrEnum):
+    """Points in an incident's life that durations are measured between."""
+
+    STARTED = "started"  # impact began (often back-filled)
+    DETECTED = "detected"
+    ACKNOWLEDGED = "acknowledged"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
-    """Something that happened during an incident, in time order."""
+    """Something that happened during an incident, in time order.
+
+    Entries captured from a Slack message keep the message's own time, author and permalink;
+    `source_channel_id` + `source_ts` identify the message so it is captured only once.
+    A withdrawn entry (source deleted, unpinned, reaction removed) stays in history but is
+    hidden from the review.
+    """
 
     incident_id: int
     team_id: str
@@ -74,6 +94,52 @@ class TimelineEntry:
     occurred_at: datetime
     source: str = "warroom"
     id: int | None = None
+    source_channel_id: str | None = None
+    source_ts: str | None = None
+    permalink: str | None = None
+    captured_by: tuple[str, ...] = ()
+    withdrawn_at: datetime | None = None
+    edited_at: datetime | None = None
+
+    @property
+    def visible(self) -> bool:
+        """Shown in the timeline and the review."""
+        return self.withdrawn_at is None
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    """Who held a role in an incident, from when to when."""
+
+    team_id: str
+    incident_id: int
+    role: str
+    user_id: str
+    assigned_by: str
+    assumed_at: datetime
+    relinquished_at: datetime | None = None
+    handover: bool = False
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """An action to take after the incident, with an optional owner."""
+
+    team_id: str
+    incident_id: int
+    text: str
+    created_by: str
+    created_at: datetime
+    owner: str | None = None
+    done_at: datetime | None = None
+    done_by: str | None = None
+    id: int | None = None
+
+    @property
+    def open(self) -> bool:
+        """Not done yet."""
+        return self.done_at is None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,23 @@ from bot.domain.lifecycle import Lifecycle
 from bot.domain.severity import SeverityScale
 
 CHANNEL_NAME_MAX = 80
-DEFAULT_ROLES = (("commander", "Incident commander"), ("comms", "Communications lead"), ("scribe", "Scribe"))
+
+
+@dataclass(frozen=True)
+class Role:
+    """An incident role and its duties; a restricted role, once held, is reassigned only by its holder or an admin."""
+
+    id: str
+    label: str
+    duties: str
+    restricted: bool = False
+
+
+DEFAULT_ROLES = (
+    Role("commander", "Incident commander", "Leads the response, decides, delegates and owns the incident until handover.", True),
+    Role("comms", "Communications lead", "Posts status updates to stakeholders and the status page on the update cadence."),
+    Role("scribe", "Scribe", "Keeps the timeline: notes decisions, actions and findings as they happen."),
+)
 _SLUG_STRIP = re.compile(r"[^a-z0-9_-]+")
 
 
@@ -33,7 +49,17 @@ class Policy:
     duplicate_window: timedelta = timedelta(hours=1)
     duplicate_similarity: float = 0.75
     timezone: str = "UTC"
-    roles: tuple[tuple[str, str], ...] = DEFAULT_ROLES
+    roles: tuple[Role, ...] = DEFAULT_ROLES
+    role_admins: tuple[str, ...] = ()  # user ids (U...) and user group ids (S...) who may reassign any role
+    timeline_emoji: str = "pushpin"
+
+    def role(self, role_id: str) -> Role:
+        """The role with this id or label (case-insensitive), or KeyError."""
+        wanted = role_id.strip().lower().lstrip("@")
+        for role in self.roles:
+            if wanted in (role.id, role.label.lower()):
+                return role
+        raise KeyError(role_id)
 
     def channel_name(self, *, number: int, title: str, severity: str, date: str, suffix: int = 0) -> str:
         """The incident channel name from the pattern, at most 80 chars of `[a-z0-9_-]`.
