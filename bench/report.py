@@ -59,35 +59,54 @@ def evaluate(bare: dict[str, Any], wr: dict[str, Any], declare: dict[str, Any],
     return out
 
 
+def _ms(s: dict[str, Any]) -> str:
+    return f"{s['p50_ms']:>10.2f}{s['p99_ms']:>10.2f}{s['max_ms']:>10.2f}"
+
+
+def _ms_row(label: str, s: dict[str, Any]) -> str:
+    return f"  {label:<12}{_ms(s)}"
+
+
 def render(result: dict[str, Any]) -> str:
     """The human-readable table."""
-    cfg, bare, wr, dec = result["config"], result["bare_list"], result["warroom_list"], result["declare"]
+    cfg, dec = result["config"], result["declare"]
     lines = [
-        f"Warroom benchmark: database={cfg['database']} concurrency={cfg['concurrency']} "
-        f"phase={cfg['duration']}s warm-up={cfg['warmup']}s fake Slack latency={cfg['slack_latency_ms']}ms",
+        (f"Warroom benchmark: database={cfg['database']} concurrency={cfg['concurrency']} "
+         f"phase={cfg['duration']}s warm-up={cfg['warmup']}s "
+         f"fake Slack latency={cfg['slack_latency_ms']}ms"),
         "",
         "Phase A: /incident list, closed loop (ack = HTTP response)",
-        f"  {'app':<12}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}",
+        f"  {'app':<12}{'requests':>10}{'errors':>8}{'req/s':>10}"
+        + f"{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}",
     ]
-    for label, s in (("bare Bolt", bare), ("Warroom", wr)):
+    for label, s in (("bare Bolt", result["bare_list"]), ("Warroom", result["warroom_list"])):
         lines.append(f"  {label:<12}{s['count']:>10}{s['errors']:>8}{s['rps']:>10.1f}"
-                     f"{s['p50_ms']:>10.2f}{s['p99_ms']:>10.2f}{s['max_ms']:>10.2f}")
+                     + _ms(s))
+    drained = "yes" if dec["drain_timed_out"] else "no"
     lines += [
         "",
-        f"Phase B: /incident declare, open loop {cfg['declare_rate']}/s for {cfg['duration']}s "
-        f"(sent over {dec['send_seconds']}s)",
-        f"  sent {dec['sent']}  acked {dec['acked']}  completed {dec['completed']}  errors {dec['errors']}"
-        f"  drain timed out: {'yes' if dec['drain_timed_out'] else 'no'}",
+        (f"Phase B: /incident declare, open loop {cfg['declare_rate']}/s for {cfg['duration']}s "
+         f"(sent over {dec['send_seconds']}s)"),
+        (f"  sent {dec['sent']}  acked {dec['acked']}  completed {dec['completed']}  "
+         f"errors {dec['errors']}  drain timed out: {drained}"),
         f"  {'':<12}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}",
-        f"  {'ack':<12}{dec['ack']['p50_ms']:>10.2f}{dec['ack']['p99_ms']:>10.2f}{dec['ack']['max_ms']:>10.2f}",
-        f"  {'whole flow':<12}{dec['flow']['p50_ms']:>10.2f}{dec['flow']['p99_ms']:>10.2f}"
-        f"{dec['flow']['max_ms']:>10.2f}",
+        _ms_row("ack", dec["ack"]),
+        _ms_row("whole flow", dec["flow"]),
     ]
     if dec["other_replies"]:
         lines.append(f"  other replies, e.g.: {dec['other_replies']}")
-    lines += ["", f"  contract violations: {result['contract_violations']}", "", "Goals"]
+    gc_ = result["gc"]
+    lines += [
+        "",
+        f"  contract violations: {result['contract_violations']}",
+        (f"  full GC pauses during the run: {gc_['gen2_collections']}, longest "
+         f"{gc_['gen2_max_ms']} ms (the whole process stops, every app and client in it)"),
+        "",
+        "Goals",
+    ]
     for name, g in result["goals"].items():
-        lines.append(f"  {'PASS' if g['pass'] else 'MISS'}  {name:<24}{g['value']!s:>10} {g['op']} {g['target']:<8}"
+        verdict = "PASS" if g["pass"] else "MISS"
+        lines.append(f"  {verdict}  {name:<24}{g['value']!s:>10} {g['op']} {g['target']!s:<6}"
                      f"  {GOALS[name][2]}")
     lines.append(f"\nOverall: {'PASS' if result['pass'] else 'MISS'}  (total {result['seconds']}s)")
     return "\n".join(lines)

@@ -23,6 +23,7 @@ import structlog
 
 from bench.load import Client, closed_loop, command_bodies, declare_bodies, open_loop_declares
 from bench.report import declare_summary, evaluate, json_line, render
+from bench.stats import GcPauses
 from bench.targets import bare_bolt, database, seed_open_incidents, warroom
 from tests.e2e.harness import SIGNING_SECRET
 from tests.fakeslack import FakeSlack
@@ -61,7 +62,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     warmup = 0.5 if args.quick else 1.0
     n, duration = args.concurrency, args.duration
     connector = aiohttp.TCPConnector(limit=max(2 * n, 64))
-    with tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp_name:
+    gc_pauses = GcPauses()
+    with tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp_name, gc_pauses:
         tmp = Path(tmp_name)
         async with FakeSlack(latency=SLACK_LATENCY) as fake, aiohttp.ClientSession(
             connector=connector, timeout=aiohttp.ClientTimeout(total=10)
@@ -92,6 +94,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                    "seeded_open_incidents": SEED_INCIDENTS},
         "bare_list": bare_s, "warroom_list": wr_s, "declare": dec_s,
         "contract_violations": len(violations), "violation_examples": violations[:3],
+        "gc": gc_pauses.summary(),
         "goals": goals, "pass": all(g["pass"] for g in goals.values()),
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -47,3 +49,31 @@ def ms_summary(seconds: list[float]) -> dict[str, float]:
         "p99_ms": round(percentile(ms, 99), 2),
         "max_ms": round(max(ms), 2) if ms else math.nan,
     }
+
+
+class GcPauses:
+    """Records how long each full (generation 2) garbage collection stopped the process."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __enter__(self) -> Self:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._started)
+
+    def summary(self) -> dict[str, Any]:
+        """How many full collections, and the longest, in ms."""
+        longest = round(max(self.pauses) * 1000, 1) if self.pauses else 0.0
+        return {"gen2_collections": len(self.pauses), "gen2_max_ms": longest}

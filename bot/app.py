@@ -17,14 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import load_policy
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock
+from bot.domain.ports import Clock, Directory, IncidentChat, UnitOfWorkFactory
 from bot.health import HealthReport
 from bot.metrics import Metrics
 from bot.services.clock import SystemClock
+from bot.services.container import Services
 from bot.services.incidents import IncidentService
+from bot.services.postmortem import ReviewService
+from bot.services.roles import RoleService
+from bot.services.timeline import TimelineService
 from bot.settings import Settings
 from handlers.registry import register_all
-from handlers.slack_chat import SlackIncidentChat
+from handlers.slack_chat import SlackDirectory, SlackIncidentChat
 from handlers.surface import Surface
 from store.engine import create_engine, session_factory
 from store.migrate import ensure_current, upgrade
@@ -48,6 +52,19 @@ def create_web_client(settings: Settings) -> AsyncWebClient:
     )
 
 
+def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
+                   directory: Directory) -> Services:
+    """Every use case over the same ports."""
+    incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy)
+    return Services(
+        incidents=incidents,
+        roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory),
+        timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
+        reviews=ReviewService(uow=uow, chat=chat, clock=clock, incidents=incidents,
+                              review_template=policy.review_template),
+    )
+
+
 @dataclass
 class Warroom:
     """Everything one running Warroom is made of."""
@@ -58,6 +75,7 @@ class Warroom:
     client: AsyncWebClient
     engine: AsyncEngine
     incidents: IncidentService
+    services: Services
     surface: Surface
     scheduler: AsyncIOScheduler
     metrics: Metrics
@@ -106,15 +124,15 @@ def create_app(
         name="warroom",
     )
     sessions = session_factory(engine)
-    incidents = IncidentService(
-        uow=lambda: SqlUnitOfWork(sessions),
-        chat=SlackIncidentChat(client, policy),
-        clock=clock or SystemClock(),
-        policy=policy,
+    services = build_services(
+        uow=lambda: SqlUnitOfWork(sessions), chat=SlackIncidentChat(client, policy),
+        clock=clock or SystemClock(), policy=policy, directory=SlackDirectory(client),
     )
-    surface = register_all(bolt, incidents)
+    incidents = services.incidents
+    surface = register_all(bolt, services)
     scheduler = AsyncIOScheduler(timezone=policy.timezone)
     return Warroom(
         settings=settings, policy=policy, bolt=bolt, client=client, engine=engine, incidents=incidents,
+        services=services,
         surface=surface, scheduler=scheduler, metrics=Metrics(), health=HealthReport(engine, client, scheduler),
     )

@@ -22,14 +22,15 @@ def build_manifest(surface: Surface, settings: Settings) -> dict[str, Any]:
     features: dict[str, Any] = {
         "bot_user": {"display_name": "Warroom", "always_online": True},
         "slash_commands": [
+            # should_escape: Slack sends mentions as <@U123|name>, so `/incident role commander @ana` has an id.
             with_url({"command": c.command, "description": c.description, "usage_hint": c.usage_hint,
-                      "should_escape": False})
+                      "should_escape": True})
             for c in surface.commands
         ],
     }
     if surface.shortcuts:
         features["shortcuts"] = [
-            {"name": s.name, "type": s.type, "callback_id": s.callback_id, "description": s.description}
+            {"name": s.name, "type": s.type, "callback_id": str(s.callback_id), "description": s.description}
             for s in surface.shortcuts
         ]
     settings_block: dict[str, Any] = {

@@ -10,7 +10,6 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.domain.errors import InvalidCommand
 from bot.services.incidents import DeclareRequest, IncidentService
-from handlers.commands import report_declared
 from handlers.ids import Action
 from handlers.surface import Surface
 
@@ -49,4 +48,9 @@ def register(surface: Surface, incidents: IncidentService) -> None:
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidCommand("That button is out of date; run `/incident declare` again.") from exc
         result = await incidents.declare(request, force=True)
-        await report_declared(respond, result, pending, incidents)
+        incident = result.incident
+        assert incident is not None
+        text = f"{incident.ref} declared: <#{incident.channel_id}>"
+        if result.warnings:
+            text += "\n:warning: " + "; ".join(result.warnings)
+        await respond(response_type="ephemeral", replace_original=True, text=text)

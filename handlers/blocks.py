@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
+from handlers.format import clip as _text
+from handlers.format import slack_date
 from handlers.ids import Action, Block
+from handlers.people_blocks import role_elements
 from handlers.parse import USAGE
 
 HEADER_MAX = 150
 SEVERITY_EMOJI = (":red_circle:", ":large_orange_circle:", ":large_yellow_circle:", ":large_blue_circle:")
-
-
-def _text(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def slack_date(when: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
-    """A Slack date token that renders in each reader's time zone, with a UTC fallback."""
-    return f"<!date^{int(when.timestamp())}^{fmt}|{when.strftime('%Y-%m-%d %H:%M UTC')}>"
 
 
 def severity_emoji(policy: Policy, severity_id: str) -> str:
@@ -81,6 +74,8 @@ def incident_card(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
         "options": [o for o in severity_options(policy) if o["value"] != incident.severity],
     })
     blocks.append({"type": "actions", "block_id": Block.CARD_ACTIONS, "elements": elements})
+    if policy.lifecycle.is_open(incident.status):
+        blocks.append({"type": "actions", "block_id": Block.CARD_ROLES, "elements": role_elements(incident, policy)})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _text(
         f"{severity.description} Updates every {_minutes(severity.update_cadence.total_seconds())}.", 2000)}]})
     return blocks

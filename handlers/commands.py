@@ -10,19 +10,22 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import InvalidInput, UserError
-from bot.services.incidents import DeclareRequest, DeclareResult, IncidentService, validate_declare
+from bot.services.container import Services
+from bot.services.incidents import DeclareRequest, DeclareResult, validate_declare
 from handlers import blocks
 from handlers.ids import SLASH_COMMAND
 from handlers.modals import declare_modal
 from handlers.parse import (
     ChangeSeverity,
     ChangeStatus,
+    Command,
     Declare,
     Help,
     ListOpen,
     OpenDeclareModal,
     parse_command,
 )
+from handlers.people_commands import handle_people_command
 from handlers.surface import Surface
 
 
@@ -31,13 +34,13 @@ def input_error_text(error: InvalidInput) -> str:
     return "\n".join(error.errors.values())
 
 
-async def report_declared(respond: AsyncRespond, result: DeclareResult, pending: dict[str, str], incidents: IncidentService) -> None:
+async def report_declared(respond: AsyncRespond, result: DeclareResult, pending: dict[str, str], services: Services) -> None:
     """Tell the declarer what happened: the new channel, or the likely duplicates."""
     if result.incident is None:
         await respond(
             response_type="ephemeral", replace_original=True,
             text="This looks like an incident that is already open.",
-            blocks=blocks.duplicate_prompt(result.duplicates, incidents.policy, json.dumps(pending)),
+            blocks=blocks.duplicate_prompt(result.duplicates, services.policy, json.dumps(pending)),
         )
         return
     incident = result.incident
@@ -47,25 +50,33 @@ async def report_declared(respond: AsyncRespond, result: DeclareResult, pending:
     await respond(response_type="ephemeral", replace_original=True, text=text)
 
 
-def register(surface: Surface, incidents: IncidentService) -> None:
+def _precheck(parsed: Command, command: dict[str, Any], services: Services) -> DeclareRequest | None:
+    """Checks that need no database, done before the ack so a mistake is answered in the ack."""
+    policy = services.policy
+    if isinstance(parsed, Declare):
+        return validate_declare(DeclareRequest(
+            team_id=command["team_id"], user_id=command["user_id"], severity=parsed.severity,
+            title=parsed.title, service=parsed.service, source_channel_id=command.get("channel_id")), policy)
+    if isinstance(parsed, ChangeStatus):
+        policy.lifecycle.get(parsed.status)
+    elif isinstance(parsed, ChangeSeverity):
+        policy.severities.resolve(parsed.severity)
+    return None
+
+
+def register(surface: Surface, services: Services) -> None:
     """Register /incident."""
-    policy = incidents.policy
+    policy = services.policy
+    incidents = services.incidents
 
     @surface.command(SLASH_COMMAND, "Declare and run incidents",
-                     "declare sev1 Imports failing | status identified | severity sev2 | list | help")
+                     "declare sev1 Imports failing | status identified | role commander @you | note … | help")
     async def incident_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond,
                                client: AsyncWebClient) -> None:
         team_id, user_id, channel_id = command["team_id"], command["user_id"], command.get("channel_id")
         try:
             parsed = parse_command(command.get("text", ""))
-            if isinstance(parsed, Declare):
-                request = validate_declare(DeclareRequest(
-                    team_id=team_id, user_id=user_id, severity=parsed.severity, title=parsed.title,
-                    service=parsed.service, source_channel_id=channel_id), policy)
-            elif isinstance(parsed, ChangeStatus):
-                policy.lifecycle.get(parsed.status)
-            elif isinstance(parsed, ChangeSeverity):
-                policy.severities.resolve(parsed.severity)
+            request = _precheck(parsed, command, services)
         except InvalidInput as exc:
             await ack(response_type="ephemeral", text=input_error_text(exc))
             return
@@ -79,10 +90,11 @@ def register(surface: Surface, incidents: IncidentService) -> None:
                 await client.views_open(trigger_id=command["trigger_id"],
                                         view=declare_modal(policy, source_channel_id=channel_id))
             case Declare():
+                assert request is not None
                 await ack(response_type="ephemeral", text=f"Declaring {request.severity}: *{request.title}*…")
                 result = await incidents.declare(request)
                 pending = {"severity": request.severity, "title": request.title, "service": request.service}
-                await report_declared(respond, result, pending, incidents)
+                await report_declared(respond, result, pending, services)
             case ListOpen():
                 open_incidents = await incidents.list_open(team_id)
                 await ack(response_type="ephemeral", text=f"{len(open_incidents)} open incidents",
@@ -97,3 +109,5 @@ def register(surface: Surface, incidents: IncidentService) -> None:
                 await ack()
                 incident = await incidents.for_channel(team_id, channel_id)
                 await incidents.change_severity(team_id, incident.id, user_id, severity)  # type: ignore[arg-type]
+            case _:
+                await handle_people_command(parsed, command, ack, respond, client, services)

@@ -14,6 +14,11 @@ class Action(StrEnum):
     CARD_SEVERITY = "card_severity_select"
     DECLARE_ANYWAY = "declare_anyway"
     JOIN_EXISTING = "join_existing_incident"
+    ROLE_SELECT = "role_select:"  # + role id
+    TAKE_ROLE = "take_role:"  # + role id
+    FOLLOWUP_DONE = "followup_done"
+    TIMELINE_OLDER = "timeline_older"
+    TIMELINE_NEWER = "timeline_newer"
 
 
 class Callback(StrEnum):
@@ -21,6 +26,8 @@ class Callback(StrEnum):
 
     DECLARE = "declare_modal"
     DECLARE_CONFIRM = "declare_confirm_modal"
+    RESOLVE = "resolve_modal"
+    ADD_TO_TIMELINE = "add_to_timeline"
 
 
 class Block(StrEnum):
@@ -32,6 +39,12 @@ class Block(StrEnum):
     SUMMARY = "declare_summary"
     CARD_ACTIONS = "card_actions"
     DUPLICATE_ACTIONS = "duplicate_actions"
+    CARD_ROLES = "card_roles"
+    FOLLOWUP_ACTIONS = "followup_actions"
+    TIMELINE_NAV = "timeline_nav"
+    RESOLUTION = "resolve_resolution"
+    IMPACT = "resolve_impact"
+    ROOT_CAUSE = "resolve_root_cause"
 
 
 class Field(StrEnum):

@@ -91,3 +91,29 @@ def confirm_duplicate_modal(request: DeclareRequest, duplicates: list[Incident],
             f":warning: Open incidents that look like *{request.title}*:\n{lines}\n\n"
             "Cancel and join one of them, or declare a new incident anyway.")[:3000]}}],
     }
+
+
+def resolve_modal(incident: Incident) -> dict[str, Any]:
+    """The resolution form: how it was resolved, the impact, the root cause."""
+    return {
+        "type": "modal",
+        "callback_id": Callback.RESOLVE,
+        "title": {"type": "plain_text", "text": f"Resolve {incident.ref}"[:24]},
+        "submit": {"type": "plain_text", "text": "Resolve"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"incident_id": incident.id}),
+        "blocks": [
+            _input(Block.RESOLUTION, "How was it resolved?", {"type": "plain_text_input", "multiline": True,
+                                                              "max_length": 3000}),
+            _input(Block.IMPACT, "Impact", {"type": "plain_text_input", "multiline": True, "max_length": 3000},
+                   optional=True, hint="Who was affected, how, for how long."),
+            _input(Block.ROOT_CAUSE, "Root cause (if known)", {"type": "plain_text_input", "multiline": True,
+                                                               "max_length": 3000}, optional=True),
+        ],
+    }
+
+
+def read_text_values(view: dict[str, Any], *block_ids: str) -> dict[str, str]:
+    """Plain text input values by block id ('' when empty)."""
+    state = view.get("state", {}).get("values", {})
+    return {b: (state.get(b, {}).get(Field.VALUE, {}).get("value") or "") for b in block_ids}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 
@@ -11,9 +12,19 @@ USAGE = {
     "declare": "/incident declare <severity> <title> [--service <name>]",
     "status": "/incident status <new status>",
     "severity": "/incident severity <severity>",
+    "role": "/incident role <role> @user",
+    "handover": "/incident handover @user",
+    "note": "/incident note [decision:|action:|update:] <text>",
+    "timeline": "/incident timeline [page]",
+    "milestone": "/incident milestone <started|detected|acknowledged|mitigated|resolved> <time>",
+    "followup": "/incident followup <text> [@owner]",
+    "resolve": "/incident resolve",
+    "stats": "/incident stats [7d|30d|90d|YYYY-MM-DD..YYYY-MM-DD]",
     "list": "/incident list",
     "help": "/incident help",
 }
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -54,7 +65,79 @@ class Help:
     """`/incident help`."""
 
 
-Command = OpenDeclareModal | Declare | ChangeStatus | ChangeSeverity | ListOpen | Help
+@dataclass(frozen=True)
+class AssignRole:
+    """`/incident role commander @ana`."""
+
+    role: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Handover:
+    """`/incident handover @ana`."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """`/incident note decision: roll back`."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowTimeline:
+    """`/incident timeline [page]`."""
+
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class SetMilestone:
+    """`/incident milestone detected 14:02`."""
+
+    milestone: str
+    when: str
+
+
+@dataclass(frozen=True)
+class AddFollowUp:
+    """`/incident followup Add an alert @ana`."""
+
+    text: str
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """`/incident resolve`: opens the resolution form."""
+
+
+@dataclass(frozen=True)
+class ShowStats:
+    """`/incident stats 30d`."""
+
+    period: str = ""
+
+
+Command = (OpenDeclareModal | Declare | ChangeStatus | ChangeSeverity | ListOpen | Help | AssignRole | Handover
+           | Note | ShowTimeline | SetMilestone | AddFollowUp | Resolve | ShowStats)
+
+
+def user_id_of(word: str) -> str | None:
+    """The user id in `<@U123|name>` (Slack's escaped mention) or a bare `U123`."""
+    match = _MENTION.fullmatch(word.strip())
+    if match:
+        return match.group(1)
+    return word if _USER_ID.match(word) else None
+
+
+def _rest(text: str) -> str:
+    """The raw text after the sub-command (notes keep their own spacing and quotes)."""
+    parts = (text or "").strip().split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
 
 
 def _usage(sub: str) -> str:
@@ -105,6 +188,37 @@ def parse_command(text: str) -> Command:
         if len(args) != 1:
             raise InvalidCommand(f"Give the new severity. {_usage('severity')}, e.g. `/incident severity sev2`.")
         return ChangeSeverity(severity=args[0])
+    if sub == "role":
+        user = user_id_of(args[1]) if len(args) == 2 else None
+        if user is None:
+            raise InvalidCommand(f"Name the role and mention the person. {_usage('role')}, e.g. `/incident role commander @ana`.")
+        return AssignRole(role=args[0].lower(), user_id=user)
+    if sub == "handover":
+        user = user_id_of(args[0]) if len(args) == 1 else None
+        if user is None:
+            raise InvalidCommand(f"Mention who takes over. {_usage('handover')}.")
+        return Handover(user_id=user)
+    if sub == "note":
+        return Note(text=_rest(text))
+    if sub == "timeline":
+        if len(args) > 1 or (args and not args[0].isdigit()):
+            raise InvalidCommand(f"{_usage('timeline')}: the page is a number.")
+        return ShowTimeline(page=int(args[0]) if args else 1)
+    if sub == "milestone":
+        if len(args) < 2:
+            raise InvalidCommand(f"Name the milestone and the time. {_usage('milestone')}, e.g. `/incident milestone detected 14:02`.")
+        return SetMilestone(milestone=args[0], when=" ".join(args[1:]))
+    if sub in ("followup", "follow-up"):
+        body = _rest(text)
+        words_ = body.split()
+        owner = user_id_of(words_[-1]) if words_ else None
+        if owner is not None:
+            body = body[: body.rfind(words_[-1])].strip()
+        return AddFollowUp(text=body, owner=owner)
+    if sub == "resolve":
+        return Resolve()
+    if sub == "stats":
+        return ShowStats(period=" ".join(args))
     if sub in ("list", "ls"):
         return ListOpen()
     if sub in ("help", "?"):

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.services.incidents import IncidentService
-from handlers import actions, commands, errors, views
+from bot.services.container import Services
+from handlers import actions, commands, errors, events, people_actions, views
 from handlers.slack_chat import SCOPES
 from handlers.surface import Surface
 
 
-def register_all(app: AsyncApp, incidents: IncidentService) -> Surface:
+def register_all(app: AsyncApp, services: Services) -> Surface:
     """Register every listener; returns the Surface the manifest is built from."""
     surface = Surface(app)
     surface.scopes.update(SCOPES)
-    commands.register(surface, incidents)
-    actions.register(surface, incidents)
-    views.register(surface, incidents)
+    commands.register(surface, services)
+    actions.register(surface, services.incidents)
+    views.register(surface, services.incidents)
+    people_actions.register(surface, services)
+    events.register(surface, services)
     errors.register(app)
     return surface

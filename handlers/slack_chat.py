@@ -9,10 +9,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import ChatUnavailable
-from bot.domain.incident import Incident
+from bot.domain.incident import FollowUp, Incident
 from bot.domain.policy import Policy
-from bot.domain.ports import ChannelRef
-from handlers import blocks
+from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
+from handlers import blocks, people_blocks
 
 log = structlog.get_logger(__name__)
 
@@ -20,9 +20,11 @@ log = structlog.get_logger(__name__)
 SCOPES = (
     "channels:manage",  # conversations.create / invite / setTopic on public channels
     "channels:read",
+    "channels:history",  # read a reacted-to message back (conversations.history)
     "chat:write",
     "chat:write.public",  # announce without joining the announcements channel first
     "users:read",
+    "usergroups:read",  # admin groups may reassign the commander
 )
 _IGNORED_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
 
@@ -108,3 +110,69 @@ class SlackIncidentChat:
             await self._client.chat_postMessage(channel=incident.channel_id, text=text)
         except SlackApiError as exc:
             raise _unavailable("chat.postMessage", exc) from exc
+
+    async def _post(self, method: str, **kwargs: object) -> None:
+        try:
+            await self._client.chat_postMessage(**kwargs)  # type: ignore[arg-type]
+        except SlackApiError as exc:
+            raise _unavailable(method, exc) from exc
+
+    async def notify_role_holder(self, incident: Incident, role_id: str, user_id: str) -> None:
+        role = self._policy.role(role_id)
+        await self._post("chat.postMessage", channel=user_id,
+                         text=f"You are now the {role.label.lower()} of {incident.ref}",
+                         blocks=people_blocks.role_dm(incident, self._policy, role_id))
+
+    async def post_handover(self, summary: HandoverSummary) -> None:
+        await self._post("chat.postMessage", channel=summary.incident.channel_id,
+                         text=f"Handover: <@{summary.to_user}> is now incident commander",
+                         blocks=people_blocks.handover(summary, self._policy))
+
+    async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
+        try:
+            found = await self._client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
+            messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
+            if not messages:  # a reply in a thread is not in the channel history
+                found = await self._client.conversations_replies(channel=channel_id, ts=ts, limit=1)
+                messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("thread_not_found", "message_not_found"):
+                return None
+            raise _unavailable("conversations.history", exc) from exc
+        if not messages:
+            return None
+        m = messages[0]
+        return ChatMessage(channel_id=channel_id, ts=ts, user_id=m.get("user") or m.get("bot_id", ""),
+                           text=m.get("text", ""))
+
+    async def permalink(self, channel_id: str, ts: str) -> str | None:
+        try:
+            response = await self._client.chat_getPermalink(channel=channel_id, message_ts=ts)
+        except SlackApiError as exc:
+            log.warning("permalink_failed", error=exc.response.get("error"))
+            return None
+        return response.get("permalink")
+
+    async def post_review(self, incident: Incident, markdown: str) -> None:
+        for chunk in people_blocks.review_messages(markdown):
+            await self._post("chat.postMessage", channel=incident.channel_id, blocks=chunk,
+                             text=f"{incident.ref} post-incident review")
+
+    async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
+        await self._post("chat.postMessage", channel=incident.channel_id, text=f"Follow-up: {followup.text}",
+                         blocks=people_blocks.followup(followup))
+
+
+class SlackDirectory:
+    """User group membership from Slack."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    async def in_group(self, user_id: str, group_id: str) -> bool:
+        try:
+            response = await self._client.usergroups_users_list(usergroup=group_id)
+        except SlackApiError as exc:
+            log.warning("usergroup_lookup_failed", group=group_id, error=exc.response.get("error"))
+            return False
+        return user_id in response.get("users", [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +39,7 @@ class Surface:
     commands: list[SlashCommand] = field(default_factory=list)
     shortcuts: list[Shortcut] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
-    actions: list[str] = field(default_factory=list)
+    actions: list[str | re.Pattern[str]] = field(default_factory=list)
     views: list[str] = field(default_factory=list)
     scopes: set[str] = field(default_factory=set)
     in_flight: InFlight = field(default_factory=InFlight)
@@ -64,13 +65,13 @@ class Surface:
         self.scopes.add("commands")
         return self._register(self.app.shortcut(callback_id))
 
-    def event(self, event_type: str, *scopes: str) -> Callable[..., Any]:
-        """Register an Events API listener and the scopes its events need."""
-        self.events.append(event_type)
+    def event(self, event_type: str, *scopes: str, subscriptions: tuple[str, ...] = ()) -> Callable[..., Any]:
+        """Register an Events API listener, the manifest subscriptions it needs and their scopes."""
+        self.events.extend(subscriptions or (event_type,))
         self.scopes.update(scopes)
         return self._register(self.app.event(event_type))
 
-    def action(self, action_id: str) -> Callable[..., Any]:
+    def action(self, action_id: str | re.Pattern[str]) -> Callable[..., Any]:
         """Register a block action listener."""
         self.actions.append(action_id)
         return self._register(self.app.action(action_id))

@@ -50,6 +50,13 @@ class IncidentRow(SQLModel, table=True):
     updated_at: datetime | None = _utc(nullable=True)
     resolved_at: datetime | None = _utc(nullable=True)
     last_update_at: datetime | None = _utc(nullable=True)
+    # Current role holders {role: user}; the history is in role_assignment (same transaction).
+    roles: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Milestone times {name: ISO 8601 UTC}.
+    milestones: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    resolution: str = Field(default="", max_length=3000)
+    impact: str = Field(default="", max_length=3000)
+    root_cause: str = Field(default="", max_length=3000)
 
 
 class RoleAssignmentRow(SQLModel, table=True):
@@ -65,13 +72,18 @@ class RoleAssignmentRow(SQLModel, table=True):
     assigned_by: str = Field(max_length=32)
     assumed_at: datetime = _utc(nullable=False)
     relinquished_at: datetime | None = _utc(nullable=True)
+    handover: bool = Field(default=False)
 
 
 class TimelineEntryRow(SQLModel, table=True):
     """One entry of an incident's timeline."""
 
     __tablename__ = "timeline_entry"
-    __table_args__ = (Index("ix_timeline_incident", "team_id", "incident_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_timeline_incident", "team_id", "incident_id", "occurred_at"),
+        # One entry per source message, however many ways (or times) it was captured.
+        UniqueConstraint("team_id", "incident_id", "source_channel_id", "source_ts", name="uq_timeline_source"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
     incident_id: int = Field(foreign_key="incident.id")
@@ -80,6 +92,28 @@ class TimelineEntryRow(SQLModel, table=True):
     author: str = Field(max_length=32)
     occurred_at: datetime = _utc(nullable=False)
     source: str = Field(default="warroom", max_length=40)
+    source_channel_id: str | None = Field(default=None, max_length=32)
+    source_ts: str | None = Field(default=None, max_length=32)
+    permalink: str | None = Field(default=None, max_length=500)
+    captured_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    withdrawn_at: datetime | None = _utc(nullable=True)
+    edited_at: datetime | None = _utc(nullable=True)
+
+
+class FollowUpRow(SQLModel, table=True):
+    """A follow-up action of an incident."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (Index("ix_follow_up_incident", "team_id", "incident_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    incident_id: int = Field(foreign_key="incident.id")
+    text: str = Field(max_length=1000)
+    owner: str | None = Field(default=None, max_length=32)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _utc(nullable=False)
+    done_at: datetime | None = _utc(nullable=True)
+    done_by: str | None = Field(default=None, max_length=32)
 
 
 class AuditEventRow(SQLModel, table=True):

@@ -1,23 +1,32 @@
-"""Repositories: map rows to domain objects; every query is scoped by team id."""
+"""The incident repository: maps rows to domain objects; every query is scoped by team id."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKind
-from store.models import AuditEventRow, IncidentRow, TimelineEntryRow, WorkspaceRow
+from bot.domain.incident import Incident
+from store.models import IncidentRow, WorkspaceRow
 
-_INCIDENT_FIELDS = [f for f in IncidentRow.model_fields if f != "id"]
+_INCIDENT_FIELDS = [f for f in IncidentRow.model_fields if f not in ("id", "milestones")]
 
 
 def _incident(row: IncidentRow) -> Incident:
-    return Incident(id=row.id, **{f: getattr(row, f) for f in _INCIDENT_FIELDS})
+    milestones = {k: datetime.fromisoformat(v) for k, v in (row.milestones or {}).items()}
+    return Incident(id=row.id, milestones=milestones, **{f: getattr(row, f) for f in _INCIDENT_FIELDS})
+
+
+def _incident_values(incident: Incident) -> dict[str, Any]:
+    values = {f: getattr(incident, f) for f in _INCIDENT_FIELDS}
+    values["roles"] = dict(incident.roles)
+    values["milestones"] = {k: v.astimezone(UTC).isoformat() for k, v in incident.milestones.items()}
+    return values
 
 
 class SqlIncidentRepository:
@@ -44,15 +53,15 @@ class SqlIncidentRepository:
         return int(result.scalar_one())
 
     async def add(self, incident: Incident) -> Incident:
-        row = IncidentRow(**{f: getattr(incident, f) for f in _INCIDENT_FIELDS})
+        row = IncidentRow(**_incident_values(incident))
         self._s.add(row)
         await self._s.flush()
         return _incident(row)
 
     async def update(self, incident: Incident) -> Incident:
         row = await self._row(incident.team_id, incident.id)
-        for f in _INCIDENT_FIELDS:
-            setattr(row, f, getattr(incident, f))
+        for f, value in _incident_values(incident).items():
+            setattr(row, f, value)
         self._s.add(row)
         await self._s.flush()
         return _incident(row)
@@ -99,61 +108,3 @@ class SqlIncidentRepository:
     async def count_by_status(self) -> dict[str, int]:
         stmt = select(IncidentRow.status, func.count()).group_by(IncidentRow.status)
         return {status: int(n) for status, n in (await self._s.exec(stmt)).all()}
-
-
-class SqlTimelineRepository:
-    """Timeline entries in SQL."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, entry: TimelineEntry) -> TimelineEntry:
-        row = TimelineEntryRow(
-            team_id=entry.team_id, incident_id=entry.incident_id, kind=str(entry.kind), text=entry.text,
-            author=entry.author, occurred_at=entry.occurred_at, source=entry.source,
-        )
-        self._s.add(row)
-        await self._s.flush()
-        return TimelineEntry(**{**entry.__dict__, "id": row.id})
-
-    async def list_for(self, team_id: str, incident_id: int) -> list[TimelineEntry]:
-        stmt = (
-            select(TimelineEntryRow)
-            .where(TimelineEntryRow.team_id == team_id, TimelineEntryRow.incident_id == incident_id)
-            .order_by(col(TimelineEntryRow.occurred_at), col(TimelineEntryRow.id))
-        )
-        return [
-            TimelineEntry(
-                id=r.id, team_id=r.team_id, incident_id=r.incident_id, kind=TimelineKind(r.kind),
-                text=r.text, author=r.author, occurred_at=r.occurred_at, source=r.source,
-            )
-            for r in (await self._s.exec(stmt)).all()
-        ]
-
-
-class SqlAuditLog:
-    """The audit log in SQL (insert and read only)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._s = session
-
-    async def add(self, event: AuditEvent) -> AuditEvent:
-        row = AuditEventRow(
-            team_id=event.team_id, incident_id=event.incident_id, actor=event.actor, action=event.action,
-            before=dict(event.before), after=dict(event.after), at=event.at,
-        )
-        self._s.add(row)
-        await self._s.flush()
-        return AuditEvent(**{**event.__dict__, "id": row.id})
-
-    async def list_for(self, team_id: str, incident_id: int) -> list[AuditEvent]:
-        stmt = (
-            select(AuditEventRow)
-            .where(AuditEventRow.team_id == team_id, AuditEventRow.incident_id == incident_id)
-            .order_by(col(AuditEventRow.at), col(AuditEventRow.id))
-        )
-        return [
-            AuditEvent(id=r.id, team_id=r.team_id, incident_id=r.incident_id, actor=r.actor,
-                       action=r.action, before=r.before, after=r.after, at=r.at)
-            for r in (await self._s.exec(stmt)).all()
-        ]

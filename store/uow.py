@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.errors import StorageUnavailable
-from store.repositories import SqlAuditLog, SqlIncidentRepository, SqlTimelineRepository
+from store.people import SqlFollowUpRepository, SqlRoleRepository
+from store.records import SqlAuditLog, SqlTimelineRepository
+from store.repositories import SqlIncidentRepository
 
 # Connection-level failures: the database is down or went away. Other errors are bugs and propagate.
 _UNAVAILABLE = (OperationalError, ConnectionError, OSError, TimeoutError)
@@ -22,6 +24,8 @@ class SqlUnitOfWork:
     incidents: SqlIncidentRepository
     timeline: SqlTimelineRepository
     audit: SqlAuditLog
+    roles: SqlRoleRepository
+    followups: SqlFollowUpRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -32,6 +36,8 @@ class SqlUnitOfWork:
         self.incidents = SqlIncidentRepository(self._session)
         self.timeline = SqlTimelineRepository(self._session)
         self.audit = SqlAuditLog(self._session)
+        self.roles = SqlRoleRepository(self._session)
+        self.followups = SqlFollowUpRepository(self._session)
         return self
 
     async def __aexit__(

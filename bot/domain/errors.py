@@ -7,6 +7,7 @@
     │   ├── InvalidTransition          status change not allowed from the current status
     │   ├── NotInIncidentChannel       incident command used outside an incident channel
     │   ├── IncidentNotFound           reference to an incident that does not exist here
+    │   ├── PermissionDenied           not allowed (says who is)
     │   └── InvalidInput               a form field failed validation (carries field -> message)
     ├── ConfigError                    bad settings or warroom.yaml (names file, key, expectation)
     └── InfrastructureError            something outside Warroom failed
@@ -43,6 +44,10 @@ class NotInIncidentChannel(UserError):
 
 class IncidentNotFound(UserError):
     """The incident referred to does not exist in this workspace."""
+
+
+class PermissionDenied(UserError):
+    """The user may not do this; the message says who may."""
 
 
 class InvalidInput(UserError):

@@ -52,6 +52,7 @@ class Policy:
     roles: tuple[Role, ...] = DEFAULT_ROLES
     role_admins: tuple[str, ...] = ()  # user ids (U...) and user group ids (S...) who may reassign any role
     timeline_emoji: str = "pushpin"
+    review_template: str | None = None  # Jinja2 Markdown replacing the shipped review template
 
     def role(self, role_id: str) -> Role:
         """The role with this id or label (case-insensitive), or KeyError."""

@@ -8,7 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.domain.incident import AuditEvent, Incident, TimelineEntry
+from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
 
 
 class Clock(Protocol):
@@ -66,6 +66,14 @@ class TimelineRepository(Protocol):
         """Append an entry."""
         ...
 
+    async def update(self, entry: TimelineEntry) -> TimelineEntry:
+        """Store an edited or withdrawn entry."""
+        ...
+
+    async def get_by_source(self, team_id: str, incident_id: int, channel_id: str, ts: str) -> TimelineEntry | None:
+        """The entry captured from this message, if any (withdrawn ones included)."""
+        ...
+
     async def list_for(self, team_id: str, incident_id: int) -> list[TimelineEntry]:
         """The entries of one incident in time order."""
         ...
@@ -83,12 +91,54 @@ class AuditLog(Protocol):
         ...
 
 
+class RoleRepository(Protocol):
+    """Role assignments with their history."""
+
+    async def add(self, assignment: RoleAssignment) -> RoleAssignment:
+        """Record a new holder."""
+        ...
+
+    async def update(self, assignment: RoleAssignment) -> RoleAssignment:
+        """Store a changed assignment (e.g. relinquished)."""
+        ...
+
+    async def current(self, team_id: str, incident_id: int, role: str) -> RoleAssignment | None:
+        """The assignment still in force for this role."""
+        ...
+
+    async def list_for(self, team_id: str, incident_id: int) -> list[RoleAssignment]:
+        """Every assignment of the incident, oldest first."""
+        ...
+
+
+class FollowUpRepository(Protocol):
+    """Follow-up actions."""
+
+    async def add(self, followup: FollowUp) -> FollowUp:
+        """Store a new follow-up."""
+        ...
+
+    async def update(self, followup: FollowUp) -> FollowUp:
+        """Store a changed follow-up."""
+        ...
+
+    async def get(self, team_id: str, followup_id: int) -> FollowUp | None:
+        """One follow-up in this workspace."""
+        ...
+
+    async def list_for(self, team_id: str, incident_id: int) -> list[FollowUp]:
+        """The follow-ups of one incident, oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: commits only on `commit()`, rolls back when the block exits otherwise."""
 
     incidents: IncidentRepository
     timeline: TimelineRepository
     audit: AuditLog
+    roles: RoleRepository
+    followups: FollowUpRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -102,6 +152,28 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A message in a channel, as the timeline captures it."""
+
+    channel_id: str
+    ts: str
+    user_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class HandoverSummary:
+    """What the incoming commander needs to know."""
+
+    incident: Incident
+    from_user: str | None
+    to_user: str
+    next_update_due: datetime | None
+    open_followups: list[FollowUp]
+    open_steps: list[str]
 
 
 @dataclass(frozen=True)
@@ -141,4 +213,36 @@ class IncidentChat(Protocol):
 
     async def post_change(self, incident: Incident, text: str) -> None:
         """Tell the incident channel about a change."""
+        ...
+
+    async def notify_role_holder(self, incident: Incident, role_id: str, user_id: str) -> None:
+        """DM the new holder of a role with its duties and the incident's state."""
+        ...
+
+    async def post_handover(self, summary: HandoverSummary) -> None:
+        """Post the commander handover summary in the incident channel."""
+        ...
+
+    async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
+        """One message of a channel (None when it no longer exists)."""
+        ...
+
+    async def permalink(self, channel_id: str, ts: str) -> str | None:
+        """A link to the message."""
+        ...
+
+    async def post_review(self, incident: Incident, markdown: str) -> None:
+        """Post the post-incident review in the incident channel."""
+        ...
+
+    async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
+        """Post a follow-up with a button that closes it."""
+        ...
+
+
+class Directory(Protocol):
+    """Who belongs to which user group."""
+
+    async def in_group(self, user_id: str, group_id: str) -> bool:
+        """True when the user is a member of the user group (S...)."""
         ...

@@ -8,10 +8,12 @@ from typing import Any
 
 import structlog
 
+from bot.domain import milestones
 from bot.domain.errors import IncidentNotFound, InvalidInput, NotInIncidentChannel
-from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKind, similar_incidents
+from bot.domain.incident import AuditEvent, Incident, TimelineEntry, similar_incidents
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
+from bot.services.recording import record
 
 log = structlog.get_logger(__name__)
 
@@ -68,6 +70,14 @@ def validate_declare(request: DeclareRequest, policy: Policy) -> DeclareRequest:
         summary=request.summary.strip(), service=request.service.strip(),
         source_channel_id=request.source_channel_id,
     )
+
+
+async def load_incident(uow: UnitOfWork, team_id: str, incident_id: int) -> Incident:
+    """The incident in this workspace, or IncidentNotFound."""
+    incident = await uow.incidents.get(team_id, incident_id)
+    if incident is None:
+        raise IncidentNotFound("That incident does not exist in this workspace.")
+    return incident
 
 
 class IncidentService:
@@ -139,11 +149,12 @@ class IncidentService:
                     status=self.policy.lifecycle.initial, declared_by=request.user_id, declared_at=now,
                     summary=request.summary, service=request.service,
                     source_channel_id=request.source_channel_id, updated_at=now,
+                    milestones=milestones.on_declared(now),
                 )
             )
             assert incident.id is not None
-            await self._record(
-                uow, incident, actor=request.user_id, action="incident.declared", kind=TimelineKind.CHANGE,
+            await record(
+                uow, incident, actor=request.user_id, action="incident.declared", at=now,
                 text=f"Declared {incident.severity}: {incident.title}",
                 after={"severity": incident.severity, "status": incident.status, "title": incident.title,
                        "service": incident.service},
@@ -156,17 +167,6 @@ class IncidentService:
             saved = await uow.incidents.update(incident)
             await uow.commit()
         return saved
-
-    async def _record(
-        self, uow: UnitOfWork, incident: Incident, *, actor: str, action: str, kind: TimelineKind, text: str,
-        before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-    ) -> None:
-        now = self._clock.now()
-        assert incident.id is not None
-        await uow.timeline.add(TimelineEntry(incident_id=incident.id, team_id=incident.team_id, kind=kind,
-                                             text=text, author=actor, occurred_at=now))
-        await uow.audit.add(AuditEvent(team_id=incident.team_id, incident_id=incident.id, actor=actor,
-                                       action=action, at=now, before=before or {}, after=after or {}))
 
     async def for_channel(self, team_id: str, channel_id: str) -> Incident:
         """The incident of this channel, or NotInIncidentChannel."""
@@ -186,20 +186,23 @@ class IncidentService:
             raise IncidentNotFound("That incident does not exist in this workspace.")
         return incident
 
-    async def change_status(self, team_id: str, incident_id: int, user_id: str, new_status: str) -> Incident:
-        """Move the incident along the lifecycle; record it; update the card."""
+    async def change_status(self, team_id: str, incident_id: int, user_id: str, new_status: str,
+                            *, details: dict[str, str] | None = None) -> Incident:
+        """Move the incident along the lifecycle (with resolution `details`); record it; update the card."""
         now = self._clock.now()
         async with self._uow() as uow:
-            incident = await self._load(uow, team_id, incident_id)
+            incident = await load_incident(uow, team_id, incident_id)
             target = self.policy.lifecycle.check(incident.status, new_status)
             closing = target.closed and self.policy.lifecycle.is_open(incident.status)
             changed = incident.with_changes(
-                status=target.id, updated_at=now,
+                **(details or {}), status=target.id, updated_at=now,
+                milestones=milestones.on_status_change(incident.milestones, old_status=incident.status,
+                                                       new_status=target.id, now=now),
                 resolved_at=now if closing else (incident.resolved_at if target.closed else None),
             )
             changed = await uow.incidents.update(changed)
-            await self._record(uow, changed, actor=user_id, action="incident.status_changed",
-                               kind=TimelineKind.CHANGE, text=f"Status {incident.status} → {target.id}",
+            await record(uow, changed, actor=user_id, action="incident.status_changed", at=now,
+                         text=f"Status {incident.status} → {target.id}",
                                before={"status": incident.status}, after={"status": target.id})
             await uow.commit()
         log.info("status_changed", team_id=team_id, incident=changed.ref, old=incident.status, new=target.id)
@@ -211,23 +214,17 @@ class IncidentService:
         now = self._clock.now()
         new = self.policy.severities.resolve(severity)
         async with self._uow() as uow:
-            incident = await self._load(uow, team_id, incident_id)
+            incident = await load_incident(uow, team_id, incident_id)
             if new.id == incident.severity:
                 raise InvalidInput({"severity": f"The incident is already {new.id}."})
             changed = await uow.incidents.update(incident.with_changes(severity=new.id, updated_at=now))
-            await self._record(uow, changed, actor=user_id, action="incident.severity_changed",
-                               kind=TimelineKind.CHANGE, text=f"Severity {incident.severity} → {new.id}",
+            await record(uow, changed, actor=user_id, action="incident.severity_changed", at=now,
+                         text=f"Severity {incident.severity} → {new.id}",
                                before={"severity": incident.severity}, after={"severity": new.id})
             await uow.commit()
         log.info("severity_changed", team_id=team_id, incident=changed.ref, old=incident.severity, new=new.id)
         await self._publish_change(changed, f"<@{user_id}> changed the severity to *{new.id}* ({new.label}).")
         return changed
-
-    async def _load(self, uow: UnitOfWork, team_id: str, incident_id: int) -> Incident:
-        incident = await uow.incidents.get(team_id, incident_id)
-        if incident is None:
-            raise IncidentNotFound("That incident does not exist in this workspace.")
-        return incident
 
     async def _publish_change(self, incident: Incident, text: str) -> None:
         if incident.channel_id is None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .contract import CHANNEL_NAME, load_spec
+from .people import PeopleMixin
 
 Reply = dict[str, Any]
 
@@ -36,7 +37,7 @@ def err(error: str, **extra: Any) -> Reply:
     return {"ok": False, "error": error, **extra}
 
 
-class SlackState:
+class SlackState(PeopleMixin):
     """In-memory workspace; ``handle(method, params)`` answers like Slack's Web API."""
 
     def __init__(self, *, team_id: str, bot_user_id: str, bot_id: str,
@@ -51,7 +52,8 @@ class SlackState:
                          "conversations.setTopic", "conversations.info", "conversations.join",
                          "chat.postMessage", "chat.update", "chat.postEphemeral",
                          "chat.getPermalink", "views.open", "views.update", "views.push",
-                         "views.publish", "users.info", "reactions.add", "pins.add")
+                         "views.publish", "users.info", "reactions.add", "pins.add",
+                         "conversations.history", "conversations.replies", "usergroups.users.list")
         }
 
     def reset(self) -> None:
@@ -60,6 +62,7 @@ class SlackState:
         self.views: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.pins: set[tuple[str, str]] = set()
+        self.usergroups: dict[str, list[str]] = {}
         self._ids = itertools.count(1)
         self._ts = itertools.count(100, 100)  # ts fractions: .000100, .000200, ... (unique)
         for name, channel_id in self._initial_channels.items():

@@ -1,0 +1,148 @@
+"""ReviewService: milestones, follow-ups, resolving with a summary, the review, export and stats."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+import structlog
+
+from bot.domain import milestones
+from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
+from bot.domain.incident import FollowUp, Incident, Milestone, TimelineKind
+from bot.domain.ports import Clock, IncidentChat, UnitOfWorkFactory
+from bot.domain.stats import Stats, incident_stats, parse_period
+from bot.services.incidents import IncidentService, load_incident
+from bot.services.recording import record
+from bot.services.review import ReviewData, render_markdown, review_json
+
+log = structlog.get_logger(__name__)
+
+FOLLOWUP_MAX = 1000
+RESOLUTION_FIELDS = ("resolution", "impact", "root_cause")
+_REF = re.compile(r"^(?:inc-?)?(\d+)$", re.IGNORECASE)
+
+
+def parse_ref(text: str) -> int:
+    """`INC-42`, `inc42` or `42` -> 42."""
+    match = _REF.match(text.strip())
+    if not match:
+        raise InvalidCommand(f"`{text}` is not an incident reference; use one like `INC-42`.")
+    return int(match.group(1))
+
+
+class ReviewService:
+    """Everything that turns an incident into an honest review."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, incidents: IncidentService,
+                 review_template: str | None = None) -> None:
+        self._uow, self._chat, self._clock, self._incidents = uow, chat, clock, incidents
+        self.policy = incidents.policy
+        self._template = review_template
+
+    async def set_milestone(self, team_id: str, channel_id: str, actor: str, name: str, when: str) -> Incident:
+        """Back-fill a milestone from a time typed in the workspace's time zone."""
+        milestone = milestones.parse_milestone(name)
+        at = milestones.parse_when(when, now=self._clock.now(), tz=self.policy.timezone)
+        incident = await self._incidents.for_channel(team_id, channel_id)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            current = await load_incident(uow, team_id, incident.id)  # type: ignore[arg-type]
+            updated = milestones.set_milestone(current.milestones, milestone, at)
+            changed = await uow.incidents.update(current.with_changes(milestones=updated, updated_at=now))
+            old = current.milestones.get(milestone.value)
+            await record(uow, changed, actor=actor, action="incident.milestone_set", at=now,
+                         text=f"Milestone {milestone.value} set to {at:%Y-%m-%d %H:%M} UTC",
+                         before={milestone.value: old.isoformat() if old else None},
+                         after={milestone.value: at.isoformat()})
+            await uow.commit()
+        await self._chat.update_card(changed)
+        return changed
+
+    async def add_followup(self, team_id: str, channel_id: str, actor: str, text: str, owner: str | None) -> FollowUp:
+        """Record a follow-up action and post it with a button that closes it."""
+        text = " ".join(text.split())
+        if not text:
+            raise InvalidCommand("Say what needs doing: `/incident followup Add alert on import queue depth @owner`.")
+        if len(text) > FOLLOWUP_MAX:
+            raise InvalidCommand(f"Keep a follow-up under {FOLLOWUP_MAX} characters (it has {len(text)}).")
+        incident = await self._incidents.for_channel(team_id, channel_id)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            followup = await uow.followups.add(FollowUp(team_id=team_id, incident_id=incident.id, text=text,  # type: ignore[arg-type]
+                                                        created_by=actor, created_at=now, owner=owner))
+            owned = f" (owner <@{owner}>)" if owner else ""
+            await record(uow, incident, actor=actor, action="followup.added", at=now, kind=TimelineKind.ACTION,
+                         text=f"Follow-up: {text}{owned}", after={"followup": followup.id, "owner": owner})
+            await uow.commit()
+        await self._chat.post_followup(incident, followup)
+        return followup
+
+    async def close_followup(self, team_id: str, followup_id: int, actor: str) -> tuple[Incident, FollowUp]:
+        """Mark a follow-up done (idempotent: closing a closed one changes nothing)."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            followup = await uow.followups.get(team_id, followup_id)
+            if followup is None:
+                raise IncidentNotFound("That follow-up does not exist in this workspace.")
+            incident = await load_incident(uow, team_id, followup.incident_id)
+            if not followup.open:
+                return incident, followup
+            followup = await uow.followups.update(replace(followup, done_at=now, done_by=actor))
+            await record(uow, incident, actor=actor, action="followup.done", at=now, kind=TimelineKind.ACTION,
+                         text=f"Follow-up done: {followup.text}", after={"followup": followup.id})
+            await uow.commit()
+        return incident, followup
+
+    async def resolve(self, team_id: str, incident_id: int, actor: str, details: dict[str, str]) -> str:
+        """Resolve with a summary, then post the post-incident review; returns its Markdown."""
+        unknown = set(details) - set(RESOLUTION_FIELDS)
+        if unknown or not details.get("resolution", "").strip():
+            raise InvalidInput({"resolution": "Say how the incident was resolved."})
+        clean = {k: v.strip()[:3000] for k, v in details.items()}
+        changed = await self._incidents.change_status(team_id, incident_id, actor, "resolved", details=clean)
+        markdown = await self.render(team_id, incident_id, "md")
+        await self._chat.post_review(changed, markdown)
+        log.info("incident_resolved", team_id=team_id, incident=changed.ref)
+        return markdown
+
+    async def review_data(self, team_id: str, incident_id: int) -> ReviewData:
+        """Everything the review shows, loaded in one transaction."""
+        async with self._uow() as uow:
+            incident = await load_incident(uow, team_id, incident_id)
+            timeline = await uow.timeline.list_for(team_id, incident_id)
+            roles = await uow.roles.list_for(team_id, incident_id)
+            followups = await uow.followups.list_for(team_id, incident_id)
+            actions = [a for a in await uow.audit.list_for(team_id, incident_id) if a.action.startswith("runbook.")]
+        return ReviewData(incident=incident, policy=self.policy, timeline=timeline, roles=roles,
+                          followups=followups, actions=actions, generated_at=self._clock.now())
+
+    async def render(self, team_id: str, incident_id: int, fmt: str) -> str:
+        """The review as Markdown (`md`) or JSON (`json`)."""
+        data = await self.review_data(team_id, incident_id)
+        if fmt == "json":
+            return json.dumps(review_json(data), indent=2, ensure_ascii=False)
+        if fmt == "md":
+            return render_markdown(data, self._template)
+        raise InvalidCommand(f"`{fmt}` is not an export format; use `md` or `json`.")
+
+    async def find(self, team_id: str, ref: str) -> Incident:
+        """The incident INC-<n> of this workspace."""
+        number = parse_ref(ref)
+        async with self._uow() as uow:
+            incident = await uow.incidents.get_by_number(team_id, number)
+        if incident is None:
+            raise IncidentNotFound(f"There is no INC-{number} in this workspace.")
+        return incident
+
+    async def stats(self, team_id: str, period: str) -> Stats:
+        """Count, MTTA and MTTR by severity and service over `period` (default 30 days)."""
+        since, until, label = parse_period(period, now=self._clock.now())
+        async with self._uow() as uow:
+            incidents = await uow.incidents.list_declared_since(team_id, since)
+        return incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
+
+    async def milestone_names(self) -> list[str]:
+        """The milestones a responder can set."""
+        return [m.value for m in Milestone]

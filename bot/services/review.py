@@ -1,0 +1,296 @@
+"""The post-incident review: Markdown from a Jinja2 template, and the same content as JSON.
+
+Everything a template shows is computed here, already formatted as text in the policy's time
+zone, so a template only places strings. `review_context(data)` gives a custom template:
+
+    incident      ref, number, title, severity, severity_label, status, status_label, service,
+                  declared_by, declared_at, resolved_at ("—" while open), open_for, summary,
+                  resolution, impact, root_cause, channel_id  (declared_by is "@U123")
+    timezone      the IANA zone times are shown in, e.g. "Europe/Berlin"
+    milestones    [{name, label, at}] for started, detected, acknowledged, mitigated, resolved ("—" if unset)
+    durations     [{abbr, name, value}] for TTD, TTA, TTM, TTR (value like "12 min", "—" if unknown)
+    timeline      [{time, author, kind, text, permalink, line}] visible entries in time order;
+                  permalink is "" when there is none, line is the ready-made Markdown bullet
+    roles         [{role, role_label, holder, assigned_by, since, until, handover, line}] in order
+    handovers     the roles items that were handovers
+    actions       [{time, actor, action, line}] runbook steps taken
+    followups     [{text, owner, done, checkbox, line}]; checkbox is "x" or " "
+    generated_at  when the review was generated
+
+Templates are rendered with StrictUndefined: a misspelt field fails with ConfigError naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined, Template, TemplateSyntaxError, UndefinedError
+
+from bot.domain.errors import ConfigError
+from bot.domain.incident import (
+    AuditEvent,
+    FollowUp,
+    Incident,
+    Milestone,
+    RoleAssignment,
+    TimelineEntry,
+)
+from bot.domain.milestones import durations, format_duration, time_zone
+from bot.domain.policy import Policy
+
+CONTEXT_FIELDS = (
+    "incident", "timezone", "milestones", "durations", "timeline", "roles", "handovers", "actions",
+    "followups", "generated_at",
+)
+_DURATION_NAMES = (
+    ("TTD", "Time to detect", "time_to_detect"),
+    ("TTA", "Time to acknowledge", "time_to_acknowledge"),
+    ("TTM", "Time to mitigate", "time_to_mitigate"),
+    ("TTR", "Time to resolve", "time_to_resolve"),
+)
+
+
+@dataclass(frozen=True)
+class ReviewData:
+    """Everything the review is built from, loaded by the caller in one unit of work."""
+
+    incident: Incident
+    policy: Policy
+    timeline: list[TimelineEntry]
+    roles: list[RoleAssignment]
+    followups: list[FollowUp]
+    actions: list[AuditEvent]
+    generated_at: datetime
+
+    @property
+    def visible_timeline(self) -> list[TimelineEntry]:
+        """Entries not withdrawn, in the order they happened."""
+        return sorted((e for e in self.timeline if e.visible), key=lambda e: (e.occurred_at, e.id or 0))
+
+    @property
+    def assignments(self) -> list[RoleAssignment]:
+        """Every role assignment in the order it began."""
+        return sorted(self.roles, key=lambda r: (r.assumed_at, r.id or 0))
+
+    @property
+    def handovers(self) -> list[RoleAssignment]:
+        """Role assignments that took a role over from someone else."""
+        return [r for r in self.assignments if r.handover]
+
+    @property
+    def runbook_steps(self) -> list[AuditEvent]:
+        """Runbook steps taken during the incident, in order."""
+        steps = (a for a in self.actions if a.action.startswith("runbook."))
+        return sorted(steps, key=lambda a: (a.at, a.id or 0))
+
+    @property
+    def sorted_followups(self) -> list[FollowUp]:
+        """Follow-ups in the order they were raised."""
+        return sorted(self.followups, key=lambda f: (f.created_at, f.id or 0))
+
+    @property
+    def resolved_at(self) -> datetime | None:
+        """When the incident was resolved (the milestone, else the incident's own field)."""
+        return self.incident.milestones.get(Milestone.RESOLVED.value) or self.incident.resolved_at
+
+
+def _clock(zone: tzinfo) -> Callable[[datetime | None], str]:
+    """A formatter for times in `zone`; made once per review because 10,000 entries use it."""
+
+    def show(when: datetime | None) -> str:
+        return "—" if when is None else when.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    return show
+
+
+def _user(user_id: str | None) -> str:
+    return f"@{user_id}" if user_id else "nobody"
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def _bullet_text(text: str) -> str:
+    # Continuation lines are indented so multi-line messages stay inside their bullet.
+    return "\n  ".join(text.strip().splitlines()) or "(empty)"
+
+
+def _labels(data: ReviewData) -> tuple[str, str]:
+    # A severity or status since removed from the policy still renders, by its id.
+    severities = {level.id: level.label for level in data.policy.severities.levels}
+    statuses = {status.id: status.label for status in data.policy.lifecycle.statuses}
+    incident = data.incident
+    return severities.get(incident.severity, incident.severity), statuses.get(incident.status, incident.status)
+
+
+def review_context(data: ReviewData) -> dict[str, Any]:
+    """The fields a review template may use (see the module docstring), all preformatted."""
+    show = _clock(time_zone(data.policy.timezone))
+    incident = data.incident
+    severity_label, status_label = _labels(data)
+    resolved_at = data.resolved_at
+    open_for = format_duration((resolved_at or data.generated_at) - incident.declared_at)
+    measured = durations(incident.milestones)
+    timeline = []
+    for entry in data.visible_timeline:
+        when, author, kind = show(entry.occurred_at), _user(entry.author), str(entry.kind)
+        link = f" [message]({entry.permalink})" if entry.permalink else ""
+        timeline.append({
+            "time": when, "author": author, "kind": kind, "text": entry.text,
+            "permalink": entry.permalink or "",
+            "line": f"- **{when}** · {author} · _{kind}_ — {_bullet_text(entry.text)}{link}",
+        })
+    roles, role_labels = [], {role.id: role.label for role in data.policy.roles}
+    for r in data.assignments:
+        label = role_labels.get(r.role, r.role)
+        holder, by, since = _user(r.user_id), _user(r.assigned_by), show(r.assumed_at)
+        until = show(r.relinquished_at) if r.relinquished_at else "now"
+        mark = "**Handover** — " if r.handover else ""
+        roles.append({
+            "role": r.role, "role_label": label, "holder": holder, "assigned_by": by,
+            "since": since, "until": until, "handover": r.handover,
+            "line": f"- {mark}{label}: {holder} from {since} to {until} (assigned by {by})",
+        })
+    followups = []
+    for f in data.sorted_followups:
+        box = " " if f.open else "x"
+        owner = f"owner {_user(f.owner)}" if f.owner else "no owner yet"
+        done = f" (done {show(f.done_at)})" if f.done_at else ""
+        followups.append({
+            "text": f.text, "owner": _user(f.owner) if f.owner else "", "done": not f.open, "checkbox": box,
+            "line": f"- [{box}] {_bullet_text(f.text)} — {owner}{done}",
+        })
+    return {
+        "incident": {
+            "ref": incident.ref, "number": incident.number, "title": incident.title,
+            "severity": incident.severity, "severity_label": severity_label,
+            "status": incident.status, "status_label": status_label,
+            "service": _cell(incident.service) or "—", "declared_by": _user(incident.declared_by),
+            "declared_at": show(incident.declared_at), "resolved_at": show(resolved_at),
+            "open_for": open_for if resolved_at else f"{open_for} (still open)",
+            "summary": incident.summary, "resolution": incident.resolution, "impact": incident.impact,
+            "root_cause": incident.root_cause, "channel_id": incident.channel_id or "",
+        },
+        "timezone": data.policy.timezone,
+        "milestones": [
+            {"name": m.value, "label": m.value.capitalize(), "at": show(incident.milestones.get(m.value))}
+            for m in Milestone
+        ],
+        "durations": [
+            {"abbr": abbr, "name": name, "value": format_duration(getattr(measured, attr))}
+            for abbr, name, attr in _DURATION_NAMES
+        ],
+        "timeline": timeline,
+        "roles": roles,
+        "handovers": [r for r in roles if r["handover"]],
+        "actions": [
+            {"time": show(a.at), "actor": _user(a.actor), "action": a.action,
+             "line": f"- **{show(a.at)}** · {_user(a.actor)} ran `{a.action}`"}
+            for a in data.runbook_steps
+        ],
+        "followups": followups,
+        "generated_at": show(data.generated_at),
+    }
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@lru_cache(maxsize=32)
+def _compile(source: str) -> Template:
+    # Compiling costs far more than rendering; a team has one or two templates, so cache by text.
+    return _environment().from_string(source)
+
+
+@lru_cache(maxsize=1)
+def default_template() -> str:
+    """The shipped review template (package data `bot/templates/review.md.j2`)."""
+    return resources.files("bot").joinpath("templates/review.md.j2").read_text(encoding="utf-8")
+
+
+def render_markdown(data: ReviewData, template: str | None = None) -> str:
+    """The review as Markdown, from `template` (Jinja2 source) or the shipped default."""
+    source = default_template() if template is None else template
+    try:
+        compiled = _compile(source)
+    except TemplateSyntaxError as exc:
+        raise ConfigError(f"The review template has an error on line {exc.lineno}: {exc.message}") from exc
+    try:
+        return compiled.render(review_context(data))
+    except UndefinedError as exc:
+        raise ConfigError(
+            f"The review template uses a field that does not exist: {exc.message}. "
+            f"Available fields: {', '.join(CONTEXT_FIELDS)} (see bot/services/review.py)."
+        ) from exc
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.astimezone(UTC).isoformat()
+
+
+def _jsonable(value: object) -> object:
+    """Audit values as JSON: times as ISO strings, anything unknown as its text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        return _iso(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def review_json(data: ReviewData) -> dict[str, Any]:
+    """The review as JSON-serializable data: ISO 8601 UTC times, durations in seconds."""
+    incident = data.incident
+    measured = durations(incident.milestones)
+    return {
+        "incident": {
+            "ref": incident.ref, "number": incident.number, "title": incident.title,
+            "severity": incident.severity, "status": incident.status, "service": incident.service,
+            "summary": incident.summary, "resolution": incident.resolution, "impact": incident.impact,
+            "root_cause": incident.root_cause, "declared_by": incident.declared_by,
+            "declared_at": _iso(incident.declared_at), "resolved_at": _iso(data.resolved_at),
+            "channel_id": incident.channel_id,
+        },
+        "milestones": {
+            m.value: _iso(incident.milestones[m.value]) for m in Milestone if m.value in incident.milestones
+        },
+        "durations": {
+            attr: None if (td := getattr(measured, attr)) is None else td.total_seconds()
+            for _, _, attr in _DURATION_NAMES
+        },
+        "timeline": [
+            {"id": e.id, "occurred_at": _iso(e.occurred_at), "author": e.author, "kind": str(e.kind),
+             "text": e.text, "permalink": e.permalink, "source": e.source}
+            for e in data.visible_timeline
+        ],
+        "roles": [
+            {"role": r.role, "user_id": r.user_id, "assigned_by": r.assigned_by, "from": _iso(r.assumed_at),
+             "to": _iso(r.relinquished_at), "handover": r.handover}
+            for r in data.assignments
+        ],
+        "actions": [
+            {"id": a.id, "actor": a.actor, "action": a.action, "at": _iso(a.at),
+             "before": _jsonable(a.before), "after": _jsonable(a.after)}
+            for a in data.runbook_steps
+        ],
+        "followups": [
+            {"id": f.id, "text": f.text, "owner": f.owner, "done": not f.open, "done_at": _iso(f.done_at),
+             "created_by": f.created_by}
+            for f in data.sorted_followups
+        ],
+        "generated_at": _iso(data.generated_at),
+    }

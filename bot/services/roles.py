@@ -1,0 +1,105 @@
+"""RoleService: assign, take and hand over incident roles, with history and a guard on the commander."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from bot.domain import milestones
+from bot.domain.errors import InvalidInput, PermissionDenied
+from bot.domain.incident import Incident, RoleAssignment
+from bot.domain.policy import Policy, Role
+from bot.domain.ports import Clock, Directory, HandoverSummary, IncidentChat, UnitOfWork, UnitOfWorkFactory
+from bot.services.incidents import load_incident
+from bot.services.recording import audit, record
+
+log = structlog.get_logger(__name__)
+
+COMMANDER = "commander"
+
+
+def _mention(target: str) -> str:
+    return f"<!subteam^{target}>" if target.startswith("S") else f"<@{target}>"
+
+
+class RoleService:
+    """Who leads, who communicates, who writes things down."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
+                 directory: Directory) -> None:
+        self._uow, self._chat, self._clock, self.policy, self._directory = uow, chat, clock, policy, directory
+
+    def resolve_role(self, text: str) -> Role:
+        """The role named by `text`, or InvalidInput listing the roles."""
+        try:
+            return self.policy.role(text)
+        except KeyError:
+            names = ", ".join(f"`{r.id}`" for r in self.policy.roles)
+            raise InvalidInput({"role": f"`{text}` is not a role. Use one of: {names}."}) from None
+
+    async def _is_admin(self, user_id: str) -> bool:
+        for admin in self.policy.role_admins:
+            if admin == user_id or (admin.startswith("S") and await self._directory.in_group(user_id, admin)):
+                return True
+        return False
+
+    async def _check_may_reassign(self, uow: UnitOfWork, incident: Incident, role: Role, actor: str) -> None:
+        holder = incident.roles.get(role.id)
+        if not role.restricted or holder is None or holder == actor or await self._is_admin(actor):
+            return
+        allowed = " or ".join([f"the current {role.label.lower()} <@{holder}>",
+                               *(_mention(a) for a in self.policy.role_admins)])
+        await audit(uow, incident, actor=actor, action="role.reassign_refused", at=self._clock.now(),
+                    before={"role": role.id, "user": holder})
+        await uow.commit()  # the refusal is recorded even though nothing else changes
+        raise PermissionDenied(f"Only {allowed} can reassign the {role.label.lower()}.")
+
+    async def assign(self, team_id: str, incident_id: int, actor: str, role_text: str, user_id: str,
+                     *, handover: bool = False) -> Incident:
+        """Give `role` to `user_id`; the previous holder's assignment ends now."""
+        role = self.resolve_role(role_text)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            incident = await load_incident(uow, team_id, incident_id)
+            previous = incident.roles.get(role.id)
+            if previous == user_id:
+                raise InvalidInput({"role": f"<@{user_id}> is already the {role.label.lower()}."})
+            await self._check_may_reassign(uow, incident, role, actor)
+            current = await uow.roles.current(team_id, incident_id, role.id)
+            if current is not None:
+                await uow.roles.update(RoleAssignment(**{**current.__dict__, "relinquished_at": now}))
+            await uow.roles.add(RoleAssignment(team_id=team_id, incident_id=incident_id, role=role.id,
+                                               user_id=user_id, assigned_by=actor, assumed_at=now,
+                                               handover=handover))
+            changes: dict[str, object] = {"roles": {**incident.roles, role.id: user_id}, "updated_at": now}
+            if role.id == COMMANDER:
+                changes["milestones"] = milestones.on_acknowledged(incident.milestones, now)
+            changed = await uow.incidents.update(incident.with_changes(**changes))
+            verb = "took over as" if handover else "is now"
+            was = f" (was <@{previous}>)" if previous else ""
+            await record(uow, changed, actor=actor, action="role.handed_over" if handover else "role.assigned",
+                         at=now, text=f"<@{user_id}> {verb} {role.label.lower()}{was}",
+                         before={"role": role.id, "user": previous}, after={"role": role.id, "user": user_id})
+            await uow.commit()
+        log.info("role_assigned", team_id=team_id, incident=changed.ref, role=role.id, handover=handover)
+        await asyncio.gather(self._chat.update_card(changed),
+                             self._chat.notify_role_holder(changed, role.id, user_id))
+        return changed
+
+    async def handover(self, team_id: str, incident_id: int, actor: str, to_user: str) -> Incident:
+        """Hand the commander role to `to_user` and post the handover summary."""
+        async with self._uow() as uow:
+            before = await load_incident(uow, team_id, incident_id)
+            followups = [f for f in await uow.followups.list_for(team_id, incident_id) if f.open]
+        changed = await self.assign(team_id, incident_id, actor, COMMANDER, to_user, handover=True)
+        await self._chat.post_handover(HandoverSummary(
+            incident=changed, from_user=before.roles.get(COMMANDER), to_user=to_user,
+            next_update_due=changed.next_update_due(self.policy), open_followups=followups, open_steps=[],
+        ))
+        return changed
+
+    async def history(self, team_id: str, incident_id: int) -> list[RoleAssignment]:
+        """Every role assignment of the incident, oldest first."""
+        async with self._uow() as uow:
+            return await uow.roles.list_for(team_id, incident_id)

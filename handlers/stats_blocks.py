@@ -1,0 +1,28 @@
+"""Block Kit for /incident stats (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.milestones import format_duration
+from bot.domain.stats import Bucket, Stats
+
+
+def _line(bucket: Bucket) -> str:
+    return f"*{bucket.key}*: {bucket.count} · MTTA {format_duration(bucket.mtta)} · MTTR {format_duration(bucket.mttr)}"
+
+
+def stats_blocks(stats: Stats) -> list[dict[str, Any]]:
+    """Count, MTTA and MTTR overall, by severity and by service."""
+    def section(title: str, buckets: list[Bucket]) -> dict[str, Any]:
+        body = "\n".join(_line(b) for b in buckets[:30]) or "_No incidents._"
+        return {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{body}"[:3000]}}
+
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": f"Incidents, {stats.label}"[:150]}},
+        section("Overall", [stats.total]),
+        section("By severity", stats.by_severity),
+        section("By service", stats.by_service),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text":
+            "MTTA: detected → acknowledged (a commander assigned). MTTR: detected → resolved."}]},
+    ]

@@ -1,0 +1,74 @@
+"""Reads and human activity for the fake workspace: history, user groups, and people posting.
+
+Mixed into SlackState. Tests use ``post_as_user``, ``edit_as_user`` and ``delete_as_user`` to
+make a person's message exist (so reaction and shortcut flows can read it back), and build the
+matching Events API payloads with ``tests.fakeslack.events``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Reply = dict[str, Any]
+
+
+class PeopleMixin:
+    """conversations.history / replies, usergroups.users.list, and messages by people."""
+
+    channels: dict[str, dict[str, Any]]
+    usergroups: dict[str, list[str]]
+
+    def next_ts(self) -> str: ...  # provided by SlackState
+
+    def find_message(self, channel_id: str, ts: str) -> dict[str, Any] | None: ...
+
+    def resolve(self, ref: Any) -> dict[str, Any] | None: ...
+
+    def post_as_user(self, channel_id: str, user_id: str, text: str) -> dict[str, Any]:
+        """A person posts a message; returns it (with its ts)."""
+        message = {"type": "message", "user": user_id, "text": text, "ts": self.next_ts(), "team": "T0001"}
+        self.channels[channel_id]["messages"].append(message)
+        return message
+
+    def edit_as_user(self, channel_id: str, ts: str, text: str) -> dict[str, Any]:
+        """A person edits their message; returns (previous, edited) for the event payload."""
+        message = self.find_message(channel_id, ts)
+        assert message is not None, f"no message {ts} in {channel_id}"
+        previous = dict(message)
+        message.update(text=text, edited={"user": message["user"], "ts": self.next_ts()})
+        return {"previous": previous, "message": dict(message)}
+
+    def delete_as_user(self, channel_id: str, ts: str) -> dict[str, Any]:
+        """A person deletes their message; returns the deleted message."""
+        messages = self.channels[channel_id]["messages"]
+        message = self.find_message(channel_id, ts)
+        assert message is not None, f"no message {ts} in {channel_id}"
+        messages.remove(message)
+        return message
+
+    def m_conversations_history(self, p: dict) -> Reply:
+        channel = self.resolve(p.get("channel"))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        latest = p.get("latest")
+        inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+        limit = int(p.get("limit") or 100)
+        found = [m for m in reversed(channel["messages"])
+                 if latest is None or float(m["ts"]) < float(latest) or (inclusive and m["ts"] == latest)]
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit,
+                "pin_count": 0, "response_metadata": {"next_cursor": ""}}
+
+    def m_conversations_replies(self, p: dict) -> Reply:
+        channel = self.resolve(p.get("channel"))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        message = self.find_message(channel["id"], str(p.get("ts")))
+        if message is None:
+            return {"ok": False, "error": "thread_not_found"}
+        return {"ok": True, "messages": [message], "has_more": False}
+
+    def m_usergroups_users_list(self, p: dict) -> Reply:
+        group = str(p.get("usergroup"))
+        if group not in self.usergroups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.usergroups[group])}
