@@ -7,13 +7,14 @@ from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.domain.errors import ConfigError
 from bot.domain.lifecycle import Lifecycle, Status
-from bot.domain.policy import Policy
+from bot.domain.policy import Policy, Role
 from bot.domain.severity import Severity, SeverityScale
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
@@ -78,6 +79,13 @@ class LifecycleConfig(_Strict):
         return self
 
 
+class RoleConfig(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=30)
+    label: str = Field(min_length=1, max_length=40)
+    duties: str = Field(min_length=1, max_length=1000)
+    restricted: bool = False
+
+
 class DuplicatesConfig(_Strict):
     window: Duration = timedelta(hours=1)
     similarity: float = Field(default=0.75, ge=0, le=1)
@@ -90,6 +98,25 @@ class WarroomConfig(_Strict):
     duplicates: DuplicatesConfig = DuplicatesConfig()
     severities: list[SeverityConfig] = Field(min_length=1)
     lifecycle: LifecycleConfig
+    roles: list[RoleConfig] = Field(min_length=1)
+    role_admins: list[Annotated[str, Field(pattern=r"^[USW][A-Z0-9]+$")]] = []
+    timeline_emoji: str = Field(default="pushpin", pattern=r"^[a-z0-9_+\-']+$")
+    review_template: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"expected an IANA time zone such as UTC or Europe/Berlin, got {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _commander_exists(self) -> WarroomConfig:
+        if "commander" not in [r.id for r in self.roles]:
+            raise ValueError("roles must include one with id `commander` (handover and escalation need it)")
+        return self
 
     @model_validator(mode="after")
     def _pattern_fields(self) -> WarroomConfig:
@@ -104,7 +131,7 @@ class WarroomConfig(_Strict):
         return self
 
 
-def _to_policy(cfg: WarroomConfig) -> Policy:
+def _to_policy(cfg: WarroomConfig, base: Path | None = None) -> Policy:
     scale = SeverityScale(
         tuple(
             Severity(
@@ -130,7 +157,22 @@ def _to_policy(cfg: WarroomConfig) -> Policy:
         channel_name_pattern=cfg.channel_name_pattern,
         duplicate_window=cfg.duplicates.window, duplicate_similarity=cfg.duplicates.similarity,
         timezone=cfg.timezone,
+        roles=tuple(Role(r.id, r.label, r.duties, r.restricted) for r in cfg.roles),
+        role_admins=tuple(cfg.role_admins), timeline_emoji=cfg.timeline_emoji,
+        review_template=_read_template(cfg.review_template, base),
     )
+
+
+def _read_template(path_text: str, base: Path | None) -> str | None:
+    if not path_text:
+        return None
+    path = Path(path_text)
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"review_template: cannot read {path}: {exc.strerror}") from exc
 
 
 def _describe(exc: ValidationError, source: str) -> str:
@@ -146,7 +188,7 @@ def default_policy_text() -> str:
     return resources.files("bot").joinpath("warroom.example.yaml").read_text(encoding="utf-8")
 
 
-def parse_policy(text: str, source: str = "warroom.yaml") -> Policy:
+def parse_policy(text: str, source: str = "warroom.yaml", base: Path | None = None) -> Policy:
     """Parse policy YAML; overrides the defaults key by key at the top level."""
     try:
         data = yaml.safe_load(text) or {}
@@ -158,7 +200,7 @@ def parse_policy(text: str, source: str = "warroom.yaml") -> Policy:
     merged = {**defaults, **data}
     try:
         cfg = WarroomConfig.model_validate(merged)
-        return _to_policy(cfg)
+        return _to_policy(cfg, base)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source)) from exc
     except ValueError as exc:
@@ -169,4 +211,4 @@ def load_policy(path: Path | None) -> Policy:
     """Load the policy from `path`, or the defaults when `path` is None or does not exist."""
     if path is None or not path.exists():
         return parse_policy(default_policy_text(), "built-in defaults")
-    return parse_policy(path.read_text(encoding="utf-8"), str(path))
+    return parse_policy(path.read_text(encoding="utf-8"), str(path), path.parent)

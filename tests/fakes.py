@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
-from bot.domain.incident import AuditEvent, Incident, TimelineEntry
-from bot.domain.ports import ChannelRef
+from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
+from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 
 
 class FakeClock:
@@ -34,6 +34,8 @@ class MemoryDB:
     numbers: dict[str, int] = field(default_factory=dict)
     timeline: list[TimelineEntry] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
+    roles: list[RoleAssignment] = field(default_factory=list)
+    followups: list[FollowUp] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -91,7 +93,45 @@ class _Timeline:
         return stored
 
     async def list_for(self, team_id: str, incident_id: int) -> list[TimelineEntry]:
-        return [e for e in self._db.timeline if e.team_id == team_id and e.incident_id == incident_id]
+        found = [e for e in self._db.timeline if e.team_id == team_id and e.incident_id == incident_id]
+        return sorted(found, key=lambda e: (e.occurred_at, e.id or 0))
+
+    async def update(self, entry: TimelineEntry) -> TimelineEntry:
+        self._db.timeline = [entry if e.id == entry.id else e for e in self._db.timeline]
+        return entry
+
+    async def get_by_source(self, team_id: str, incident_id: int, channel_id: str, ts: str) -> TimelineEntry | None:
+        return next((e for e in self._db.timeline if (e.team_id, e.incident_id, e.source_channel_id, e.source_ts)
+                     == (team_id, incident_id, channel_id, ts)), None)
+
+
+class _Listed:
+    """Add/update/list for records kept in a list on the MemoryDB."""
+
+    def __init__(self, staged: MemoryDB, name: str) -> None:
+        self._db, self._name = staged, name
+
+    def _rows(self) -> list:  # type: ignore[type-arg]
+        return getattr(self._db, self._name)
+
+    async def add(self, item):  # type: ignore[no-untyped-def]
+        stored = replace(item, id=next(self._db.ids))
+        self._rows().append(stored)
+        return stored
+
+    async def update(self, item):  # type: ignore[no-untyped-def]
+        setattr(self._db, self._name, [item if r.id == item.id else r for r in self._rows()])
+        return item
+
+    async def get(self, team_id: str, item_id: int):  # type: ignore[no-untyped-def]
+        return next((r for r in self._rows() if r.team_id == team_id and r.id == item_id), None)
+
+    async def list_for(self, team_id: str, incident_id: int) -> list:  # type: ignore[type-arg]
+        return [r for r in self._rows() if r.team_id == team_id and r.incident_id == incident_id]
+
+    async def current(self, team_id: str, incident_id: int, role: str):  # type: ignore[no-untyped-def]
+        return next((r for r in self._rows() if (r.team_id, r.incident_id, r.role) == (team_id, incident_id, role)
+                     and r.relinquished_at is None), None)
 
 
 class _Audit:
@@ -115,10 +155,13 @@ class FakeUnitOfWork:
 
     async def __aenter__(self) -> Self:
         self._staged = MemoryDB(incidents=dict(self._db.incidents), numbers=dict(self._db.numbers),
-                                timeline=list(self._db.timeline), audit=list(self._db.audit), ids=self._db.ids)
+                                timeline=list(self._db.timeline), audit=list(self._db.audit),
+                                roles=list(self._db.roles), followups=list(self._db.followups), ids=self._db.ids)
         self.incidents = _Incidents(self._staged)
         self.timeline = _Timeline(self._staged)
         self.audit = _Audit(self._staged)
+        self.roles = _Listed(self._staged, "roles")
+        self.followups = _Listed(self._staged, "followups")
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -128,6 +171,7 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         self._db.incidents, self._db.numbers = self._staged.incidents, self._staged.numbers
         self._db.timeline, self._db.audit = self._staged.timeline, self._staged.audit
+        self._db.roles, self._db.followups = self._staged.roles, self._staged.followups
 
 
 class FakeChat:
@@ -137,6 +181,7 @@ class FakeChat:
         self.taken = set(taken)
         self.log: list[tuple[str, object]] = []
         self.fail: dict[str, Exception] = {}
+        self.messages: dict[tuple[str, str], ChatMessage] = {}
 
     def _step(self, name: str, arg: object) -> None:
         self.log.append((name, arg))
@@ -172,3 +217,32 @@ class FakeChat:
 
     async def post_change(self, incident: Incident, text: str) -> None:
         self._step("post_change", text)
+
+    async def notify_role_holder(self, incident: Incident, role_id: str, user_id: str) -> None:
+        self._step("notify_role_holder", (role_id, user_id))
+
+    async def post_handover(self, summary: HandoverSummary) -> None:
+        self._step("post_handover", summary)
+
+    async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
+        self._step("fetch_message", (channel_id, ts))
+        return self.messages.get((channel_id, ts))
+
+    async def permalink(self, channel_id: str, ts: str) -> str | None:
+        return f"https://fake.slack/archives/{channel_id}/p{ts.replace('.', '')}"
+
+    async def post_review(self, incident: Incident, markdown: str) -> None:
+        self._step("post_review", markdown)
+
+    async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
+        self._step("post_followup", followup)
+
+
+class FakeDirectory:
+    """User groups as a dict: group id -> member ids."""
+
+    def __init__(self, groups: dict[str, set[str]] | None = None) -> None:
+        self.groups = groups or {}
+
+    async def in_group(self, user_id: str, group_id: str) -> bool:
+        return user_id in self.groups.get(group_id, set())

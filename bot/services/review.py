@@ -3,9 +3,9 @@
 Everything a template shows is computed here, already formatted as text in the policy's time
 zone, so a template only places strings. `review_context(data)` gives a custom template:
 
-    incident      ref, number, title, severity, severity_label, status, status_label, service,
-                  declared_by, declared_at, resolved_at ("—" while open), open_for, summary,
-                  resolution, impact, root_cause, channel_id  (declared_by is "@U123")
+    incident      ref, number, title, severity, severity_label, status, status_label, service
+                  (escaped for a table cell), declared_by ("@U123"), declared_at, resolved_at
+                  ("—" while open), open_for, summary, resolution, impact, root_cause, channel_id
     timezone      the IANA zone times are shown in, e.g. "Europe/Berlin"
     milestones    [{name, label, at}] for started, detected, acknowledged, mitigated, resolved ("—" if unset)
     durations     [{abbr, name, value}] for TTD, TTA, TTM, TTR (value like "12 min", "—" if unknown)
@@ -125,8 +125,8 @@ def _labels(data: ReviewData) -> tuple[str, str]:
     # A severity or status since removed from the policy still renders, by its id.
     severities = {level.id: level.label for level in data.policy.severities.levels}
     statuses = {status.id: status.label for status in data.policy.lifecycle.statuses}
-    incident = data.incident
-    return severities.get(incident.severity, incident.severity), statuses.get(incident.status, incident.status)
+    severity, status = data.incident.severity, data.incident.status
+    return severities.get(severity, severity), statuses.get(status, status)
 
 
 def review_context(data: ReviewData) -> dict[str, Any]:

@@ -71,7 +71,9 @@ def test_a_range_with_an_impossible_date_is_refused() -> None:
         parse_period("2026-02-30..2026-03-01", now=NOW)
 
 
-@pytest.mark.parametrize("typed", ["last week", "7", "7y", "0d", "99999d", "2026-11-01", "2026-11-01..", "1990-01-01..2026-01-01"])
+@pytest.mark.parametrize(
+    "typed", ["last week", "7", "7y", "0d", "99999d", "2026-11-01", "2026-11-01..", "1990-01-01..2026-01-01"]
+)
 def test_anything_else_shows_examples(typed: str) -> None:
     with pytest.raises(InvalidCommand, match=r"`24h`, `7d`, `2w`, `90d` or `2026-11-01\.\.2026-11-30`"):
         parse_period(typed, now=NOW)
@@ -86,7 +88,8 @@ INCIDENTS = [
              milestones={"detected": at(10, 10), "acknowledged": at(10, 10, 4), "resolved": at(10, 11)},
              resolved_at=at(10, 11, 5)),
     # No detected milestone: measured from declared_at. TTA 10 min, TTR 30 min from resolved_at.
-    incident(2, "SEV1", at(12, 9), "imports", milestones={"acknowledged": at(12, 9, 10)}, resolved_at=at(12, 9, 30)),
+    incident(2, "SEV1", at(12, 9), "imports", milestones={"acknowledged": at(12, 9, 10)},
+             resolved_at=at(12, 9, 30)),
     # Detection back-filled before declaring: TTA 15 min; still open, so no TTR.
     incident(3, "SEV2", at(15, 12), "  ", status="investigating",
              milestones={"detected": at(15, 11, 50), "acknowledged": at(15, 12, 5)}),
