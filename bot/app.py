@@ -81,12 +81,16 @@ class Warroom:
     metrics: Metrics
     health: HealthReport
 
-    async def start(self) -> None:
-        """Bring the schema up to date (SQLite) or check it is (PostgreSQL); start the scheduler."""
+    async def start_storage(self) -> None:
+        """Bring the schema up to date (SQLite) or check that it is (PostgreSQL)."""
         if self.settings.migrate_on_start:
             await upgrade(self.engine)
         else:
             await ensure_current(self.engine)
+
+    async def start(self) -> None:
+        """Prepare storage and start the scheduler."""
+        await self.start_storage()
         if not self.scheduler.running:
             self.scheduler.start()
         log.info("warroom_started", database=self.engine.dialect.name, socket_mode=self.settings.socket_mode)

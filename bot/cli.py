@@ -7,8 +7,9 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from bot.domain.errors import ConfigError, StorageUnavailable
+from bot.domain.errors import ConfigError, StorageUnavailable, UserError
 from bot.settings import Settings, load_settings
 
 
@@ -60,11 +61,37 @@ def cmd_manifest(_args: argparse.Namespace) -> int:
     from bot.manifest import manifest_yaml
 
     # The manifest needs no credentials: placeholders let it be printed before the app exists.
-    env = {"SLACK_BOT_TOKEN": "xoxb-placeholder", "SLACK_SIGNING_SECRET": "placeholder", **os.environ}
-    settings = load_settings(env)
+    settings = offline_settings()
     warroom = create_app(settings)
     sys.stdout.write(manifest_yaml(warroom.surface, settings))
     asyncio.run(warroom.engine.dispose())
+    return 0
+
+
+def offline_settings() -> Settings:
+    """Settings for commands that never call Slack (placeholders stand in for missing credentials)."""
+    return load_settings({"SLACK_BOT_TOKEN": "xoxb-placeholder", "SLACK_SIGNING_SECRET": "placeholder", **os.environ})
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Print an incident's post-incident review as Markdown or JSON."""
+    from bot.app import create_app
+
+    warroom = create_app(offline_settings())
+
+    async def run() -> str:
+        try:
+            await warroom.start_storage()
+            incident = await warroom.services.reviews.find(args.team, args.incident)
+            return await warroom.services.reviews.render(incident.team_id, incident.id, args.format)  # type: ignore[arg-type]
+        finally:
+            await warroom.engine.dispose()
+
+    output = asyncio.run(run())
+    if args.output:
+        Path(args.output).write_text(output, encoding="utf-8")
+    else:
+        sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return 0
 
 
@@ -80,9 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warroom", description="Warroom: incident response in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, func in (("serve", cmd_serve), ("migrate", cmd_migrate), ("manifest", cmd_manifest),
-                       ("doctor", cmd_doctor)):
+                       ("doctor", cmd_doctor), ("export", cmd_export)):
         p = sub.add_parser(name, help=(func.__doc__ or "").strip())
         p.set_defaults(func=func)
+        if name == "export":
+            p.add_argument("incident", help="the incident, e.g. INC-42")
+            p.add_argument("--format", choices=("md", "json"), default="md")
+            p.add_argument("--team", help="Slack team id (needed when several workspaces use Warroom)")
+            p.add_argument("--output", "-o", help="write to this file instead of standard output")
     return parser
 
 
@@ -91,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (ConfigError, StorageUnavailable) as exc:
+    except (ConfigError, StorageUnavailable, UserError) as exc:
         print(f"warroom: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

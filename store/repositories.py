@@ -108,3 +108,7 @@ class SqlIncidentRepository:
     async def count_by_status(self) -> dict[str, int]:
         stmt = select(IncidentRow.status, func.count()).group_by(IncidentRow.status)
         return {status: int(n) for status, n in (await self._s.exec(stmt)).all()}
+
+    async def workspaces(self) -> list[str]:
+        stmt = select(WorkspaceRow.team_id).order_by(WorkspaceRow.team_id)
+        return list((await self._s.exec(stmt)).all())

@@ -76,6 +76,9 @@ class _Incidents:
         found = [i for i in self._db.incidents.values() if i.team_id == team_id and i.declared_at >= since]
         return sorted(found, key=lambda i: i.declared_at, reverse=True)
 
+    async def workspaces(self) -> list[str]:
+        return sorted(self._db.numbers)
+
     async def count_by_status(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for i in self._db.incidents.values():

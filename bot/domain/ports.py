@@ -58,6 +58,10 @@ class IncidentRepository(Protocol):
         """Number of incidents per status across workspaces (for metrics)."""
         ...
 
+    async def workspaces(self) -> list[str]:
+        """Team ids that have declared at least one incident (for the CLI)."""
+        ...
+
 
 class TimelineRepository(Protocol):
     """Timeline entries, append-mostly."""

@@ -10,7 +10,7 @@ import structlog
 
 from bot.domain import milestones
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
-from bot.domain.incident import FollowUp, Incident, Milestone, TimelineKind
+from bot.domain.incident import FollowUp, Incident, TimelineKind
 from bot.domain.ports import Clock, IncidentChat, UnitOfWorkFactory
 from bot.domain.stats import Stats, incident_stats, parse_period
 from bot.services.incidents import IncidentService, load_incident
@@ -127,9 +127,15 @@ class ReviewService:
             return render_markdown(data, self._template)
         raise InvalidCommand(f"`{fmt}` is not an export format; use `md` or `json`.")
 
-    async def find(self, team_id: str, ref: str) -> Incident:
-        """The incident INC-<n> of this workspace."""
+    async def find(self, team_id: str | None, ref: str) -> Incident:
+        """The incident INC-<n> of this workspace (of the only workspace when `team_id` is None)."""
         number = parse_ref(ref)
+        if team_id is None:
+            async with self._uow() as uow:
+                teams = await uow.incidents.workspaces()
+            if len(teams) != 1:
+                raise InvalidCommand(f"Name the workspace with --team; incidents exist in: {', '.join(teams) or 'none'}.")
+            team_id = teams[0]
         async with self._uow() as uow:
             incident = await uow.incidents.get_by_number(team_id, number)
         if incident is None:
@@ -143,6 +149,3 @@ class ReviewService:
             incidents = await uow.incidents.list_declared_since(team_id, since)
         return incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
 
-    async def milestone_names(self) -> list[str]:
-        """The milestones a responder can set."""
-        return [m.value for m in Milestone]

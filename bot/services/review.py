@@ -22,6 +22,8 @@ Templates are rendered with StrictUndefined: a misspelt field fails with ConfigE
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -116,9 +118,17 @@ def _cell(text: str) -> str:
     return " ".join(text.replace("|", "\\|").split())
 
 
+_SLACK_MENTION = re.compile(r"<[@#!]([A-Z0-9^]+)(?:\|([^>]*))?>")
+
+
+def _plain(text: str) -> str:
+    """Slack's `<@U123|ana>` / `<#C123>` markup as plain `@U123` / `#C123` for Markdown readers."""
+    return _SLACK_MENTION.sub(lambda m: ("#" if m.group(0)[1] == "#" else "@") + (m.group(2) or m.group(1)), text)
+
+
 def _bullet_text(text: str) -> str:
     # Continuation lines are indented so multi-line messages stay inside their bullet.
-    return "\n  ".join(text.strip().splitlines()) or "(empty)"
+    return "\n  ".join(_plain(text).strip().splitlines()) or "(empty)"
 
 
 def _labels(data: ReviewData) -> tuple[str, str]:

@@ -24,9 +24,9 @@ class PeopleMixin:
 
     def resolve(self, ref: Any) -> dict[str, Any] | None: ...
 
-    def post_as_user(self, channel_id: str, user_id: str, text: str) -> dict[str, Any]:
-        """A person posts a message; returns it (with its ts)."""
-        message = {"type": "message", "user": user_id, "text": text, "ts": self.next_ts(), "team": "T0001"}
+    def post_as_user(self, channel_id: str, user_id: str, text: str, ts: str | None = None) -> dict[str, Any]:
+        """A person posts a message (at `ts`, default the next one); returns it."""
+        message = {"type": "message", "user": user_id, "text": text, "ts": ts or self.next_ts(), "team": "T0001"}
         self.channels[channel_id]["messages"].append(message)
         return message
 
