@@ -17,7 +17,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Warroom, create_app
-from bot.serve import start
+from bot.serve import freeze_startup_objects, start
 from bot.services.incidents import DeclareRequest
 from bot.settings import load_settings
 from tests.databases import fresh_database
@@ -67,6 +67,7 @@ async def warroom(fake: FakeSlack, database_url: str, tmp: Path) -> AsyncIterato
     env = bot_environ(fake, database_url, WARROOM_CONFIG=str(tmp / "warroom.yaml"))
     app = create_app(load_settings(env, env_file=None))
     running = await start(app, host="127.0.0.1", port=0)
+    freeze_startup_objects()  # as `warroom serve` does after start-up
     try:
         yield app, f"http://127.0.0.1:{running.port}{SLACK_PATH}"
     finally:

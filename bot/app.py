@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiohttp
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
@@ -89,8 +90,10 @@ class Warroom:
             await ensure_current(self.engine)
 
     async def start(self) -> None:
-        """Prepare storage and start the scheduler."""
+        """Prepare storage, open the Web API's HTTP session and start the scheduler."""
         await self.start_storage()
+        if self.client.session is None:  # one keep-alive session instead of a connection per call
+            self.client.session = aiohttp.ClientSession()
         if not self.scheduler.running:
             self.scheduler.start()
         log.info("warroom_started", database=self.engine.dialect.name, socket_mode=self.settings.socket_mode)

@@ -10,8 +10,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, foreign keys and a busy timeout so writers queue, not fail."""
+    """An async engine.
+
+    SQLite (one process) gets a single pooled connection: transactions queue for it in asyncio
+    instead of several connections fighting over SQLite's write lock in its busy handler, whose
+    sleeps made declares take seconds under load (bench/run.py). WAL and foreign keys are on.
+    """
     if url.startswith("sqlite"):
+        kwargs = {"pool_size": 1, "max_overflow": 0, **kwargs} if ":memory:" not in url else kwargs
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

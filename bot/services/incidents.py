@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -21,6 +22,7 @@ TITLE_MAX = 120
 SUMMARY_MAX = 2000
 SERVICE_MAX = 80
 CHANNEL_NAME_ATTEMPTS = 10
+OPEN_LIST_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,36 @@ async def load_incident(uow: UnitOfWork, team_id: str, incident_id: int) -> Inci
     return incident
 
 
+class OpenIncidents:
+    """The open incidents per workspace, kept for a few seconds.
+
+    `/incident list` and the duplicate check read it on every call; every declare, status or
+    severity change made through this process drops the workspace's entry, so this replica lists
+    current titles, severities and statuses. Changes made by another replica (PostgreSQL
+    deployments) show up within `TTL`. Roles and milestones in it may lag: it is for listing.
+    """
+
+    TTL = timedelta(seconds=2)
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[datetime, list[Incident]]] = {}
+
+    def get(self, team_id: str, now: datetime) -> list[Incident] | None:
+        """The cached list, or None when missing or older than TTL."""
+        entry = self._entries.get(team_id)
+        if entry is None or not (entry[0] <= now < entry[0] + self.TTL):
+            return None
+        return entry[1]
+
+    def put(self, team_id: str, incidents: list[Incident], now: datetime) -> None:
+        """Remember the list read at `now`."""
+        self._entries[team_id] = (now, incidents)
+
+    def drop(self, team_id: str) -> None:
+        """Forget the workspace's list (after any change to one of its incidents)."""
+        self._entries.pop(team_id, None)
+
+
 class IncidentService:
     """Declaring and changing incidents: state in one transaction, then Slack side effects."""
 
@@ -88,13 +120,13 @@ class IncidentService:
         self._chat = chat
         self._clock = clock
         self.policy = policy
+        self._open = OpenIncidents()
 
     async def find_similar(self, team_id: str, title: str, service: str) -> list[Incident]:
         """Open incidents that look like the one about to be declared."""
         now = self._clock.now()
-        async with self._uow() as uow:
-            recent = await uow.incidents.list_declared_since(team_id, now - self.policy.duplicate_window)
-        return similar_incidents(recent, title=title, service=service, now=now, policy=self.policy)
+        candidates = await self.list_open(team_id)
+        return similar_incidents(candidates, title=title, service=service, now=now, policy=self.policy)
 
     async def declare(self, request: DeclareRequest, *, force: bool = False) -> DeclareResult:
         """Create the incident, its channel and card, and announce it.
@@ -160,12 +192,14 @@ class IncidentService:
                        "service": incident.service},
             )
             await uow.commit()
+        self._open.drop(request.team_id)
         return incident
 
     async def _save(self, incident: Incident) -> Incident:
         async with self._uow() as uow:
             saved = await uow.incidents.update(incident)
             await uow.commit()
+        self._open.drop(incident.team_id)
         return saved
 
     async def for_channel(self, team_id: str, channel_id: str) -> Incident:
@@ -205,6 +239,7 @@ class IncidentService:
                          text=f"Status {incident.status} → {target.id}",
                                before={"status": incident.status}, after={"status": target.id})
             await uow.commit()
+        self._open.drop(team_id)
         log.info("status_changed", team_id=team_id, incident=changed.ref, old=incident.status, new=target.id)
         await self._publish_change(changed, f"<@{user_id}> changed the status to *{target.label}*.")
         return changed
@@ -222,6 +257,7 @@ class IncidentService:
                          text=f"Severity {incident.severity} → {new.id}",
                                before={"severity": incident.severity}, after={"severity": new.id})
             await uow.commit()
+        self._open.drop(team_id)
         log.info("severity_changed", team_id=team_id, incident=changed.ref, old=incident.severity, new=new.id)
         await self._publish_change(changed, f"<@{user_id}> changed the severity to *{new.id}* ({new.label}).")
         return changed
@@ -232,10 +268,15 @@ class IncidentService:
         await asyncio.gather(self._chat.update_card(incident), self._chat.post_change(incident, text))
 
     async def list_open(self, team_id: str) -> list[Incident]:
-        """Open incidents of this workspace, newest first."""
+        """Open incidents of this workspace, newest first (from a short-lived cache, see OpenIncidents)."""
+        cached = self._open.get(team_id, self._clock.now())
+        if cached is not None:
+            return cached
         open_ids = [s.id for s in self.policy.lifecycle.statuses if not s.closed]
         async with self._uow() as uow:
-            return await uow.incidents.list_by_status(team_id, open_ids)
+            found = await uow.incidents.list_by_status(team_id, open_ids, limit=OPEN_LIST_LIMIT)
+        self._open.put(team_id, found, self._clock.now())
+        return found
 
     async def timeline(self, team_id: str, incident_id: int) -> list[TimelineEntry]:
         """The incident's timeline in time order."""

@@ -44,9 +44,10 @@ class RoleService:
                 return True
         return False
 
-    async def _check_may_reassign(self, uow: UnitOfWork, incident: Incident, role: Role, actor: str) -> None:
+    async def _check_may_reassign(self, uow: UnitOfWork, incident: Incident, role: Role, actor: str,
+                                  actor_is_admin: bool) -> None:
         holder = incident.roles.get(role.id)
-        if not role.restricted or holder is None or holder == actor or await self._is_admin(actor):
+        if not role.restricted or holder is None or holder == actor or actor_is_admin:
             return
         allowed = " or ".join([f"the current {role.label.lower()} <@{holder}>",
                                *(_mention(a) for a in self.policy.role_admins)])
@@ -59,13 +60,15 @@ class RoleService:
                      *, handover: bool = False) -> Incident:
         """Give `role` to `user_id`; the previous holder's assignment ends now."""
         role = self.resolve_role(role_text)
+        # Asked before the transaction: it may call Slack, and no connection is held across that.
+        actor_is_admin = role.restricted and await self._is_admin(actor)
         now = self._clock.now()
         async with self._uow() as uow:
             incident = await load_incident(uow, team_id, incident_id)
             previous = incident.roles.get(role.id)
             if previous == user_id:
                 raise InvalidInput({"role": f"<@{user_id}> is already the {role.label.lower()}."})
-            await self._check_may_reassign(uow, incident, role, actor)
+            await self._check_may_reassign(uow, incident, role, actor, actor_is_admin)
             current = await uow.roles.current(team_id, incident_id, role.id)
             if current is not None:
                 await uow.roles.update(RoleAssignment(**{**current.__dict__, "relinquished_at": now}))

@@ -106,3 +106,27 @@ def test_a_dotenv_file_fills_in_what_the_environment_does_not(tmp_path: Path) ->
     env.write_text("PORT=4000\nLOG_LEVEL=DEBUG\n")
     settings = load_settings({"LOG_LEVEL": "warning"}, env_file=env)
     assert settings.port == 4000 and settings.log_level == "warning"
+
+
+def test_a_review_template_path_is_read_relative_to_the_policy_file(tmp_path: Path) -> None:
+    (tmp_path / "review.md.j2").write_text("# {{ incident.ref }}\n")
+    (tmp_path / "warroom.yaml").write_text("review_template: review.md.j2\nrole_admins: [S0ADMINS, U0BOSS]\n")
+    policy = load_policy(tmp_path / "warroom.yaml")
+    assert policy.review_template == "# {{ incident.ref }}\n"
+    assert policy.role_admins == ("S0ADMINS", "U0BOSS")
+
+
+def test_a_missing_review_template_is_named(tmp_path: Path) -> None:
+    (tmp_path / "warroom.yaml").write_text("review_template: nope.j2\n")
+    with pytest.raises(ConfigError, match="review_template: cannot read .*nope.j2"):
+        load_policy(tmp_path / "warroom.yaml")
+
+
+def test_roles_must_include_a_commander() -> None:
+    with pytest.raises(ConfigError, match="commander"):
+        parse_policy("roles:\n  - {id: lead, label: Lead, duties: Leads}\n")
+
+
+def test_an_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(ConfigError, match="timezone: Value error, expected an IANA time zone"):
+        parse_policy("timezone: Mars/Olympus\n")

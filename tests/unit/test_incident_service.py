@@ -157,3 +157,16 @@ async def test_list_open_excludes_resolved(service: IncidentService) -> None:
     assert a is not None
     await service.change_status("T1", a.id, "U1", "resolved")  # type: ignore[arg-type]
     assert [i.title for i in await service.list_open("T1")] == ["B totally different"]
+
+
+async def test_another_replicas_change_shows_in_the_list_once_the_cache_expires(
+    service: IncidentService, db: MemoryDB, clock: FakeClock
+) -> None:
+    other_replica = IncidentService(uow=lambda: FakeUnitOfWork(db), chat=FakeChat(), clock=clock, policy=POLICY)
+    incident = (await service.declare(_request())).incident
+    assert incident is not None
+    assert [i.status for i in await service.list_open("T1")] == ["investigating"]
+    await other_replica.change_status("T1", incident.id, "U1", "identified")  # type: ignore[arg-type]
+    assert [i.status for i in await service.list_open("T1")] == ["investigating"]  # within the TTL
+    clock.advance(seconds=2)
+    assert [i.status for i in await service.list_open("T1")] == ["identified"]

@@ -1,0 +1,29 @@
+"""The benchmarks stay runnable (their goals are checked by running them, not here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _last_json_line(stdout: str) -> dict[str, object]:
+    return dict(json.loads(stdout.strip().splitlines()[-1]))
+
+
+def test_the_ack_benchmark_runs_and_reports_every_goal() -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--duration", "1"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, check=True)
+    report = _last_json_line(out.stdout)
+    assert set(report["goals"]) >= {"list_throughput_ratio", "list_p99_ratio", "declare_ack_p99_ms"}  # type: ignore[arg-type]
+    assert report["contract_violations"] == 0
+
+
+def test_the_export_benchmark_runs() -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.export", "--entries", "300", "--runs", "1"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, check=True)
+    report = _last_json_line(out.stdout)
+    assert report["entries"] == 300 and report["md"]["bytes"] > 0  # type: ignore[index]
