@@ -12,7 +12,8 @@
     ├── ConfigError                    bad settings or warroom.yaml (names file, key, expectation)
     └── InfrastructureError            something outside Warroom failed
         ├── StorageUnavailable         the database cannot be reached or is behind on migrations
-        └── ChatUnavailable            Slack refused or failed a Web API call
+        ├── ChatUnavailable            Slack refused or failed a Web API call
+        └── FlagProviderError          a feature-flag provider refused or failed
 """
 
 from __future__ import annotations
@@ -72,3 +73,7 @@ class StorageUnavailable(InfrastructureError):
 
 class ChatUnavailable(InfrastructureError):
     """Slack's Web API failed or refused a call."""
+
+
+class FlagProviderError(InfrastructureError):
+    """A feature-flag provider could not read or set a flag; the message says which and why."""

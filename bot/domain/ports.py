@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
+from bot.domain.runbook import FlagValue
 
 
 class Clock(Protocol):
@@ -249,4 +250,22 @@ class Directory(Protocol):
 
     async def in_group(self, user_id: str, group_id: str) -> bool:
         """True when the user is a member of the user group (S...)."""
+        ...
+
+
+class FlagProvider(Protocol):
+    """Reads and sets feature flags (the kill switches runbook steps flip).
+
+    `set` returns the value before the change so the step can record it and offer a rollback.
+    Errors are FlagProviderError with a message a responder can act on.
+    """
+
+    name: str
+
+    async def get(self, flag: str) -> FlagValue:
+        """The flag's current value (None when the flag does not exist)."""
+        ...
+
+    async def set(self, flag: str, value: FlagValue) -> FlagValue:
+        """Set the flag; returns its previous value."""
         ...
