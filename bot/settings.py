@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -28,6 +29,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "LOG_FORMAT": ("log_format", "json (one event per line) or console (readable)."),
     "WARROOM_CONFIG": ("warroom_config", "Path of the incident policy file; built-in defaults when missing."),
     "WARROOM_AUTO_MIGRATE": ("auto_migrate", "Apply migrations at start (default: on for SQLite, off otherwise)."),
+    "WARROOM_RUNBOOKS": ("runbooks", "Runbook directories, separated by ':'; default: the shipped library."),
 }
 
 
@@ -58,6 +60,14 @@ class Settings(BaseModel):
     log_format: Literal["json", "console"] = "json"
     warroom_config: Path = Path("warroom.yaml")
     auto_migrate: bool | None = None
+    runbooks: str = ""
+
+    @property
+    def runbook_dirs(self) -> list[Path]:
+        """Where runbooks are loaded from (the shipped library when not set)."""
+        from runbooks.loader import LIBRARY  # noqa: PLC0415 - settings stay importable without adapters
+
+        return [Path(p) for p in self.runbooks.split(os.pathsep) if p] or [LIBRARY]
 
     @field_validator("slack_api_url")
     @classmethod

@@ -1,0 +1,1 @@
+"""Runbooks adapter: the YAML runbook format, its loader, the shipped library, step executors and flag providers."""

@@ -1,0 +1,54 @@
+"""`warroom runbooks check [DIR...]` and `warroom runbooks schema`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from bot.config import load_policy
+from bot.settings import load_settings
+from runbooks.format import RunbookModel
+from runbooks.loader import load_runbooks
+
+
+def schema_json() -> str:
+    """The JSON Schema of a runbook file (published as runbooks/schema.json for editors)."""
+    schema = RunbookModel.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate runbooks; print every problem with file, line and field."""
+    settings = load_settings({"SLACK_BOT_TOKEN": "x", "SLACK_SIGNING_SECRET": "x", **os.environ})
+    policy = load_policy(settings.warroom_config)
+    directories = [Path(d) for d in args.dirs] or settings.runbook_dirs
+    report = load_runbooks(directories, roles={r.id for r in policy.roles}, providers=None,
+                           severities=set(policy.severities.ids()))
+    for problem in report.problems:
+        print(problem)
+    files = len(report.runbooks) + len(report.broken_files)
+    if report.problems:
+        print(f"{len(report.problems)} problem(s) in {len(report.broken_files)} of {files} runbook file(s)")
+        return 1
+    print(f"{len(report.runbooks)} runbook(s) OK")
+    return 0
+
+
+def cmd_schema(_args: argparse.Namespace) -> int:
+    """Print the runbook JSON Schema."""
+    sys.stdout.write(schema_json())
+    return 0
+
+
+def add_runbook_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add `runbooks check` and `runbooks schema` to the CLI."""
+    runbooks = sub.add_parser("runbooks", help="check runbook files or print their JSON Schema")
+    actions = runbooks.add_subparsers(dest="runbooks_command", required=True)
+    check = actions.add_parser("check", help=cmd_check.__doc__)
+    check.add_argument("dirs", nargs="*", help="directories or files (default: WARROOM_RUNBOOKS or the library)")
+    check.set_defaults(func=cmd_check)
+    actions.add_parser("schema", help=cmd_schema.__doc__).set_defaults(func=cmd_schema)

@@ -1,0 +1,137 @@
+"""The runbook file format: strict pydantic models (also published as JSON Schema, runbooks/schema.json)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+ID = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60,
+                          description="lower-case letters, digits, - and _")]
+FlagScalar = bool | int | float | str | None
+_DURATION = re.compile(r"^(\d+)\s*(s|m|h)$")
+
+
+def _seconds(value: object) -> object:
+    """`30s`, `5m`, `1h` or a number of seconds."""
+    if isinstance(value, str):
+        match = _DURATION.match(value.strip())
+        if not match:
+            raise ValueError("expected a duration such as 30s, 5m or 1h")
+        n, unit = int(match.group(1)), match.group(2)
+        return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours"}[unit]: n}).total_seconds()
+    return value
+
+
+Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0, le=3600)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GuardModel(_Strict):
+    """Who may run the step, what they confirm, whether a second person approves."""
+
+    roles: list[ID] = Field(default=[], description="incident roles allowed to run it, e.g. commander")
+    groups: list[Annotated[str, Field(pattern=r"^[SUW][A-Z0-9]+$")]] = Field(
+        default=[], description="Slack user group ids (S...) or user ids (U...) allowed to run it")
+    confirm: str = Field(default="", max_length=300, description="confirmation dialog text")
+    approval: bool = Field(default=False, description="a different permitted person must approve first")
+
+
+class _StepBase(_Strict):
+    id: ID
+    title: str = Field(min_length=1, max_length=150)
+    description: str = Field(default="", max_length=2000)
+    guard: GuardModel | None = None
+    depends_on: list[ID] = Field(default=[], description="ids of earlier steps that must be done first")
+
+
+class CheckStep(_StepBase):
+    """A manual item a responder ticks."""
+
+    kind: Literal["check"]
+
+
+class CommandStep(_StepBase):
+    """A diagnostic command defined here (never taken from chat), run as an argv."""
+
+    kind: Literal["command"]
+    argv: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    timeout: Seconds = 30.0
+    workdir: str | None = None
+
+
+class HttpCheckStep(_StepBase):
+    """Probe a URL and expect a status and/or a substring of the body."""
+
+    kind: Literal["http_check"]
+    url: Annotated[str, Field(pattern=r"^(https?://|\$\{[A-Z_][A-Z0-9_]*\})", description="absolute URL; may start with ${ENV_VAR}")]
+    method: Literal["GET", "HEAD", "POST"] = "GET"
+    expect_status: int | None = Field(default=200, ge=100, le=599)
+    expect_body: str = ""
+    timeout: Seconds = 10.0
+
+
+class FlagStep(_StepBase):
+    """Set a feature flag through a provider (the kill switch), with the value that undoes it."""
+
+    kind: Literal["flag"]
+    flag: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=100)]
+    value: FlagScalar
+    rollback: FlagScalar
+    provider: str | None = Field(default=None, description="a provider from warroom.yaml; default: the default one")
+
+
+class NotifyStep(_StepBase):
+    """Ping roles, user groups, users or channels."""
+
+    kind: Literal["notify"]
+    targets: list[Annotated[str, Field(pattern=r"^(role:[a-z0-9_-]+|[SUW][A-Z0-9]+|#[a-z0-9_-]+|C[A-Z0-9]+)$")]] = Field(
+        min_length=1, description="role:commander, S… user group, U… user, #channel or C… channel id")
+    message: str = Field(min_length=1, max_length=2000)
+
+
+StepModel = Annotated[CheckStep | CommandStep | HttpCheckStep | FlagStep | NotifyStep, Field(discriminator="kind")]
+
+
+class ProcedureModel(_Strict):
+    """Ordered steps for one situation."""
+
+    id: ID
+    title: str = Field(min_length=1, max_length=150)
+    when: str = Field(default="", max_length=500)
+    steps: list[StepModel] = Field(min_length=1)
+
+
+class TriageRowModel(_Strict):
+    """One row of the triage table."""
+
+    symptom: str = Field(min_length=1)
+    likely_causes: str = ""
+    checks: str = ""
+    escalate_when: str = ""
+
+
+class AppliesTo(_Strict):
+    """When the runbook is suggested."""
+
+    services: list[str] = []
+    alerts: list[str] = []
+    severities: list[str] = []
+
+
+class RunbookModel(_Strict):
+    """One runbook file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="Warroom runbook")
+
+    id: ID
+    title: str = Field(min_length=1, max_length=150)
+    summary: str = Field(min_length=1, max_length=3000)
+    applies_to: AppliesTo = AppliesTo()
+    triage: list[TriageRowModel] = []
+    procedures: list[ProcedureModel] = Field(min_length=1)
