@@ -28,7 +28,7 @@ from store.engine import create_engine, session_factory
 from store.migrate import upgrade
 from store.uow import SqlUnitOfWork
 from tests.databases import fresh_database
-from tests.fakes import FakeChat, FakeDirectory
+from tests.fakes import FakeChat, FakeDirectory, FakeRunbookChat, FakeStepRunner
 
 GOAL_SECONDS = 0.5
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
@@ -65,7 +65,8 @@ async def measure(url: str, entries: int, runs: int) -> dict[str, object]:
         await upgrade(engine)
         sessions = session_factory(engine)
         services = build_services(uow=lambda: SqlUnitOfWork(sessions), chat=FakeChat(), clock=SystemClock(),
-                                  policy=load_policy(None), directory=FakeDirectory())
+                                  policy=load_policy(None), directory=FakeDirectory(),
+                                  runbook_chat=FakeRunbookChat(), runner=FakeStepRunner(), catalog={})
         started = time.perf_counter()
         incident_id = await seed(SqlUnitOfWork(sessions), entries)
         seeded = time.perf_counter() - started

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import aiohttp
 import structlog
@@ -16,9 +18,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import load_policy
+from bot.config import load_flag_settings, load_policy
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, Directory, IncidentChat, UnitOfWorkFactory
+from bot.domain.ports import Clock, Directory, FlagProvider, IncidentChat, RunbookChat, StepRunner, UnitOfWorkFactory
+from bot.domain.runbook import Runbook
 from bot.health import HealthReport
 from bot.metrics import Metrics
 from bot.services.clock import SystemClock
@@ -26,10 +29,15 @@ from bot.services.container import Services
 from bot.services.incidents import IncidentService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
+from bot.services.runbooks import RunbookService
 from bot.services.timeline import TimelineService
 from bot.settings import Settings
 from handlers.registry import register_all
 from handlers.slack_chat import SlackDirectory, SlackIncidentChat
+from handlers.slack_runbook_chat import SlackRunbookChat
+from runbooks.executors import StepRunner as SubprocessStepRunner
+from runbooks.flags import build_providers, close_providers
+from runbooks.loader import LoadReport, load_runbooks
 from handlers.surface import Surface
 from store.engine import create_engine, session_factory
 from store.migrate import ensure_current, upgrade
@@ -54,10 +62,13 @@ def create_web_client(settings: Settings) -> AsyncWebClient:
 
 
 def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
-                   directory: Directory) -> Services:
+                   directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
+                   catalog: Mapping[str, Runbook]) -> Services:
     """Every use case over the same ports."""
     incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy)
     return Services(
+        runbooks=RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
+                                runner=runner, catalog=catalog),
         incidents=incidents,
         roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory),
         timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
@@ -81,6 +92,8 @@ class Warroom:
     scheduler: AsyncIOScheduler
     metrics: Metrics
     health: HealthReport
+    providers: Mapping[str, FlagProvider] = field(default_factory=dict)
+    runbook_report: LoadReport = field(default_factory=LoadReport)
 
     async def start_storage(self) -> None:
         """Bring the schema up to date (SQLite) or check that it is (PostgreSQL)."""
@@ -102,6 +115,7 @@ class Warroom:
         """Release connections and stop timers."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await close_providers(self.providers)
         await self.engine.dispose()
         session = getattr(self.client, "session", None)
         if session is not None and not session.closed:
@@ -115,10 +129,10 @@ def create_app(
     clock: Clock | None = None,
     client: AsyncWebClient | None = None,
     engine: AsyncEngine | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Warroom:
     """Build the Bolt app, engine, scheduler and services; nothing starts until `start()`."""
-    if not settings.socket_mode:
-        settings.require_slack()
+    settings.require_slack()
     policy = policy or load_policy(settings.warroom_config)
     client = client or create_web_client(settings)
     engine = engine or create_engine(settings.database_url)
@@ -131,15 +145,23 @@ def create_app(
         name="warroom",
     )
     sessions = session_factory(engine)
+    flags = load_flag_settings(settings.warroom_config)
+    providers = build_providers(flags.providers, environ or os.environ, flags.base_dir)
+    report = load_runbooks(settings.runbook_dirs, roles={r.id for r in policy.roles}, providers=set(providers),
+                           severities=set(policy.severities.ids()))
+    for problem in report.problems:
+        log.warning("runbook_invalid", file=problem.file, line=problem.line, field=problem.field, problem=problem.message)
     services = build_services(
         uow=lambda: SqlUnitOfWork(sessions), chat=SlackIncidentChat(client, policy),
         clock=clock or SystemClock(), policy=policy, directory=SlackDirectory(client),
+        runbook_chat=SlackRunbookChat(client), catalog=report.runbooks,
+        runner=SubprocessStepRunner(providers=providers, default_provider=flags.default),
     )
     incidents = services.incidents
     surface = register_all(bolt, services)
     scheduler = AsyncIOScheduler(timezone=policy.timezone)
     return Warroom(
         settings=settings, policy=policy, bolt=bolt, client=client, engine=engine, incidents=incidents,
-        services=services,
-        surface=surface, scheduler=scheduler, metrics=Metrics(), health=HealthReport(engine, client, scheduler),
+        services=services, providers=providers, runbook_report=report,
+        surface=surface, scheduler=scheduler, metrics=Metrics(), health=HealthReport(engine, client, scheduler, report),
     )

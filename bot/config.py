@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
@@ -102,6 +103,15 @@ class WarroomConfig(_Strict):
     role_admins: list[Annotated[str, Field(pattern=r"^[USW][A-Z0-9]+$")]] = []
     timeline_emoji: str = Field(default="pushpin", pattern=r"^[a-z0-9_+\-']+$")
     review_template: str = ""
+    flag_providers: dict[str, dict[str, Any]] = {}
+    default_flag_provider: str | None = None
+
+    @model_validator(mode="after")
+    def _default_provider_exists(self) -> WarroomConfig:
+        if self.default_flag_provider and self.default_flag_provider not in self.flag_providers:
+            raise ValueError(f"default_flag_provider {self.default_flag_provider!r} is not one of flag_providers "
+                             f"({sorted(self.flag_providers) or 'none configured'})")
+        return self
 
     @field_validator("timezone")
     @classmethod
@@ -205,6 +215,25 @@ def parse_policy(text: str, source: str = "warroom.yaml", base: Path | None = No
         raise ConfigError(_describe(exc, source)) from exc
     except ValueError as exc:
         raise ConfigError(f"{source} is invalid: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class FlagSettings:
+    """The flag providers configured in warroom.yaml (built by the composition root)."""
+
+    providers: dict[str, dict[str, Any]]
+    default: str | None
+    base_dir: Path
+
+
+def load_flag_settings(path: Path | None) -> FlagSettings:
+    """The `flag_providers` section (validated with the rest of the file by load_policy)."""
+    if path is None or not path.exists():
+        return FlagSettings({}, None, Path.cwd())
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    providers = dict(data.get("flag_providers") or {})
+    default = data.get("default_flag_provider") or (next(iter(providers)) if len(providers) == 1 else None)
+    return FlagSettings(providers, default, path.parent)
 
 
 def load_policy(path: Path | None) -> Policy:

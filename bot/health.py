@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from runbooks.loader import LoadReport
 from store.migrate import current_revision, head_revision
 
 CHECK_TIMEOUT = 3.0
@@ -22,15 +23,26 @@ SLACK_CACHE_SECONDS = 60.0
 
 @dataclass
 class Check:
-    """One dependency's state."""
+    """One dependency's state; a warning is reported but does not make Warroom unhealthy."""
 
     ok: bool
     detail: str
     extra: dict[str, Any] = field(default_factory=dict)
+    warning: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"status": "ok" if self.ok else "fail", "detail": self.detail, **self.extra}
+        status = "fail" if not self.ok else "warn" if self.warning else "ok"
+        return {"status": status, "detail": self.detail, **self.extra}
+
+
+def check_runbooks(report: LoadReport) -> Check:
+    """Runbooks loaded; broken files are a warning (they are skipped, the rest still work)."""
+    if not report.problems:
+        return Check(True, f"{len(report.runbooks)} runbooks loaded")
+    broken = report.broken_files
+    return Check(True, f"{len(report.runbooks)} runbooks loaded, {len(broken)} broken (see `warroom runbooks check`)",
+                 {"broken": broken, "problems": [str(p) for p in report.problems[:20]]}, warning=True)
 
 
 async def check_database(engine: AsyncEngine) -> Check:
@@ -40,8 +52,10 @@ async def check_database(engine: AsyncEngine) -> Check:
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             current = await current_revision(engine)
-    except (SQLAlchemyError, OSError, TimeoutError) as exc:
-        return Check(False, f"unreachable: {type(exc).__name__}")
+    except Exception as exc:  # noqa: BLE001 - any failure to answer is "unreachable", with its cause
+        cause = exc.orig if isinstance(exc, SQLAlchemyError) and getattr(exc, "orig", None) else exc
+        return Check(False, f"unreachable ({engine.url.render_as_string(hide_password=True)}): "
+                            f"{type(cause).__name__}: {str(cause)[:200]}")
     head = head_revision()
     if current != head:
         return Check(False, f"schema at {current or 'empty'}, needs {head}: run `warroom migrate`")
@@ -69,8 +83,10 @@ def check_scheduler(scheduler: AsyncIOScheduler) -> Check:
 class HealthReport:
     """Runs the checks, caching Slack's so /health never hammers auth.test."""
 
-    def __init__(self, engine: AsyncEngine, client: AsyncWebClient, scheduler: AsyncIOScheduler) -> None:
+    def __init__(self, engine: AsyncEngine, client: AsyncWebClient, scheduler: AsyncIOScheduler,
+                 runbooks: LoadReport | None = None) -> None:
         self._engine, self._client, self._scheduler = engine, client, scheduler
+        self._runbooks = runbooks or LoadReport()
         self._slack: tuple[float, Check] | None = None
 
     async def _slack_check(self) -> Check:
@@ -82,6 +98,7 @@ class HealthReport:
     async def run(self) -> tuple[bool, dict[str, Any]]:
         """(all ok, JSON body)."""
         database, slack = await asyncio.gather(check_database(self._engine), self._slack_check())
-        checks = {"database": database, "slack": slack, "scheduler": check_scheduler(self._scheduler)}
+        checks = {"database": database, "slack": slack, "scheduler": check_scheduler(self._scheduler),
+                  "runbooks": check_runbooks(self._runbooks)}
         ok = all(c.ok for c in checks.values())
         return ok, {"status": "ok" if ok else "degraded", "checks": {k: c.as_dict() for k, c in checks.items()}}

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import Iterable, MutableMapping
 from typing import Any, TextIO
 
 import structlog
 
-_TOKEN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+")
-_WEBHOOK = re.compile(r"https://hooks\.slack\.com/[^\s\"']+")
-REDACTED = "[redacted]"
+from bot.domain.redaction import Redactor
 
-
-class Redactor:
-    """Replaces Slack tokens, webhook URLs and known secret values in every log field."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
-
-    def scrub(self, text: str) -> str:
-        """Return `text` with every secret replaced."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return _WEBHOOK.sub(REDACTED, _TOKEN.sub(REDACTED, text))
+class LogRedactor(Redactor):
+    """The redaction processor: scrubs every field of every log event."""
 
     def _value(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -44,7 +31,7 @@ def configure_logging(
     level: str = "info", fmt: str = "json", secrets: Iterable[str] = (), stream: TextIO | None = None
 ) -> None:
     """Route structlog and stdlib logging (Bolt, aiohttp, SQLAlchemy) through one redacting pipeline."""
-    redactor = Redactor(secrets)
+    redactor = LogRedactor(secrets)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,

@@ -105,9 +105,9 @@ class Settings(BaseModel):
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
 
     def require_slack(self) -> None:
-        """Raise ConfigError naming each missing Slack credential."""
-        missing = [name for name, (field, _) in ENV_VARS.items()
-                   if field in ("slack_bot_token", "slack_signing_secret") and getattr(self, field) is None]
+        """Raise ConfigError naming each missing Slack credential (no signing secret needed in Socket Mode)."""
+        needed = ("slack_bot_token",) if self.socket_mode else ("slack_bot_token", "slack_signing_secret")
+        missing = [name for name, (field, _) in ENV_VARS.items() if field in needed and getattr(self, field) is None]
         if missing:
             raise ConfigError(
                 f"{' and '.join(missing)} must be set (from your Slack app's settings: "

@@ -47,7 +47,10 @@ def create_web_app(warroom: Warroom) -> web.Application:
         return web.Response(body=warroom.metrics.render(), content_type="text/plain", charset="utf-8")
 
     app = web.Application()
-    app.router.add_post(SLACK_PATH, slack_events)
+    if not warroom.settings.socket_mode:
+        # In Socket Mode requests come over the websocket and are not signed: taking HTTP ones
+        # too would let anyone who reaches the port act as Slack.
+        app.router.add_post(SLACK_PATH, slack_events)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
     return app

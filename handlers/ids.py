@@ -19,6 +19,10 @@ class Action(StrEnum):
     FOLLOWUP_DONE = "followup_done"
     TIMELINE_OLDER = "timeline_older"
     TIMELINE_NEWER = "timeline_newer"
+    STEP_RUN = "step_run"
+    STEP_ROLLBACK = "step_rollback"
+    STEP_APPROVE = "step_approve"
+    RUNBOOK_ATTACH = "runbook_attach"
 
 
 class Callback(StrEnum):

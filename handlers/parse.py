@@ -19,6 +19,7 @@ USAGE = {
     "milestone": "/incident milestone <started|detected|acknowledged|mitigated|resolved> <time>",
     "followup": "/incident followup <text> [@owner]",
     "resolve": "/incident resolve",
+    "runbook": "/incident runbook [name]",
     "stats": "/incident stats [7d|30d|90d|YYYY-MM-DD..YYYY-MM-DD]",
     "list": "/incident list",
     "help": "/incident help",
@@ -116,6 +117,13 @@ class Resolve:
 
 
 @dataclass(frozen=True)
+class RunbookCommand:
+    """`/incident runbook [name]`: attach one, or list the ones that match."""
+
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class ShowStats:
     """`/incident stats 30d`."""
 
@@ -123,7 +131,7 @@ class ShowStats:
 
 
 Command = (OpenDeclareModal | Declare | ChangeStatus | ChangeSeverity | ListOpen | Help | AssignRole | Handover
-           | Note | ShowTimeline | SetMilestone | AddFollowUp | Resolve | ShowStats)
+           | Note | ShowTimeline | SetMilestone | AddFollowUp | Resolve | ShowStats | RunbookCommand)
 
 
 def user_id_of(word: str) -> str | None:
@@ -217,6 +225,8 @@ def parse_command(text: str) -> Command:
         return AddFollowUp(text=body, owner=owner)
     if sub == "resolve":
         return Resolve()
+    if sub in ("runbook", "runbooks"):
+        return RunbookCommand(name=" ".join(args))
     if sub == "stats":
         return ShowStats(period=" ".join(args))
     if sub in ("list", "ls"):

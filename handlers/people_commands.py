@@ -18,10 +18,12 @@ from handlers.parse import (
     Handover,
     Note,
     Resolve,
+    RunbookCommand,
     SetMilestone,
     ShowStats,
     ShowTimeline,
 )
+from handlers.runbook_handlers import runbook_command
 from handlers.stats_blocks import stats_blocks
 
 
@@ -59,6 +61,8 @@ async def handle_people_command(parsed: Command, command: dict[str, Any], ack: A
             await ack()
             incident = await services.incidents.for_channel(team_id, channel_id)
             await client.views_open(trigger_id=command["trigger_id"], view=resolve_modal(incident))
+        case RunbookCommand(name=name):
+            await runbook_command(name, command, ack, services)
         case ShowStats(period=period):
             stats = await services.reviews.stats(team_id, period)
             await ack(response_type="ephemeral", text=f"Incident stats, {stats.label}", blocks=stats_blocks(stats))

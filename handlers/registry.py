@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.container import Services
-from handlers import actions, commands, errors, events, people_actions, views
+from handlers import actions, commands, errors, events, people_actions, runbook_handlers, views
 from handlers.slack_chat import SCOPES
 from handlers.surface import Surface
 
@@ -19,5 +19,6 @@ def register_all(app: AsyncApp, services: Services) -> Surface:
     views.register(surface, services.incidents)
     people_actions.register(surface, services)
     events.register(surface, services)
+    runbook_handlers.register(surface, services)
     errors.register(app)
     return surface

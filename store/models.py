@@ -117,10 +117,13 @@ class FollowUpRow(SQLModel, table=True):
 
 
 class AuditEventRow(SQLModel, table=True):
-    """An append-only audit record."""
+    """An append-only audit record, linked into its workspace's hash chain (triggers refuse changes)."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_incident", "team_id", "incident_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_incident", "team_id", "incident_id", "at"),
+        UniqueConstraint("team_id", "seq", name="uq_audit_team_seq"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
     incident_id: int | None = Field(default=None, foreign_key="incident.id")
@@ -129,3 +132,16 @@ class AuditEventRow(SQLModel, table=True):
     before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = _utc(nullable=False)
+    # The hash chain (bot/domain/audit_chain.py): 1, 2, 3... per workspace.
+    seq: int
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditChainHeadRow(SQLModel, table=True):
+    """The last record of each workspace's audit chain; an append locks it to take the next seq."""
+
+    __tablename__ = "audit_chain_head"
+    team_id: str = Field(primary_key=True, max_length=32)
+    seq: int
+    hash: str = Field(max_length=64)

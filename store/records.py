@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from sqlalchemy import select as core_select
-
+from sqlalchemy import union, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.audit_chain import AuditChain, ChainHead, link
 from bot.domain.incident import AuditEvent, TimelineEntry, TimelineKind
-from store.models import AuditEventRow, TimelineEntryRow
+from store.models import AuditChainHeadRow, AuditEventRow, TimelineEntryRow
 
 _ENTRY_FIELDS = [f for f in TimelineEntryRow.model_fields if f not in ("id", "kind", "captured_by")]
 
@@ -70,17 +72,37 @@ class SqlTimelineRepository:
 
 
 class SqlAuditLog:
-    """The audit log in SQL (insert and read only)."""
+    """The audit log in SQL: insert and read only, each record chained to the one before it.
+
+    An append locks its workspace's row in audit_chain_head (SELECT ... FOR UPDATE on PostgreSQL;
+    SQLite has one writer at a time anyway), so concurrent appends take seq 1, 2, 3... in turn
+    and the head moves in the same transaction as the record.
+    """
 
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def add(self, event: AuditEvent) -> AuditEvent:
-        values = {k: v for k, v in asdict(event).items() if k != "id"}
+        linked = link(event, await self._lock_head(event.team_id))
+        values = {k: v for k, v in asdict(linked).items() if k != "id"}
         row = AuditEventRow(**values)
         self._s.add(row)
         await self._s.flush()
-        return AuditEvent(**{**values, "id": row.id})
+        heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
+        await self._s.exec(update(heads).where(heads.c.team_id == linked.team_id)  # type: ignore[call-overload]
+                           .values(seq=linked.seq, hash=linked.hash))
+        return replace(linked, id=row.id)
+
+    async def _lock_head(self, team_id: str) -> ChainHead:
+        heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
+        dialect = self._s.bind.dialect.name if self._s.bind else "sqlite"
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        start = ChainHead.start(team_id)
+        await self._s.exec(insert(heads).values(team_id=team_id, seq=start.seq, hash=start.hash)  # type: ignore[call-overload]
+                           .on_conflict_do_nothing(index_elements=["team_id"]))
+        stmt = core_select(heads.c.seq, heads.c.hash).where(heads.c.team_id == team_id).with_for_update()
+        seq, hash_ = (await self._s.exec(stmt)).one()  # type: ignore[call-overload]
+        return ChainHead(team_id, seq, hash_)
 
     async def list_for(self, team_id: str, incident_id: int) -> list[AuditEvent]:
         table = AuditEventRow.__table__  # type: ignore[attr-defined]
@@ -88,3 +110,25 @@ class SqlAuditLog:
                 .order_by(table.c.at, table.c.id))
         result = await self._s.exec(stmt)  # type: ignore[call-overload]
         return [AuditEvent(**dict(r)) for r in result.mappings()]
+
+    async def chain(self, team_id: str) -> AuditChain:
+        # Head first, then records up to it: a record and the head that names it commit together,
+        # so the records read next include all of them, and appends in flight (seq above the head)
+        # are left for the next verification.
+        heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
+        table = AuditEventRow.__table__  # type: ignore[attr-defined]
+        found = (await self._s.exec(core_select(heads.c.seq, heads.c.hash)  # type: ignore[call-overload]
+                                    .where(heads.c.team_id == team_id))).first()
+        head = ChainHead(team_id, found.seq, found.hash) if found else None
+        stmt = core_select(table).where(table.c.team_id == team_id).order_by(table.c.seq, table.c.id)
+        if head is not None:
+            stmt = stmt.where(table.c.seq <= head.seq)
+        result = await self._s.exec(stmt)  # type: ignore[call-overload]
+        return AuditChain(team_id, tuple(AuditEvent(**dict(r)) for r in result.mappings()), head)
+
+    async def teams(self) -> list[str]:
+        heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
+        table = AuditEventRow.__table__  # type: ignore[attr-defined]
+        stmt = union(core_select(heads.c.team_id), core_select(table.c.team_id))
+        result = await self._s.exec(stmt)  # type: ignore[call-overload]
+        return sorted(result.scalars())

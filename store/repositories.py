@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -79,8 +79,16 @@ class SqlIncidentRepository:
         row = (await self._s.exec(select(IncidentRow).where(*where))).first()  # type: ignore[arg-type]
         return _incident(row) if row else None
 
-    async def get(self, team_id: str, incident_id: int) -> Incident | None:
-        return await self._one(IncidentRow.team_id == team_id, IncidentRow.id == incident_id)
+    async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:
+        stmt = select(IncidentRow).where(IncidentRow.team_id == team_id, IncidentRow.id == incident_id)
+        if for_update:  # PostgreSQL locks the row; SQLite's single connection already serializes writers
+            stmt = stmt.with_for_update()
+        row = (await self._s.exec(stmt)).first()
+        return _incident(row) if row else None
+
+    async def set_card(self, team_id: str, incident_id: int, card_ts: str) -> None:
+        await self._s.exec(update(IncidentRow).where(  # type: ignore[call-overload]
+            IncidentRow.team_id == team_id, IncidentRow.id == incident_id).values(card_ts=card_ts))
 
     async def get_by_number(self, team_id: str, number: int) -> Incident | None:
         return await self._one(IncidentRow.team_id == team_id, IncidentRow.number == number)

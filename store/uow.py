@@ -13,6 +13,7 @@ from bot.domain.errors import StorageUnavailable
 from store.people import SqlFollowUpRepository, SqlRoleRepository
 from store.records import SqlAuditLog, SqlTimelineRepository
 from store.repositories import SqlIncidentRepository
+from store.runs import SqlRunbookRepository
 
 # Connection-level failures: the database is down or went away. Other errors are bugs and propagate.
 _UNAVAILABLE = (OperationalError, ConnectionError, OSError, TimeoutError)
@@ -26,6 +27,7 @@ class SqlUnitOfWork:
     audit: SqlAuditLog
     roles: SqlRoleRepository
     followups: SqlFollowUpRepository
+    runbooks: SqlRunbookRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -38,6 +40,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(self._session)
         self.roles = SqlRoleRepository(self._session)
         self.followups = SqlFollowUpRepository(self._session)
+        self.runbooks = SqlRunbookRepository(self._session)
         return self
 
     async def __aexit__(

@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
 from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
+from bot.domain.runbook import Step, StepOutcome
 
 
 class FakeClock:
@@ -57,9 +59,12 @@ class _Incidents:
         self._db.incidents[incident.id] = incident  # type: ignore[index]
         return incident
 
-    async def get(self, team_id: str, incident_id: int) -> Incident | None:
+    async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:
         found = self._db.incidents.get(incident_id)
         return found if found and found.team_id == team_id else None
+
+    async def set_card(self, team_id: str, incident_id: int, card_ts: str) -> None:
+        self._db.incidents[incident_id] = replace(self._db.incidents[incident_id], card_ts=card_ts)
 
     async def get_by_number(self, team_id: str, number: int) -> Incident | None:
         return next((i for i in self._db.incidents.values() if i.team_id == team_id and i.number == number), None)
@@ -138,16 +143,27 @@ class _Listed:
 
 
 class _Audit:
+    """The audit log; the chain's head is its last record (the SQL log keeps a table of heads)."""
+
     def __init__(self, staged: MemoryDB) -> None:
         self._db = staged
 
     async def add(self, event: AuditEvent) -> AuditEvent:
-        stored = replace(event, id=next(self._db.ids))
+        records = [e for e in self._db.audit if e.team_id == event.team_id]
+        head = head_of(records[-1]) if records else ChainHead.start(event.team_id)
+        stored = replace(link(event, head), id=next(self._db.ids))
         self._db.audit.append(stored)
         return stored
 
     async def list_for(self, team_id: str, incident_id: int) -> list[AuditEvent]:
         return [e for e in self._db.audit if e.team_id == team_id and e.incident_id == incident_id]
+
+    async def chain(self, team_id: str) -> AuditChain:
+        records = tuple(e for e in self._db.audit if e.team_id == team_id)
+        return AuditChain(team_id, records, head_of(records[-1]) if records else None)
+
+    async def teams(self) -> list[str]:
+        return sorted({e.team_id for e in self._db.audit})
 
 
 class FakeUnitOfWork:
@@ -249,3 +265,47 @@ class FakeDirectory:
 
     async def in_group(self, user_id: str, group_id: str) -> bool:
         return user_id in self.groups.get(group_id, set())
+
+
+class FakeRunbookChat:
+    """Records what runbook use cases asked of the chat platform."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, object]] = []
+
+    def calls(self, name: str) -> list[object]:
+        return [arg for n, arg in self.log if n == name]
+
+    async def post_checklist(self, incident: Incident, runbook: object, runs: list[object]) -> str:
+        self.log.append(("post_checklist", runs))
+        return "1700000000.999999"
+
+    async def update_checklist(self, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
+        self.log.append(("update_checklist", runs))
+
+    async def post_step_output(self, incident: Incident, attachment: object, step: object, outcome: object) -> None:
+        self.log.append(("post_step_output", outcome))
+
+    async def post_approval_request(self, incident: Incident, runbook: object, step: object, run: object,
+                                    rollback: bool) -> None:
+        self.log.append(("post_approval_request", run))
+
+    async def notify_targets(self, incident: Incident, step: object) -> StepOutcome:
+        self.log.append(("notify_targets", step))
+        return StepOutcome(ok=True, output="sent")
+
+    async def suggest_runbooks(self, incident: Incident, runbooks: list[object]) -> None:
+        self.log.append(("suggest_runbooks", runbooks))
+
+
+class FakeStepRunner:
+    """Runs nothing; answers with a scripted outcome and counts runs per step."""
+
+    def __init__(self) -> None:
+        self.outcomes: dict[str, StepOutcome] = {}
+        self.runs: list[tuple[str, bool]] = []
+
+    async def run(self, step: Step, *, rollback: bool = False) -> StepOutcome:
+        self.runs.append((step.id, rollback))
+        return self.outcomes.get(step.id, StepOutcome(ok=True, before=step.rollback if not rollback else step.value,
+                                                      after=step.rollback if rollback else step.value))

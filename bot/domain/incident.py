@@ -154,6 +154,10 @@ class AuditEvent:
     before: dict[str, object] = field(default_factory=dict)
     after: dict[str, object] = field(default_factory=dict)
     id: int | None = None
+    # Place in the workspace's hash chain (bot/domain/audit_chain.py); set when the log appends it.
+    seq: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
 
 
 def similar_incidents(

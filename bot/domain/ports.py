@@ -8,8 +8,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.domain.audit_chain import AuditChain
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
-from bot.domain.runbook import FlagValue
+from bot.domain.runbook import Attachment, FlagValue, Runbook, Step, StepOutcome, StepRun, StepState
 
 
 class Clock(Protocol):
@@ -35,8 +36,12 @@ class IncidentRepository(Protocol):
         """Store changed fields of an existing incident."""
         ...
 
-    async def get(self, team_id: str, incident_id: int) -> Incident | None:
-        """The incident with this id in this workspace."""
+    async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:
+        """The incident with this id in this workspace (locked until commit with `for_update`)."""
+        ...
+
+    async def set_card(self, team_id: str, incident_id: int, card_ts: str) -> None:
+        """Remember the card's message ts (touches nothing else, so no concurrent change is lost)."""
         ...
 
     async def get_by_number(self, team_id: str, number: int) -> Incident | None:
@@ -95,6 +100,14 @@ class AuditLog(Protocol):
         """The events of one incident in time order."""
         ...
 
+    async def chain(self, team_id: str) -> AuditChain:
+        """The workspace's hash chain: its head, then every record up to the head in seq order."""
+        ...
+
+    async def teams(self) -> list[str]:
+        """Team ids that have audit records or a chain head (for verification)."""
+        ...
+
 
 class RoleRepository(Protocol):
     """Role assignments with their history."""
@@ -136,6 +149,34 @@ class FollowUpRepository(Protocol):
         ...
 
 
+class RunbookRepository(Protocol):
+    """Runbooks attached to incidents and the state of their steps."""
+
+    async def attach(self, attachment: Attachment, step_ids: Sequence[str]) -> Attachment:
+        """Attach a runbook with every step pending."""
+        ...
+
+    async def attachment(self, team_id: str, incident_id: int, runbook_id: str) -> Attachment | None:
+        """The attachment of this runbook to this incident."""
+        ...
+
+    async def attachments(self, team_id: str, incident_id: int) -> list[Attachment]:
+        """Every runbook attached to the incident."""
+        ...
+
+    async def set_message(self, attachment: Attachment, channel_id: str, ts: str) -> None:
+        """Remember where the checklist message is."""
+        ...
+
+    async def steps(self, team_id: str, incident_id: int, runbook_id: str) -> list[StepRun]:
+        """The step runs of one attached runbook, in runbook order."""
+        ...
+
+    async def claim(self, run: StepRun, from_states: Sequence[StepState], **changes: object) -> bool:
+        """Apply `changes` only if the step is still in one of `from_states`; True when this call won."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: commits only on `commit()`, rolls back when the block exits otherwise."""
 
@@ -144,6 +185,7 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     roles: RoleRepository
     followups: FollowUpRepository
+    runbooks: RunbookRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -242,6 +284,45 @@ class IncidentChat(Protocol):
 
     async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
         """Post a follow-up with a button that closes it."""
+        ...
+
+
+class RunbookChat(Protocol):
+    """What runbook use cases need from the chat platform."""
+
+    async def post_checklist(self, incident: Incident, runbook: Runbook, runs: list[StepRun]) -> str:
+        """Post the runbook checklist in the incident channel; returns its ts."""
+        ...
+
+    async def update_checklist(self, incident: Incident, attachment: Attachment, runbook: Runbook,
+                               runs: list[StepRun]) -> None:
+        """Re-render the checklist in place."""
+        ...
+
+    async def post_step_output(self, incident: Incident, attachment: Attachment, step: Step,
+                               outcome: StepOutcome) -> None:
+        """Post a step's output or error in the checklist's thread."""
+        ...
+
+    async def post_approval_request(self, incident: Incident, runbook: Runbook, step: Step,
+                                    run: StepRun, rollback: bool) -> None:
+        """Ask for a second person's approval of a guarded step."""
+        ...
+
+    async def notify_targets(self, incident: Incident, step: Step) -> StepOutcome:
+        """Ping a notify step's roles, groups, users and channels."""
+        ...
+
+    async def suggest_runbooks(self, incident: Incident, runbooks: list[Runbook]) -> None:
+        """Offer matching runbooks to attach."""
+        ...
+
+
+class StepRunner(Protocol):
+    """Runs command, HTTP-check and flag steps (checks and notifications need no runner)."""
+
+    async def run(self, step: Step, *, rollback: bool = False) -> StepOutcome:
+        """Run the step (or undo a flag step); the step's own failure is an outcome, not an exception."""
         ...
 
 

@@ -148,3 +148,28 @@ class StepRun:
     attempt: int = 0
     id: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What running a step produced."""
+
+    ok: bool
+    output: str = ""
+    error: str = ""
+    before: FlagValue = None
+    after: FlagValue = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A runbook attached to an incident, and where its checklist message is."""
+
+    team_id: str
+    incident_id: int
+    runbook_id: str
+    attached_by: str
+    attached_at: datetime
+    channel_id: str | None = None
+    message_ts: str | None = None
+    id: int | None = None

@@ -8,6 +8,7 @@ from bot.domain.policy import Policy
 from bot.services.incidents import IncidentService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
+from bot.services.runbooks import RunbookService
 from bot.services.timeline import TimelineService
 
 
@@ -19,6 +20,7 @@ class Services:
     roles: RoleService
     timeline: TimelineService
     reviews: ReviewService
+    runbooks: RunbookService
 
     @property
     def policy(self) -> Policy:

@@ -13,7 +13,7 @@ from bot.domain import milestones
 from bot.domain.errors import IncidentNotFound, InvalidInput, NotInIncidentChannel
 from bot.domain.incident import AuditEvent, Incident, TimelineEntry, similar_incidents
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import ChannelRef, Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
 from bot.services.recording import record
 
 log = structlog.get_logger(__name__)
@@ -74,9 +74,9 @@ def validate_declare(request: DeclareRequest, policy: Policy) -> DeclareRequest:
     )
 
 
-async def load_incident(uow: UnitOfWork, team_id: str, incident_id: int) -> Incident:
-    """The incident in this workspace, or IncidentNotFound."""
-    incident = await uow.incidents.get(team_id, incident_id)
+async def load_incident(uow: UnitOfWork, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident:
+    """The incident in this workspace, or IncidentNotFound; `for_update` locks the row until commit."""
+    incident = await uow.incidents.get(team_id, incident_id, for_update=for_update)
     if incident is None:
         raise IncidentNotFound("That incident does not exist in this workspace.")
     return incident
@@ -139,23 +139,26 @@ class IncidentService:
             duplicates = await self.find_similar(request.team_id, request.title, request.service)
             if duplicates:
                 return DeclareResult(incident=None, duplicates=duplicates)
-        incident = await self._create(request)
-        log.info("incident_declared", team_id=incident.team_id, incident=incident.ref, severity=incident.severity)
-
+        now = self._clock.now()
+        async with self._uow() as uow:
+            number = await uow.incidents.allocate_number(request.team_id)
+            await uow.commit()
+        # The channel first: if Slack refuses it, nothing but the number is used up, and no
+        # channel-less incident is left behind for the duplicate check to point at.
         names = [
-            self.policy.channel_name(number=incident.number, title=incident.title, severity=incident.severity,
-                                     date=incident.declared_at.strftime("%Y-%m-%d"), suffix=n)
+            self.policy.channel_name(number=number, title=request.title, severity=request.severity,
+                                     date=now.strftime("%Y-%m-%d"), suffix=n)
             for n in range(CHANNEL_NAME_ATTEMPTS)
         ]
         channel = await self._chat.create_channel(names)
-        incident = incident.with_changes(channel_id=channel.id, channel_name=channel.name)
-        steps = ("post_card", "invite", "set_topic", "announce", "save_channel")
+        incident = await self._create(request, number, now, channel)
+        log.info("incident_declared", team_id=incident.team_id, incident=incident.ref, severity=incident.severity)
+        steps = ("post card", "invite", "set topic", "announce")
         results = await asyncio.gather(
             self._chat.post_card(incident),
             self._chat.invite(channel.id, [request.user_id]),
             self._chat.set_topic(incident),
             self._chat.announce(incident),
-            self._save(incident),
             return_exceptions=True,
         )
         warnings = []
@@ -164,23 +167,22 @@ class IncidentService:
                 if not isinstance(result, Exception):
                     raise result
                 log.warning("declare_step_failed", incident=incident.ref, step=step, error=str(result))
-                warnings.append(f"{step.replace('_', ' ')} failed: {result}")
-        if isinstance(results[4], Exception):
-            raise results[4]  # the channel must be stored, or commands in it would not find the incident
-        card_ts = results[0] if isinstance(results[0], str) else None
-        incident = await self._save(incident.with_changes(card_ts=card_ts))
+                warnings.append(f"{step} failed: {result}")
+        if isinstance(results[0], str):
+            async with self._uow() as uow:
+                await uow.incidents.set_card(incident.team_id, incident.id, results[0])  # type: ignore[arg-type]
+                await uow.commit()
+            incident = incident.with_changes(card_ts=results[0])
         return DeclareResult(incident=incident, warnings=warnings)
 
-    async def _create(self, request: DeclareRequest) -> Incident:
-        now = self._clock.now()
+    async def _create(self, request: DeclareRequest, number: int, now: datetime, channel: ChannelRef) -> Incident:
         async with self._uow() as uow:
-            number = await uow.incidents.allocate_number(request.team_id)
             incident = await uow.incidents.add(
                 Incident(
                     team_id=request.team_id, number=number, title=request.title, severity=request.severity,
                     status=self.policy.lifecycle.initial, declared_by=request.user_id, declared_at=now,
-                    summary=request.summary, service=request.service,
-                    source_channel_id=request.source_channel_id, updated_at=now,
+                    summary=request.summary, service=request.service, channel_id=channel.id,
+                    channel_name=channel.name, source_channel_id=request.source_channel_id, updated_at=now,
                     milestones=milestones.on_declared(now),
                 )
             )
@@ -189,18 +191,11 @@ class IncidentService:
                 uow, incident, actor=request.user_id, action="incident.declared", at=now,
                 text=f"Declared {incident.severity}: {incident.title}",
                 after={"severity": incident.severity, "status": incident.status, "title": incident.title,
-                       "service": incident.service},
+                       "service": incident.service, "channel": channel.id},
             )
             await uow.commit()
         self._open.drop(request.team_id)
         return incident
-
-    async def _save(self, incident: Incident) -> Incident:
-        async with self._uow() as uow:
-            saved = await uow.incidents.update(incident)
-            await uow.commit()
-        self._open.drop(incident.team_id)
-        return saved
 
     async def for_channel(self, team_id: str, channel_id: str) -> Incident:
         """The incident of this channel, or NotInIncidentChannel."""
@@ -212,20 +207,12 @@ class IncidentService:
             )
         return incident
 
-    async def get(self, team_id: str, incident_id: int) -> Incident:
-        """The incident with this id in this workspace, or IncidentNotFound."""
-        async with self._uow() as uow:
-            incident = await uow.incidents.get(team_id, incident_id)
-        if incident is None:
-            raise IncidentNotFound("That incident does not exist in this workspace.")
-        return incident
-
     async def change_status(self, team_id: str, incident_id: int, user_id: str, new_status: str,
                             *, details: dict[str, str] | None = None) -> Incident:
         """Move the incident along the lifecycle (with resolution `details`); record it; update the card."""
         now = self._clock.now()
         async with self._uow() as uow:
-            incident = await load_incident(uow, team_id, incident_id)
+            incident = await load_incident(uow, team_id, incident_id, for_update=True)
             target = self.policy.lifecycle.check(incident.status, new_status)
             closing = target.closed and self.policy.lifecycle.is_open(incident.status)
             changed = incident.with_changes(
@@ -249,7 +236,7 @@ class IncidentService:
         now = self._clock.now()
         new = self.policy.severities.resolve(severity)
         async with self._uow() as uow:
-            incident = await load_incident(uow, team_id, incident_id)
+            incident = await load_incident(uow, team_id, incident_id, for_update=True)
             if new.id == incident.severity:
                 raise InvalidInput({"severity": f"The incident is already {new.id}."})
             changed = await uow.incidents.update(incident.with_changes(severity=new.id, updated_at=now))

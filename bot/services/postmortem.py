@@ -48,8 +48,8 @@ class ReviewService:
         incident = await self._incidents.for_channel(team_id, channel_id)
         now = self._clock.now()
         async with self._uow() as uow:
-            current = await load_incident(uow, team_id, incident.id)  # type: ignore[arg-type]
-            updated = milestones.set_milestone(current.milestones, milestone, at)
+            current = await load_incident(uow, team_id, incident.id, for_update=True)  # type: ignore[arg-type]
+            updated = milestones.set_milestone(current.milestones, milestone, at, tz=self.policy.timezone)
             changed = await uow.incidents.update(current.with_changes(milestones=updated, updated_at=now))
             old = current.milestones.get(milestone.value)
             await record(uow, changed, actor=actor, action="incident.milestone_set", at=now,

@@ -64,7 +64,7 @@ class RoleService:
         actor_is_admin = role.restricted and await self._is_admin(actor)
         now = self._clock.now()
         async with self._uow() as uow:
-            incident = await load_incident(uow, team_id, incident_id)
+            incident = await load_incident(uow, team_id, incident_id, for_update=True)
             previous = incident.roles.get(role.id)
             if previous == user_id:
                 raise InvalidInput({"role": f"<@{user_id}> is already the {role.label.lower()}."})

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import store.runs  # noqa: F401
 
 target_metadata = SQLModel.metadata
 

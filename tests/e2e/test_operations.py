@@ -18,7 +18,8 @@ async def test_health_reports_each_dependency(bot: Bot) -> None:
     status, text = await bot.get("/health")
     body = json.loads(text)
     assert status == 200 and body["status"] == "ok"
-    assert {k: v["status"] for k, v in body["checks"].items()} == {"database": "ok", "slack": "ok", "scheduler": "ok"}
+    assert {k: v["status"] for k, v in body["checks"].items()} == {"database": "ok", "slack": "ok", "scheduler": "ok",
+                                                                      "runbooks": "ok"}
 
 
 async def test_health_is_degraded_when_slack_auth_fails(bot: Bot) -> None:
@@ -79,3 +80,16 @@ async def test_an_unexpected_error_shows_a_ref_that_is_in_the_log(fake_slack: Fa
     assert error["ref"] == ref.group(1) and "clock exploded" in error["exception"]
     assert "8f742231b10e8888abcd99yyyzzz85a5" not in stream.getvalue()
     assert bot.writes() == []
+
+
+async def test_broken_runbooks_are_reported_in_health_without_failing_it(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    library = tmp_path / "runbooks"
+    library.mkdir()
+    (library / "broken.yaml").write_text("id: broken\ntitle: Broken\n")
+    async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", tmp_path,
+                           env={"WARROOM_RUNBOOKS": str(library)}) as bot:
+        status, text = await bot.get("/health")
+    body = json.loads(text)
+    assert status == 200 and body["status"] == "ok"
+    assert body["checks"]["runbooks"]["status"] == "warn"
+    assert body["checks"]["runbooks"]["broken"] == [str(library / "broken.yaml")]

@@ -55,3 +55,10 @@ async def test_socket_mode_reconnects_after_a_disconnect_and_keeps_working(socke
     ack = await fake.socket_command("list")
     assert "0 open incidents" in ack["payload"]["text"]
     assert len(fake.calls_to("apps.connections.open")) == 2
+
+
+async def test_in_socket_mode_http_requests_to_slack_events_are_not_accepted(socket_bot: Bot) -> None:
+    status, _, _ = await socket_bot.command("declare sev1 Imports failing", signature="v0=" + "0" * 64)
+    assert status in (404, 405)
+    assert socket_bot.writes() == []
+    assert await socket_bot.warroom.incidents.count_by_status() == {}

@@ -31,7 +31,7 @@ async def test_the_timeline_pages_within_block_limits_and_the_buttons_turn_pages
     for n in range(44):
         clock.advance(minutes=1)
         await bot.command(f"note step {n}", user_id="U3", channel_id=channel)
-    await bot.settled()
+        await bot.settled()  # the note is written after the ack, at the clock's time then
     await bot.command("timeline", user_id="U3", channel_id=channel)
     page = await bot.fake.wait_for_response(lambda r: "page 1 of 3" in r["body"].get("text", ""))
     blocks = page["body"]["blocks"]

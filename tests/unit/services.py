@@ -10,7 +10,16 @@ from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.services.container import Services
 from bot.services.incidents import DeclareRequest
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeUnitOfWork, MemoryDB
+from bot.domain.runbook import Runbook
+from tests.fakes import (
+    FakeChat,
+    FakeClock,
+    FakeDirectory,
+    FakeRunbookChat,
+    FakeStepRunner,
+    FakeUnitOfWork,
+    MemoryDB,
+)
 
 
 @dataclass
@@ -22,6 +31,8 @@ class World:
     chat: FakeChat
     clock: FakeClock
     directory: FakeDirectory
+    runbook_chat: FakeRunbookChat
+    runner: FakeStepRunner
 
     async def declare(self, title: str = "Imports failing", user: str = "U1", **kw: str) -> Incident:
         result = await self.services.incidents.declare(
@@ -34,9 +45,11 @@ class World:
         return self.db.incidents[incident_id]  # type: ignore[index]
 
 
-def make_world(policy: Policy | None = None, **policy_changes: object) -> World:
+def make_world(policy: Policy | None = None, catalog: dict[str, Runbook] | None = None,
+               **policy_changes: object) -> World:
     db, chat, clock, directory = MemoryDB(), FakeChat(), FakeClock(), FakeDirectory()
     policy = replace(policy or load_policy(None), **policy_changes)  # type: ignore[arg-type]
+    runbook_chat, runner = FakeRunbookChat(), FakeStepRunner()
     services = build_services(uow=lambda: FakeUnitOfWork(db), chat=chat, clock=clock, policy=policy,
-                              directory=directory)
-    return World(services, db, chat, clock, directory)
+                              directory=directory, runbook_chat=runbook_chat, runner=runner, catalog=catalog or {})
+    return World(services, db, chat, clock, directory, runbook_chat, runner)

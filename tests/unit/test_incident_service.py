@@ -170,3 +170,17 @@ async def test_another_replicas_change_shows_in_the_list_once_the_cache_expires(
     assert [i.status for i in await service.list_open("T1")] == ["investigating"]  # within the TTL
     clock.advance(seconds=2)
     assert [i.status for i in await service.list_open("T1")] == ["identified"]
+
+
+async def test_when_slack_refuses_the_channel_no_incident_is_left_behind(db: MemoryDB, clock: FakeClock) -> None:
+    from bot.domain.errors import ChatUnavailable
+
+    class RefusingChat(FakeChat):
+        async def create_channel(self, candidate_names):  # type: ignore[no-untyped-def]
+            raise ChatUnavailable("Slack refused conversations.create: restricted_action")
+
+    service = IncidentService(uow=lambda: FakeUnitOfWork(db), chat=RefusingChat(), clock=clock, policy=POLICY)
+    with pytest.raises(ChatUnavailable):
+        await service.declare(_request())
+    assert db.incidents == {} and db.timeline == [] and db.audit == []
+    assert await service.find_similar("T1", "Imports failing", "") == []

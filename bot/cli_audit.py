@@ -1,0 +1,91 @@
+"""`warroom audit verify` and `warroom audit export`: the audit log's hash chain from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from bot.domain.audit_chain import ChainReport
+from bot.services.audit import EXPORT_FORMATS, AuditService
+
+if TYPE_CHECKING:
+    from bot.app import Warroom
+
+T = TypeVar("T")
+
+
+def add_audit_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `audit verify` and `audit export` to the `warroom` command's sub-commands."""
+    audit = subparsers.add_parser("audit", help="Verify the audit log's hash chain or export an incident's audit.")
+    commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = commands.add_parser("verify", help=(cmd_audit_verify.__doc__ or "").strip())
+    verify.add_argument("--team", help="check only this Slack team id (default: every workspace)")
+    verify.set_defaults(func=cmd_audit_verify)
+    export = commands.add_parser("export", help=(cmd_audit_export.__doc__ or "").strip())
+    export.add_argument("incident", help="the incident, e.g. INC-42")
+    export.add_argument("--team", help="Slack team id (needed when several workspaces use Warroom)")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="json")
+    export.add_argument("--output", "-o", help="write to this file instead of standard output")
+    export.set_defaults(func=cmd_audit_export)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Check the audit hash chain of every workspace; exit 1 listing what was changed, removed or inserted."""
+    report = asyncio.run(_with_warroom(lambda warroom: _audit(warroom).verify(args.team)))
+    sys.stdout.write(describe(report))
+    return 0 if report.intact else 1
+
+
+def cmd_audit_export(args: argparse.Namespace) -> int:
+    """Print an incident's audit events (seq, time, actor, action, before, after, hash) as JSON or CSV."""
+
+    async def export(warroom: Warroom) -> str:
+        incident = await warroom.services.reviews.find(args.team, args.incident)
+        return await _audit(warroom).export(incident, args.format)
+
+    output = asyncio.run(_with_warroom(export))
+    if args.output:
+        Path(args.output).write_text(output, encoding="utf-8", newline="")
+    else:
+        sys.stdout.write(output)
+    return 0
+
+
+def describe(report: ChainReport) -> str:
+    """The verification report as `warroom audit verify` prints it."""
+    scope = f"{_count(report.records, 'record')} in {_count(report.workspaces, 'workspace')}"
+    if report.intact:
+        return f"audit chain intact: {scope}\n"
+    lines = [f"audit chain BROKEN: {_count(len(report.problems), 'problem')} ({scope})"]
+    lines += [f"  {problem}" for problem in report.problems]
+    return "\n".join(lines) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+async def _with_warroom(use: Callable[[Warroom], Awaitable[T]]) -> T:
+    # Built like `warroom export`: the app factory with placeholder Slack credentials, storage
+    # checked (or migrated, on SQLite) first, the engine disposed at the end.
+    from bot.app import create_app
+    from bot.cli import offline_settings
+
+    warroom = create_app(offline_settings())
+    try:
+        await warroom.start_storage()
+        return await use(warroom)
+    finally:
+        await warroom.engine.dispose()
+
+
+def _audit(warroom: Warroom) -> AuditService:
+    from store.engine import session_factory
+    from store.uow import SqlUnitOfWork
+
+    sessions = session_factory(warroom.engine)
+    return AuditService(uow=lambda: SqlUnitOfWork(sessions))

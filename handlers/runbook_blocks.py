@@ -1,0 +1,129 @@
+"""Block Kit for runbooks: the checklist, approval requests, suggestions, step output (pure)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.domain.runbook import Runbook, Step, StepKind, StepOutcome, StepRun, StepState
+from handlers.format import clip, slack_date
+from handlers.ids import Action
+
+MAX_STEPS = 45  # one section per step, within the 50-block message limit
+STATE_EMOJI = {
+    StepState.PENDING: ":white_circle:", StepState.AWAITING_APPROVAL: ":hourglass_flowing_sand:",
+    StepState.RUNNING: ":arrows_counterclockwise:", StepState.DONE: ":white_check_mark:",
+    StepState.FAILED: ":x:", StepState.SKIPPED: ":fast_forward:", StepState.ROLLED_BACK: ":leftwards_arrow_with_hook:",
+}
+KIND_LABEL = {StepKind.CHECK: "Tick", StepKind.COMMAND: "Run", StepKind.HTTP_CHECK: "Check",
+              StepKind.FLAG: "Run", StepKind.NOTIFY: "Send"}
+
+
+def step_value(runbook_id: str, step_id: str) -> str:
+    """The button value naming the step (validated against the attached runbook when clicked)."""
+    return json.dumps({"r": runbook_id, "s": step_id}, separators=(",", ":"))
+
+
+def read_step_value(value: str) -> tuple[str, str]:
+    """(runbook id, step id) from a button value; ValueError when it is not one of ours."""
+    data = json.loads(value)
+    if not isinstance(data, dict) or not isinstance(data.get("r"), str) or not isinstance(data.get("s"), str):
+        raise ValueError("not a step button")
+    return data["r"], data["s"]
+
+
+def _confirm(step: Step, verb: str) -> dict[str, Any] | None:
+    if step.guard is None or not step.guard.confirm:
+        return None
+    return {"title": {"type": "plain_text", "text": clip(f"{verb} {step.title}", 100)},
+            "text": {"type": "plain_text", "text": clip(step.guard.confirm, 300)},
+            "confirm": {"type": "plain_text", "text": clip(f"Yes, {verb.lower()}", 30)},
+            "deny": {"type": "plain_text", "text": "Cancel"}, "style": "danger"}
+
+
+def _button(action: str, text: str, value: str, confirm: dict[str, Any] | None, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "action_id": action, "value": value,
+                              "text": {"type": "plain_text", "text": clip(text, 75)}}
+    if confirm:
+        button["confirm"] = confirm
+    if style:
+        button["style"] = style
+    return button
+
+
+def _status(run: StepRun) -> str:
+    who = run.actor or run.requested_by
+    parts = [run.state.value.replace("_", " ")]
+    if who:
+        parts.append(f"<@{who}>")
+    if run.approver:
+        parts.append(f"approved by <@{run.approver}>")
+    when = run.finished_at or run.started_at
+    if when:
+        parts.append(slack_date(when, "{time}"))
+    if run.error:
+        parts.append(f"error: {clip(run.error, 200)}")
+    return " · ".join(parts)
+
+
+def _accessory(runbook: Runbook, step: Step, run: StepRun) -> dict[str, Any] | None:
+    value = step_value(runbook.id, step.id)
+    if run.state in (StepState.PENDING, StepState.FAILED, StepState.SKIPPED):
+        label = "Retry" if run.state is StepState.FAILED else KIND_LABEL[step.kind]
+        return _button(Action.STEP_RUN, label, value, _confirm(step, label), "danger" if step.guard else None)
+    if run.state is StepState.DONE and step.kind is StepKind.FLAG:
+        return _button(Action.STEP_ROLLBACK, "Roll back", value, _confirm(step, "Roll back"))
+    return None
+
+
+def checklist(runbook: Runbook, runs: list[StepRun]) -> list[dict[str, Any]]:
+    """Every step with its state, who did it and when, and the button that acts on it."""
+    by_step = {r.step_id: r for r in runs}
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": clip(runbook.title, 150)}}]
+    shown = 0
+    for procedure in runbook.procedures:
+        for step in procedure.steps:
+            if shown >= MAX_STEPS:
+                break
+            run = by_step.get(step.id)
+            if run is None:
+                continue
+            lock = " :lock:" if step.guard and step.guard.restricted else ""
+            section: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": clip(
+                f"{STATE_EMOJI[run.state]} *{step.title}*{lock}  _{procedure.title}_\n{_status(run)}", 3000)}}
+            accessory = _accessory(runbook, step, run)
+            if accessory:
+                section["accessory"] = accessory
+            blocks.append(section)
+            shown += 1
+    if shown < len(runs):
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"{len(runs) - shown} more steps not shown."}]})
+    return blocks
+
+
+def approval_request(step: Step, run: StepRun, runbook: Runbook, rollback: bool) -> list[dict[str, Any]]:
+    """Asks a second person to approve a guarded step."""
+    verb = "roll back" if rollback else "run"
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(
+            f":raised_hand: <@{run.requested_by}> asks to {verb} *{step.title}* ({runbook.title}). "
+            "A different permitted person must approve.", 3000)}},
+        {"type": "actions", "elements": [_button(Action.STEP_APPROVE, "Approve", step_value(runbook.id, step.id),
+                                                 _confirm(step, "Approve"), "primary")]},
+    ]
+
+
+def suggestions(runbooks: list[Runbook]) -> list[dict[str, Any]]:
+    """Matching runbooks, each with an Attach button."""
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Runbooks that may help*"}}]
+    for runbook in runbooks[:20]:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(f"*{runbook.title}*\n{runbook.summary}", 3000)},
+                       "accessory": _button(Action.RUNBOOK_ATTACH, "Attach", runbook.id, None)})
+    return blocks
+
+
+def step_output(step: Step, outcome: StepOutcome) -> str:
+    """A step's output for the checklist thread (code block, within Slack's text limits)."""
+    head = f"*{step.title}*: " + ("done" if outcome.ok else f"failed: {outcome.error}")
+    body = f"\n```{clip(outcome.output, 38_000)}```" if outcome.output else ""
+    return head + body

@@ -1,0 +1,64 @@
+"""Runbooks in Slack: `/incident runbook`, the checklist's buttons, approvals, suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+
+from bot.domain.errors import InvalidCommand
+from bot.services.container import Services
+from handlers import runbook_blocks
+from handlers.ids import Action
+from handlers.surface import Surface
+
+
+def _step(action: dict[str, Any]) -> tuple[str, str]:
+    try:
+        return runbook_blocks.read_step_value(str(action.get("value", "")))
+    except ValueError:
+        raise InvalidCommand("That button is not a runbook step; run `/incident runbook` again.") from None
+
+
+async def runbook_command(name: str, command: dict[str, Any], ack: AsyncAck, services: Services) -> None:
+    """Attach the named runbook, or list the runbooks (matching ones first) with Attach buttons."""
+    team_id, channel_id, user_id = command["team_id"], command.get("channel_id", ""), command["user_id"]
+    if name:
+        await ack()
+        await services.runbooks.attach(team_id, channel_id, user_id, name)
+        return
+    incident = await services.incidents.for_channel(team_id, channel_id)
+    matching = services.runbooks.suggestions(incident)
+    others = sorted((r for r in services.runbooks.catalog.values() if r not in matching), key=lambda r: r.title)
+    await ack(response_type="ephemeral", text="Runbooks", blocks=runbook_blocks.suggestions([*matching, *others]))
+
+
+def register(surface: Surface, services: Services) -> None:
+    """Register the runbook buttons."""
+    runbooks = services.runbooks
+
+    @surface.action(Action.STEP_RUN)
+    async def run_step(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        runbook_id, step_id = _step(action)
+        await runbooks.request(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id)
+
+    @surface.action(Action.STEP_ROLLBACK)
+    async def roll_back(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        runbook_id, step_id = _step(action)
+        await runbooks.request(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id,
+                               rollback=True)
+
+    @surface.action(Action.STEP_APPROVE)
+    async def approve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        runbook_id, step_id = _step(action)
+        run = await runbooks.approve(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id)
+        await respond(replace_original=True, text=f"Approved by <@{run.approver}>: {run.state.value.replace('_', ' ')}.")
+
+    @surface.action(Action.RUNBOOK_ATTACH)
+    async def attach(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        await runbooks.attach(body["team"]["id"], body["channel"]["id"], body["user"]["id"], str(action.get("value", "")))

@@ -1,0 +1,118 @@
+"""Step executors: run a runbook step for real (commands, HTTP probes, flags); checks and notifications are recorded.
+
+Commands come from the runbook file only (never from chat), run as an argv without a shell, with a
+timeout and a scrubbed environment; their output is capped and redacted before anyone sees it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from bot.domain.errors import FlagProviderError
+from bot.domain.ports import FlagProvider
+from bot.domain.redaction import Redactor
+from bot.domain.runbook import FlagValue, Step, StepKind, StepOutcome
+
+OUTPUT_LIMIT = 20_000
+# The only variables a diagnostic command inherits, besides those the operator allows.
+BASE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
+_VAR = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+
+
+class MissingVariable(Exception):
+    """A ${VAR} in a runbook is not set in the bot's environment."""
+
+
+def expand(text: str, environ: Mapping[str, str]) -> str:
+    """Replace ${VAR} with the environment's value; a missing one raises MissingVariable."""
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in environ:
+            raise MissingVariable(f"set {name} in Warroom's environment (the runbook uses ${{{name}}})")
+        return environ[name]
+
+    return _VAR.sub(value, text)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT] + f"\n… ({len(text) - OUTPUT_LIMIT} more characters)"
+
+
+@dataclass
+class StepRunner:
+    """Runs steps of the kinds that do something outside Slack."""
+
+    providers: Mapping[str, FlagProvider]
+    default_provider: str | None
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    allowed_env: tuple[str, ...] = ()
+    redactor: Redactor = field(default_factory=Redactor)
+
+    async def run(self, step: Step, *, rollback: bool = False) -> StepOutcome:
+        """Run `step` (or undo a flag step); never raises for the step's own failure."""
+        try:
+            match step.kind:
+                case StepKind.COMMAND:
+                    return await self._command(step)
+                case StepKind.HTTP_CHECK:
+                    return await self._http(step)
+                case StepKind.FLAG:
+                    return await self._flag(step, step.rollback if rollback else step.value)
+            return StepOutcome(ok=True)
+        except MissingVariable as exc:
+            return StepOutcome(ok=False, error=str(exc))
+
+    async def _command(self, step: Step) -> StepOutcome:
+        argv = [expand(a, self.environ) for a in step.argv]
+        cwd = expand(step.workdir, self.environ) if step.workdir else None
+        env = {k: self.environ[k] for k in (*BASE_ENV, *self.allowed_env) if k in self.environ}
+        try:
+            proc = await asyncio.create_subprocess_exec(*argv, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
+                                                        stdout=asyncio.subprocess.PIPE,
+                                                        stderr=asyncio.subprocess.STDOUT)
+        except OSError as exc:
+            return StepOutcome(ok=False, error=f"could not start `{argv[0]}`: {exc.strerror}")
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), step.timeout_seconds)
+        except TimeoutError:
+            proc.kill()
+            out, _ = await proc.communicate()
+            text = self.redactor.scrub(_clip(out.decode(errors="replace")))
+            return StepOutcome(ok=False, output=text, error=f"timed out after {step.timeout_seconds:g} s")
+        text = self.redactor.scrub(_clip(out.decode(errors="replace")))
+        if proc.returncode != 0:
+            return StepOutcome(ok=False, output=text, error=f"exited with status {proc.returncode}")
+        return StepOutcome(ok=True, output=text)
+
+    async def _http(self, step: Step) -> StepOutcome:
+        url = expand(step.url, self.environ)
+        timeout = aiohttp.ClientTimeout(total=step.timeout_seconds)
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session, session.request(step.method, url) as resp:
+                body = await resp.text(errors="replace")
+                status = resp.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return StepOutcome(ok=False, error=f"{step.method} {self.redactor.scrub(url)} failed: {type(exc).__name__}")
+        summary = self.redactor.scrub(f"{step.method} {url} → {status}\n{_clip(body)[:2000]}")
+        if step.expect_status is not None and status != step.expect_status:
+            return StepOutcome(ok=False, output=summary, error=f"expected status {step.expect_status}, got {status}")
+        if step.expect_body and step.expect_body not in body:
+            return StepOutcome(ok=False, output=summary, error=f"the body does not contain {step.expect_body!r}")
+        return StepOutcome(ok=True, output=summary)
+
+    async def _flag(self, step: Step, value: FlagValue) -> StepOutcome:
+        name = step.provider or self.default_provider
+        provider = self.providers.get(name or "")
+        if provider is None:
+            return StepOutcome(ok=False, error=f"no flag provider {name!r} is configured in warroom.yaml (flag_providers)")
+        try:
+            before = await provider.set(step.flag, value)
+        except FlagProviderError as exc:
+            return StepOutcome(ok=False, error=str(exc))
+        return StepOutcome(ok=True, before=before, after=value, output=f"{step.flag}: {before!r} → {value!r} ({provider.name})")
