@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.domain.errors import ConfigError, StorageUnavailable, UserError
+from bot.cli_audit import add_audit_commands
 from bot.cli_runbooks import add_runbook_commands
 from bot.settings import Settings, load_settings
 
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--team", help="Slack team id (needed when several workspaces use Warroom)")
             p.add_argument("--output", "-o", help="write to this file instead of standard output")
     add_runbook_commands(sub)
+    add_audit_commands(sub)
     return parser
 
 

@@ -13,6 +13,7 @@ from bot.domain.errors import InvalidInput, UserError
 from bot.services.container import Services
 from bot.services.incidents import DeclareRequest, DeclareResult, validate_declare
 from handlers import blocks
+from handlers.answer import Answer, answer_in_ack
 from handlers.ids import SLASH_COMMAND
 from handlers.modals import declare_modal
 from handlers.parse import (
@@ -96,9 +97,11 @@ def register(surface: Surface, services: Services) -> None:
                 pending = {"severity": request.severity, "title": request.title, "service": request.service}
                 await report_declared(respond, result, pending, services)
             case ListOpen():
-                open_incidents = await incidents.list_open(team_id)
-                await ack(response_type="ephemeral", text=f"{len(open_incidents)} open incidents",
-                          blocks=blocks.incident_list(open_incidents, policy))
+                async def listing() -> Answer:
+                    open_incidents = await incidents.list_open(team_id)
+                    return f"{len(open_incidents)} open incidents", blocks.incident_list(open_incidents, policy)
+
+                await answer_in_ack(ack, respond, listing())
             case Help():
                 await ack(response_type="ephemeral", text="Warroom help", blocks=blocks.help_blocks(policy))
             case ChangeStatus(status=status):

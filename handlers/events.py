@@ -27,7 +27,7 @@ def register(surface: Surface, services: Services) -> None:
         await ack()
         item = event.get("item") or {}
         if event.get("reaction") == emoji and item.get("type") == "message":
-            await timeline.release(body["team_id"], item["channel"], item["ts"], via="reaction")
+            await timeline.release(body["team_id"], item["channel"], item["ts"], via="reaction", actor=event["user"])
 
     @surface.event("pin_added", "pins:read")
     async def pin_added(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -43,7 +43,7 @@ def register(surface: Surface, services: Services) -> None:
         item = event.get("item") or {}
         ts = (item.get("message") or {}).get("ts")
         if item.get("type") == "message" and ts:
-            await timeline.release(body["team_id"], event["channel_id"], ts, via="pin")
+            await timeline.release(body["team_id"], event["channel_id"], ts, via="pin", actor=event["user"])
 
     @surface.event("message", "channels:history", subscriptions=("message.channels",))
     async def message(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -51,6 +51,9 @@ def register(surface: Surface, services: Services) -> None:
         subtype = event.get("subtype")
         if subtype == "message_changed":
             changed = event.get("message") or {}
-            await timeline.edited(body["team_id"], event["channel"], changed.get("ts", ""), changed.get("text", ""))
+            await timeline.edited(body["team_id"], event["channel"], changed.get("ts", ""), changed.get("text", ""),
+                                  actor=changed.get("user", "slack"))
         elif subtype == "message_deleted":
-            await timeline.deleted(body["team_id"], event["channel"], event.get("deleted_ts", ""))
+            previous = event.get("previous_message") or {}
+            await timeline.deleted(body["team_id"], event["channel"], event.get("deleted_ts", ""),
+                                   actor=previous.get("user", "slack"))

@@ -93,15 +93,15 @@ def confirm_duplicate_modal(request: DeclareRequest, duplicates: list[Incident],
     }
 
 
-def resolve_modal(incident: Incident) -> dict[str, Any]:
-    """The resolution form: how it was resolved, the impact, the root cause."""
+def resolve_modal(channel_id: str) -> dict[str, Any]:
+    """The resolution form for the incident of `channel_id`: how it was resolved, impact, root cause."""
     return {
         "type": "modal",
         "callback_id": Callback.RESOLVE,
-        "title": {"type": "plain_text", "text": f"Resolve {incident.ref}"[:24]},
+        "title": {"type": "plain_text", "text": "Resolve the incident"},
         "submit": {"type": "plain_text", "text": "Resolve"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"incident_id": incident.id}),
+        "private_metadata": json.dumps({"channel_id": channel_id}),
         "blocks": [
             _input(Block.RESOLUTION, "How was it resolved?", {"type": "plain_text_input", "multiline": True,
                                                               "max_length": 3000}),

@@ -66,8 +66,9 @@ def register(surface: Surface, services: Services) -> None:
             await ack(response_action="errors", errors={Block.RESOLUTION: "Say how the incident was resolved."})
             return
         await ack()
-        incident_id = int(json.loads(view.get("private_metadata") or "{}").get("incident_id", 0))
-        await services.reviews.resolve(body["team"]["id"], incident_id, body["user"]["id"], {
+        channel_id = str(json.loads(view.get("private_metadata") or "{}").get("channel_id", ""))
+        incident = await services.incidents.for_channel(body["team"]["id"], channel_id)
+        await services.reviews.resolve(body["team"]["id"], incident.id, body["user"]["id"], {  # type: ignore[arg-type]
             "resolution": values[Block.RESOLUTION], "impact": values[Block.IMPACT],
             "root_cause": values[Block.ROOT_CAUSE]})
 

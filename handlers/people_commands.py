@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.container import Services
 from handlers import people_blocks
+from handlers.answer import Answer, answer_in_ack
 from handlers.modals import resolve_modal
 from handlers.parse import (
     AddFollowUp,
@@ -58,11 +59,13 @@ async def handle_people_command(parsed: Command, command: dict[str, Any], ack: A
             await ack()
             await services.reviews.add_followup(team_id, channel_id, user_id, text, owner)
         case Resolve():
-            await ack()
-            incident = await services.incidents.for_channel(team_id, channel_id)
-            await client.views_open(trigger_id=command["trigger_id"], view=resolve_modal(incident))
+            await ack()  # the form opens at once (the trigger expires in seconds); the channel is checked on submit
+            await client.views_open(trigger_id=command["trigger_id"], view=resolve_modal(channel_id))
         case RunbookCommand(name=name):
-            await runbook_command(name, command, ack, services)
+            await runbook_command(name, command, ack, respond, services)
         case ShowStats(period=period):
-            stats = await services.reviews.stats(team_id, period)
-            await ack(response_type="ephemeral", text=f"Incident stats, {stats.label}", blocks=stats_blocks(stats))
+            async def stats() -> Answer:
+                found = await services.reviews.stats(team_id, period)
+                return f"Incident stats, {found.label}", stats_blocks(found)
+
+            await answer_in_ack(ack, respond, stats())

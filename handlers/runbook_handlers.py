@@ -10,6 +10,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from bot.domain.errors import InvalidCommand
 from bot.services.container import Services
 from handlers import runbook_blocks
+from handlers.answer import Answer, answer_in_ack
 from handlers.ids import Action
 from handlers.surface import Surface
 
@@ -21,17 +22,22 @@ def _step(action: dict[str, Any]) -> tuple[str, str]:
         raise InvalidCommand("That button is not a runbook step; run `/incident runbook` again.") from None
 
 
-async def runbook_command(name: str, command: dict[str, Any], ack: AsyncAck, services: Services) -> None:
+async def runbook_command(name: str, command: dict[str, Any], ack: AsyncAck, respond: AsyncRespond,
+                          services: Services) -> None:
     """Attach the named runbook, or list the runbooks (matching ones first) with Attach buttons."""
     team_id, channel_id, user_id = command["team_id"], command.get("channel_id", ""), command["user_id"]
     if name:
         await ack()
         await services.runbooks.attach(team_id, channel_id, user_id, name)
         return
-    incident = await services.incidents.for_channel(team_id, channel_id)
-    matching = services.runbooks.suggestions(incident)
-    others = sorted((r for r in services.runbooks.catalog.values() if r not in matching), key=lambda r: r.title)
-    await ack(response_type="ephemeral", text="Runbooks", blocks=runbook_blocks.suggestions([*matching, *others]))
+
+    async def listing() -> Answer:
+        incident = await services.incidents.for_channel(team_id, channel_id)
+        matching = services.runbooks.suggestions(incident)
+        others = sorted((r for r in services.runbooks.catalog.values() if r not in matching), key=lambda r: r.title)
+        return "Runbooks", runbook_blocks.suggestions([*matching, *others])
+
+    await answer_in_ack(ack, respond, listing())
 
 
 def register(surface: Surface, services: Services) -> None:

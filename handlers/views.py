@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import InvalidInput
 from bot.services.incidents import DeclareRequest, DeclareResult, IncidentService, validate_declare
+from handlers.answer import within_ack_time
 from handlers.ids import Block, Callback
 from handlers.modals import FIELD_BLOCKS, confirm_duplicate_modal, read_declare_values
 from handlers.surface import Surface
@@ -41,8 +42,9 @@ def register(surface: Surface, incidents: IncidentService) -> None:
         except InvalidInput as exc:
             await ack(response_action="errors", errors={FIELD_BLOCKS[k]: v for k, v in exc.errors.items()})
             return
-        # A read before the ack, so the form can turn into a confirmation instead of a second message.
-        duplicates = await incidents.find_similar(request.team_id, request.title, request.service)
+        # A read before the ack, so the form can turn into a confirmation instead of a second message;
+        # bounded, because the ack must come within 3 s (a slow database skips the duplicate check).
+        duplicates = await within_ack_time(incidents.find_similar(request.team_id, request.title, request.service), [])
         if duplicates:
             await ack(response_action="update", view=confirm_duplicate_modal(request, duplicates, policy))
             return

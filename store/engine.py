@@ -17,7 +17,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     sleeps made declares take seconds under load (bench/run.py). WAL and foreign keys are on.
     """
     if url.startswith("sqlite"):
-        kwargs = {"pool_size": 1, "max_overflow": 0, **kwargs} if ":memory:" not in url else kwargs
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 10, **kwargs} if ":memory:" not in url else kwargs
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -30,7 +30,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    # Short waits: a request that cannot get a connection in 10 s is told "not saved, try again".
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10,
+                               connect_args={"timeout": 10}, **kwargs)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

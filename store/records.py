@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select as core_select
 from sqlalchemy import union, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -55,10 +56,21 @@ class SqlTimelineRepository:
         await self._s.flush()
         return _entry(row)
 
-    async def get_by_source(self, team_id: str, incident_id: int, channel_id: str, ts: str) -> TimelineEntry | None:
-        row = (await self._s.exec(select(TimelineEntryRow).where(
+    async def add_captured(self, entry: TimelineEntry) -> TimelineEntry | None:
+        row = TimelineEntryRow(**_entry_values(entry))
+        try:
+            async with self._s.begin_nested():  # a savepoint: losing the race must not end the transaction
+                self._s.add(row)
+        except IntegrityError:
+            return None
+        return _entry(row)
+
+    async def get_by_source(self, team_id: str, incident_id: int, channel_id: str, ts: str,
+                            *, for_update: bool = False) -> TimelineEntry | None:
+        stmt = select(TimelineEntryRow).where(
             TimelineEntryRow.team_id == team_id, TimelineEntryRow.incident_id == incident_id,
-            TimelineEntryRow.source_channel_id == channel_id, TimelineEntryRow.source_ts == ts))).first()
+            TimelineEntryRow.source_channel_id == channel_id, TimelineEntryRow.source_ts == ts)
+        row = (await self._s.exec(stmt.with_for_update() if for_update else stmt)).first()
         return _entry(row) if row else None
 
     async def list_for(self, team_id: str, incident_id: int) -> list[TimelineEntry]:

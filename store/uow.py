@@ -5,7 +5,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,7 +17,7 @@ from store.repositories import SqlIncidentRepository
 from store.runs import SqlRunbookRepository
 
 # Connection-level failures: the database is down or went away. Other errors are bugs and propagate.
-_UNAVAILABLE = (OperationalError, ConnectionError, OSError, TimeoutError)
+_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, OSError, TimeoutError)
 
 
 class SqlUnitOfWork:

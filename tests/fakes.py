@@ -108,7 +108,13 @@ class _Timeline:
         self._db.timeline = [entry if e.id == entry.id else e for e in self._db.timeline]
         return entry
 
-    async def get_by_source(self, team_id: str, incident_id: int, channel_id: str, ts: str) -> TimelineEntry | None:
+    async def add_captured(self, entry: TimelineEntry) -> TimelineEntry | None:
+        if await self.get_by_source(entry.team_id, entry.incident_id, entry.source_channel_id or "", entry.source_ts or ""):
+            return None
+        return await self.add(entry)
+
+    async def get_by_source(self, team_id: str, incident_id: int, channel_id: str, ts: str,
+                            *, for_update: bool = False) -> TimelineEntry | None:
         return next((e for e in self._db.timeline if (e.team_id, e.incident_id, e.source_channel_id, e.source_ts)
                      == (team_id, incident_id, channel_id, ts)), None)
 

@@ -80,7 +80,12 @@ class TimelineRepository(Protocol):
         """Store an edited or withdrawn entry."""
         ...
 
-    async def get_by_source(self, team_id: str, incident_id: int, channel_id: str, ts: str) -> TimelineEntry | None:
+    async def add_captured(self, entry: TimelineEntry) -> TimelineEntry | None:
+        """Append an entry captured from a message; None when that message is already on the timeline."""
+        ...
+
+    async def get_by_source(self, team_id: str, incident_id: int, channel_id: str, ts: str,
+                            *, for_update: bool = False) -> TimelineEntry | None:
         """The entry captured from this message, if any (withdrawn ones included)."""
         ...
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 
@@ -17,6 +19,7 @@ from bot.services.recording import audit
 log = structlog.get_logger(__name__)
 
 NOTE_MAX = 3000
+ENTRY_MAX = 4000  # the timeline_entry.text column
 _KIND_PREFIXES = {"decision": TimelineKind.DECISION, "action": TimelineKind.ACTION, "update": TimelineKind.UPDATE,
                   "note": TimelineKind.NOTE}
 
@@ -68,11 +71,13 @@ class TimelineService:
                                                   withdrawn_at=None))
                 await uow.commit()
                 return None if existing.visible else existing
-            entry = await uow.timeline.add(TimelineEntry(
-                incident_id=incident.id, team_id=team_id, kind=TimelineKind.NOTE, text=message.text[:4000],  # type: ignore[arg-type]
+            entry = await uow.timeline.add_captured(TimelineEntry(
+                incident_id=incident.id, team_id=team_id, kind=TimelineKind.NOTE, text=message.text[:ENTRY_MAX],  # type: ignore[arg-type]
                 author=message.user_id, occurred_at=ts_time(message.ts), source=via,
                 source_channel_id=message.channel_id, source_ts=message.ts, permalink=permalink,
                 captured_by=(via,)))
+            if entry is None:  # the same message captured at the same moment by another delivery
+                return None
             await audit(uow, incident, actor=actor, action="timeline.captured", at=now,
                         after={"entry": entry.id, "via": via, "ts": message.ts})
             await uow.commit()
@@ -89,55 +94,57 @@ class TimelineService:
             return None
         return await self.capture(team_id, message, actor=actor, via=via)
 
-    async def _entry(self, team_id: str, channel_id: str, ts: str) -> tuple[Incident, TimelineEntry] | None:
+    async def _change(self, team_id: str, channel_id: str, ts: str, actor: str,
+                      change: Callable[[TimelineEntry, datetime], tuple[TimelineEntry, str, dict[str, Any]] | None]) -> None:
+        """Read, change and write one captured entry in a single transaction (row locked on PostgreSQL),
+        so an edit and a deletion arriving together cannot undo each other."""
+        now = self._clock.now()
         async with self._uow() as uow:
             incident = await uow.incidents.get_by_channel(team_id, channel_id)
             if incident is None:
-                return None
-            entry = await uow.timeline.get_by_source(team_id, incident.id, channel_id, ts)  # type: ignore[arg-type]
-        return (incident, entry) if entry else None
+                return
+            entry = await uow.timeline.get_by_source(team_id, incident.id, channel_id, ts, for_update=True)  # type: ignore[arg-type]
+            result = change(entry, now) if entry is not None else None
+            if result is None:
+                return
+            updated, action, details = result
+            await uow.timeline.update(updated)
+            await audit(uow, incident, actor=actor, action=action, at=now, before={"entry": entry.id},  # type: ignore[union-attr]
+                        after=details)
+            await uow.commit()
 
-    async def release(self, team_id: str, channel_id: str, ts: str, *, via: str) -> None:
+    async def release(self, team_id: str, channel_id: str, ts: str, *, via: str, actor: str) -> None:
         """A reaction was removed or the message unpinned: withdraw the entry when nothing else holds it."""
-        found = await self._entry(team_id, channel_id, ts)
-        if found is None or via not in found[1].captured_by:
-            return
-        incident, entry = found
-        remaining = tuple(v for v in entry.captured_by if v != via)
-        now = self._clock.now()
-        async with self._uow() as uow:
-            await uow.timeline.update(replace(entry, captured_by=remaining,
-                                              withdrawn_at=entry.withdrawn_at if remaining else now))
-            if not remaining:
-                await audit(uow, incident, actor="slack", action="timeline.withdrawn", at=now,
-                            before={"entry": entry.id}, after={"reason": via + "_removed"})
-            await uow.commit()
+        def change(entry: TimelineEntry, now: datetime) -> tuple[TimelineEntry, str, dict[str, Any]] | None:
+            if via not in entry.captured_by:
+                return None
+            remaining = tuple(v for v in entry.captured_by if v != via)
+            if remaining:
+                return replace(entry, captured_by=remaining), "timeline.capture_removed", {"via": via}
+            return (replace(entry, captured_by=(), withdrawn_at=entry.withdrawn_at or now), "timeline.withdrawn",
+                    {"reason": f"{via}_removed"})
 
-    async def edited(self, team_id: str, channel_id: str, ts: str, text: str) -> None:
-        """The source message was edited: the entry follows."""
-        found = await self._entry(team_id, channel_id, ts)
-        if found is None or found[1].text == text[:4000]:
-            return
-        incident, entry = found
-        now = self._clock.now()
-        async with self._uow() as uow:
-            await uow.timeline.update(replace(entry, text=text[:4000], edited_at=now))
-            await audit(uow, incident, actor="slack", action="timeline.edited", at=now,
-                        before={"entry": entry.id, "text": entry.text}, after={"text": text[:4000]})
-            await uow.commit()
+        await self._change(team_id, channel_id, ts, actor, change)
 
-    async def deleted(self, team_id: str, channel_id: str, ts: str) -> None:
+    async def edited(self, team_id: str, channel_id: str, ts: str, text: str, *, actor: str) -> None:
+        """The source message was edited: the entry follows (a withdrawn entry stays withdrawn)."""
+        def change(entry: TimelineEntry, now: datetime) -> tuple[TimelineEntry, str, dict[str, Any]] | None:
+            if entry.text == text[:ENTRY_MAX]:
+                return None
+            return (replace(entry, text=text[:ENTRY_MAX], edited_at=now), "timeline.edited",
+                    {"text": text[:ENTRY_MAX], "previous": entry.text})
+
+        await self._change(team_id, channel_id, ts, actor, change)
+
+    async def deleted(self, team_id: str, channel_id: str, ts: str, *, actor: str) -> None:
         """The source message was deleted: the entry is withdrawn for good (kept in history)."""
-        found = await self._entry(team_id, channel_id, ts)
-        if found is None or (found[1].withdrawn_at is not None and not found[1].captured_by):
-            return
-        incident, entry = found
-        now = self._clock.now()
-        async with self._uow() as uow:
-            await uow.timeline.update(replace(entry, captured_by=(), withdrawn_at=entry.withdrawn_at or now))
-            await audit(uow, incident, actor="slack", action="timeline.withdrawn", at=now,
-                        before={"entry": entry.id}, after={"reason": "message_deleted"})
-            await uow.commit()
+        def change(entry: TimelineEntry, now: datetime) -> tuple[TimelineEntry, str, dict[str, Any]] | None:
+            if entry.withdrawn_at is not None and not entry.captured_by:
+                return None
+            return (replace(entry, captured_by=(), withdrawn_at=entry.withdrawn_at or now), "timeline.withdrawn",
+                    {"reason": "message_deleted"})
+
+        await self._change(team_id, channel_id, ts, actor, change)
 
     async def page(self, team_id: str, channel_id: str, page: int, per_page: int) -> tuple[Incident, list[TimelineEntry], int, int]:
         """Visible entries, newest page first: (incident, entries in time order, page, pages)."""

@@ -18,8 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from bot.domain.errors import FlagProviderError
-
 # asyncio locks belong to one event loop, so keep one set of locks per loop.
 _LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Path, asyncio.Lock]] = (
     weakref.WeakKeyDictionary()
@@ -44,7 +42,7 @@ def replace_atomically(path: Path, write: Callable[[IO[str]], None]) -> None:
     """Rewrite `path` with what `write` puts into the stream, all or nothing."""
     directory = path.parent
     if not directory.is_dir():
-        raise FlagProviderError(f"cannot write {path}: the directory {directory} does not exist; create it first")
+        raise FileNotFoundError(f"the directory {directory} does not exist; create it first")
     try:
         old = path.stat()
     except FileNotFoundError:

@@ -73,10 +73,10 @@ async def test_removing_one_of_two_captures_keeps_the_entry_and_removing_both_wi
     world, channel = await _world()
     await world.services.timeline.capture_ts("T1", channel, TS, actor="U9", via="reaction")
     await world.services.timeline.capture_ts("T1", channel, TS, actor="U9", via="pin")
-    await world.services.timeline.release("T1", channel, TS, via="pin")
+    await world.services.timeline.release("T1", channel, TS, via="pin", actor="U9")
     [entry] = [e for e in world.db.timeline if e.source_ts == TS]
     assert entry.visible
-    await world.services.timeline.release("T1", channel, TS, via="reaction")
+    await world.services.timeline.release("T1", channel, TS, via="reaction", actor="U9")
     [entry] = [e for e in world.db.timeline if e.source_ts == TS]
     assert not entry.visible and entry.withdrawn_at == world.clock.now()
     assert world.db.audit[-1].action == "timeline.withdrawn"
@@ -85,10 +85,10 @@ async def test_removing_one_of_two_captures_keeps_the_entry_and_removing_both_wi
 async def test_editing_the_source_updates_the_entry_and_deleting_withdraws_it() -> None:
     world, channel = await _world()
     await world.services.timeline.capture_ts("T1", channel, TS, actor="U9", via="pin")
-    await world.services.timeline.edited("T1", channel, TS, "Queue depth 45k")
+    await world.services.timeline.edited("T1", channel, TS, "Queue depth 45k", actor="U5")
     [entry] = [e for e in world.db.timeline if e.source_ts == TS]
     assert entry.text == "Queue depth 45k" and entry.edited_at is not None
-    await world.services.timeline.deleted("T1", channel, TS)
+    await world.services.timeline.deleted("T1", channel, TS, actor="U5")
     [entry] = [e for e in world.db.timeline if e.source_ts == TS]
     assert not entry.visible and entry.text == "Queue depth 45k"
 
@@ -105,7 +105,7 @@ async def test_pages_go_newest_first_and_hide_withdrawn_entries() -> None:
         world.clock.advance(minutes=1)
         await world.services.timeline.note("T1", channel, "U3", f"note {n}")
     await world.services.timeline.capture_ts("T1", channel, TS, actor="U9", via="pin")
-    await world.services.timeline.deleted("T1", channel, TS)
+    await world.services.timeline.deleted("T1", channel, TS, actor="U5")
     _, first, page, pages = await world.services.timeline.page("T1", channel, 1, 20)
     assert (page, pages) == (1, 3) and first[-1].text == "note 44" and len(first) == 20
     _, last, page, _ = await world.services.timeline.page("T1", channel, 9, 20)
