@@ -32,6 +32,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ApproversModel(_Strict):
+    """Who may approve a guarded step (never the person who asked)."""
+
+    roles: list[ID] = []
+    groups: list[Annotated[str, Field(pattern=r"^[SUW][A-Z0-9]+$")]] = []
+
+
 class GuardModel(_Strict):
     """Who may run the step, what they confirm, whether a second person approves."""
 
@@ -39,7 +46,9 @@ class GuardModel(_Strict):
     groups: list[Annotated[str, Field(pattern=r"^[SUW][A-Z0-9]+$")]] = Field(
         default=[], description="Slack user group ids (S...) or user ids (U...) allowed to run it")
     confirm: str = Field(default="", max_length=300, description="confirmation dialog text")
-    approval: bool = Field(default=False, description="a different permitted person must approve first")
+    approval: bool = Field(default=False, description="a different person must approve first")
+    approvers: ApproversModel | None = Field(
+        default=None, description="who may approve; default: anyone holding a role in the incident")
 
 
 class _StepBase(_Strict):

@@ -97,7 +97,10 @@ def _problems(exc: ValidationError, file: str, lines: dict[tuple[Any, ...], int]
 def _guard(model: Any) -> Guard | None:
     if model is None:
         return None
-    return Guard(roles=tuple(model.roles), groups=tuple(model.groups), confirm=model.confirm, approval=model.approval)
+    approvers = model.approvers
+    return Guard(roles=tuple(model.roles), groups=tuple(model.groups), confirm=model.confirm, approval=model.approval,
+                 approver_roles=tuple(approvers.roles) if approvers else (),
+                 approver_groups=tuple(approvers.groups) if approvers else ())
 
 
 def _step(model: Any) -> Step:
@@ -162,6 +165,10 @@ def _cross_checks(data: dict[str, Any], file: str, lines: dict[tuple[Any, ...], 
             for r_i, role in enumerate(_items(guard.get("roles"))):
                 if role not in roles:
                     problem((*base, "guard", "roles", r_i), f"{role!r} is not a role; use one of {sorted(roles)}")
+            approvers = guard.get("approvers") if isinstance(guard.get("approvers"), dict) else {}
+            for r_i, role in enumerate(_items(approvers.get("roles"))):
+                if role not in roles:
+                    problem((*base, "guard", "approvers", "roles", r_i), f"{role!r} is not a role; use one of {sorted(roles)}")
             provider = step.get("provider")
             if provider is not None and providers is not None and provider not in providers:
                 problem((*base, "provider"), f"no flag provider {provider!r} in warroom.yaml; configured: {sorted(providers)}")

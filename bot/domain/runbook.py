@@ -38,7 +38,9 @@ class Guard:
     roles: tuple[str, ...] = ()  # incident roles (commander, ...) allowed to run it
     groups: tuple[str, ...] = ()  # Slack user groups (S...) or user ids (U...) allowed to run it
     confirm: str = ""  # the confirmation dialog text; empty: no dialog
-    approval: bool = False  # a different permitted person must approve before it runs
+    approval: bool = False  # a different person must approve before it runs
+    approver_roles: tuple[str, ...] = ()  # who may approve; both empty: anyone holding an incident role
+    approver_groups: tuple[str, ...] = ()
 
     @property
     def restricted(self) -> bool:

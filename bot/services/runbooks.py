@@ -84,6 +84,16 @@ class RunbookService:
                 return True
         return False
 
+    async def _may_approve(self, guard: Guard, incident: Incident, user: str) -> bool:
+        if not guard.approver_roles and not guard.approver_groups:
+            return user in incident.roles.values()
+        return await self._permitted(Guard(roles=guard.approver_roles, groups=guard.approver_groups), incident, user)
+
+    def _who_may_approve(self, guard: Guard, incident: Incident) -> str:
+        if not guard.approver_roles and not guard.approver_groups:
+            return "someone holding a role in this incident (commander, comms lead, scribe)"
+        return self._who_may(Guard(roles=guard.approver_roles, groups=guard.approver_groups), incident)
+
     def _who_may(self, guard: Guard, incident: Incident) -> str:
         people = []
         for role_id in guard.roles:
@@ -161,15 +171,18 @@ class RunbookService:
             incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id)
         if run.state is not StepState.AWAITING_APPROVAL:
             raise InvalidInput({"step": f"“{step.title}” is not waiting for approval (it is {run.state.value.replace('_', ' ')})."})
+        assert step.guard is not None
+        refusal = None
         if approver == run.requested_by:
-            raise PermissionDenied(f"A different person must approve “{step.title}”: you asked for it.")
-        if not await self._permitted(step.guard, incident, approver):
+            refusal = f"A different person must approve “{step.title}”: you asked for it."
+        elif not await self._may_approve(step.guard, incident, approver):
+            refusal = f"Only {self._who_may_approve(step.guard, incident)} may approve “{step.title}”."
+        if refusal:
             async with self._uow() as uow:
                 await audit(uow, incident, actor=approver, action="runbook.approval_refused", at=self._clock.now(),
-                            after={"runbook": runbook.id, "step": step.id})
+                            after={"runbook": runbook.id, "step": step.id, "reason": refusal})
                 await uow.commit()
-            assert step.guard is not None
-            raise PermissionDenied(f"Only {self._who_may(step.guard, incident)} may approve “{step.title}”.")
+            raise PermissionDenied(refusal)
         rollback = run.extra.get("op") == "rollback"
         return await self._execute(incident, runbook, step, attachment, run, (StepState.AWAITING_APPROVAL,),
                                    actor=run.requested_by or approver, approver=approver, rollback=rollback)

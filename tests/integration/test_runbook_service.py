@@ -1,0 +1,137 @@
+"""RunbookService over the real store (SQLite and PostgreSQL): guards, approvals, once-per-click, rollback."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_services
+from bot.config import load_policy
+from bot.domain.errors import InvalidInput, PermissionDenied
+from bot.domain.runbook import StepOutcome, StepState
+from bot.services.container import Services
+from bot.services.incidents import DeclareRequest
+from runbooks.loader import LIBRARY, load_runbooks
+from store.engine import session_factory
+from store.uow import SqlUnitOfWork
+from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+
+RUNBOOK = "depositmatch-import-pipeline"
+KILL = "disable-imports"
+
+
+@dataclass
+class Setup:
+    services: Services
+    runner: FakeStepRunner
+    chat: FakeRunbookChat
+    channel: str
+    incident_id: int
+
+
+@pytest.fixture
+async def setup(engine: AsyncEngine) -> Setup:
+    policy = load_policy(None)
+    catalog = load_runbooks([LIBRARY], roles={r.id for r in policy.roles}).runbooks
+    sessions = session_factory(engine)
+    runner, chat = FakeStepRunner(), FakeRunbookChat()
+    services = build_services(uow=lambda: SqlUnitOfWork(sessions), chat=FakeChat(), clock=FakeClock(), policy=policy,
+                              directory=FakeDirectory(), runbook_chat=chat, runner=runner, catalog=catalog)
+    result = await services.incidents.declare(DeclareRequest(team_id="T1", user_id="U1", severity="sev1",
+                                                             title="Imports failing", service="imports"))
+    incident = result.incident
+    assert incident is not None and incident.channel_id and incident.id
+    await services.roles.assign("T1", incident.id, "U1", "commander", "U1")
+    await services.roles.assign("T1", incident.id, "U1", "comms", "U2")
+    await services.runbooks.attach("T1", incident.channel_id, "U1", RUNBOOK)
+    return Setup(services, runner, chat, incident.channel_id, incident.id)
+
+
+async def _state(s: Setup, step: str = KILL) -> StepState:
+    async with s.services.runbooks._uow() as uow:  # noqa: SLF001 - reading back what the service stored
+        runs = await uow.runbooks.steps("T1", s.incident_id, RUNBOOK)
+    return next(r for r in runs if r.step_id == step).state
+
+
+async def _audit_actions(s: Setup) -> list[str]:
+    return [e.action for e in await s.services.incidents.audit("T1", s.incident_id)]
+
+
+async def test_someone_without_the_role_is_refused_and_the_refusal_is_audited(setup: Setup) -> None:
+    with pytest.raises(PermissionDenied, match="Only the incident commander \\(<@U1>\\) may run “Disable imports"):
+        await setup.services.runbooks.request("T1", setup.channel, "U7", RUNBOOK, KILL)
+    assert await _state(setup) is StepState.PENDING and setup.runner.runs == []
+    assert (await _audit_actions(setup))[-1] == "runbook.step_refused"
+
+
+async def test_a_guarded_step_waits_for_a_different_persons_approval_then_runs_once(setup: Setup) -> None:
+    runbooks = setup.services.runbooks
+    await runbooks.request("T1", setup.channel, "U1", RUNBOOK, KILL)
+    assert await _state(setup) is StepState.AWAITING_APPROVAL and setup.runner.runs == []
+    with pytest.raises(PermissionDenied, match="A different person must approve"):
+        await runbooks.approve("T1", setup.channel, "U1", RUNBOOK, KILL)
+    with pytest.raises(PermissionDenied, match="may approve"):
+        await runbooks.approve("T1", setup.channel, "U9", RUNBOOK, KILL)
+    run = await runbooks.approve("T1", setup.channel, "U2", RUNBOOK, KILL)
+    assert run.state is StepState.DONE and (run.actor, run.approver) == ("U1", "U2")
+    assert (run.before, run.after) == (True, False)
+    assert setup.runner.runs == [(KILL, False)]
+    actions = await _audit_actions(setup)
+    assert actions[-4:] == ["runbook.approval_requested", "runbook.approval_refused", "runbook.approval_refused",
+                            "runbook.step_run"]
+    timeline = await setup.services.incidents.timeline("T1", setup.incident_id)
+    assert timeline[-1].text.startswith("Ran “Disable imports (FEATURE_IMPORTS=false)”: FEATURE_IMPORTS True → False"
+                                        " (approved by <@U2>)")
+
+
+async def test_concurrent_approvals_and_a_redelivered_click_run_the_step_exactly_once(setup: Setup) -> None:
+    runbooks = setup.services.runbooks
+    await runbooks.request("T1", setup.channel, "U1", RUNBOOK, KILL)
+    await setup.services.roles.assign("T1", setup.incident_id, "U1", "scribe", "U3")
+    results = await asyncio.gather(
+        runbooks.approve("T1", setup.channel, "U2", RUNBOOK, KILL),
+        runbooks.approve("T1", setup.channel, "U3", RUNBOOK, KILL),
+        runbooks.approve("T1", setup.channel, "U2", RUNBOOK, KILL),
+        return_exceptions=True)
+    assert setup.runner.runs == [(KILL, False)]
+    assert sum(1 for r in results if not isinstance(r, Exception)) == 1
+    assert all(isinstance(r, InvalidInput) for r in results if isinstance(r, Exception))
+
+
+async def test_two_clicks_at_once_on_an_unguarded_step_run_it_once(setup: Setup) -> None:
+    runbooks = setup.services.runbooks
+    await asyncio.gather(*(runbooks.request("T1", setup.channel, "U5", RUNBOOK, "import-health") for _ in range(5)),
+                         return_exceptions=True)
+    assert setup.runner.runs == [("import-health", False)]
+    assert await _state(setup, "import-health") is StepState.DONE
+
+
+async def test_a_failed_step_shows_its_error_and_can_be_retried(setup: Setup) -> None:
+    runbooks = setup.services.runbooks
+    setup.runner.outcomes["import-health"] = StepOutcome(ok=False, output="ECONNREFUSED", error="exited with status 1")
+    run = await runbooks.request("T1", setup.channel, "U5", RUNBOOK, "import-health")
+    assert run.state is StepState.FAILED and run.error == "exited with status 1"
+    assert setup.chat.calls("post_step_output")[-1].error == "exited with status 1"  # type: ignore[attr-defined]
+    del setup.runner.outcomes["import-health"]
+    run = await runbooks.request("T1", setup.channel, "U5", RUNBOOK, "import-health")
+    assert run.state is StepState.DONE and run.attempt == 2
+
+
+async def test_a_step_waits_for_the_steps_it_depends_on(setup: Setup) -> None:
+    with pytest.raises(InvalidInput, match="Do “Run the import health check” first"):
+        await setup.services.runbooks.request("T1", setup.channel, "U5", RUNBOOK, "restart-workers")
+
+
+async def test_rolling_back_a_flag_step_is_guarded_the_same_way(setup: Setup) -> None:
+    runbooks = setup.services.runbooks
+    await runbooks.request("T1", setup.channel, "U1", RUNBOOK, KILL)
+    await runbooks.approve("T1", setup.channel, "U2", RUNBOOK, KILL)
+    with pytest.raises(PermissionDenied):
+        await runbooks.request("T1", setup.channel, "U7", RUNBOOK, KILL, rollback=True)
+    await runbooks.request("T1", setup.channel, "U1", RUNBOOK, KILL, rollback=True)
+    run = await runbooks.approve("T1", setup.channel, "U2", RUNBOOK, KILL)
+    assert run.state is StepState.ROLLED_BACK and setup.runner.runs == [(KILL, False), (KILL, True)]
+    assert (await _audit_actions(setup))[-1] == "runbook.step_rolled_back"
