@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from store.engine import create_engine
 from store.migrate import upgrade
 from tests.databases import BACKENDS, fresh_database
 from tests.fakeslack.fixtures import fake_slack  # noqa: F401  (fixture)
+from tests.unleash.harness import UnleashServer, running_unleash
 
 
 @pytest.fixture(params=BACKENDS)
@@ -28,3 +29,10 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await upgrade(engine)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def unleash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UnleashServer]:
+    """Unleash 7 on loopback for the whole session (see tests/unleash/harness.py)."""
+    with running_unleash(tmp_path_factory.mktemp("unleash")) as server:
+        yield server

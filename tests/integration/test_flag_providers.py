@@ -31,7 +31,7 @@ from runbooks.flags import (
     build_providers,
     close_providers,
 )
-from tests.unleash.harness import UnleashServer, running_unleash
+from tests.unleash.harness import UnleashServer
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
@@ -208,13 +208,6 @@ async def test_flagd_keeps_other_flags_and_refuses_a_flag_with_targeting(tmp_pat
 
 
 # --- a real Unleash server ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def unleash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UnleashServer]:
-    """Unleash 7 on loopback for the whole session (see tests/unleash/harness.py)."""
-    with running_unleash(tmp_path_factory.mktemp("unleash")) as server:
-        yield server
 
 
 @pytest.fixture
