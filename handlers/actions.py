@@ -9,7 +9,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.domain.errors import InvalidCommand
-from bot.services.incidents import DeclareRequest, IncidentService
+from bot.services.container import Services
+from bot.services.incidents import DeclareRequest
 from handlers.ids import Action
 from handlers.surface import Surface
 
@@ -18,8 +19,9 @@ def _selected(body: dict[str, Any]) -> str:
     return str(body["actions"][0]["selected_option"]["value"])
 
 
-def register(surface: Surface, incidents: IncidentService) -> None:
+def register(surface: Surface, services: Services) -> None:
     """Register the card's selects and the declare-anyway button."""
+    incidents = services.incidents
 
     @surface.action(Action.CARD_STATUS)
     async def card_status(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -47,7 +49,7 @@ def register(surface: Surface, incidents: IncidentService) -> None:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidCommand("That button is out of date; run `/incident declare` again.") from exc
-        result = await incidents.declare(request, force=True)
+        result = await services.declare(request, force=True)
         incident = result.incident
         assert incident is not None
         text = f"{incident.ref} declared: <#{incident.channel_id}>"

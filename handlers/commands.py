@@ -93,7 +93,7 @@ def register(surface: Surface, services: Services) -> None:
             case Declare():
                 assert request is not None
                 await ack(response_type="ephemeral", text=f"Declaring {request.severity}: *{request.title}*…")
-                result = await incidents.declare(request)
+                result = await services.declare(request)
                 pending = {"severity": request.severity, "title": request.title, "service": request.service}
                 await report_declared(respond, result, pending, services)
             case ListOpen():

@@ -40,7 +40,8 @@ async def handle_people_command(parsed: Command, command: dict[str, Any], ack: A
         case Handover(user_id=target):
             await ack()
             incident = await services.incidents.for_channel(team_id, channel_id)
-            await services.roles.handover(team_id, incident.id, user_id, target)  # type: ignore[arg-type]
+            steps = await services.runbooks.open_steps(team_id, incident.id)  # type: ignore[arg-type]
+            await services.roles.handover(team_id, incident.id, user_id, target, steps)  # type: ignore[arg-type]
         case Note(text=text):
             await ack()
             entry = await services.timeline.note(team_id, channel_id, user_id, text)

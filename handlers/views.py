@@ -9,7 +9,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import InvalidInput
-from bot.services.incidents import DeclareRequest, DeclareResult, IncidentService, validate_declare
+from bot.services.container import Services
+from bot.services.incidents import DeclareRequest, DeclareResult, validate_declare
 from handlers.answer import within_ack_time
 from handlers.ids import Block, Callback
 from handlers.modals import FIELD_BLOCKS, confirm_duplicate_modal, read_declare_values
@@ -26,8 +27,9 @@ async def _tell_declarer(client: AsyncWebClient, user_id: str, result: DeclareRe
         )
 
 
-def register(surface: Surface, incidents: IncidentService) -> None:
+def register(surface: Surface, services: Services) -> None:
     """Register the declare modal's submissions."""
+    incidents = services.incidents
     policy = incidents.policy
 
     @surface.view(Callback.DECLARE)
@@ -49,7 +51,7 @@ def register(surface: Surface, incidents: IncidentService) -> None:
             await ack(response_action="update", view=confirm_duplicate_modal(request, duplicates, policy))
             return
         await ack()
-        await _tell_declarer(client, request.user_id, await incidents.declare(request, force=True))
+        await _tell_declarer(client, request.user_id, await services.declare(request, force=True))
 
     @surface.view(Callback.DECLARE_CONFIRM)
     async def declare_confirmed(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
@@ -60,4 +62,4 @@ def register(surface: Surface, incidents: IncidentService) -> None:
             title=str(meta.get("title", "")), service=str(meta.get("service", "")),
             summary=str(meta.get("summary", "")), source_channel_id=meta.get("source_channel_id"),
         )
-        await _tell_declarer(client, request.user_id, await incidents.declare(request, force=True))
+        await _tell_declarer(client, request.user_id, await services.declare(request, force=True))

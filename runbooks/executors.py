@@ -7,7 +7,9 @@ timeout and a scrubbed environment; their output is capped and redacted before a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -75,17 +77,34 @@ class StepRunner:
         try:
             proc = await asyncio.create_subprocess_exec(*argv, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
                                                         stdout=asyncio.subprocess.PIPE,
-                                                        stderr=asyncio.subprocess.STDOUT)
+                                                        stderr=asyncio.subprocess.STDOUT,
+                                                        start_new_session=True)  # its own process group
         except OSError as exc:
             return StepOutcome(ok=False, error=f"could not start `{argv[0]}`: {exc.strerror}")
+        chunks: list[bytes] = []
+
+        async def collect() -> None:  # read as it comes, so a timed-out command still shows what it said
+            assert proc.stdout is not None
+            while data := await proc.stdout.read(65536):
+                if sum(map(len, chunks)) < 4 * OUTPUT_LIMIT:
+                    chunks.append(data)
+
+        reader = asyncio.create_task(collect())
+        timed_out = False
         try:
-            out, _ = await asyncio.wait_for(proc.communicate(), step.timeout_seconds)
+            await asyncio.wait_for(proc.wait(), step.timeout_seconds)
         except TimeoutError:
-            proc.kill()
-            out, _ = await proc.communicate()
-            text = self.redactor.scrub(_clip(out.decode(errors="replace")))
+            timed_out = True
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # the whole group: children would keep the pipe open
+            await proc.wait()
+        try:
+            await asyncio.wait_for(reader, 2.0)
+        except TimeoutError:
+            reader.cancel()  # a grandchild that escaped the group still holds the pipe; stop reading
+        text = self.redactor.scrub(_clip(b"".join(chunks).decode(errors="replace")))
+        if timed_out:
             return StepOutcome(ok=False, output=text, error=f"timed out after {step.timeout_seconds:g} s")
-        text = self.redactor.scrub(_clip(out.decode(errors="replace")))
         if proc.returncode != 0:
             return StepOutcome(ok=False, output=text, error=f"exited with status {proc.returncode}")
         return StepOutcome(ok=True, output=text)

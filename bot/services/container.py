@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.policy import Policy
-from bot.services.incidents import IncidentService
+from bot.domain.errors import ChatUnavailable
+from bot.services.incidents import DeclareRequest, DeclareResult, IncidentService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
 from bot.services.runbooks import RunbookService
@@ -21,6 +22,16 @@ class Services:
     timeline: TimelineService
     reviews: ReviewService
     runbooks: RunbookService
+
+    async def declare(self, request: DeclareRequest, *, force: bool = False) -> DeclareResult:
+        """Declare, then offer the runbooks that match the incident's service."""
+        result = await self.incidents.declare(request, force=force)
+        if result.incident is not None:
+            try:
+                await self.runbooks.suggest(result.incident)
+            except ChatUnavailable as exc:
+                result.warnings.append(f"suggesting runbooks failed: {exc}")
+        return result
 
     @property
     def policy(self) -> Policy:

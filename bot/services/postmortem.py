@@ -20,6 +20,7 @@ from bot.services.review import ReviewData, render_markdown, review_json
 log = structlog.get_logger(__name__)
 
 FOLLOWUP_MAX = 1000
+STEP_ACTIONS = ("runbook.step_run", "runbook.step_rolled_back")  # what "Actions taken" lists
 RESOLUTION_FIELDS = ("resolution", "impact", "root_cause")
 _REF = re.compile(r"^(?:inc-?)?(\d+)$", re.IGNORECASE)
 
@@ -114,7 +115,7 @@ class ReviewService:
             timeline = await uow.timeline.list_for(team_id, incident_id)
             roles = await uow.roles.list_for(team_id, incident_id)
             followups = await uow.followups.list_for(team_id, incident_id)
-            actions = [a for a in await uow.audit.list_for(team_id, incident_id) if a.action.startswith("runbook.")]
+            actions = [a for a in await uow.audit.list_for(team_id, incident_id) if a.action in STEP_ACTIONS]
         return ReviewData(incident=incident, policy=self.policy, timeline=timeline, roles=roles,
                           followups=followups, actions=actions, generated_at=self._clock.now())
 

@@ -131,6 +131,17 @@ def _bullet_text(text: str) -> str:
     return "\n  ".join(_plain(text).strip().splitlines()) or "(empty)"
 
 
+def _step_line(event: AuditEvent) -> str:
+    """`ran “Disable imports” (runbook): FEATURE_IMPORTS True → False, approved by @U2 — done`."""
+    after = event.after
+    verb = "rolled back" if event.action.endswith("rolled_back") else "ran"
+    title = after.get("title") or after.get("step") or event.action
+    change = f": {after['flag']} {event.before.get('value')!r} → {after.get('value')!r}" if after.get("flag") else ""
+    approved = f", approved by {_user(str(after['approver']))}" if after.get("approver") else ""
+    result = "done" if after.get("ok") else f"failed: {after.get('error') or 'unknown error'}"
+    return _bullet_text(f"{verb} “{title}” ({after.get('runbook', '')}){change}{approved} — {result}")
+
+
 def _labels(data: ReviewData) -> tuple[str, str]:
     # A severity or status since removed from the policy still renders, by its id.
     severities = {level.id: level.label for level in data.policy.severities.levels}
@@ -201,7 +212,7 @@ def review_context(data: ReviewData) -> dict[str, Any]:
         "handovers": [r for r in roles if r["handover"]],
         "actions": [
             {"time": show(a.at), "actor": _user(a.actor), "action": a.action,
-             "line": f"- **{show(a.at)}** · {_user(a.actor)} ran `{a.action}`"}
+             "line": f"- **{show(a.at)}** · {_user(a.actor)} {_step_line(a)}"}
             for a in data.runbook_steps
         ],
         "followups": followups,

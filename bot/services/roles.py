@@ -90,15 +90,17 @@ class RoleService:
                              self._chat.notify_role_holder(changed, role.id, user_id))
         return changed
 
-    async def handover(self, team_id: str, incident_id: int, actor: str, to_user: str) -> Incident:
-        """Hand the commander role to `to_user` and post the handover summary."""
+    async def handover(self, team_id: str, incident_id: int, actor: str, to_user: str,
+                       open_steps: list[str] | None = None) -> Incident:
+        """Hand the commander role to `to_user` and post the handover summary (with the open runbook steps)."""
         async with self._uow() as uow:
             before = await load_incident(uow, team_id, incident_id)
             followups = [f for f in await uow.followups.list_for(team_id, incident_id) if f.open]
         changed = await self.assign(team_id, incident_id, actor, COMMANDER, to_user, handover=True)
         await self._chat.post_handover(HandoverSummary(
             incident=changed, from_user=before.roles.get(COMMANDER), to_user=to_user,
-            next_update_due=changed.next_update_due(self.policy), open_followups=followups, open_steps=[],
+            next_update_due=changed.next_update_due(self.policy), open_followups=followups,
+            open_steps=open_steps or [],
         ))
         return changed
 

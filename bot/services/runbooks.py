@@ -53,6 +53,13 @@ class RunbookService:
         return [r for r in self.catalog.values()
                 if r.applies_to(service=incident.service, severity=incident.severity)]
 
+    async def suggest(self, incident: Incident) -> list[Runbook]:
+        """Offer the runbooks that match a new incident's service in its channel."""
+        found = self.suggestions(incident)
+        if found:
+            await self._chat.suggest_runbooks(incident, found)
+        return found
+
     async def attach(self, team_id: str, channel_id: str, actor: str, name: str) -> tuple[Incident, Runbook]:
         """Attach a runbook and post its checklist (attaching twice posts nothing new)."""
         runbook = self.find(name)
@@ -233,7 +240,8 @@ class RunbookService:
                          action="runbook.step_rolled_back" if rollback else "runbook.step_run",
                          text=f"{verb} “{step.title}”{change}{approved} — {result}",
                          before={"value": outcome.before} if step.kind is StepKind.FLAG else {},
-                         after={"runbook": runbook.id, "step": step.id, "kind": step.kind.value, "ok": outcome.ok,
+                         after={"runbook": runbook.id, "step": step.id, "title": step.title, "kind": step.kind.value,
+                                "ok": outcome.ok, "flag": step.flag or None,
                                 "value": outcome.after, "approver": approver, "error": outcome.error,
                                 "attempt": run.attempt})
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)

@@ -77,6 +77,9 @@ async def test_kill_switch_refused_confirmed_approved_run_and_rolled_back(flagge
     await bot.command("declare sev1 Imports failing --service imports", user_id="U1")
     await fake.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""))
     channel = str(fake.calls_to("conversations.create")[0].response["channel"]["id"])
+    [suggested] = await fake.wait_for("chat.postMessage", lambda c: c.params.get("text") == "Runbooks that may help")
+    attach_values = [b["accessory"]["value"] for b in suggested.params["blocks"] if "accessory" in b]
+    assert RUNBOOK in attach_values and suggested.params["channel"] == channel
     await bot.command("role commander <@U1|ana>", user_id="U1", channel_id=channel)
     await bot.command("role comms <@U2|bo>", user_id="U1", channel_id=channel)
     await bot.settled()

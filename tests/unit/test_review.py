@@ -143,15 +143,24 @@ def test_without_runbook_steps_the_review_says_none_were_run() -> None:
     assert section(render_markdown(DATA), "Actions taken").strip() == "No runbook steps were run."
 
 
-def test_runbook_steps_are_listed_and_other_audit_events_are_not() -> None:
+def test_runbook_steps_are_listed_with_what_they_changed_and_other_audit_events_are_not() -> None:
     actions = [
         AuditEvent("T1", "U1", "incident.status", utc(14, 5), 42,
                    {"status": "monitoring"}, {"status": "resolved"}, 7),
-        AuditEvent("T1", "U3", "runbook.restart_importer", utc(13, 20), 42, {}, {"result": "ok"}, 6),
+        AuditEvent("T1", "U3", "runbook.step_run", utc(13, 20), 42, {"value": True},
+                   {"runbook": "depositmatch-import-pipeline", "step": "disable-imports", "title": "Disable imports",
+                    "flag": "FEATURE_IMPORTS", "value": False, "approver": "U2", "ok": True}, 6),
+        AuditEvent("T1", "U3", "runbook.step_run", utc(13, 25), 42, {},
+                   {"runbook": "depositmatch-import-pipeline", "title": "Run the import health check", "ok": False,
+                    "error": "exited with status 1"}, 8),
     ]
     markdown = render_markdown(dataclasses.replace(DATA, actions=actions))
-    expected = "- **2026-11-22 14:20 CET** · @U3 ran `runbook.restart_importer`"
-    assert section(markdown, "Actions taken").strip() == expected
+    assert section(markdown, "Actions taken").strip().splitlines() == [
+        "- **2026-11-22 14:20 CET** · @U3 ran “Disable imports” (depositmatch-import-pipeline): "
+        "FEATURE_IMPORTS True → False, approved by @U2 — done",
+        "- **2026-11-22 14:25 CET** · @U3 ran “Run the import health check” (depositmatch-import-pipeline) — "
+        "failed: exited with status 1",
+    ]
 
 
 def test_follow_ups_are_a_checkbox_list_with_owners() -> None:

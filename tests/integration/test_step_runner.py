@@ -1,0 +1,113 @@
+"""Step executors for real: commands (argv, timeout, scrubbed environment, redaction) and HTTP probes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+
+from bot.domain.redaction import Redactor
+from bot.domain.runbook import Step, StepKind
+from runbooks.executors import StepRunner
+
+
+def command(*argv: str, timeout: float = 10.0, workdir: str | None = None) -> Step:
+    return Step(id="c", title="cmd", kind=StepKind.COMMAND, argv=argv, timeout_seconds=timeout, workdir=workdir)
+
+
+def runner(**environ: str) -> StepRunner:
+    return StepRunner(providers={}, default_provider=None, environ={"PATH": "/usr/bin:/bin", **environ},
+                      redactor=Redactor(["hunter2-secret"]))
+
+
+async def test_a_command_runs_as_an_argv_without_a_shell() -> None:
+    outcome = await runner().run(command("echo", "a; rm -rf /", "$HOME"))
+    assert outcome.ok and outcome.output == "a; rm -rf / $HOME\n"
+
+
+async def test_a_command_sees_only_the_scrubbed_environment() -> None:
+    outcome = await runner(SLACK_BOT_TOKEN="xoxb-1-2-3", DATABASE_URL="postgresql://u:p@h/db").run(
+        command(sys.executable, "-c", "import os; print(sorted(os.environ))"))
+    assert outcome.ok
+    assert "SLACK_BOT_TOKEN" not in outcome.output and "DATABASE_URL" not in outcome.output and "PATH" in outcome.output
+
+
+async def test_command_output_is_redacted() -> None:
+    outcome = await runner().run(command("echo", "token=abcdefghijkl xoxb-9-9 password: hunter2-secret"))
+    assert "abcdefghijkl" not in outcome.output and "xoxb-9-9" not in outcome.output
+    assert "hunter2-secret" not in outcome.output and outcome.output.count("[redacted]") == 3
+
+
+async def test_a_command_that_runs_too_long_is_killed_and_fails() -> None:
+    outcome = await runner().run(command(sys.executable, "-c", "import time; print('started', flush=True); time.sleep(30)",
+                                         timeout=0.5))
+    assert not outcome.ok and outcome.error == "timed out after 0.5 s" and "started" in outcome.output
+
+
+async def test_a_timed_out_shell_is_killed_with_its_children() -> None:
+    outcome = await runner().run(command("sh", "-c", "echo begun; sleep 30; echo never", timeout=0.5))
+    assert not outcome.ok and outcome.output == "begun\n"
+
+
+async def test_a_failing_command_reports_its_status_and_output() -> None:
+    outcome = await runner().run(command("sh", "-c", "echo boom >&2; exit 3"))
+    assert not outcome.ok and outcome.error == "exited with status 3" and outcome.output == "boom\n"
+
+
+async def test_a_missing_variable_is_named() -> None:
+    outcome = await runner().run(command("npm", "run", "ops:import-health", workdir="${DEPOSITMATCH_REPO}"))
+    assert not outcome.ok and outcome.error == "set DEPOSITMATCH_REPO in Warroom's environment (the runbook uses ${DEPOSITMATCH_REPO})"
+
+
+async def test_an_unknown_program_is_a_clear_failure() -> None:
+    outcome = await runner().run(command("no-such-program-xyz"))
+    assert not outcome.ok and outcome.error.startswith("could not start `no-such-program-xyz`")
+
+
+@pytest.fixture
+async def service() -> AsyncIterator[str]:
+    async def workers(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "healthy", "workers": 4})
+
+    async def broken(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "degraded"}, status=503)
+
+    app = web.Application()
+    app.router.add_get("/health/workers", workers)
+    app.router.add_get("/health/broken", broken)
+    app_runner = web.AppRunner(app)
+    await app_runner.setup()
+    site = web.TCPSite(app_runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{app_runner.addresses[0][1]}"
+    await app_runner.cleanup()
+
+
+def probe(url: str, status: int | None = 200, body: str = "") -> Step:
+    return Step(id="h", title="probe", kind=StepKind.HTTP_CHECK, url=url, expect_status=status, expect_body=body,
+                timeout_seconds=5)
+
+
+async def test_an_http_check_passes_on_the_expected_status_and_body(service: str) -> None:
+    outcome = await runner(SVC=service).run(probe("${SVC}/health/workers", body='"healthy"'))
+    assert outcome.ok and "→ 200" in outcome.output
+
+
+async def test_an_http_check_fails_on_another_status_or_body(service: str) -> None:
+    wrong_status = await runner().run(probe(f"{service}/health/broken"))
+    assert not wrong_status.ok and wrong_status.error == "expected status 200, got 503"
+    wrong_body = await runner().run(probe(f"{service}/health/workers", body="degraded"))
+    assert not wrong_body.ok and wrong_body.error == "the body does not contain 'degraded'"
+
+
+async def test_an_unreachable_url_fails_cleanly() -> None:
+    outcome = await runner().run(probe("http://127.0.0.1:1/health"))
+    assert not outcome.ok and outcome.error.startswith("GET http://127.0.0.1:1/health failed")
+
+
+async def test_a_flag_step_without_a_configured_provider_says_so() -> None:
+    step = Step(id="f", title="kill", kind=StepKind.FLAG, flag="FEATURE_IMPORTS", value=False, rollback=True)
+    outcome = await runner().run(step)
+    assert not outcome.ok and "no flag provider" in outcome.error
