@@ -36,7 +36,8 @@ def message_for(error: BaseException) -> tuple[str, str | None]:
     ref = uuid.uuid4().hex[:8]
     if isinstance(error, InfrastructureError):
         return f":warning: {error} (ref {ref})", ref
-    return f":boom: Something went wrong (ref {ref}). Nothing more was changed; try again or tell your Warroom admins the ref.", ref
+    return (f":boom: Something went wrong (ref {ref}). Check the channel and `/incident list` to see what was done "
+            f"before trying again, and tell your Warroom admins the ref."), ref
 
 
 async def deliver(text: str, body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient) -> None:

@@ -24,6 +24,7 @@ USAGE = {
     "list": "/incident list",
     "help": "/incident help",
 }
+_SERVICE_OPTION = re.compile(r"(?:^|\s)--service(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -187,7 +188,12 @@ def parse_command(text: str) -> Command:
         args, service = _split_service(args)
         if len(args) < 2:
             raise InvalidCommand(f"Give a severity and a title. {_usage('declare')}, e.g. `/incident declare sev1 Imports failing`.")
-        return Declare(severity=args[0], title=" ".join(args[1:]), service=service)
+        # The title as typed (quotes and apostrophes kept), without the severity and --service.
+        raw = _SERVICE_OPTION.sub(" ", _rest(text)).split(maxsplit=1)
+        title = raw[1].strip() if len(raw) > 1 else ""
+        if len(title) >= 2 and title[0] == title[-1] and title[0] in "\"'":
+            title = title[1:-1]
+        return Declare(severity=args[0], title=title, service=service)
     if sub == "status":
         if len(args) != 1:
             raise InvalidCommand(f"Give the new status. {_usage('status')}, e.g. `/incident status identified`.")

@@ -133,7 +133,8 @@ class SlackIncidentChat:
             found = await self._client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
             messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
             if not messages:  # a reply in a thread is not in the channel history
-                found = await self._client.conversations_replies(channel=channel_id, ts=ts, limit=1)
+                found = await self._client.conversations_replies(channel=channel_id, ts=ts, oldest=ts, latest=ts,
+                                                                  inclusive=True, limit=1)
                 messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
         except SlackApiError as exc:
             if exc.response.get("error") in ("thread_not_found", "message_not_found"):

@@ -9,6 +9,8 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+import structlog
+
 from bot.log import configure_logging
 from tests.e2e.harness import Bot, running_bot
 from tests.fakeslack import FakeSlack
@@ -72,6 +74,7 @@ async def test_an_unexpected_error_shows_a_ref_that_is_in_the_log(fake_slack: Fa
             reply = await fake_slack.wait_for_response(lambda r: "ref" in r["body"].get("text", ""))
     finally:
         root.handlers[:], _ = saved[0], root.setLevel(saved[1])
+        structlog.reset_defaults()
     text = reply["body"]["text"]
     ref = re.search(r"Something went wrong \(ref ([0-9a-f]{8})\)", text)
     assert ref, text

@@ -10,8 +10,11 @@ from tests.e2e.harness import Bot
 
 
 async def _nothing_written(bot: Bot) -> None:
+    await bot.settled()
     assert bot.writes() == []
     assert await bot.warroom.incidents.count_by_status() == {}
+    async with bot.warroom.services.incidents._uow() as uow:  # noqa: SLF001 - reading the store directly
+        assert await uow.incidents.workspaces() == [] and await uow.audit.teams() == []
 
 
 async def test_a_forged_signature_gets_401_and_writes_nothing(bot: Bot) -> None:
