@@ -22,6 +22,7 @@ class Action(StrEnum):
     STEP_RUN = "step_run"
     STEP_ROLLBACK = "step_rollback"
     STEP_APPROVE = "step_approve"
+    STEP_SKIP = "step_skip"
     RUNBOOK_ATTACH = "runbook_attach"
 
 

@@ -98,6 +98,14 @@ def checklist(runbook: Runbook, runs: list[StepRun]) -> list[dict[str, Any]]:
             shown += 1
     if shown < len(runs):
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"{len(runs) - shown} more steps not shown."}]})
+    skippable = [s for s in runbook.steps() if by_step.get(s.id) and by_step[s.id].state in (StepState.PENDING, StepState.FAILED)]
+    if skippable:
+        blocks.append({"type": "actions", "elements": [{
+            "type": "static_select", "action_id": Action.STEP_SKIP,
+            "placeholder": {"type": "plain_text", "text": "Skip a step…"},
+            "options": [{"text": {"type": "plain_text", "text": clip(s.title, 75)}, "value": step_value(runbook.id, s.id)}
+                        for s in skippable[:100]],
+        }]})
     return blocks
 
 

@@ -64,6 +64,12 @@ def register(surface: Surface, services: Services) -> None:
         run = await runbooks.approve(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id)
         await respond(replace_original=True, text=f"Approved by <@{run.approver}>: {run.state.value.replace('_', ' ')}.")
 
+    @surface.action(Action.STEP_SKIP)
+    async def skip(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        runbook_id, step_id = _step(action.get("selected_option") or {})
+        await runbooks.skip(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id)
+
     @surface.action(Action.RUNBOOK_ATTACH)
     async def attach(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()

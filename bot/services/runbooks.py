@@ -154,6 +154,26 @@ class RunbookService:
         return await self._execute(incident, runbook, step, attachment, run, from_states, actor=actor,
                                    approver=None, rollback=rollback)
 
+    async def skip(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str) -> StepRun:
+        """Mark a step as not needed (who may run a guarded step may skip it); recorded like a run."""
+        async with self._uow() as uow:
+            incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id)
+        if not await self._permitted(step.guard, incident, actor):
+            assert step.guard is not None
+            raise PermissionDenied(f"Only {self._who_may(step.guard, incident)} may skip “{step.title}”.")
+        now = self._clock.now()
+        async with self._uow() as uow:
+            won = await uow.runbooks.claim(run, (StepState.PENDING, StepState.FAILED), state=StepState.SKIPPED,
+                                           actor=actor, finished_at=now)
+            if not won:
+                raise InvalidInput({"step": f"“{step.title}” is already {await self._state(uow, run)}."})
+            await record(uow, incident, actor=actor, action="runbook.step_skipped", at=now, kind=TimelineKind.ACTION,
+                         text=f"Skipped “{step.title}”", after={"runbook": runbook.id, "step": step.id})
+            runs = await uow.runbooks.steps(team_id, run.incident_id, runbook_id)
+            await uow.commit()
+        await self._chat.update_checklist(incident, attachment, runbook, runs)
+        return next(r for r in runs if r.step_id == step_id)
+
     async def _ask_approval(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment,
                             run: StepRun, actor: str, rollback: bool, from_states: tuple[StepState, ...]) -> StepRun:
         now = self._clock.now()

@@ -135,3 +135,14 @@ async def test_rolling_back_a_flag_step_is_guarded_the_same_way(setup: Setup) ->
     run = await runbooks.approve("T1", setup.channel, "U2", RUNBOOK, KILL)
     assert run.state is StepState.ROLLED_BACK and setup.runner.runs == [(KILL, False), (KILL, True)]
     assert (await _audit_actions(setup))[-1] == "runbook.step_rolled_back"
+
+
+async def test_a_step_can_be_skipped_once_and_a_skipped_step_can_still_be_run(setup: Setup) -> None:
+    runbooks = setup.services.runbooks
+    run = await runbooks.skip("T1", setup.channel, "U5", RUNBOOK, "diagnostics")
+    assert run.state is StepState.SKIPPED and run.actor == "U5"
+    with pytest.raises(InvalidInput, match="already skipped"):
+        await runbooks.skip("T1", setup.channel, "U6", RUNBOOK, "diagnostics")
+    with pytest.raises(PermissionDenied, match="may skip"):
+        await runbooks.skip("T1", setup.channel, "U7", RUNBOOK, KILL)
+    assert (await runbooks.request("T1", setup.channel, "U5", RUNBOOK, "diagnostics")).state is StepState.DONE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from bot.config import load_policy
@@ -91,3 +92,19 @@ def test_the_duplicate_confirmation_fits_private_metadata_even_with_a_long_summa
     modal = confirm_duplicate_modal(request, [_incident()], POLICY)
     assert check_view(modal) == []
     assert len(modal["private_metadata"]) <= 3000
+
+
+def test_a_long_runbook_checklist_stays_within_block_kit_limits() -> None:
+    from bot.domain.runbook import Guard, Procedure, Runbook, Step, StepKind, StepRun, StepState
+    from handlers.runbook_blocks import checklist
+
+    steps = tuple(Step(id=f"s{n}", title=f"Step {n} " + "x" * 200, kind=StepKind.FLAG, flag="F", value=False,
+                       rollback=True, guard=Guard(roles=("commander",), confirm="Sure? " * 80, approval=True))
+                  for n in range(60))
+    runbook = Runbook(id="long", title="T" * 300, summary="s", procedures=(Procedure(id="p", title="P", steps=steps),))
+    states = [StepState.PENDING, StepState.DONE, StepState.FAILED, StepState.AWAITING_APPROVAL]
+    runs = [StepRun(team_id="T1", incident_id=1, runbook_id="long", step_id=f"s{n}", state=states[n % 4],
+                    actor="U1", error="e" * 500) for n in range(60)]
+    blocks = checklist(runbook, runs)
+    assert check_blocks(blocks) == []
+    assert any(b["type"] == "actions" for b in blocks) and "15 more steps" in json.dumps(blocks)
