@@ -42,6 +42,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--quick", action="store_true", help="2 s phases, short warm-up: a smoke test")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
+    parser.add_argument("--no-list-cache", action="store_true",
+                        help="WARROOM_LIST_CACHE_SECONDS=0: every /incident list reads the database")
     args = parser.parse_args(argv)
     if args.quick:
         args.duration = 2.0
@@ -75,7 +77,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 await closed_loop(client, list_bodies, n, warmup)
                 bare = await closed_loop(client, list_bodies, n, duration)
 
-            async with database(args.database, tmp) as db_url, warroom(fake, db_url, tmp) as (app, url):
+            async with database(args.database, tmp) as db_url, warroom(
+                    fake, db_url, tmp, 0.0 if args.no_list_cache else 2.0) as (app, url):
                 await seed_open_incidents(app, fake, SEED_INCIDENTS)
                 client = Client(session, url, SIGNING_SECRET)
                 await closed_loop(client, list_bodies, n, warmup)

@@ -62,9 +62,11 @@ async def database(kind: str, tmp: Path) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def warroom(fake: FakeSlack, database_url: str, tmp: Path) -> AsyncIterator[tuple[Warroom, str]]:
+async def warroom(fake: FakeSlack, database_url: str, tmp: Path,
+                  list_cache_seconds: float = 2.0) -> AsyncIterator[tuple[Warroom, str]]:
     """The real Warroom (create_app + start, settings as the e2e tests build them)."""
-    env = bot_environ(fake, database_url, WARROOM_CONFIG=str(tmp / "warroom.yaml"))
+    env = bot_environ(fake, database_url, WARROOM_CONFIG=str(tmp / "warroom.yaml"),
+                      WARROOM_LIST_CACHE_SECONDS=str(list_cache_seconds))
     app = create_app(load_settings(env, env_file=None))
     running = await start(app, host="127.0.0.1", port=0)
     freeze_startup_objects()  # as `warroom serve` does after start-up

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import aiohttp
 import structlog
@@ -20,7 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import load_flag_settings, load_policy
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, Directory, FlagProvider, IncidentChat, RunbookChat, StepRunner, UnitOfWorkFactory
+from bot.domain.ports import (
+    Clock,
+    Directory,
+    FlagProvider,
+    IncidentChat,
+    RunbookChat,
+    StepRunner,
+    UnitOfWorkFactory,
+)
 from bot.domain.runbook import Runbook
 from bot.health import HealthReport
 from bot.metrics import Metrics
@@ -35,10 +44,10 @@ from bot.settings import Settings
 from handlers.registry import register_all
 from handlers.slack_chat import SlackDirectory, SlackIncidentChat
 from handlers.slack_runbook_chat import SlackRunbookChat
+from handlers.surface import Surface
 from runbooks.executors import StepRunner as SubprocessStepRunner
 from runbooks.flags import build_providers, close_providers
 from runbooks.loader import LoadReport, load_runbooks
-from handlers.surface import Surface
 from store.engine import create_engine, session_factory
 from store.migrate import ensure_current, upgrade
 from store.uow import SqlUnitOfWork
@@ -63,9 +72,9 @@ def create_web_client(settings: Settings) -> AsyncWebClient:
 
 def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
                    directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
-                   catalog: Mapping[str, Runbook]) -> Services:
+                   catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2)) -> Services:
     """Every use case over the same ports."""
-    incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy)
+    incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache)
     return Services(
         runbooks=RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
                                 runner=runner, catalog=catalog),
@@ -156,6 +165,7 @@ def create_app(
         clock=clock or SystemClock(), policy=policy, directory=SlackDirectory(client),
         runbook_chat=SlackRunbookChat(client), catalog=report.runbooks,
         runner=SubprocessStepRunner(providers=providers, default_provider=flags.default),
+        list_cache=timedelta(seconds=settings.list_cache_seconds),
     )
     incidents = services.incidents
     surface = register_all(bolt, services)

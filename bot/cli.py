@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.domain.errors import ConfigError, StorageUnavailable, UserError
 from bot.cli_audit import add_audit_commands
 from bot.cli_runbooks import add_runbook_commands
+from bot.domain.errors import ConfigError, StorageUnavailable, UserError
 from bot.settings import Settings, load_settings
 
 

@@ -11,6 +11,7 @@ import structlog
 
 from bot.domain.redaction import Redactor
 
+
 class LogRedactor(Redactor):
     """The redaction processor: scrubs every field of every log event."""
 

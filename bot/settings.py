@@ -30,6 +30,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "WARROOM_CONFIG": ("warroom_config", "Path of the incident policy file; built-in defaults when missing."),
     "WARROOM_AUTO_MIGRATE": ("auto_migrate", "Apply migrations at start (default: on for SQLite, off otherwise)."),
     "WARROOM_RUNBOOKS": ("runbooks", "Runbook directories, separated by ':'; default: the shipped library."),
+    "WARROOM_LIST_CACHE_SECONDS": ("list_cache_seconds", "How long another replica's change may take to show in /incident list."),
 }
 
 
@@ -61,11 +62,12 @@ class Settings(BaseModel):
     warroom_config: Path = Path("warroom.yaml")
     auto_migrate: bool | None = None
     runbooks: str = ""
+    list_cache_seconds: float = Field(default=2.0, ge=0, le=60)
 
     @property
     def runbook_dirs(self) -> list[Path]:
         """Where runbooks are loaded from (the shipped library when not set)."""
-        from runbooks.loader import LIBRARY  # noqa: PLC0415 - settings stay importable without adapters
+        from runbooks.loader import LIBRARY
 
         return [Path(p) for p in self.runbooks.split(os.pathsep) if p] or [LIBRARY]
 

@@ -9,8 +9,8 @@ from bot.domain.policy import Policy
 from handlers.format import clip as _text
 from handlers.format import slack_date
 from handlers.ids import Action, Block
-from handlers.people_blocks import role_elements
 from handlers.parse import USAGE
+from handlers.people_blocks import role_elements
 
 HEADER_MAX = 150
 SEVERITY_EMOJI = (":red_circle:", ":large_orange_circle:", ":large_yellow_circle:", ":large_blue_circle:")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import re
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.policy import Policy
 from bot.domain.errors import ChatUnavailable
+from bot.domain.policy import Policy
 from bot.services.incidents import DeclareRequest, DeclareResult, IncidentService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 
@@ -88,18 +87,17 @@ class OpenIncidents:
     `/incident list` and the duplicate check read it on every call; every declare, status or
     severity change made through this process drops the workspace's entry, so this replica lists
     current titles, severities and statuses. Changes made by another replica (PostgreSQL
-    deployments) show up within `TTL`. Roles and milestones in it may lag: it is for listing.
+    deployments) show up within `ttl` (WARROOM_LIST_CACHE_SECONDS; 0 turns it off). Roles and milestones in it may lag: it is for listing.
     """
 
-    TTL = timedelta(seconds=2)
-
-    def __init__(self) -> None:
+    def __init__(self, ttl: timedelta = timedelta(seconds=2)) -> None:
+        self.ttl = ttl
         self._entries: dict[str, tuple[datetime, list[Incident]]] = {}
 
     def get(self, team_id: str, now: datetime) -> list[Incident] | None:
         """The cached list, or None when missing or older than TTL."""
         entry = self._entries.get(team_id)
-        if entry is None or not (entry[0] <= now < entry[0] + self.TTL):
+        if entry is None or not (entry[0] <= now < entry[0] + self.ttl):
             return None
         return entry[1]
 
@@ -115,12 +113,13 @@ class OpenIncidents:
 class IncidentService:
     """Declaring and changing incidents: state in one transaction, then Slack side effects."""
 
-    def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy) -> None:
+    def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
+                 list_cache: timedelta = timedelta(seconds=2)) -> None:
         self._uow = uow
         self._chat = chat
         self._clock = clock
         self.policy = policy
-        self._open = OpenIncidents()
+        self._open = OpenIncidents(list_cache)
 
     async def find_similar(self, team_id: str, title: str, service: str) -> list[Incident]:
         """Open incidents that look like the one about to be declared."""

@@ -23,7 +23,6 @@ Templates are rendered with StrictUndefined: a misspelt field fails with ConfigE
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo

@@ -10,7 +10,14 @@ from bot.domain import milestones
 from bot.domain.errors import InvalidInput, PermissionDenied
 from bot.domain.incident import Incident, RoleAssignment
 from bot.domain.policy import Policy, Role
-from bot.domain.ports import Clock, Directory, HandoverSummary, IncidentChat, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import (
+    Clock,
+    Directory,
+    HandoverSummary,
+    IncidentChat,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from bot.services.incidents import load_incident
 from bot.services.recording import audit, record
 

@@ -10,8 +10,24 @@ import structlog
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput, PermissionDenied
 from bot.domain.incident import Incident, TimelineKind
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, Directory, RunbookChat, StepRunner, UnitOfWork, UnitOfWorkFactory
-from bot.domain.runbook import Attachment, Guard, Runbook, Step, StepKind, StepOutcome, StepRun, StepState
+from bot.domain.ports import (
+    Clock,
+    Directory,
+    RunbookChat,
+    StepRunner,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from bot.domain.runbook import (
+    Attachment,
+    Guard,
+    Runbook,
+    Step,
+    StepKind,
+    StepOutcome,
+    StepRun,
+    StepState,
+)
 from bot.services.incidents import IncidentService
 from bot.services.recording import audit, record
 
@@ -240,7 +256,7 @@ class RunbookService:
             return await self._chat.notify_targets(incident, step)
         try:
             return await self._runner.run(step, rollback=rollback)
-        except Exception as exc:  # noqa: BLE001 - a step that crashes is a failed step, never a stuck one
+        except Exception as exc:
             log.error("step_crashed", step=step.id, exc_info=exc)
             return StepOutcome(ok=False, error=f"the step crashed: {type(exc).__name__}")
 

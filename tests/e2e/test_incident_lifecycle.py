@@ -107,7 +107,7 @@ async def test_declare_roles_timeline_handover_resolve_and_review(clocked: tuple
     team = fake.state.team_id
     incident = await bot.warroom.services.reviews.find(team, "INC-1")
     review = json.loads(await bot.warroom.services.reviews.render(team, incident.id, "json"))  # type: ignore[arg-type]
-    minute = lambda n: (T0 + timedelta(minutes=n)).isoformat().replace("+00:00", "Z")  # noqa: E731
+    minute = lambda n: (T0 + timedelta(minutes=n)).isoformat().replace("+00:00", "Z")
     got = [(e["occurred_at"].replace("+00:00", "Z"), e["author"], e["kind"], e["text"]) for e in review["timeline"]]
     assert got == [
         (minute(0), "U1", "change", "Declared SEV1: Imports failing"),

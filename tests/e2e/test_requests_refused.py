@@ -13,7 +13,7 @@ async def _nothing_written(bot: Bot) -> None:
     await bot.settled()
     assert bot.writes() == []
     assert await bot.warroom.incidents.count_by_status() == {}
-    async with bot.warroom.services.incidents._uow() as uow:  # noqa: SLF001 - reading the store directly
+    async with bot.warroom.services.incidents._uow() as uow:
         assert await uow.incidents.workspaces() == [] and await uow.audit.teams() == []
 
 

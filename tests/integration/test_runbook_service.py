@@ -51,7 +51,7 @@ async def setup(engine: AsyncEngine) -> Setup:
 
 
 async def _state(s: Setup, step: str = KILL) -> StepState:
-    async with s.services.runbooks._uow() as uow:  # noqa: SLF001 - reading back what the service stored
+    async with s.services.runbooks._uow() as uow:
         runs = await uow.runbooks.steps("T1", s.incident_id, RUNBOOK)
     return next(r for r in runs if r.step_id == step).state
 

@@ -8,9 +8,9 @@ from bot.app import build_services
 from bot.config import load_policy
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
+from bot.domain.runbook import Runbook
 from bot.services.container import Services
 from bot.services.incidents import DeclareRequest
-from bot.domain.runbook import Runbook
 from tests.fakes import (
     FakeChat,
     FakeClock,

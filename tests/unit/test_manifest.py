@@ -17,7 +17,7 @@ ENV = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PUBLIC_URL": "
 
 
 def _registered_bolt_listeners(app: AsyncApp) -> int:
-    return len(app._async_listeners)  # noqa: SLF001 - the only way to count what Bolt holds
+    return len(app._async_listeners)
 
 
 def test_the_manifest_lists_exactly_what_the_app_registers(tmp_path: Path) -> None:
