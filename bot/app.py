@@ -55,6 +55,11 @@ from store.uow import SqlUnitOfWork
 log = structlog.get_logger(__name__)
 
 
+def _secrets(settings: Settings) -> tuple[str, ...]:
+    return tuple(s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_signing_secret,
+                                                settings.slack_app_token) if s is not None)
+
+
 def create_web_client(settings: Settings) -> AsyncWebClient:
     """The Web API client: honours SLACK_API_URL and retries 429 (Retry-After), 5xx and network errors."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -114,6 +119,9 @@ class Warroom:
     async def start(self) -> None:
         """Prepare storage, open the Web API's HTTP session and start the scheduler."""
         await self.start_storage()
+        recovered = await self.services.runbooks.recover()
+        if recovered:
+            log.warning("runbook_steps_recovered", failed=recovered)
         if self.client.session is None:  # one keep-alive session instead of a connection per call
             self.client.session = aiohttp.ClientSession()
         if not self.scheduler.running:
@@ -164,7 +172,7 @@ def create_app(
         uow=lambda: SqlUnitOfWork(sessions), chat=SlackIncidentChat(client, policy),
         clock=clock or SystemClock(), policy=policy, directory=SlackDirectory(client),
         runbook_chat=SlackRunbookChat(client), catalog=report.runbooks,
-        runner=SubprocessStepRunner(providers=providers, default_provider=flags.default),
+        runner=SubprocessStepRunner.for_environment(providers, flags.default, environ or os.environ, _secrets(settings)),
         list_cache=timedelta(seconds=settings.list_cache_seconds),
     )
     incidents = services.incidents

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.config import load_policy
+from bot.config import load_flag_settings, load_policy
 from bot.settings import load_settings
 from runbooks.format import RunbookModel
 from runbooks.loader import load_runbooks
@@ -26,7 +26,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = load_settings({"SLACK_BOT_TOKEN": "x", "SLACK_SIGNING_SECRET": "x", **os.environ})
     policy = load_policy(settings.warroom_config)
     directories = [Path(d) for d in args.dirs] or settings.runbook_dirs
-    report = load_runbooks(directories, roles={r.id for r in policy.roles}, providers=None,
+    flags = load_flag_settings(settings.warroom_config)
+    report = load_runbooks(directories, roles={r.id for r in policy.roles}, providers=set(flags.providers),
                            severities=set(policy.severities.ids()))
     for problem in report.problems:
         print(problem)

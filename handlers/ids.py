@@ -23,6 +23,7 @@ class Action(StrEnum):
     STEP_ROLLBACK = "step_rollback"
     STEP_APPROVE = "step_approve"
     STEP_SKIP = "step_skip"
+    STEP_CANCEL = "step_cancel"
     RUNBOOK_ATTACH = "runbook_attach"
 
 

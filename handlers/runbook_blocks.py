@@ -19,17 +19,24 @@ KIND_LABEL = {StepKind.CHECK: "Tick", StepKind.COMMAND: "Run", StepKind.HTTP_CHE
               StepKind.FLAG: "Run", StepKind.NOTIFY: "Send"}
 
 
-def step_value(runbook_id: str, step_id: str) -> str:
-    """The button value naming the step (validated against the attached runbook when clicked)."""
-    return json.dumps({"r": runbook_id, "s": step_id}, separators=(",", ":"))
+def step_value(runbook_id: str, step_id: str, attempt: int | None = None) -> str:
+    """The button value naming the step and the attempt it was shown at (checked when clicked, so a
+    redelivered or stale click cannot act on a later attempt)."""
+    data: dict[str, object] = {"r": runbook_id, "s": step_id}
+    if attempt is not None:
+        data["a"] = attempt
+    return json.dumps(data, separators=(",", ":"))
 
 
-def read_step_value(value: str) -> tuple[str, str]:
-    """(runbook id, step id) from a button value; ValueError when it is not one of ours."""
+def read_step_value(value: str) -> tuple[str, str, int | None]:
+    """(runbook id, step id, attempt) from a button value; ValueError when it is not one of ours."""
     data = json.loads(value)
     if not isinstance(data, dict) or not isinstance(data.get("r"), str) or not isinstance(data.get("s"), str):
         raise ValueError("not a step button")
-    return data["r"], data["s"]
+    attempt = data.get("a")
+    if attempt is not None and not isinstance(attempt, int):
+        raise ValueError("not a step button")
+    return data["r"], data["s"], attempt
 
 
 def _confirm(step: Step, verb: str) -> dict[str, Any] | None:
@@ -67,9 +74,9 @@ def _status(run: StepRun) -> str:
 
 
 def _accessory(runbook: Runbook, step: Step, run: StepRun) -> dict[str, Any] | None:
-    value = step_value(runbook.id, step.id)
-    if run.state in (StepState.PENDING, StepState.FAILED, StepState.SKIPPED):
-        label = "Retry" if run.state is StepState.FAILED else KIND_LABEL[step.kind]
+    value = step_value(runbook.id, step.id, run.attempt)
+    if run.state in (StepState.PENDING, StepState.FAILED, StepState.SKIPPED, StepState.ROLLED_BACK):
+        label = {StepState.FAILED: "Retry", StepState.ROLLED_BACK: "Run again"}.get(run.state, KIND_LABEL[step.kind])
         return _button(Action.STEP_RUN, label, value, _confirm(step, label), "danger" if step.guard else None)
     if run.state is StepState.DONE and step.kind is StepKind.FLAG:
         return _button(Action.STEP_ROLLBACK, "Roll back", value, _confirm(step, "Roll back"))
@@ -103,7 +110,8 @@ def checklist(runbook: Runbook, runs: list[StepRun]) -> list[dict[str, Any]]:
         blocks.append({"type": "actions", "elements": [{
             "type": "static_select", "action_id": Action.STEP_SKIP,
             "placeholder": {"type": "plain_text", "text": "Skip a step…"},
-            "options": [{"text": {"type": "plain_text", "text": clip(s.title, 75)}, "value": step_value(runbook.id, s.id)}
+            "options": [{"text": {"type": "plain_text", "text": clip(s.title, 75)},
+                         "value": step_value(runbook.id, s.id, by_step[s.id].attempt)}
                         for s in skippable[:100]],
         }]})
     return blocks
@@ -116,8 +124,11 @@ def approval_request(step: Step, run: StepRun, runbook: Runbook, rollback: bool)
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(
             f":raised_hand: <@{run.requested_by}> asks to {verb} *{step.title}* ({runbook.title}). "
             "A different permitted person must approve.", 3000)}},
-        {"type": "actions", "elements": [_button(Action.STEP_APPROVE, "Approve", step_value(runbook.id, step.id),
-                                                 _confirm(step, "Approve"), "primary")]},
+        {"type": "actions", "elements": [
+            _button(Action.STEP_APPROVE, "Approve", step_value(runbook.id, step.id, run.attempt),
+                    _confirm(step, "Approve"), "primary"),
+            _button(Action.STEP_CANCEL, "Cancel request", step_value(runbook.id, step.id, run.attempt), None),
+        ]},
     ]
 
 

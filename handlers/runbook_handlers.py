@@ -15,7 +15,7 @@ from handlers.ids import Action
 from handlers.surface import Surface
 
 
-def _step(action: dict[str, Any]) -> tuple[str, str]:
+def _step(action: dict[str, Any]) -> tuple[str, str, int | None]:
     try:
         return runbook_blocks.read_step_value(str(action.get("value", "")))
     except ValueError:
@@ -47,27 +47,37 @@ def register(surface: Surface, services: Services) -> None:
     @surface.action(Action.STEP_RUN)
     async def run_step(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        runbook_id, step_id = _step(action)
-        await runbooks.request(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id)
+        runbook_id, step_id, attempt = _step(action)
+        await runbooks.request(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id,
+                               attempt=attempt)
 
     @surface.action(Action.STEP_ROLLBACK)
     async def roll_back(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        runbook_id, step_id = _step(action)
+        runbook_id, step_id, attempt = _step(action)
         await runbooks.request(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id,
-                               rollback=True)
+                               rollback=True, attempt=attempt)
 
     @surface.action(Action.STEP_APPROVE)
     async def approve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        runbook_id, step_id = _step(action)
-        run = await runbooks.approve(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id)
+        runbook_id, step_id, attempt = _step(action)
+        run = await runbooks.approve(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id,
+                                     attempt)
         await respond(replace_original=True, text=f"Approved by <@{run.approver}>: {run.state.value.replace('_', ' ')}.")
+
+    @surface.action(Action.STEP_CANCEL)
+    async def cancel(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        runbook_id, step_id, attempt = _step(action)
+        await runbooks.cancel(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id,
+                              attempt if attempt is not None else -1)
+        await respond(replace_original=True, text=f"Approval request cancelled by <@{body['user']['id']}>.")
 
     @surface.action(Action.STEP_SKIP)
     async def skip(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        runbook_id, step_id = _step(action.get("selected_option") or {})
+        runbook_id, step_id, _ = _step(action.get("selected_option") or {})
         await runbooks.skip(body["team"]["id"], body["channel"]["id"], body["user"]["id"], runbook_id, step_id)
 
     @surface.action(Action.RUNBOOK_ATTACH)

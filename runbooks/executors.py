@@ -25,6 +25,9 @@ OUTPUT_LIMIT = 20_000
 # The only variables a diagnostic command inherits, besides those the operator allows.
 BASE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
 _VAR = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
+# Variables a runbook may never pull into a command line, URL or its output.
+SENSITIVE = re.compile(r"TOKEN|SECRET|PASSW|API_?KEY|PRIVATE|CREDENTIAL|SIGNING|^DATABASE_URL$")
+HTTP_BODY_LIMIT = 65_536
 
 
 class MissingVariable(Exception):
@@ -35,8 +38,11 @@ def expand(text: str, environ: Mapping[str, str]) -> str:
     """Replace ${VAR} with the environment's value; a missing one raises MissingVariable."""
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
+        if SENSITIVE.search(name):
+            raise MissingVariable(f"the runbook uses ${{{name}}}, which looks like a secret; runbooks may not read secrets")
         if name not in environ:
-            raise MissingVariable(f"set {name} in Warroom's environment (the runbook uses ${{{name}}})")
+            raise MissingVariable(f"${{{name}}} is not set where Warroom runs: ask the Warroom operator to set it, "
+                                  "or do this step by hand")
         return environ[name]
 
     return _VAR.sub(value, text)
@@ -55,6 +61,14 @@ class StepRunner:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     allowed_env: tuple[str, ...] = ()
     redactor: Redactor = field(default_factory=Redactor)
+
+    @classmethod
+    def for_environment(cls, providers: Mapping[str, FlagProvider], default_provider: str | None,
+                        environ: Mapping[str, str], secrets: tuple[str, ...] = ()) -> StepRunner:
+        """A runner whose output redaction knows every secret-looking value of the environment."""
+        found = [v for k, v in environ.items() if SENSITIVE.search(k)]
+        return cls(providers=providers, default_provider=default_provider, environ=dict(environ),
+                   redactor=Redactor([*found, *secrets]))
 
     async def run(self, step: Step, *, rollback: bool = False) -> StepOutcome:
         """Run `step` (or undo a flag step); never raises for the step's own failure."""
@@ -95,9 +109,11 @@ class StepRunner:
             await asyncio.wait_for(proc.wait(), step.timeout_seconds)
         except TimeoutError:
             timed_out = True
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)  # the whole group: children would keep the pipe open
-            await proc.wait()
+        finally:  # on a timeout, and when Warroom is stopping mid-step: never leave the command running
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)  # the whole group: children would keep the pipe open
+                await asyncio.shield(proc.wait())
         try:
             await asyncio.wait_for(reader, 2.0)
         except TimeoutError:
@@ -114,7 +130,7 @@ class StepRunner:
         timeout = aiohttp.ClientTimeout(total=step.timeout_seconds)
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session, session.request(step.method, url) as resp:
-                body = await resp.text(errors="replace")
+                body = (await resp.content.read(HTTP_BODY_LIMIT)).decode(errors="replace")
                 status = resp.status
         except (aiohttp.ClientError, TimeoutError) as exc:
             return StepOutcome(ok=False, error=f"{step.method} {self.redactor.scrub(url)} failed: {type(exc).__name__}")
@@ -129,7 +145,9 @@ class StepRunner:
         name = step.provider or self.default_provider
         provider = self.providers.get(name or "")
         if provider is None:
-            return StepOutcome(ok=False, error=f"no flag provider {name!r} is configured in warroom.yaml (flag_providers)")
+            missing = f"no flag provider {name!r}" if name else "no default flag provider"
+            return StepOutcome(ok=False, error=f"{missing} is configured: add it under flag_providers in warroom.yaml "
+                                               f"(and default_flag_provider), or flip {step.flag} by hand")
         try:
             before = await provider.set(step.flag, value)
         except FlagProviderError as exc:

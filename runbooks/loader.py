@@ -169,6 +169,12 @@ def _cross_checks(data: dict[str, Any], file: str, lines: dict[tuple[Any, ...], 
             for r_i, role in enumerate(_items(approvers.get("roles"))):
                 if role not in roles:
                     problem((*base, "guard", "approvers", "roles", r_i), f"{role!r} is not a role; use one of {sorted(roles)}")
+            argv = [a for a in _items(step.get("argv")) if isinstance(a, str)]
+            if argv and argv[0].rsplit("/", 1)[-1] in ("sh", "bash", "zsh", "dash") and "-c" in argv:
+                script = argv[argv.index("-c") + 1] if argv.index("-c") + 1 < len(argv) else ""
+                if "${" in script:
+                    problem((*base, "argv"), "a ${VAR} inside a shell script would be pasted into shell code; "
+                                             "pass it as a separate argument (\"$1\") instead")
             provider = step.get("provider")
             if provider is not None and providers is not None and provider not in providers:
                 problem((*base, "provider"), f"no flag provider {provider!r} in warroom.yaml; configured: {sorted(providers)}")

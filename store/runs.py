@@ -114,11 +114,21 @@ class SqlRunbookRepository:
             StepRunRow.runbook_id == runbook_id).order_by(col(StepRunRow.id)))).all()
         return [_run(r) for r in rows]
 
-    async def claim(self, run: StepRun, from_states: Sequence[StepState], **changes: Any) -> bool:
-        """Move the step to `changes` only if it is still in one of `from_states`; True if this call won."""
+    async def claim(self, run: StepRun, from_states: Sequence[StepState], *, at_attempt: int | None = None,
+                    **changes: Any) -> bool:
+        """Move the step to `changes` only if it is still in one of `from_states` (and, when given, at
+        `at_attempt`, so a stale approval cannot act on a newer request); True if this call won."""
         values = {k: (v.value if isinstance(v, StepState) else v) for k, v in changes.items()}
-        result = await self._s.exec(update(StepRunRow).where(  # type: ignore[call-overload]
-            StepRunRow.team_id == run.team_id, StepRunRow.incident_id == run.incident_id,
-            StepRunRow.runbook_id == run.runbook_id, StepRunRow.step_id == run.step_id,
-            col(StepRunRow.state).in_([s.value for s in from_states])).values(**values))
+        conditions = [StepRunRow.team_id == run.team_id, StepRunRow.incident_id == run.incident_id,
+                      StepRunRow.runbook_id == run.runbook_id, StepRunRow.step_id == run.step_id,
+                      col(StepRunRow.state).in_([s.value for s in from_states])]
+        if at_attempt is not None:
+            conditions.append(StepRunRow.attempt == at_attempt)
+        result = await self._s.exec(update(StepRunRow).where(*conditions).values(**values))  # type: ignore[call-overload]
         return bool(result.rowcount == 1)
+
+    async def running_since(self, before: datetime) -> list[StepRun]:
+        """Steps still RUNNING that started before `before` (left behind by a process that died)."""
+        rows = (await self._s.exec(select(StepRunRow).where(
+            StepRunRow.state == StepState.RUNNING.value, col(StepRunRow.started_at) < before))).all()
+        return [_run(r) for r in rows]

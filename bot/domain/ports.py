@@ -177,8 +177,14 @@ class RunbookRepository(Protocol):
         """The step runs of one attached runbook, in runbook order."""
         ...
 
-    async def claim(self, run: StepRun, from_states: Sequence[StepState], **changes: object) -> bool:
-        """Apply `changes` only if the step is still in one of `from_states`; True when this call won."""
+    async def claim(self, run: StepRun, from_states: Sequence[StepState], *, at_attempt: int | None = None,
+                    **changes: object) -> bool:
+        """Apply `changes` only if the step is still in one of `from_states` (and at `at_attempt` when
+        given); True when this call won."""
+        ...
+
+    async def running_since(self, before: datetime) -> list[StepRun]:
+        """Steps still running that started before `before`, in every workspace."""
         ...
 
 

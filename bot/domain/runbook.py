@@ -175,3 +175,10 @@ class Attachment:
     channel_id: str | None = None
     message_ts: str | None = None
     id: int | None = None
+
+
+def show_value(value: FlagValue) -> str:
+    """A flag value as people write it: false, true, 1, read-only, (unset)."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "(unset)"}[value]
+    return str(value)

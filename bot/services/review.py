@@ -43,6 +43,7 @@ from bot.domain.incident import (
 )
 from bot.domain.milestones import durations, format_duration, time_zone
 from bot.domain.policy import Policy
+from bot.domain.runbook import show_value
 
 CONTEXT_FIELDS = (
     "incident", "timezone", "milestones", "durations", "timeline", "roles", "handovers", "actions",
@@ -135,7 +136,8 @@ def _step_line(event: AuditEvent) -> str:
     after = event.after
     verb = "rolled back" if event.action.endswith("rolled_back") else "ran"
     title = after.get("title") or after.get("step") or event.action
-    change = f": {after['flag']} {event.before.get('value')!r} → {after.get('value')!r}" if after.get("flag") else ""
+    change = (f": {after['flag']} {show_value(event.before.get('value'))} → {show_value(after.get('value'))}"
+              if after.get("flag") else "")
     approved = f", approved by {_user(str(after['approver']))}" if after.get("approver") else ""
     result = "done" if after.get("ok") else f"failed: {after.get('error') or 'unknown error'}"
     return _bullet_text(f"{verb} “{title}” ({after.get('runbook', '')}){change}{approved} — {result}")

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import uuid
+from collections.abc import Awaitable, Mapping
 from dataclasses import replace
+from datetime import timedelta
 
 import structlog
 
-from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput, PermissionDenied
+from bot.domain.errors import (
+    ChatUnavailable,
+    IncidentNotFound,
+    InvalidCommand,
+    InvalidInput,
+    PermissionDenied,
+)
 from bot.domain.incident import Incident, TimelineKind
 from bot.domain.policy import Policy
 from bot.domain.ports import (
@@ -20,24 +29,33 @@ from bot.domain.ports import (
 )
 from bot.domain.runbook import (
     Attachment,
-    Guard,
     Runbook,
     Step,
     StepKind,
     StepOutcome,
     StepRun,
     StepState,
+    show_value,
 )
+from bot.services.guards import GuardCheck
 from bot.services.incidents import IncidentService
 from bot.services.recording import audit, record
 
 log = structlog.get_logger(__name__)
 
-RUNNABLE = (StepState.PENDING, StepState.FAILED, StepState.SKIPPED)
+RUNNABLE = (StepState.PENDING, StepState.FAILED, StepState.SKIPPED, StepState.ROLLED_BACK)
+ERROR_MAX = 2000  # the step_run.error column
+# A step left RUNNING by a process that died is failed this long after its own timeout.
+STUCK_MARGIN = timedelta(minutes=2)
+UNKNOWN_RESULT = "Warroom stopped before the result was known; check the step's effect before retrying."
 
 
-def _mention(target: str) -> str:
-    return f"<!subteam^{target}>" if target.startswith("S") else f"<@{target}>"
+async def _best_effort(what: str, call: Awaitable[object]) -> None:
+    """Slack updates after a state change are for show: their failure must not leave a step stuck."""
+    try:
+        await call
+    except ChatUnavailable as exc:
+        log.warning("runbook_message_failed", what=what, error=str(exc))
 
 
 class RunbookService:
@@ -46,7 +64,8 @@ class RunbookService:
     def __init__(self, *, uow: UnitOfWorkFactory, chat: RunbookChat, clock: Clock, incidents: IncidentService,
                  directory: Directory, runner: StepRunner, catalog: Mapping[str, Runbook]) -> None:
         self._uow, self._chat, self._clock, self._incidents = uow, chat, clock, incidents
-        self._directory, self._runner = directory, runner
+        self._runner = runner
+        self._guards = GuardCheck(directory, incidents.policy)
         self.catalog = dict(catalog)
 
     @property
@@ -82,8 +101,18 @@ class RunbookService:
         incident = await self._incidents.for_channel(team_id, channel_id)
         now = self._clock.now()
         async with self._uow() as uow:
-            if await uow.runbooks.attachment(team_id, incident.id, runbook.id) is not None:  # type: ignore[arg-type]
+            existing = await uow.runbooks.attachment(team_id, incident.id, runbook.id)  # type: ignore[arg-type]
+            if existing is not None and existing.message_ts is None:  # attached, but its checklist never got posted
+                runs = await uow.runbooks.steps(team_id, incident.id, runbook.id)  # type: ignore[arg-type]
+            elif existing is not None:
                 raise InvalidInput({"runbook": f"`{runbook.id}` is already attached to {incident.ref}."})
+        if existing is not None:
+            ts = await self._chat.post_checklist(incident, runbook, runs)
+            async with self._uow() as uow:
+                await uow.runbooks.set_message(existing, channel_id, ts)
+                await uow.commit()
+            return incident, runbook
+        async with self._uow() as uow:
             attachment = await uow.runbooks.attach(
                 Attachment(team_id=team_id, incident_id=incident.id, runbook_id=runbook.id,  # type: ignore[arg-type]
                            attached_by=actor, attached_at=now), [s.id for s in runbook.steps()])
@@ -97,36 +126,6 @@ class RunbookService:
             await uow.commit()
         return incident, runbook
 
-    async def _permitted(self, guard: Guard | None, incident: Incident, user: str) -> bool:
-        if guard is None or not guard.restricted:
-            return True
-        if any(incident.roles.get(role) == user for role in guard.roles):
-            return True
-        for target in guard.groups:
-            if target == user or (target.startswith("S") and await self._directory.in_group(user, target)):
-                return True
-        return False
-
-    async def _may_approve(self, guard: Guard, incident: Incident, user: str) -> bool:
-        if not guard.approver_roles and not guard.approver_groups:
-            return user in incident.roles.values()
-        return await self._permitted(Guard(roles=guard.approver_roles, groups=guard.approver_groups), incident, user)
-
-    def _who_may_approve(self, guard: Guard, incident: Incident) -> str:
-        if not guard.approver_roles and not guard.approver_groups:
-            return "someone holding a role in this incident (commander, comms lead, scribe)"
-        return self._who_may(Guard(roles=guard.approver_roles, groups=guard.approver_groups), incident)
-
-    def _who_may(self, guard: Guard, incident: Incident) -> str:
-        people = []
-        for role_id in guard.roles:
-            label = next((r.label.lower() for r in self.policy.roles if r.id == role_id), role_id)
-            holder = incident.roles.get(role_id)
-            people.append(f"the {label} ({_mention(holder)})" if holder else
-                          f"the {label} (nobody yet: `/incident role {role_id} @someone`)")
-        people += [_mention(g) for g in guard.groups]
-        return " or ".join(people)
-
     async def _load(self, uow: UnitOfWork, team_id: str, channel_id: str, runbook_id: str,
                     step_id: str) -> tuple[Incident, Runbook, Step, Attachment, StepRun, list[StepRun]]:
         incident = await uow.incidents.get_by_channel(team_id, channel_id)
@@ -139,15 +138,19 @@ class RunbookService:
         except KeyError:
             raise InvalidCommand("That step is not in the runbook any more; run `/incident runbook` again.") from None
         runs = await uow.runbooks.steps(team_id, incident.id, runbook_id)  # type: ignore[arg-type]
-        run = next(r for r in runs if r.step_id == step_id)
+        run = next((r for r in runs if r.step_id == step_id), None)
+        if run is None:
+            raise InvalidCommand(f"“{step.title}” was added to the runbook after it was attached to this incident.")
         return incident, runbook, step, attachment, run, runs
 
     async def request(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str,
-                      *, rollback: bool = False) -> StepRun:
-        """A click on a step's button: check who, then run it or ask for approval."""
+                      *, rollback: bool = False, attempt: int | None = None) -> StepRun:
+        """A click on a step's button (showing `attempt`): check who, then run it or ask for approval."""
         async with self._uow() as uow:
             incident, runbook, step, attachment, run, runs = await self._load(uow, team_id, channel_id, runbook_id, step_id)
-        allowed = await self._permitted(step.guard, incident, actor)
+            if attempt is not None and attempt != run.attempt:
+                raise InvalidInput({"step": await self._busy(uow, run, step)})
+        allowed = await self._guards.permitted(step.guard, incident, actor)
         now = self._clock.now()
         what = "roll back" if rollback else "run"
         if not allowed:
@@ -156,13 +159,13 @@ class RunbookService:
                             after={"runbook": runbook.id, "step": step.id, "op": what})
                 await uow.commit()
             assert step.guard is not None
-            raise PermissionDenied(f"Only {self._who_may(step.guard, incident)} may {what} “{step.title}”.")
+            raise PermissionDenied(f"Only {self._guards.who_may(step.guard, incident)} may {what} “{step.title}”.")
         from_states = (StepState.DONE,) if rollback else RUNNABLE
         if rollback and step.kind is not StepKind.FLAG:
             raise InvalidCommand("Only flag steps can be rolled back.")
         if not rollback:
-            waiting = [s.title for s in runbook.steps() if s.id in step.depends_on
-                       and next(r for r in runs if r.step_id == s.id).state is not StepState.DONE]
+            done = {r.step_id for r in runs if r.state is StepState.DONE}
+            waiting = [s.title for s in runbook.steps() if s.id in step.depends_on and s.id not in done]
             if waiting:
                 raise InvalidInput({"step": f"Do “{waiting[0]}” first: “{step.title}” depends on it."})
         if step.guard is not None and step.guard.approval:
@@ -174,52 +177,93 @@ class RunbookService:
         """Mark a step as not needed (who may run a guarded step may skip it); recorded like a run."""
         async with self._uow() as uow:
             incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id)
-        if not await self._permitted(step.guard, incident, actor):
-            assert step.guard is not None
-            raise PermissionDenied(f"Only {self._who_may(step.guard, incident)} may skip “{step.title}”.")
         now = self._clock.now()
+        if not await self._guards.permitted(step.guard, incident, actor):
+            assert step.guard is not None
+            async with self._uow() as uow:
+                await audit(uow, incident, actor=actor, action="runbook.step_refused", at=now,
+                            after={"runbook": runbook.id, "step": step.id, "op": "skip"})
+                await uow.commit()
+            raise PermissionDenied(f"Only {self._guards.who_may(step.guard, incident)} may skip “{step.title}”.")
         async with self._uow() as uow:
             won = await uow.runbooks.claim(run, (StepState.PENDING, StepState.FAILED), state=StepState.SKIPPED,
                                            actor=actor, finished_at=now)
             if not won:
-                raise InvalidInput({"step": f"“{step.title}” is already {await self._state(uow, run)}."})
+                raise InvalidInput({"step": await self._busy(uow, run, step)})
             await record(uow, incident, actor=actor, action="runbook.step_skipped", at=now, kind=TimelineKind.ACTION,
                          text=f"Skipped “{step.title}”", after={"runbook": runbook.id, "step": step.id})
             runs = await uow.runbooks.steps(team_id, run.incident_id, runbook_id)
             await uow.commit()
-        await self._chat.update_checklist(incident, attachment, runbook, runs)
+        await _best_effort("checklist", self._chat.update_checklist(incident, attachment, runbook, runs))
         return next(r for r in runs if r.step_id == step_id)
 
     async def _ask_approval(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment,
                             run: StepRun, actor: str, rollback: bool, from_states: tuple[StepState, ...]) -> StepRun:
         now = self._clock.now()
+        op = "rollback" if rollback else "run"
         async with self._uow() as uow:
-            won = await uow.runbooks.claim(run, from_states, state=StepState.AWAITING_APPROVAL, requested_by=actor,
-                                           extra={"op": "rollback" if rollback else "run"})
+            # A new attempt number: the Approve button carries it, so an approval can only act on this request.
+            won = await uow.runbooks.claim(run, from_states, at_attempt=run.attempt, state=StepState.AWAITING_APPROVAL,
+                                           requested_by=actor, attempt=run.attempt + 1,
+                                           extra={"op": op, "from": run.state.value})
             if not won:
-                raise InvalidInput({"step": f"“{step.title}” is already {await self._state(uow, run)}."})
+                raise InvalidInput({"step": await self._busy(uow, run, step)})
             await record(uow, incident, actor=actor, action="runbook.approval_requested", at=now,
                          kind=TimelineKind.ACTION, text=f"Approval requested to {'roll back' if rollback else 'run'} “{step.title}”",
-                         after={"runbook": runbook.id, "step": step.id, "op": "rollback" if rollback else "run"})
+                         after={"runbook": runbook.id, "step": step.id, "op": op})
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
             await uow.commit()
         waiting = next(r for r in runs if r.step_id == step.id)
-        await self._chat.post_approval_request(incident, runbook, step, waiting, rollback)
-        await self._chat.update_checklist(incident, attachment, runbook, runs)
+        try:
+            await self._chat.post_approval_request(incident, runbook, step, waiting, rollback)
+        except ChatUnavailable:
+            await self._withdraw_request(incident, step, waiting, actor, reason="the approval request could not be posted")
+            raise
+        await _best_effort("checklist", self._chat.update_checklist(incident, attachment, runbook, runs))
         return waiting
 
-    async def approve(self, team_id: str, channel_id: str, approver: str, runbook_id: str, step_id: str) -> StepRun:
-        """A second, permitted person approves; the step then runs (once)."""
+    async def _withdraw_request(self, incident: Incident, step: Step, run: StepRun, actor: str, *, reason: str) -> bool:
+        """Put a step waiting for approval back where it was; True if it was still waiting."""
+        back = StepState(run.extra.get("from", StepState.PENDING.value))
+        async with self._uow() as uow:
+            won = await uow.runbooks.claim(run, (StepState.AWAITING_APPROVAL,), at_attempt=run.attempt, state=back)
+            if won:
+                await record(uow, incident, actor=actor, action="runbook.approval_withdrawn", at=self._clock.now(),
+                             kind=TimelineKind.ACTION, text=f"Approval request for “{step.title}” withdrawn: {reason}",
+                             after={"runbook": run.runbook_id, "step": step.id, "reason": reason})
+                await uow.commit()
+        return won
+
+    async def cancel(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str,
+                     attempt: int) -> StepRun:
+        """The requester (or anyone who may run the step) withdraws an approval request."""
         async with self._uow() as uow:
             incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id)
-        if run.state is not StepState.AWAITING_APPROVAL:
-            raise InvalidInput({"step": f"“{step.title}” is not waiting for approval (it is {run.state.value.replace('_', ' ')})."})
+        if actor != run.requested_by and not await self._guards.permitted(step.guard, incident, actor):
+            raise PermissionDenied(f"Only <@{run.requested_by}> or whoever may run “{step.title}” can cancel this request.")
+        if run.state is not StepState.AWAITING_APPROVAL or run.attempt != attempt:
+            raise InvalidInput({"step": "That approval request is no longer open."})
+        await self._withdraw_request(incident, step, run, actor, reason=f"cancelled by <@{actor}>")
+        async with self._uow() as uow:
+            runs = await uow.runbooks.steps(team_id, run.incident_id, runbook_id)
+        await _best_effort("checklist", self._chat.update_checklist(incident, attachment, runbook, runs))
+        return next(r for r in runs if r.step_id == step_id)
+
+    async def approve(self, team_id: str, channel_id: str, approver: str, runbook_id: str, step_id: str,
+                      attempt: int | None = None) -> StepRun:
+        """A second, permitted person approves request number `attempt`; the step then runs (once)."""
+        async with self._uow() as uow:
+            incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id)
+        attempt = run.attempt if attempt is None else attempt
+        if run.state is not StepState.AWAITING_APPROVAL or run.attempt != attempt:
+            raise InvalidInput({"step": f"That approval request for “{step.title}” is no longer open "
+                                        f"(the step is {run.state.value.replace('_', ' ')})."})
         assert step.guard is not None
         refusal = None
         if approver == run.requested_by:
             refusal = f"A different person must approve “{step.title}”: you asked for it."
-        elif not await self._may_approve(step.guard, incident, approver):
-            refusal = f"Only {self._who_may_approve(step.guard, incident)} may approve “{step.title}”."
+        elif not await self._guards.may_approve(step.guard, incident, approver):
+            refusal = f"Only {self._guards.who_may_approve(step.guard, incident)} may approve “{step.title}”."
         if refusal:
             async with self._uow() as uow:
                 await audit(uow, incident, actor=approver, action="runbook.approval_refused", at=self._clock.now(),
@@ -228,37 +272,53 @@ class RunbookService:
             raise PermissionDenied(refusal)
         rollback = run.extra.get("op") == "rollback"
         return await self._execute(incident, runbook, step, attachment, run, (StepState.AWAITING_APPROVAL,),
-                                   actor=run.requested_by or approver, approver=approver, rollback=rollback)
+                                   actor=run.requested_by or approver, approver=approver, rollback=rollback,
+                                   at_attempt=attempt)
 
-    async def _state(self, uow: UnitOfWork, run: StepRun) -> str:
-        current = next(r for r in await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
-                       if r.step_id == run.step_id)
-        who = f" by <@{current.actor or current.requested_by}>" if current.actor or current.requested_by else ""
-        return current.state.value.replace("_", " ") + who
+    async def _busy(self, uow: UnitOfWork, run: StepRun, step: Step) -> str:
+        current = next((r for r in await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
+                        if r.step_id == run.step_id), run)
+        who = current.actor or current.requested_by
+        by = f" (<@{who}>)" if who else ""
+        state = current.state.value.replace("_", " ")
+        return f"“{step.title}” is {state}{by}; nothing was started twice."
 
     async def _execute(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment, run: StepRun,
-                       from_states: tuple[StepState, ...], *, actor: str, approver: str | None, rollback: bool) -> StepRun:
+                       from_states: tuple[StepState, ...], *, actor: str, approver: str | None, rollback: bool,
+                       at_attempt: int | None = None) -> StepRun:
         started = self._clock.now()
+        attempt = run.attempt if at_attempt is not None else run.attempt + 1
         async with self._uow() as uow:
-            won = await uow.runbooks.claim(run, from_states, state=StepState.RUNNING, actor=actor, approver=approver,
-                                           started_at=started, finished_at=None, error="", attempt=run.attempt + 1)
+            won = await uow.runbooks.claim(run, from_states, at_attempt=at_attempt if at_attempt is not None else run.attempt,
+                                           state=StepState.RUNNING, actor=actor, approver=approver,
+                                           started_at=started, finished_at=None, error="", attempt=attempt)
             if not won:  # someone else's click, or Slack delivering this one again
-                raise InvalidInput({"step": f"“{step.title}” is already {await self._state(uow, run)}."})
+                raise InvalidInput({"step": await self._busy(uow, run, step)})
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
             await uow.commit()
-        await self._chat.update_checklist(incident, attachment, runbook, runs)
-        outcome = await self._outcome(incident, step, rollback)
-        return await self._finish(incident, runbook, step, attachment, replace(run, attempt=run.attempt + 1),
-                                  outcome, actor=actor, approver=approver, rollback=rollback)
+        running = replace(run, state=StepState.RUNNING, attempt=attempt)
+        try:
+            await _best_effort("checklist", self._chat.update_checklist(incident, attachment, runbook, runs))
+            outcome = await self._outcome(incident, step, rollback)
+        except BaseException:  # cancelled (shutdown): never leave the step RUNNING
+            await asyncio.shield(self._finish(incident, runbook, step, attachment, running,
+                                              StepOutcome(ok=False, error=UNKNOWN_RESULT), actor=actor,
+                                              approver=approver, rollback=rollback))
+            raise
+        return await self._finish(incident, runbook, step, attachment, running, outcome, actor=actor,
+                                  approver=approver, rollback=rollback)
 
     async def _outcome(self, incident: Incident, step: Step, rollback: bool) -> StepOutcome:
-        if step.kind is StepKind.NOTIFY:
-            return await self._chat.notify_targets(incident, step)
         try:
+            if step.kind is StepKind.NOTIFY:
+                return await self._chat.notify_targets(incident, step)
             return await self._runner.run(step, rollback=rollback)
-        except Exception as exc:
-            log.error("step_crashed", step=step.id, exc_info=exc)
-            return StepOutcome(ok=False, error=f"the step crashed: {type(exc).__name__}")
+        except ChatUnavailable as exc:
+            return StepOutcome(ok=False, error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - a step that crashes is a failed step, never a stuck one
+            ref = uuid.uuid4().hex[:8]
+            log.error("step_crashed", step=step.id, ref=ref, exc_info=exc)
+            return StepOutcome(ok=False, error=f"the step crashed ({type(exc).__name__}, ref {ref}); see Warroom's log")
 
     async def _finish(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment, run: StepRun,
                       outcome: StepOutcome, *, actor: str, approver: str | None, rollback: bool) -> StepRun:
@@ -266,28 +326,53 @@ class RunbookService:
         done = StepState.ROLLED_BACK if rollback else StepState.DONE
         state = done if outcome.ok else (StepState.DONE if rollback else StepState.FAILED)
         verb = "Rolled back" if rollback else "Ran"
-        change = f": {step.flag} {outcome.before!r} → {outcome.after!r}" if step.kind is StepKind.FLAG and outcome.ok else ""
+        change = (f": {step.flag} {show_value(outcome.before)} → {show_value(outcome.after)}"
+                  if step.kind is StepKind.FLAG and outcome.ok else "")
         approved = f" (approved by <@{approver}>)" if approver else ""
         result = "done" if outcome.ok else f"failed: {outcome.error}"
+        # A failed rollback keeps the values of the run it tried to undo.
+        values = {"before": outcome.before, "after": outcome.after} if outcome.ok or not rollback else {}
         async with self._uow() as uow:
-            await uow.runbooks.claim(run, (StepState.RUNNING,), state=state, finished_at=now, before=outcome.before,
-                                     after=outcome.after, output=outcome.output, error=outcome.error)
+            await uow.runbooks.claim(run, (StepState.RUNNING,), state=state, finished_at=now, output=outcome.output,
+                                     error=outcome.error[:ERROR_MAX], **values)
             await record(uow, incident, actor=actor, at=now, kind=TimelineKind.ACTION,
                          action="runbook.step_rolled_back" if rollback else "runbook.step_run",
                          text=f"{verb} “{step.title}”{change}{approved} — {result}",
                          before={"value": outcome.before} if step.kind is StepKind.FLAG else {},
                          after={"runbook": runbook.id, "step": step.id, "title": step.title, "kind": step.kind.value,
                                 "ok": outcome.ok, "flag": step.flag or None,
-                                "value": outcome.after, "approver": approver, "error": outcome.error,
+                                "value": outcome.after, "approver": approver, "error": outcome.error[:ERROR_MAX],
                                 "attempt": run.attempt})
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
             await uow.commit()
         log.info("runbook_step_finished", incident=incident.ref, runbook=runbook.id, step=step.id, ok=outcome.ok,
                  rollback=rollback)
-        await self._chat.update_checklist(incident, attachment, runbook, runs)
+        await _best_effort("checklist", self._chat.update_checklist(incident, attachment, runbook, runs))
         if outcome.output or outcome.error:
-            await self._chat.post_step_output(incident, attachment, step, outcome)
+            await _best_effort("output", self._chat.post_step_output(incident, attachment, step, outcome))
         return next(r for r in runs if r.step_id == step.id)
+
+    async def recover(self) -> int:
+        """Fail steps a dead process left RUNNING past their timeout; returns how many."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            stuck = await uow.runbooks.running_since(now - STUCK_MARGIN)
+        failed = 0
+        for run in stuck:
+            runbook = self.catalog.get(run.runbook_id)
+            timeout = next((s.timeout_seconds for s in runbook.steps() if s.id == run.step_id), 30.0) if runbook else 30.0
+            if run.started_at and run.started_at > now - STUCK_MARGIN - timedelta(seconds=timeout):
+                continue
+            async with self._uow() as uow:
+                if await uow.runbooks.claim(run, (StepState.RUNNING,), at_attempt=run.attempt,
+                                            state=StepState.FAILED, finished_at=now, error=UNKNOWN_RESULT):
+                    incident = await uow.incidents.get(run.team_id, run.incident_id)
+                    if incident is not None:
+                        await audit(uow, incident, actor="warroom", action="runbook.step_recovered", at=now,
+                                    after={"runbook": run.runbook_id, "step": run.step_id, "error": UNKNOWN_RESULT})
+                    await uow.commit()
+                    failed += 1
+        return failed
 
     async def open_steps(self, team_id: str, incident_id: int) -> list[str]:
         """Titles of steps not done yet, for handovers."""

@@ -113,7 +113,7 @@ async def test_kill_switch_refused_confirmed_approved_run_and_rolled_back(flagge
     team = fake.state.team_id
     incident = await bot.warroom.incidents.for_channel(team, channel)
     timeline = [e.text for e in await bot.warroom.incidents.timeline(team, incident.id)]  # type: ignore[arg-type]
-    assert f"Ran “{KILL_TITLE}”: FEATURE_IMPORTS True → False (approved by <@U2>) — done" in timeline
+    assert f"Ran “{KILL_TITLE}”: FEATURE_IMPORTS true → false (approved by <@U2>) — done" in timeline
     audit = await bot.warroom.incidents.audit(team, incident.id)  # type: ignore[arg-type]
     refused = [e for e in audit if e.action == "runbook.step_refused"]
     assert [e.actor for e in refused] == ["U7"]

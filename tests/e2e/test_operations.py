@@ -6,7 +6,7 @@ import io
 import json
 import logging
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
@@ -55,10 +55,14 @@ async def test_list_shows_open_incidents_and_help_lists_commands(bot: Bot) -> No
 
 
 class BrokenClock:
-    """A clock that fails, to provoke an unexpected error inside a use case."""
+    """A clock that fails once armed, to provoke an unexpected error inside a use case."""
+
+    armed = False
 
     def now(self) -> datetime:
-        raise RuntimeError("clock exploded")
+        if self.armed:
+            raise RuntimeError("clock exploded")
+        return datetime.now(UTC)
 
 
 async def test_an_unexpected_error_shows_a_ref_that_is_in_the_log(fake_slack: FakeSlack, tmp_path: Path) -> None:
@@ -67,8 +71,10 @@ async def test_an_unexpected_error_shows_a_ref_that_is_in_the_log(fake_slack: Fa
     saved = (list(root.handlers), root.level)
     configure_logging("info", "json", secrets=["8f742231b10e8888abcd99yyyzzz85a5"], stream=stream)
     try:
+        clock = BrokenClock()
         async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", tmp_path,
-                               clock=BrokenClock()) as bot:
+                               clock=clock) as bot:
+            clock.armed = True
             status, _, _ = await bot.command("declare sev1 Imports failing")
             assert status == 200
             reply = await fake_slack.wait_for_response(lambda r: "ref" in r["body"].get("text", ""))

@@ -83,7 +83,7 @@ async def test_a_guarded_step_waits_for_a_different_persons_approval_then_runs_o
     assert actions[-4:] == ["runbook.approval_requested", "runbook.approval_refused", "runbook.approval_refused",
                             "runbook.step_run"]
     timeline = await setup.services.incidents.timeline("T1", setup.incident_id)
-    assert timeline[-1].text.startswith("Ran “Disable imports (FEATURE_IMPORTS=false)”: FEATURE_IMPORTS True → False"
+    assert timeline[-1].text.startswith("Ran “Disable imports (FEATURE_IMPORTS=false)”: FEATURE_IMPORTS true → false"
                                         " (approved by <@U2>)")
 
 
@@ -103,9 +103,12 @@ async def test_concurrent_approvals_and_a_redelivered_click_run_the_step_exactly
 
 async def test_two_clicks_at_once_on_an_unguarded_step_run_it_once(setup: Setup) -> None:
     runbooks = setup.services.runbooks
-    await asyncio.gather(*(runbooks.request("T1", setup.channel, "U5", RUNBOOK, "import-health") for _ in range(5)),
-                         return_exceptions=True)
+    results = await asyncio.gather(
+        *(runbooks.request("T1", setup.channel, "U5", RUNBOOK, "import-health", attempt=0) for _ in range(5)),
+        return_exceptions=True)
     assert setup.runner.runs == [("import-health", False)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 4 and all(isinstance(r, InvalidInput) for r in refused)
     assert await _state(setup, "import-health") is StepState.DONE
 
 
@@ -141,8 +144,48 @@ async def test_a_step_can_be_skipped_once_and_a_skipped_step_can_still_be_run(se
     runbooks = setup.services.runbooks
     run = await runbooks.skip("T1", setup.channel, "U5", RUNBOOK, "diagnostics")
     assert run.state is StepState.SKIPPED and run.actor == "U5"
-    with pytest.raises(InvalidInput, match="already skipped"):
+    with pytest.raises(InvalidInput, match="is skipped"):
         await runbooks.skip("T1", setup.channel, "U6", RUNBOOK, "diagnostics")
     with pytest.raises(PermissionDenied, match="may skip"):
         await runbooks.skip("T1", setup.channel, "U7", RUNBOOK, KILL)
     assert (await runbooks.request("T1", setup.channel, "U5", RUNBOOK, "diagnostics")).state is StepState.DONE
+
+
+async def test_a_slack_failure_while_running_never_leaves_the_step_stuck(setup: Setup) -> None:
+    from bot.domain.errors import ChatUnavailable
+
+    async def broken(*_args: object) -> None:
+        raise ChatUnavailable("Slack refused chat.update: ratelimited")
+
+    setup.chat.update_checklist = broken  # type: ignore[method-assign]
+    run = await setup.services.runbooks.request("T1", setup.channel, "U5", RUNBOOK, "import-health")
+    assert run.state is StepState.DONE and setup.runner.runs == [("import-health", False)]
+
+
+async def test_a_step_left_running_by_a_dead_process_is_failed_on_start(setup: Setup) -> None:
+    runbooks = setup.services.runbooks
+    async with runbooks._uow() as uow:  # noqa: SLF001 - simulate a process that died mid-step
+        run = next(r for r in await uow.runbooks.steps("T1", setup.incident_id, RUNBOOK) if r.step_id == "import-health")
+        await uow.runbooks.claim(run, (StepState.PENDING,), state=StepState.RUNNING, started_at=FakeClock().now(),
+                                 attempt=1)
+        await uow.commit()
+    assert await runbooks.recover() == 0  # still within its timeout
+    runbooks._clock.advance(minutes=5)  # type: ignore[attr-defined]  # noqa: SLF001
+    assert await runbooks.recover() == 1
+    assert await _state(setup, "import-health") is StepState.FAILED
+    assert (await _audit_actions(setup))[-1] == "runbook.step_recovered"
+    run = await runbooks.request("T1", setup.channel, "U5", RUNBOOK, "import-health")
+    assert run.state is StepState.DONE
+
+
+async def test_an_approval_request_can_be_cancelled_and_a_stale_approval_does_nothing(setup: Setup) -> None:
+    runbooks = setup.services.runbooks
+    first = await runbooks.request("T1", setup.channel, "U1", RUNBOOK, KILL)
+    await runbooks.cancel("T1", setup.channel, "U1", RUNBOOK, KILL, first.attempt)
+    assert await _state(setup) is StepState.PENDING
+    second = await runbooks.request("T1", setup.channel, "U1", RUNBOOK, KILL)
+    with pytest.raises(InvalidInput, match="no longer open"):
+        await runbooks.approve("T1", setup.channel, "U2", RUNBOOK, KILL, first.attempt)
+    assert setup.runner.runs == []
+    run = await runbooks.approve("T1", setup.channel, "U2", RUNBOOK, KILL, second.attempt)
+    assert run.state is StepState.DONE and setup.runner.runs == [(KILL, False)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from collections.abc import AsyncIterator
 
 import pytest
@@ -46,9 +47,22 @@ async def test_a_command_that_runs_too_long_is_killed_and_fails() -> None:
     assert not outcome.ok and outcome.error == "timed out after 0.5 s" and "started" in outcome.output
 
 
-async def test_a_timed_out_shell_is_killed_with_its_children() -> None:
-    outcome = await runner().run(command("sh", "-c", "echo begun; sleep 30; echo never", timeout=0.5))
+async def test_a_timed_out_shell_is_killed_with_its_children(tmp_path: Path) -> None:
+    pid_file = tmp_path / "child.pid"
+    outcome = await runner().run(command("sh", "-c", f"echo begun; sleep 30 & echo $! > {pid_file}; wait",
+                                         timeout=1.0))
     assert not outcome.ok and outcome.output == "begun\n"
+    child = int(pid_file.read_text())
+    assert not _running(child), "the sleep was in the killed process group"
+
+
+def _running(pid: int) -> bool:
+    """True while `pid` is a live process (a killed one may linger as a zombie until reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 async def test_a_failing_command_reports_its_status_and_output() -> None:
@@ -58,7 +72,19 @@ async def test_a_failing_command_reports_its_status_and_output() -> None:
 
 async def test_a_missing_variable_is_named() -> None:
     outcome = await runner().run(command("npm", "run", "ops:import-health", workdir="${DEPOSITMATCH_REPO}"))
-    assert not outcome.ok and outcome.error == "set DEPOSITMATCH_REPO in Warroom's environment (the runbook uses ${DEPOSITMATCH_REPO})"
+    assert not outcome.ok and outcome.error.startswith("${DEPOSITMATCH_REPO} is not set where Warroom runs")
+
+
+async def test_a_runbook_cannot_read_a_secret_from_the_environment() -> None:
+    outcome = await runner(SLACK_SIGNING_SECRET="s3cret", UNLEASH_TOKEN="t0ken").run(
+        command("echo", "${SLACK_SIGNING_SECRET}"))
+    assert not outcome.ok and "looks like a secret" in outcome.error and "s3cret" not in outcome.output
+
+
+async def test_the_runner_for_an_environment_redacts_its_secret_values() -> None:
+    env = {"PATH": "/usr/bin:/bin", "UNLEASH_ADMIN_TOKEN": "unleash-admin-abcdef", "DEPLOY_DIR": "/srv"}
+    outcome = await StepRunner.for_environment({}, None, env).run(command("echo", "token is unleash-admin-abcdef"))
+    assert outcome.output == "token is [redacted]\n"
 
 
 async def test_an_unknown_program_is_a_clear_failure() -> None:
@@ -110,4 +136,4 @@ async def test_an_unreachable_url_fails_cleanly() -> None:
 async def test_a_flag_step_without_a_configured_provider_says_so() -> None:
     step = Step(id="f", title="kill", kind=StepKind.FLAG, flag="FEATURE_IMPORTS", value=False, rollback=True)
     outcome = await runner().run(step)
-    assert not outcome.ok and "no flag provider" in outcome.error
+    assert not outcome.ok and outcome.error.startswith("no default flag provider is configured")

@@ -157,7 +157,7 @@ def test_runbook_steps_are_listed_with_what_they_changed_and_other_audit_events_
     markdown = render_markdown(dataclasses.replace(DATA, actions=actions))
     assert section(markdown, "Actions taken").strip().splitlines() == [
         "- **2026-11-22 14:20 CET** · @U3 ran “Disable imports” (depositmatch-import-pipeline): "
-        "FEATURE_IMPORTS True → False, approved by @U2 — done",
+        "FEATURE_IMPORTS true → false, approved by @U2 — done",
         "- **2026-11-22 14:25 CET** · @U3 ran “Run the import health check” (depositmatch-import-pipeline) — "
         "failed: exited with status 1",
     ]
