@@ -84,9 +84,14 @@ class RunbookService:
         raise InvalidCommand(f"No single runbook matches `{name}`: {hint}.")
 
     def suggestions(self, incident: Incident) -> list[Runbook]:
-        """Runbooks whose services match the incident's service (and severity, if they list any)."""
-        return [r for r in self.catalog.values()
-                if r.applies_to(service=incident.service, severity=incident.severity)]
+        """Runbooks for the incident's service, or for an alert its title or summary names."""
+        text = f"{incident.title} {incident.summary}".lower()
+        found = []
+        for runbook in self.catalog.values():
+            alert = next((a for a in runbook.alerts if a.lower() in text), "")
+            if runbook.applies_to(service=incident.service, alert=alert, severity=incident.severity):
+                found.append(runbook)
+        return found
 
     async def suggest(self, incident: Incident) -> list[Runbook]:
         """Offer the runbooks that match a new incident's service in its channel."""

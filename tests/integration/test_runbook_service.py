@@ -189,3 +189,15 @@ async def test_an_approval_request_can_be_cancelled_and_a_stale_approval_does_no
     assert setup.runner.runs == []
     run = await runbooks.approve("T1", setup.channel, "U2", RUNBOOK, KILL, second.attempt)
     assert run.state is StepState.DONE and setup.runner.runs == [(KILL, False)]
+
+
+async def test_runbooks_are_suggested_for_the_service_or_an_alert_named_in_the_title(setup: Setup) -> None:
+    from bot.domain.incident import Incident
+
+    base = Incident(team_id="T1", number=9, title="x", severity="SEV1", status="investigating", declared_by="U1",
+                    declared_at=FakeClock().now())
+    by_alert = setup.services.runbooks.suggestions(base.with_changes(title="ImportQueueStalled firing in prod"))
+    assert RUNBOOK in [r.id for r in by_alert]
+    by_service = setup.services.runbooks.suggestions(base.with_changes(service="imports"))
+    assert RUNBOOK in [r.id for r in by_service]
+    assert setup.services.runbooks.suggestions(base.with_changes(title="Printer on fire")) == []
