@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import structlog
@@ -39,6 +39,7 @@ from bot.services.incidents import IncidentService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
 from bot.services.runbooks import RunbookService
+from bot.services.timers import TimerService
 from bot.services.timeline import TimelineService
 from bot.settings import Settings
 from handlers.registry import register_all
@@ -53,6 +54,8 @@ from store.migrate import ensure_current, upgrade
 from store.uow import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
+
+TIMER_POLL_SECONDS = 1.0
 
 
 def _secrets(settings: Settings) -> tuple[str, ...]:
@@ -77,14 +80,18 @@ def create_web_client(settings: Settings) -> AsyncWebClient:
 
 def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
                    directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
-                   catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2)) -> Services:
+                   catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2),
+                   timer_chat: TimerChat | None = None) -> Services:
     """Every use case over the same ports."""
-    incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache)
+    timers = TimerService(uow=uow, chat=timer_chat or chat, clock=clock, policy=policy)  # type: ignore[arg-type]
+    incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
+                                on_change=timers.replan)
     return Services(
+        timers=timers,
         runbooks=RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
                                 runner=runner, catalog=catalog),
         incidents=incidents,
-        roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory),
+        roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory, incidents=incidents),
         timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
         reviews=ReviewService(uow=uow, chat=chat, clock=clock, incidents=incidents,
                               review_template=policy.review_template),
@@ -125,6 +132,10 @@ class Warroom:
         if self.client.session is None:  # one keep-alive session instead of a connection per call
             self.client.session = aiohttp.ClientSession()
         if not self.scheduler.running:
+            # Timers live in the database; this only decides when to look. Due ones (also those that
+            # fell due while Warroom was down) go out at once, then every second.
+            self.scheduler.add_job(self.services.timers.dispatch_due, "interval", seconds=TIMER_POLL_SECONDS,
+                                   id="timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
             self.scheduler.start()
         log.info("warroom_started", database=self.engine.dialect.name, socket_mode=self.settings.socket_mode)
 

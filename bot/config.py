@@ -24,7 +24,7 @@ from pydantic import (
 from bot.domain.errors import ConfigError
 from bot.domain.lifecycle import Lifecycle, Status
 from bot.domain.policy import Policy, Role
-from bot.domain.severity import Severity, SeverityScale
+from bot.domain.severity import EscalationLevel, Severity, SeverityScale
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
@@ -52,6 +52,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class EscalationLevelConfig(_Strict):
+    after: Duration
+    notify: list[Annotated[str, Field(pattern=r"^(role:[a-z0-9_-]+|[SUW][A-Z0-9]+|#[a-z0-9_-]+|C[A-Z0-9]+)$")]] = Field(
+        min_length=1)
+
+
 class SeverityConfig(_Strict):
     id: str = Field(min_length=1, max_length=20)
     label: str = Field(min_length=1, max_length=40)
@@ -61,6 +67,7 @@ class SeverityConfig(_Strict):
     response_target: Duration
     update_cadence: Duration
     escalation_contacts: list[str] = []
+    escalation: list[EscalationLevelConfig] = []
 
 
 class StatusConfig(_Strict):
@@ -157,6 +164,8 @@ def _to_policy(cfg: WarroomConfig, base: Path | None = None) -> Policy:
                 response_target=s.response_target, update_cadence=s.update_cadence,
                 aliases=tuple(s.aliases), escalation_contacts=tuple(s.escalation_contacts),
                 examples=tuple(s.examples),
+                escalation_levels=tuple(EscalationLevel(e.after, tuple(e.notify))
+                                        for e in sorted(s.escalation, key=lambda e: e.after)),
             )
             for rank, s in enumerate(cfg.severities)
         )

@@ -164,6 +164,27 @@ class SlackIncidentChat:
                          blocks=people_blocks.followup(followup))
 
 
+    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str]) -> None:
+        mentions, channels = [], []
+        for target in targets:
+            if target.startswith("role:"):
+                if holder := incident.roles.get(target[5:]):
+                    mentions.append(f"<@{holder}>")
+            elif target.startswith("S"):
+                mentions.append(f"<!subteam^{target}>")
+            elif target.startswith(("U", "W")):
+                mentions.append(f"<@{target}>")
+            else:
+                channels.append(target)
+        full = " ".join([*mentions, text])
+        await self._post("chat.postMessage", channel=incident.channel_id, text=full)
+        for channel in channels:  # the on-call or management channel hears it too, with a link back
+            try:
+                await self._post("chat.postMessage", channel=channel, text=f"{full} <#{incident.channel_id}>")
+            except ChatUnavailable as exc:  # the incident channel has it; one missing channel must not stop the rest
+                log.warning("timer_channel_failed", channel=channel, error=str(exc))
+
+
 class SlackDirectory:
     """User group membership from Slack."""
 

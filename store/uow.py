@@ -15,6 +15,7 @@ from store.people import SqlFollowUpRepository, SqlRoleRepository
 from store.records import SqlAuditLog, SqlTimelineRepository
 from store.repositories import SqlIncidentRepository
 from store.runs import SqlRunbookRepository
+from store.timers import SqlTimerRepository
 
 # Connection-level failures: the database is down or went away. Other errors are bugs and propagate.
 _UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, OSError, TimeoutError)
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
     roles: SqlRoleRepository
     followups: SqlFollowUpRepository
     runbooks: SqlRunbookRepository
+    timers: SqlTimerRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -42,6 +44,7 @@ class SqlUnitOfWork:
         self.roles = SqlRoleRepository(self._session)
         self.followups = SqlFollowUpRepository(self._session)
         self.runbooks = SqlRunbookRepository(self._session)
+        self.timers = SqlTimerRepository(self._session)
         return self
 
     async def __aexit__(

@@ -13,6 +13,7 @@ from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
 from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 from bot.domain.runbook import Step, StepOutcome
+from bot.domain.timers import Timer
 
 
 class FakeClock:
@@ -38,6 +39,7 @@ class MemoryDB:
     audit: list[AuditEvent] = field(default_factory=list)
     roles: list[RoleAssignment] = field(default_factory=list)
     followups: list[FollowUp] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -172,6 +174,39 @@ class _Audit:
         return sorted({e.team_id for e in self._db.audit})
 
 
+class _Timers:
+    """Timers in memory, with the same planning and claiming rules as the SQL repository."""
+
+    def __init__(self, staged: MemoryDB) -> None:
+        self._db = staged
+
+    async def for_incident(self, team_id: str, incident_id: int) -> list[Timer]:
+        return sorted((t for t in self._db.timers if (t.team_id, t.incident_id) == (team_id, incident_id)),
+                      key=lambda t: t.due_at)
+
+    async def replan(self, team_id: str, incident_id: int, wanted: Sequence[Timer]) -> None:
+        have = {t.key for t in self._db.timers}
+        keep = {t.key for t in wanted}
+        self._db.timers = [replace(t, state="cancelled") if (t.team_id, t.incident_id) == (team_id, incident_id)
+                           and t.state == "pending" and t.key not in keep else t for t in self._db.timers]
+        self._db.timers += [replace(t, id=next(self._db.ids)) for t in wanted if t.key not in have]
+
+    async def claim_due(self, now: datetime, lease_until: datetime) -> Timer | None:
+        due = sorted((t for t in self._db.timers if t.state == "pending" and t.due_at <= now), key=lambda t: t.due_at)
+        if not due:
+            return None
+        claimed = replace(due[0], state="sending")
+        self._db.timers = [claimed if t.id == claimed.id else t for t in self._db.timers]
+        return claimed
+
+    async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
+        self._db.timers = [replace(t, state=state, sent_at=sent_at, late=late) if t.id == timer.id else t
+                           for t in self._db.timers]
+
+    async def pending_count(self) -> int:
+        return sum(1 for t in self._db.timers if t.state in ("pending", "sending"))
+
+
 class FakeUnitOfWork:
     """Stages changes on a copy of the MemoryDB; `commit()` publishes them, anything else drops them."""
 
@@ -181,12 +216,14 @@ class FakeUnitOfWork:
     async def __aenter__(self) -> Self:
         self._staged = MemoryDB(incidents=dict(self._db.incidents), numbers=dict(self._db.numbers),
                                 timeline=list(self._db.timeline), audit=list(self._db.audit),
-                                roles=list(self._db.roles), followups=list(self._db.followups), ids=self._db.ids)
+                                roles=list(self._db.roles), followups=list(self._db.followups),
+                                timers=list(self._db.timers), ids=self._db.ids)
         self.incidents = _Incidents(self._staged)
         self.timeline = _Timeline(self._staged)
         self.audit = _Audit(self._staged)
         self.roles = _Listed(self._staged, "roles")
         self.followups = _Listed(self._staged, "followups")
+        self.timers = _Timers(self._staged)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -197,6 +234,7 @@ class FakeUnitOfWork:
         self._db.incidents, self._db.numbers = self._staged.incidents, self._staged.numbers
         self._db.timeline, self._db.audit = self._staged.timeline, self._staged.audit
         self._db.roles, self._db.followups = self._staged.roles, self._staged.followups
+        self._db.timers = self._staged.timers
 
 
 class FakeChat:
@@ -261,6 +299,9 @@ class FakeChat:
 
     async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
         self._step("post_followup", followup)
+
+    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str]) -> None:
+        self._step("post_timer", (text, tuple(targets)))
 
 
 class FakeDirectory:

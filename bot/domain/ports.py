@@ -11,6 +11,7 @@ from typing import Protocol, Self
 from bot.domain.audit_chain import AuditChain
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
 from bot.domain.runbook import Attachment, FlagValue, Runbook, Step, StepOutcome, StepRun, StepState
+from bot.domain.timers import Timer
 
 
 class Clock(Protocol):
@@ -188,6 +189,30 @@ class RunbookRepository(Protocol):
         ...
 
 
+class TimerRepository(Protocol):
+    """Timers of every workspace; claiming is exclusive across processes."""
+
+    async def for_incident(self, team_id: str, incident_id: int) -> list[Timer]:
+        """The incident's timers in due order."""
+        ...
+
+    async def replan(self, team_id: str, incident_id: int, wanted: Sequence[Timer]) -> None:
+        """Add missing wanted timers; cancel pending ones not wanted."""
+        ...
+
+    async def claim_due(self, now: datetime, lease_until: datetime) -> Timer | None:
+        """Take the oldest due timer nobody holds."""
+        ...
+
+    async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
+        """Record what became of a claimed timer."""
+        ...
+
+    async def pending_count(self) -> int:
+        """Timers not sent yet."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: commits only on `commit()`, rolls back when the block exits otherwise."""
 
@@ -197,6 +222,7 @@ class UnitOfWork(Protocol):
     roles: RoleRepository
     followups: FollowUpRepository
     runbooks: RunbookRepository
+    timers: TimerRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -334,6 +360,14 @@ class StepRunner(Protocol):
 
     async def run(self, step: Step, *, rollback: bool = False) -> StepOutcome:
         """Run the step (or undo a flag step); the step's own failure is an outcome, not an exception."""
+        ...
+
+
+class TimerChat(Protocol):
+    """Where reminders and escalations go."""
+
+    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str]) -> None:
+        """Post in the incident channel, mentioning `targets` (roles, groups, users) and posting to channel targets."""
         ...
 
 

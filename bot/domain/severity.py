@@ -15,6 +15,14 @@ def _normalise(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class EscalationLevel:
+    """A level of the escalation matrix: who is told when the incident is unresolved this long."""
+
+    after: timedelta
+    notify: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Severity:
     """One severity level of the incident policy."""
 
@@ -27,6 +35,7 @@ class Severity:
     aliases: tuple[str, ...] = ()
     escalation_contacts: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    escalation_levels: tuple[EscalationLevel, ...] = ()  # level 2, 3, ... in order
 
     def names(self) -> tuple[str, ...]:
         """Every spelling that resolves to this severity."""

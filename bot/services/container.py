@@ -10,6 +10,7 @@ from bot.services.incidents import DeclareRequest, DeclareResult, IncidentServic
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
 from bot.services.runbooks import RunbookService
+from bot.services.timers import TimerService
 from bot.services.timeline import TimelineService
 
 
@@ -22,6 +23,7 @@ class Services:
     timeline: TimelineService
     reviews: ReviewService
     runbooks: RunbookService
+    timers: TimerService
 
     async def declare(self, request: DeclareRequest, *, force: bool = False) -> DeclareResult:
         """Declare, then offer the runbooks that match the incident's service."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -114,12 +115,14 @@ class IncidentService:
     """Declaring and changing incidents: state in one transaction, then Slack side effects."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
-                 list_cache: timedelta = timedelta(seconds=2)) -> None:
+                 list_cache: timedelta = timedelta(seconds=2),
+                 on_change: Callable[[Incident], Awaitable[None]] | None = None) -> None:
         self._uow = uow
         self._chat = chat
         self._clock = clock
         self.policy = policy
         self._open = OpenIncidents(list_cache)
+        self.on_change = on_change  # told after every committed change (the timers replan on it)
 
     async def find_similar(self, team_id: str, title: str, service: str) -> list[Incident]:
         """Open incidents that look like the one about to be declared."""
@@ -194,7 +197,13 @@ class IncidentService:
             )
             await uow.commit()
         self._open.drop(request.team_id)
+        await self.changed(incident)
         return incident
+
+    async def changed(self, incident: Incident) -> None:
+        """Tell whoever follows incident changes (the timers) that `incident` changed."""
+        if self.on_change is not None:
+            await self.on_change(incident)
 
     async def for_channel(self, team_id: str, channel_id: str) -> Incident:
         """The incident of this channel, or NotInIncidentChannel."""
@@ -226,6 +235,7 @@ class IncidentService:
                                before={"status": incident.status}, after={"status": target.id})
             await uow.commit()
         self._open.drop(team_id)
+        await self.changed(changed)
         log.info("status_changed", team_id=team_id, incident=changed.ref, old=incident.status, new=target.id)
         await self._publish_change(changed, f"<@{user_id}> changed the status to *{target.label}*.")
         return changed
@@ -244,6 +254,7 @@ class IncidentService:
                                before={"severity": incident.severity}, after={"severity": new.id})
             await uow.commit()
         self._open.drop(team_id)
+        await self.changed(changed)
         log.info("severity_changed", team_id=team_id, incident=changed.ref, old=incident.severity, new=new.id)
         await self._publish_change(changed, f"<@{user_id}> changed the severity to *{new.id}* ({new.label}).")
         return changed

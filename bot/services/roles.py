@@ -18,7 +18,7 @@ from bot.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from bot.services.incidents import load_incident
+from bot.services.incidents import IncidentService, load_incident
 from bot.services.recording import audit, record
 
 log = structlog.get_logger(__name__)
@@ -34,8 +34,9 @@ class RoleService:
     """Who leads, who communicates, who writes things down."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
-                 directory: Directory) -> None:
+                 directory: Directory, incidents: IncidentService | None = None) -> None:
         self._uow, self._chat, self._clock, self.policy, self._directory = uow, chat, clock, policy, directory
+        self._incidents = incidents
 
     def resolve_role(self, text: str) -> Role:
         """The role named by `text`, or InvalidInput listing the roles."""
@@ -93,6 +94,8 @@ class RoleService:
                          before={"role": role.id, "user": previous}, after={"role": role.id, "user": user_id})
             await uow.commit()
         log.info("role_assigned", team_id=team_id, incident=changed.ref, role=role.id, handover=handover)
+        if self._incidents is not None:
+            await self._incidents.changed(changed)
         await asyncio.gather(self._chat.update_card(changed),
                              self._chat.notify_role_holder(changed, role.id, user_id))
         return changed

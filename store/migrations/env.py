@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import store.models
 import store.runs  # noqa: F401
+import store.timers  # noqa: F401
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,85 @@
+"""Timers that keep an incident's rhythm: update reminders, the response target, escalation levels.
+
+Timers are planned from the incident and the policy, stored, and checked again when they fire
+(`still_applies`), so nothing is sent for an incident that was resolved, downgraded, already
+updated or already has a commander. All of it is a function of (incident, policy, now).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.domain.incident import Incident
+from bot.domain.policy import Policy
+
+LATE_AFTER = timedelta(seconds=60)  # a timer sent later than this after it fell due is marked late
+
+
+class TimerKind(StrEnum):
+    """What a timer reminds about."""
+
+    UPDATE_DUE = "update_due"  # the cadence passed without a status update: remind the comms lead
+    UPDATE_OVERDUE = "update_overdue"  # still none a margin later: tell the commander
+    RESPONSE_TARGET = "response_target"  # no commander within the severity's response time
+    ESCALATION = "escalation"  # a level of the escalation matrix
+
+
+@dataclass(frozen=True)
+class Timer:
+    """One pending (or sent) timer of an incident."""
+
+    team_id: str
+    incident_id: int
+    kind: TimerKind
+    due_at: datetime
+    level: int = 0
+    state: str = "pending"
+    sent_at: datetime | None = None
+    late: bool = False
+    id: int | None = None
+
+    @property
+    def key(self) -> tuple[str, int, str, int, datetime]:
+        """What makes a timer unique (planning twice creates nothing new)."""
+        return (self.team_id, self.incident_id, self.kind.value, self.level, self.due_at)
+
+
+def overdue_margin(cadence: timedelta) -> timedelta:
+    """How long after an update fell due the commander is told: half a cadence, at least 5 minutes."""
+    return max(cadence / 2, timedelta(minutes=5))
+
+
+def plan(incident: Incident, policy: Policy) -> list[Timer]:
+    """The timers the incident should have in its current state."""
+    if not policy.lifecycle.is_open(incident.status) or incident.id is None:
+        return []
+    severity = policy.severities.get(incident.severity)
+    timers: list[Timer] = []
+
+    def add(kind: TimerKind, due: datetime, level: int = 0) -> None:
+        timers.append(Timer(team_id=incident.team_id, incident_id=incident.id, kind=kind, due_at=due, level=level))  # type: ignore[arg-type]
+
+    due = incident.next_update_due(policy)
+    if due is not None:
+        add(TimerKind.UPDATE_DUE, due)
+        add(TimerKind.UPDATE_OVERDUE, due + overdue_margin(severity.update_cadence))
+    if "commander" not in incident.roles:
+        add(TimerKind.RESPONSE_TARGET, incident.declared_at + severity.response_target)
+    for level, step in enumerate(severity.escalation_levels, start=2):
+        add(TimerKind.ESCALATION, incident.declared_at + step.after, level)
+    return timers
+
+
+def still_applies(timer: Timer, incident: Incident | None, policy: Policy) -> bool:
+    """Whether a timer that fell due should still be sent, given the incident as it is now."""
+    if incident is None or not policy.lifecycle.is_open(incident.status):
+        return False
+    planned = {t.key for t in plan(incident, policy)}
+    return timer.key in planned
+
+
+def is_late(timer: Timer, now: datetime) -> bool:
+    """Sent well after it fell due (e.g. the bot was down)."""
+    return now - timer.due_at > LATE_AFTER

@@ -1,0 +1,108 @@
+"""TimerService: keep each incident's timers planned, and send the ones that fall due exactly once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import structlog
+
+from bot.domain.errors import ChatUnavailable
+from bot.domain.incident import Incident, TimelineKind
+from bot.domain.policy import Policy
+from bot.domain.ports import Clock, TimerChat, UnitOfWorkFactory
+from bot.domain.timers import Timer, TimerKind, is_late, plan, still_applies
+from bot.services.recording import record
+
+log = structlog.get_logger(__name__)
+
+LEASE = timedelta(seconds=60)  # a claimed timer whose sender died is taken again after this
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+class TimerService:
+    """Reminders, the response target and the escalation matrix, from the database."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, chat: TimerChat, clock: Clock, policy: Policy) -> None:
+        self._uow, self._chat, self._clock, self.policy = uow, chat, clock, policy
+
+    async def replan(self, incident: Incident) -> None:
+        """Bring the incident's stored timers in line with its current state (idempotent)."""
+        async with self._uow() as uow:
+            await uow.timers.replan(incident.team_id, incident.id, plan(incident, self.policy))  # type: ignore[arg-type]
+            await uow.commit()
+
+    async def dispatch_due(self, limit: int = 500) -> int:
+        """Send every timer that has fallen due (at most `limit` this call); returns how many were sent."""
+        sent = 0
+        for _ in range(limit):
+            now = self._clock.now()
+            async with self._uow() as uow:
+                timer = await uow.timers.claim_due(now, now + LEASE)
+                await uow.commit()
+            if timer is None:
+                break
+            sent += await self._fire(timer)
+        return sent
+
+    async def _fire(self, timer: Timer) -> int:
+        async with self._uow() as uow:
+            incident = await uow.incidents.get(timer.team_id, timer.incident_id)
+        if not still_applies(timer, incident, self.policy):
+            async with self._uow() as uow:
+                await uow.timers.finish(timer, "skipped", None, False)
+                await uow.commit()
+            return 0
+        assert incident is not None
+        text, targets = self._message(timer, incident)
+        now = self._clock.now()
+        late = is_late(timer, now)
+        if late:
+            text += f" _(late: this was due {_minutes(now - timer.due_at)} ago, while Warroom was not running)_"
+        try:
+            await self._chat.post_timer(incident, text, targets)
+        except ChatUnavailable as exc:  # Slack's own retries are done: record it instead of retrying forever
+            log.warning("timer_failed", incident=incident.ref, kind=timer.kind.value, error=str(exc))
+            async with self._uow() as uow:
+                await uow.timers.finish(timer, "failed", None, late)
+                await record(uow, incident, actor="warroom", action=f"timer.{timer.kind.value}_failed", at=now,
+                             kind=TimelineKind.UPDATE, text=f"Could not send: {text} ({exc})")
+                await uow.commit()
+            return 0
+        async with self._uow() as uow:
+            await uow.timers.finish(timer, "sent", now, late)
+            await record(uow, incident, actor="warroom", action=f"timer.{timer.kind.value}", at=now,
+                         kind=TimelineKind.UPDATE, text=text,
+                         after={"kind": timer.kind.value, "level": timer.level, "due_at": timer.due_at.isoformat(),
+                                "late": late})
+            await uow.commit()
+        log.info("timer_sent", incident=incident.ref, kind=timer.kind.value, level=timer.level, late=late)
+        return 1
+
+    def _message(self, timer: Timer, incident: Incident) -> tuple[str, tuple[str, ...]]:
+        severity = self.policy.severities.get(incident.severity)
+        commander = incident.roles.get("commander")
+        comms = incident.roles.get("comms") or commander
+        who = f"<@{comms}>" if comms else "Comms lead (nobody yet)"
+        match timer.kind:
+            case TimerKind.UPDATE_DUE:
+                return (f":bell: {who}: a status update for {incident.ref} is due "
+                        f"({severity.id} updates every {_minutes(severity.update_cadence)})."), ()
+            case TimerKind.UPDATE_OVERDUE:
+                boss = f"<@{commander}>" if commander else "Incident commander (nobody yet)"
+                return f":warning: {boss}: the status update for {incident.ref} is overdue.", ()
+            case TimerKind.RESPONSE_TARGET:
+                channels = tuple(c for c in (*severity.escalation_contacts, self.policy.announcements_channel or "") if c)
+                return (f":rotating_light: {incident.ref} ({severity.id}: {incident.title}) has no incident commander "
+                        f"after {_minutes(severity.response_target)}. `/incident role commander @you`"), channels
+        level = severity.escalation_levels[timer.level - 2]
+        return (f":rotating_light: Escalation level {timer.level}: {incident.ref} ({severity.id}: {incident.title}) "
+                f"is unresolved after {_minutes(level.after)}."), level.notify
+
+    async def pending(self) -> int:
+        """Timers not sent yet (for /health)."""
+        async with self._uow() as uow:
+            return await uow.timers.pending_count()

@@ -1,0 +1,98 @@
+"""Timers in SQL: the database is the source of truth for every pending reminder.
+
+A timer is claimed with one UPDATE on a row picked with FOR UPDATE SKIP LOCKED (PostgreSQL), so
+two bot processes never take the same one; a claim is a lease, so a timer whose sender died is
+taken again once the lease runs out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, UniqueConstraint, func, update
+from sqlalchemy import select as core_select
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.timers import Timer, TimerKind
+from store.columns import UTCDateTime
+
+
+def _utc(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), **kwargs))
+
+
+class TimerRow(SQLModel, table=True):
+    """A reminder or escalation timer of an incident."""
+
+    __tablename__ = "timer"
+    __table_args__ = (
+        UniqueConstraint("team_id", "incident_id", "kind", "level", "due_at", name="uq_timer"),
+        Index("ix_timer_due", "state", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    incident_id: int = Field(foreign_key="incident.id")
+    kind: str = Field(max_length=30)
+    level: int = Field(default=0)
+    due_at: datetime = _utc(nullable=False)
+    state: str = Field(default="pending", max_length=12)  # pending, sending, sent, cancelled, skipped
+    claimed_until: datetime | None = _utc(nullable=True)
+    sent_at: datetime | None = _utc(nullable=True)
+    late: bool = Field(default=False)
+
+
+def _timer(row: Any) -> Timer:
+    return Timer(id=row.id, team_id=row.team_id, incident_id=row.incident_id, kind=TimerKind(row.kind),
+                 due_at=row.due_at, level=row.level, state=row.state, sent_at=row.sent_at, late=row.late)
+
+
+class SqlTimerRepository:
+    """Pending and sent timers; planning is idempotent, claiming is exclusive."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def for_incident(self, team_id: str, incident_id: int) -> list[Timer]:
+        rows = (await self._s.exec(select(TimerRow).where(TimerRow.team_id == team_id,
+                                                          TimerRow.incident_id == incident_id)
+                                   .order_by(col(TimerRow.due_at)))).all()
+        return [_timer(r) for r in rows]
+
+    async def replan(self, team_id: str, incident_id: int, wanted: Sequence[Timer]) -> None:
+        """Add the wanted timers that do not exist yet; cancel pending ones no longer wanted."""
+        existing = await self.for_incident(team_id, incident_id)
+        have = {t.key for t in existing}
+        keep = {t.key for t in wanted}
+        for timer in wanted:
+            if timer.key not in have:
+                self._s.add(TimerRow(team_id=timer.team_id, incident_id=timer.incident_id, kind=timer.kind.value,
+                                     level=timer.level, due_at=timer.due_at))
+        stale = [t.id for t in existing if t.state == "pending" and t.key not in keep]
+        if stale:
+            await self._s.exec(update(TimerRow).where(col(TimerRow.id).in_(stale))  # type: ignore[call-overload]
+                               .values(state="cancelled"))
+        await self._s.flush()
+
+    async def claim_due(self, now: datetime, lease_until: datetime) -> Timer | None:
+        """Take the oldest due timer nobody holds (or whose holder's lease ran out)."""
+        table = TimerRow.__table__  # type: ignore[attr-defined]
+        free = (table.c.state == "pending") | ((table.c.state == "sending") & (table.c.claimed_until < now))
+        pick = (core_select(table.c.id).where(free, table.c.due_at <= now).order_by(table.c.due_at)
+                .limit(1).with_for_update(skip_locked=True).scalar_subquery())
+        stmt = (update(table).where(table.c.id == pick).values(state="sending", claimed_until=lease_until)
+                .returning(*table.c))
+        row = (await self._s.exec(stmt)).first()  # type: ignore[call-overload]
+        return _timer(row) if row else None
+
+    async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
+        """Record what became of a claimed timer."""
+        await self._s.exec(update(TimerRow).where(TimerRow.id == timer.id)  # type: ignore[call-overload]
+                           .values(state=state, sent_at=sent_at, late=late, claimed_until=None))
+
+    async def pending_count(self) -> int:
+        """Timers not sent yet, across workspaces (for /health and metrics)."""
+        stmt = select(func.count()).select_from(TimerRow).where(col(TimerRow.state).in_(["pending", "sending"]))
+        return int((await self._s.exec(stmt)).one())

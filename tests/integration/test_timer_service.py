@@ -1,0 +1,99 @@
+"""Timers over the real store (SQLite and PostgreSQL): sent once when due, re-checked, never doubled."""
+
+from __future__ import annotations
+
+import asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_services
+from bot.config import load_policy
+from bot.services.container import Services
+from bot.services.incidents import DeclareRequest
+from bot.services.timers import TimerService
+from store.engine import session_factory
+from store.uow import SqlUnitOfWork
+from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+
+POLICY = load_policy(None)
+
+
+def _services(engine: AsyncEngine, clock: FakeClock, chat: FakeChat) -> Services:
+    sessions = session_factory(engine)
+    return build_services(uow=lambda: SqlUnitOfWork(sessions), chat=chat, clock=clock, policy=POLICY,
+                          directory=FakeDirectory(), runbook_chat=FakeRunbookChat(), runner=FakeStepRunner(),
+                          catalog={})
+
+
+async def _declare(services: Services, title: str = "Imports failing", severity: str = "sev1") -> int:
+    result = await services.incidents.declare(
+        DeclareRequest(team_id="T1", user_id="U1", severity=severity, title=title), force=True)
+    assert result.incident is not None and result.incident.id is not None
+    return result.incident.id
+
+
+async def test_due_timers_are_sent_once_and_recorded_on_the_timeline(engine: AsyncEngine) -> None:
+    clock, chat = FakeClock(), FakeChat()
+    services = _services(engine, clock, chat)
+    incident_id = await _declare(services)
+    assert await services.timers.dispatch_due() == 0
+    clock.advance(minutes=15)
+    assert await services.timers.dispatch_due() == 2  # update due, and no commander yet
+    assert await services.timers.dispatch_due() == 0
+    texts = [text for text, _ in chat.calls("post_timer")]  # type: ignore[misc]
+    assert any("a status update for INC-1 is due" in t for t in texts)
+    assert any("has no incident commander after 15 min" in t for t in texts)
+    timeline = [e.text for e in await services.incidents.timeline("T1", incident_id)]
+    assert sum("status update for INC-1 is due" in t for t in timeline) == 1
+
+
+async def test_an_incident_resolved_before_its_escalation_sends_no_escalation(engine: AsyncEngine) -> None:
+    clock, chat = FakeClock(), FakeChat()
+    services = _services(engine, clock, chat)
+    incident_id = await _declare(services)
+    await services.roles.assign("T1", incident_id, "U1", "commander", "U1")
+    clock.advance(minutes=20)
+    await services.incidents.change_status("T1", incident_id, "U1", "resolved")
+    clock.advance(hours=2)
+    assert await services.timers.dispatch_due() == 0
+    assert not any("Escalation" in text for text, _ in chat.calls("post_timer"))  # type: ignore[misc]
+
+
+async def test_escalation_levels_fire_in_order_and_name_their_targets(engine: AsyncEngine) -> None:
+    clock, chat = FakeClock(), FakeChat()
+    services = _services(engine, clock, chat)
+    incident_id = await _declare(services)
+    await services.roles.assign("T1", incident_id, "U1", "commander", "U1")
+    await services.roles.assign("T1", incident_id, "U1", "comms", "U2")
+    clock.advance(hours=1, minutes=1)
+    await services.timers.dispatch_due()
+    escalations = [(text, targets) for text, targets in chat.calls("post_timer") if "Escalation" in text]  # type: ignore[misc]
+    assert [t[1] for t in escalations] == [("#oncall-sre",), ("#leadership",)]
+    assert "Escalation level 2" in escalations[0][0] and "late" in escalations[0][0]
+
+
+async def test_timers_that_fell_due_while_warroom_was_down_are_sent_once_marked_late(engine: AsyncEngine) -> None:
+    clock, chat = FakeClock(), FakeChat()
+    services = _services(engine, clock, chat)
+    await _declare(services)
+    clock.advance(minutes=25)  # "down" through the update reminder and the overdue one
+    restarted = _services(engine, clock, FakeChat())
+    assert await restarted.timers.dispatch_due() == 3
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        timers = await uow.timers.for_incident("T1", 1)
+    sent = [t for t in timers if t.state == "sent"]
+    assert len(sent) == 3 and all(t.late for t in sent)
+
+
+async def test_concurrent_dispatchers_send_each_timer_exactly_once(engine: AsyncEngine) -> None:
+    clock = FakeClock()
+    services = _services(engine, clock, FakeChat())
+    for n in range(40):
+        await _declare(services, title=f"Incident {n} " + "x" * n)
+    clock.advance(minutes=16)
+    chats = [FakeChat() for _ in range(4)]
+    dispatchers = [TimerService(uow=lambda: SqlUnitOfWork(session_factory(engine)), chat=c, clock=clock,  # type: ignore[arg-type]
+                                policy=POLICY) for c in chats]
+    counts = await asyncio.gather(*(d.dispatch_due() for d in dispatchers))
+    posted = [text for c in chats for text, _ in c.calls("post_timer")]  # type: ignore[misc]
+    assert sum(counts) == len(posted) == 80  # an update reminder and a response-target alert per incident
+    assert len(set(posted)) == 80

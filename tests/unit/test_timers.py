@@ -1,0 +1,81 @@
+"""Timers as a function of (incident, policy, now): cadence, response target, escalation matrix."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.config import load_policy
+from bot.domain.incident import Incident
+from bot.domain.timers import Timer, TimerKind, is_late, plan, still_applies
+
+POLICY = load_policy(None)
+T0 = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the night Europe switches to summer time
+
+
+def _incident(**kw: object) -> Incident:
+    base = dict(team_id="T1", number=1, title="Imports failing", severity="SEV1", status="investigating",
+                declared_by="U1", declared_at=T0, id=7)
+    return Incident(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def _due(timers: list[Timer]) -> dict[tuple[str, int], timedelta]:
+    return {(t.kind.value, t.level): t.due_at - T0 for t in timers}
+
+
+def test_a_sev1_without_a_commander_gets_update_response_and_escalation_timers() -> None:
+    assert _due(plan(_incident(), POLICY)) == {
+        ("update_due", 0): timedelta(minutes=15),
+        ("update_overdue", 0): timedelta(minutes=22, seconds=30),
+        ("response_target", 0): timedelta(minutes=15),
+        ("escalation", 2): timedelta(minutes=30),
+        ("escalation", 3): timedelta(hours=1),
+    }
+
+
+def test_a_status_update_restarts_the_update_clock() -> None:
+    updated = _incident(last_update_at=T0 + timedelta(minutes=12), roles={"commander": "U1"})
+    due = _due(plan(updated, POLICY))
+    assert due[("update_due", 0)] == timedelta(minutes=27) and ("response_target", 0) not in due
+
+
+def test_the_timers_are_in_utc_whatever_the_wall_clock_does() -> None:
+    # 00:30 UTC + 1 h is 01:30 UTC although Berlin's clocks jump from 02:00 to 03:00 in between.
+    [level3] = [t for t in plan(_incident(), POLICY) if t.level == 3]
+    assert level3.due_at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+
+
+def test_a_sev3_has_one_update_cadence_and_no_escalation() -> None:
+    due = _due(plan(_incident(severity="SEV3"), POLICY))
+    assert due[("update_due", 0)] == timedelta(hours=1) and not any(k == "escalation" for k, _ in due)
+
+
+def test_nothing_is_planned_for_a_resolved_incident() -> None:
+    assert plan(_incident(status="resolved"), POLICY) == []
+
+
+def test_a_timer_is_not_sent_once_the_incident_was_resolved() -> None:
+    [level2] = [t for t in plan(_incident(), POLICY) if t.level == 2]
+    assert still_applies(level2, _incident(), POLICY)
+    assert not still_applies(level2, _incident(status="resolved"), POLICY)
+    assert not still_applies(level2, None, POLICY)
+
+
+def test_a_downgrade_cancels_escalation_levels_the_new_severity_does_not_have() -> None:
+    [level3] = [t for t in plan(_incident(), POLICY) if t.level == 3]
+    assert not still_applies(level3, _incident(severity="SEV2"), POLICY)
+
+
+def test_a_response_target_timer_is_dropped_once_a_commander_is_assigned() -> None:
+    [response] = [t for t in plan(_incident(), POLICY) if t.kind is TimerKind.RESPONSE_TARGET]
+    assert not still_applies(response, _incident(roles={"commander": "U1"}), POLICY)
+
+
+def test_an_update_reminder_is_dropped_when_an_update_was_posted_meanwhile() -> None:
+    [due] = [t for t in plan(_incident(), POLICY) if t.kind is TimerKind.UPDATE_DUE]
+    assert not still_applies(due, _incident(last_update_at=T0 + timedelta(minutes=14)), POLICY)
+
+
+def test_a_timer_sent_more_than_a_minute_after_it_fell_due_is_late() -> None:
+    [due] = [t for t in plan(_incident(), POLICY) if t.kind is TimerKind.UPDATE_DUE]
+    assert not is_late(due, due.due_at + timedelta(seconds=59))
+    assert is_late(due, due.due_at + timedelta(minutes=5))
