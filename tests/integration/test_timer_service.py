@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_services
