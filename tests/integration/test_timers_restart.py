@@ -1,0 +1,49 @@
+"""SIGKILL with reminders pending, restart: every reminder is sent exactly once, none lost."""
+
+from __future__ import annotations
+
+import signal
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+from store.engine import create_engine
+from tests.databases import fresh_database
+from tests.fakeslack import FakeSlack
+from tests.integration.timer_processes import key, reminder, seed, settled_states, start_bot
+
+NOW, LATER = 40, 40  # incidents whose reminders are due at once, and in a few seconds
+
+
+async def _count_sent(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text("SELECT count(*) FROM timer WHERE state = 'sent'"))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def test_a_killed_bot_restarted_sends_every_pending_reminder_once(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    async with fresh_database("postgresql", tmp_path) as url:
+        await seed(url, NOW)
+        await seed(url, LATER, due_in=timedelta(seconds=8), first=NOW)
+        first = await start_bot(fake_slack, url, tmp_path)
+        await fake_slack.wait_for("chat.postMessage", reminder, count=2 * NOW, timeout=60)
+        assert (await settled_states(url)).get("sent") == 2 * NOW  # nothing mid-send when it dies
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        assert await _count_sent(url) == 2 * NOW  # the later ones are still pending, in the database
+
+        second = await start_bot(fake_slack, url, tmp_path)
+        try:
+            await fake_slack.wait_for("chat.postMessage", reminder, count=2 * (NOW + LATER), timeout=60)
+            states = await settled_states(url)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            await second.communicate()
+        sent = Counter(key(c) for c in fake_slack.calls_to("chat.postMessage") if reminder(c))
+        assert len(sent) == 2 * (NOW + LATER) and set(sent.values()) == {1}
+        assert states.get("sent") == 2 * (NOW + LATER) and "pending" not in states
