@@ -39,8 +39,9 @@ from bot.services.incidents import IncidentService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
 from bot.services.runbooks import RunbookService
-from bot.services.timers import TimerService
 from bot.services.timeline import TimelineService
+from bot.services.timers import TimerService
+from bot.services.updates import UpdateService
 from bot.settings import Settings
 from handlers.registry import register_all
 from handlers.slack_chat import SlackDirectory, SlackIncidentChat
@@ -80,14 +81,14 @@ def create_web_client(settings: Settings) -> AsyncWebClient:
 
 def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
                    directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
-                   catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2),
-                   timer_chat: TimerChat | None = None) -> Services:
+                   catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2)) -> Services:
     """Every use case over the same ports."""
-    timers = TimerService(uow=uow, chat=timer_chat or chat, clock=clock, policy=policy)  # type: ignore[arg-type]
+    timers = TimerService(uow=uow, chat=chat, clock=clock, policy=policy)  # type: ignore[arg-type]
     incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
                                 on_change=timers.replan)
     return Services(
         timers=timers,
+        updates=UpdateService(uow=uow, chat=chat, clock=clock, incidents=incidents),  # type: ignore[arg-type]
         runbooks=RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
                                 runner=runner, catalog=catalog),
         incidents=incidents,

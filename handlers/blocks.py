@@ -73,6 +73,9 @@ def incident_card(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
         "placeholder": {"type": "plain_text", "text": "Change severity"},
         "options": [o for o in severity_options(policy) if o["value"] != incident.severity],
     })
+    if policy.lifecycle.is_open(incident.status):
+        elements.append({"type": "button", "action_id": Action.POST_UPDATE, "style": "primary",
+                         "text": {"type": "plain_text", "text": "Post update"}})
     blocks.append({"type": "actions", "block_id": Block.CARD_ACTIONS, "elements": elements})
     if policy.lifecycle.is_open(incident.status):
         blocks.append({"type": "actions", "block_id": Block.CARD_ROLES, "elements": role_elements(incident, policy)})

@@ -24,6 +24,7 @@ class Action(StrEnum):
     STEP_APPROVE = "step_approve"
     STEP_SKIP = "step_skip"
     STEP_CANCEL = "step_cancel"
+    POST_UPDATE = "post_update"
     RUNBOOK_ATTACH = "runbook_attach"
 
 
@@ -34,6 +35,7 @@ class Callback(StrEnum):
     DECLARE_CONFIRM = "declare_confirm_modal"
     RESOLVE = "resolve_modal"
     ADD_TO_TIMELINE = "add_to_timeline"
+    STATUS_UPDATE = "status_update_modal"
 
 
 class Block(StrEnum):
@@ -51,6 +53,7 @@ class Block(StrEnum):
     RESOLUTION = "resolve_resolution"
     IMPACT = "resolve_impact"
     ROOT_CAUSE = "resolve_root_cause"
+    UPDATE_TEXT = "update_text"
 
 
 class Field(StrEnum):

@@ -20,6 +20,7 @@ USAGE = {
     "followup": "/incident followup <text> [@owner]",
     "resolve": "/incident resolve",
     "runbook": "/incident runbook [name]",
+    "update": "/incident update [internal|customer|status_page|resolved]",
     "stats": "/incident stats [7d|30d|90d|YYYY-MM-DD..YYYY-MM-DD]",
     "list": "/incident list",
     "help": "/incident help",
@@ -125,6 +126,13 @@ class RunbookCommand:
 
 
 @dataclass(frozen=True)
+class PostUpdate:
+    """`/incident update customer`: opens the status update form for that audience."""
+
+    audience: str = "internal"
+
+
+@dataclass(frozen=True)
 class ShowStats:
     """`/incident stats 30d`."""
 
@@ -132,7 +140,8 @@ class ShowStats:
 
 
 Command = (OpenDeclareModal | Declare | ChangeStatus | ChangeSeverity | ListOpen | Help | AssignRole | Handover
-           | Note | ShowTimeline | SetMilestone | AddFollowUp | Resolve | ShowStats | RunbookCommand)
+           | Note | ShowTimeline | SetMilestone | AddFollowUp | Resolve | ShowStats | RunbookCommand
+           | PostUpdate)
 
 
 def user_id_of(word: str) -> str | None:
@@ -231,6 +240,8 @@ def parse_command(text: str) -> Command:
         return AddFollowUp(text=body, owner=owner)
     if sub == "resolve":
         return Resolve()
+    if sub == "update":
+        return PostUpdate(audience=args[0] if args else "internal")
     if sub in ("runbook", "runbooks"):
         return RunbookCommand(name=" ".join(args))
     if sub == "stats":

@@ -9,6 +9,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.container import Services
+from bot.services.updates import parse_audience
 from handlers import people_blocks
 from handlers.answer import Answer, answer_in_ack
 from handlers.modals import resolve_modal
@@ -18,6 +19,7 @@ from handlers.parse import (
     Command,
     Handover,
     Note,
+    PostUpdate,
     Resolve,
     RunbookCommand,
     SetMilestone,
@@ -26,6 +28,7 @@ from handlers.parse import (
 )
 from handlers.runbook_handlers import runbook_command
 from handlers.stats_blocks import stats_blocks
+from handlers.update_handlers import open_update_form
 
 
 async def handle_people_command(parsed: Command, command: dict[str, Any], ack: AsyncAck, respond: AsyncRespond,
@@ -62,6 +65,10 @@ async def handle_people_command(parsed: Command, command: dict[str, Any], ack: A
         case Resolve():
             await ack()  # the form opens at once (the trigger expires in seconds); the channel is checked on submit
             await client.views_open(trigger_id=command["trigger_id"], view=resolve_modal(channel_id))
+        case PostUpdate(audience=audience):
+            chosen = parse_audience(audience)
+            await ack()
+            await open_update_form(client, services, command["trigger_id"], team_id, channel_id, chosen)
         case RunbookCommand(name=name):
             await runbook_command(name, command, ack, respond, services)
         case ShowStats(period=period):

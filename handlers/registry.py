@@ -5,7 +5,16 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.container import Services
-from handlers import actions, commands, errors, events, people_actions, runbook_handlers, views
+from handlers import (
+    actions,
+    commands,
+    errors,
+    events,
+    people_actions,
+    runbook_handlers,
+    update_handlers,
+    views,
+)
 from handlers.slack_chat import SCOPES
 from handlers.surface import Surface
 
@@ -20,5 +29,6 @@ def register_all(app: AsyncApp, services: Services) -> Surface:
     people_actions.register(surface, services)
     events.register(surface, services)
     runbook_handlers.register(surface, services)
+    update_handlers.register(surface, services)
     errors.register(app)
     return surface

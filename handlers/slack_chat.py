@@ -13,6 +13,7 @@ from bot.domain.incident import FollowUp, Incident
 from bot.domain.policy import Policy
 from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 from handlers import blocks, people_blocks
+from handlers.ids import Action
 
 log = structlog.get_logger(__name__)
 
@@ -164,7 +165,17 @@ class SlackIncidentChat:
                          blocks=people_blocks.followup(followup))
 
 
-    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str]) -> None:
+    async def post_update(self, incident: Incident, audience: str, text: str, author: str) -> None:
+        body = f":mega: *Status update* ({audience.replace('_', ' ')}) by <@{author}>\n{text}"
+        await self._post("chat.postMessage", channel=incident.channel_id, text=body[:3900])
+        if self._policy.announcements_channel:
+            try:
+                await self._post("chat.postMessage", channel=self._policy.announcements_channel,
+                                 text=f"{incident.ref}: {body} <#{incident.channel_id}>"[:3900])
+            except ChatUnavailable as exc:
+                log.warning("update_announce_failed", error=str(exc))
+
+    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
         mentions, channels = [], []
         for target in targets:
             if target.startswith("role:"):
@@ -177,7 +188,14 @@ class SlackIncidentChat:
             else:
                 channels.append(target)
         full = " ".join([*mentions, text])
-        await self._post("chat.postMessage", channel=incident.channel_id, text=full)
+        extra: dict[str, object] = {}
+        if offer_update:  # one click from the reminder to the prefilled update form
+            extra["blocks"] = [
+                {"type": "section", "text": {"type": "mrkdwn", "text": full[:3000]}},
+                {"type": "actions", "elements": [{"type": "button", "action_id": Action.POST_UPDATE, "style": "primary",
+                                                  "text": {"type": "plain_text", "text": "Post update"}}]},
+            ]
+        await self._post("chat.postMessage", channel=incident.channel_id, text=full, **extra)
         for channel in channels:  # the on-call or management channel hears it too, with a link back
             try:
                 await self._post("chat.postMessage", channel=channel, text=f"{full} <#{incident.channel_id}>")

@@ -300,7 +300,10 @@ class FakeChat:
     async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
         self._step("post_followup", followup)
 
-    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str]) -> None:
+    async def post_update(self, incident: Incident, audience: str, text: str, author: str) -> None:
+        self._step("post_update", (audience, text, author))
+
+    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
         self._step("post_timer", (text, tuple(targets)))
 
 

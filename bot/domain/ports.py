@@ -363,11 +363,24 @@ class StepRunner(Protocol):
         ...
 
 
+class UpdateChat(Protocol):
+    """Where status updates go."""
+
+    async def post_update(self, incident: Incident, audience: str, text: str, author: str) -> None:
+        """Post a status update in the incident channel and the announcements channel."""
+        ...
+
+    async def update_card(self, incident: Incident) -> None:
+        """Re-render the incident card (next update due moved)."""
+        ...
+
+
 class TimerChat(Protocol):
     """Where reminders and escalations go."""
 
-    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str]) -> None:
-        """Post in the incident channel, mentioning `targets` (roles, groups, users) and posting to channel targets."""
+    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
+        """Post in the incident channel, mentioning `targets` (roles, groups, users) and posting to channel
+        targets; with `offer_update`, a button that opens the status update form."""
         ...
 
 

@@ -10,8 +10,9 @@ from bot.services.incidents import DeclareRequest, DeclareResult, IncidentServic
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
 from bot.services.runbooks import RunbookService
-from bot.services.timers import TimerService
 from bot.services.timeline import TimelineService
+from bot.services.timers import TimerService
+from bot.services.updates import UpdateService
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Services:
     reviews: ReviewService
     runbooks: RunbookService
     timers: TimerService
+    updates: UpdateService
 
     async def declare(self, request: DeclareRequest, *, force: bool = False) -> DeclareResult:
         """Declare, then offer the runbooks that match the incident's service."""

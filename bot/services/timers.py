@@ -63,7 +63,8 @@ class TimerService:
         if late:
             text += f" _(late: this was due {_minutes(now - timer.due_at)} ago, while Warroom was not running)_"
         try:
-            await self._chat.post_timer(incident, text, targets)
+            await self._chat.post_timer(incident, text, targets,
+                                        offer_update=timer.kind in (TimerKind.UPDATE_DUE, TimerKind.UPDATE_OVERDUE))
         except ChatUnavailable as exc:  # Slack's own retries are done: record it instead of retrying forever
             log.warning("timer_failed", incident=incident.ref, kind=timer.kind.value, error=str(exc))
             async with self._uow() as uow:

@@ -36,7 +36,8 @@ def test_the_card_shows_title_severity_status_roles_and_next_update() -> None:
 def test_the_card_offers_only_allowed_status_changes_and_other_severities() -> None:
     card = blocks.incident_card(_incident(status="monitoring"), POLICY)
     actions = next(b for b in card if b.get("block_id") == Block.CARD_ACTIONS)
-    status, severity = actions["elements"]
+    status, severity, update = actions["elements"]
+    assert update["action_id"] == Action.POST_UPDATE
     assert status["action_id"] == Action.CARD_STATUS
     assert [o["value"] for o in status["options"]] == ["investigating", "identified", "resolved"]
     assert [o["value"] for o in severity["options"]] == ["SEV0", "SEV2", "SEV3"]
@@ -45,7 +46,7 @@ def test_the_card_offers_only_allowed_status_changes_and_other_severities() -> N
 def test_a_closed_incident_card_has_no_status_select() -> None:
     card = blocks.incident_card(_incident(status="closed"), POLICY)
     actions = next(b for b in card if b.get("block_id") == Block.CARD_ACTIONS)
-    assert [e["action_id"] for e in actions["elements"]] == [Action.CARD_SEVERITY]
+    assert [e["action_id"] for e in actions["elements"]] == [Action.CARD_SEVERITY]  # no status, no update
     assert check_blocks(card) == []
 
 

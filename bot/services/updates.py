@@ -1,0 +1,93 @@
+"""UpdateService: status updates drafted from templates, posted, recorded, and restarting the update clock."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from importlib import resources
+
+import structlog
+from jinja2 import Environment, StrictUndefined, Template
+
+from bot.domain.errors import InvalidCommand, InvalidInput
+from bot.domain.incident import Incident, TimelineKind
+from bot.domain.milestones import format_duration, format_time
+from bot.domain.ports import Clock, UnitOfWorkFactory, UpdateChat
+from bot.services.incidents import IncidentService, load_incident
+from bot.services.recording import record
+
+log = structlog.get_logger(__name__)
+
+UPDATE_MAX = 3000
+
+
+class Audience(StrEnum):
+    """Who a status update is written for (the seeds' templates)."""
+
+    INTERNAL = "internal"
+    CUSTOMER = "customer"
+    STATUS_PAGE = "status_page"
+    RESOLVED = "resolved"
+
+
+def parse_audience(text: str) -> Audience:
+    """`internal`, `customer`, `status_page` (or `status-page`, `statuspage`), `resolved`."""
+    wanted = (text or "internal").strip().lower().replace("-", "_").replace("statuspage", "status_page")
+    try:
+        return Audience(wanted)
+    except ValueError:
+        raise InvalidCommand(f"`{text}` is not an audience; use one of {', '.join(a.value for a in Audience)}.") from None
+
+
+@lru_cache(maxsize=8)
+def _template(audience: Audience) -> Template:
+    text = resources.files("bot").joinpath(f"templates/updates/{audience.value}.md.j2").read_text(encoding="utf-8")
+    return Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False).from_string(text)
+
+
+class UpdateService:
+    """Status updates for internal, customer, status page and resolved audiences."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, chat: UpdateChat, clock: Clock, incidents: IncidentService) -> None:
+        self._uow, self._chat, self._clock, self._incidents = uow, chat, clock, incidents
+        self.policy = incidents.policy
+
+    async def draft(self, team_id: str, channel_id: str, audience: Audience) -> tuple[Incident, str]:
+        """The template for `audience`, filled in from the incident and its recent actions."""
+        incident = await self._incidents.for_channel(team_id, channel_id)
+        async with self._uow() as uow:
+            entries = await uow.timeline.list_for(team_id, incident.id)  # type: ignore[arg-type]
+        now = self._clock.now()
+        severity = self.policy.severities.get(incident.severity)
+        tz = self.policy.timezone
+        actions = [e.text for e in entries if e.kind is TimelineKind.ACTION and e.visible][-5:]
+        text = _template(audience).render(
+            severity=incident.severity, rank=severity.rank, title=incident.title, service=incident.service,
+            status=self.policy.lifecycle.get(incident.status).label,
+            impact=incident.impact or incident.summary or "Under investigation.",
+            started=format_time(incident.declared_at, tz), now=format_time(now, tz),
+            next_update=format_time(now + severity.update_cadence, tz),
+            cadence=format_duration(severity.update_cadence), actions=actions, resolution=incident.resolution,
+        )
+        return incident, text.strip()
+
+    async def post(self, team_id: str, channel_id: str, actor: str, audience: Audience, text: str) -> Incident:
+        """Post the update in the incident and announcements channels, record it, restart the update clock."""
+        text = text.strip()
+        if not text:
+            raise InvalidInput({"text": "Write the update before posting it."})
+        if len(text) > UPDATE_MAX:
+            raise InvalidInput({"text": f"Keep the update under {UPDATE_MAX} characters (it has {len(text)})."})
+        incident = await self._incidents.for_channel(team_id, channel_id)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            current = await load_incident(uow, team_id, incident.id, for_update=True)  # type: ignore[arg-type]
+            changed = await uow.incidents.update(current.with_changes(last_update_at=now, updated_at=now))
+            await record(uow, changed, actor=actor, action="incident.update_posted", at=now, kind=TimelineKind.UPDATE,
+                         text=f"Status update ({audience.value}): {text}", after={"audience": audience.value})
+            await uow.commit()
+        log.info("update_posted", team_id=team_id, incident=changed.ref, audience=audience.value)
+        await self._chat.post_update(changed, audience.value, text, actor)
+        await self._incidents.changed(changed)  # the update clock restarts: the timers move
+        await self._chat.update_card(changed)
+        return changed

@@ -1,0 +1,73 @@
+"""Status updates in Slack: `/incident update`, the card's and reminders' "Post update" button, the form."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.errors import InvalidInput
+from bot.services.container import Services
+from bot.services.updates import UPDATE_MAX, Audience, parse_audience
+from handlers.ids import Action, Block, Callback, Field
+from handlers.surface import Surface
+
+
+def update_modal(channel_id: str, audience: Audience, text: str | None) -> dict[str, Any]:
+    """The update form; without `text`, the placeholder shown while the draft is prepared."""
+    view: dict[str, Any] = {
+        "type": "modal", "callback_id": Callback.STATUS_UPDATE,
+        "title": {"type": "plain_text", "text": "Status update"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"channel_id": channel_id, "audience": audience.value}),
+    }
+    if text is None:
+        view["blocks"] = [{"type": "section", "text": {"type": "mrkdwn", "text": "Preparing the draft…"}}]
+        return view
+    view["submit"] = {"type": "plain_text", "text": "Post update"}
+    view["blocks"] = [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text":
+            f"For: *{audience.value.replace('_', ' ')}*. Posted here and in the announcements channel; "
+            "it restarts the update clock."}]},
+        {"type": "input", "block_id": Block.UPDATE_TEXT, "label": {"type": "plain_text", "text": "Update"},
+         "element": {"type": "plain_text_input", "action_id": Field.VALUE, "multiline": True,
+                     "max_length": UPDATE_MAX, "initial_value": text[:UPDATE_MAX]}},
+    ]
+    return view
+
+
+async def open_update_form(client: AsyncWebClient, services: Services, trigger_id: str, team_id: str,
+                           channel_id: str, audience: Audience) -> None:
+    """Open the form at once (the trigger expires in seconds), then fill it with the draft."""
+    opened = await client.views_open(trigger_id=trigger_id, view=update_modal(channel_id, audience, None))
+    _, draft = await services.updates.draft(team_id, channel_id, audience)
+    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"),
+                              view=update_modal(channel_id, audience, draft))
+
+
+def register(surface: Surface, services: Services) -> None:
+    """Register the Post update button and the form's submission."""
+
+    @surface.action(Action.POST_UPDATE)
+    async def post_update_clicked(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        await open_update_form(client, services, body["trigger_id"], body["team"]["id"], body["channel"]["id"],
+                               Audience.INTERNAL)
+
+    @surface.view(Callback.STATUS_UPDATE)
+    async def update_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        text = (view.get("state", {}).get("values", {}).get(Block.UPDATE_TEXT, {}).get(Field.VALUE, {})
+                .get("value") or "")
+        if not text.strip():
+            await ack(response_action="errors", errors={Block.UPDATE_TEXT: "Write the update before posting it."})
+            return
+        await ack()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        try:
+            audience = parse_audience(str(meta.get("audience", "internal")))
+        except InvalidInput:
+            audience = Audience.INTERNAL
+        await services.updates.post(body["team"]["id"], str(meta.get("channel_id", "")), body["user"]["id"],
+                                    audience, text)
