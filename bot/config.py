@@ -68,6 +68,14 @@ class SeverityConfig(_Strict):
     update_cadence: Duration
     escalation_contacts: list[str] = []
     escalation: list[EscalationLevelConfig] = []
+    review_due: str | None = Field(default=None, description="e.g. 48h or '3 business days'")
+
+    @field_validator("review_due")
+    @classmethod
+    def _review_due(cls, value: str | None) -> str | None:
+        if value is not None and not _BUSINESS.match(value):
+            parse_duration(value)
+        return value
 
 
 class StatusConfig(_Strict):
@@ -156,6 +164,16 @@ class WarroomConfig(_Strict):
         return self
 
 
+_BUSINESS = re.compile(r"^\s*(\d+)\s*business\s+days?\s*$")
+
+
+def _review(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    match = _BUSINESS.match(text)
+    return {"review_business_days": int(match.group(1))} if match else {"review_due": parse_duration(text)}
+
+
 def _to_policy(cfg: WarroomConfig, base: Path | None = None) -> Policy:
     scale = SeverityScale(
         tuple(
@@ -166,6 +184,7 @@ def _to_policy(cfg: WarroomConfig, base: Path | None = None) -> Policy:
                 examples=tuple(s.examples),
                 escalation_levels=tuple(EscalationLevel(e.after, tuple(e.notify))
                                         for e in sorted(s.escalation, key=lambda e: e.after)),
+                **_review(s.review_due),
             )
             for rank, s in enumerate(cfg.severities)
         )

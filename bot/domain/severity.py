@@ -36,6 +36,8 @@ class Severity:
     escalation_contacts: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     escalation_levels: tuple[EscalationLevel, ...] = ()  # level 2, 3, ... in order
+    review_due: timedelta | None = None  # the post-incident review is due this long after resolution...
+    review_business_days: int | None = None  # ...or this many business days after it
 
     def names(self) -> tuple[str, ...]:
         """Every spelling that resolves to this severity."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
@@ -24,6 +25,36 @@ class TimerKind(StrEnum):
     UPDATE_OVERDUE = "update_overdue"  # still none a margin later: tell the commander
     RESPONSE_TARGET = "response_target"  # no commander within the severity's response time
     ESCALATION = "escalation"  # a level of the escalation matrix
+    REVIEW = "review"  # the post-incident review: level 0 a day before it is due, 1 when due, 2+ after
+
+
+REVIEW_STATUS = "resolved"  # resolved but not yet closed: the review is still to be done
+REVIEW_REMINDERS_AFTER = 3  # reminders after the due date, one a day
+
+
+def add_business_days(start: datetime, days: int, tz: str) -> datetime:
+    """`days` working days (Monday to Friday in `tz`) after `start`, at the same local time of day."""
+    zone = ZoneInfo(tz)
+    local = start.astimezone(zone)
+    day = local.date()
+    remaining = days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            remaining -= 1
+    wall = datetime.combine(day, local.time().replace(tzinfo=None))
+    return wall.replace(tzinfo=zone).astimezone(start.tzinfo or zone)
+
+
+def review_due_at(incident: Incident, policy: Policy) -> datetime | None:
+    """When the post-incident review of a resolved incident is due (None: the severity sets no date)."""
+    severity = policy.severities.get(incident.severity)
+    resolved = incident.resolved_at
+    if resolved is None:
+        return None
+    if severity.review_business_days:
+        return add_business_days(resolved, severity.review_business_days, policy.timezone)
+    return resolved + severity.review_due if severity.review_due else None
 
 
 @dataclass(frozen=True)
@@ -53,6 +84,13 @@ def overdue_margin(cadence: timedelta) -> timedelta:
 
 def plan(incident: Incident, policy: Policy) -> list[Timer]:
     """The timers the incident should have in its current state."""
+    if incident.status == REVIEW_STATUS and incident.id is not None:
+        due = review_due_at(incident, policy)
+        if due is None:
+            return []
+        marks = [due - timedelta(days=1), due, *(due + timedelta(days=n) for n in range(1, REVIEW_REMINDERS_AFTER + 1))]
+        return [Timer(team_id=incident.team_id, incident_id=incident.id, kind=TimerKind.REVIEW, due_at=at, level=level)
+                for level, at in enumerate(marks)]
     if not policy.lifecycle.is_open(incident.status) or incident.id is None:
         return []
     severity = policy.severities.get(incident.severity)
@@ -74,7 +112,7 @@ def plan(incident: Incident, policy: Policy) -> list[Timer]:
 
 def still_applies(timer: Timer, incident: Incident | None, policy: Policy) -> bool:
     """Whether a timer that fell due should still be sent, given the incident as it is now."""
-    if incident is None or not policy.lifecycle.is_open(incident.status):
+    if incident is None:
         return False
     planned = {t.key for t in plan(incident, policy)}
     return timer.key in planned

@@ -99,6 +99,11 @@ class TimerService:
                 channels = tuple(c for c in (*severity.escalation_contacts, self.policy.announcements_channel or "") if c)
                 return (f":rotating_light: {incident.ref} ({severity.id}: {incident.title}) has no incident commander "
                         f"after {_minutes(severity.response_target)}. `/incident role commander @you`"), channels
+        if timer.kind is TimerKind.REVIEW:
+            when = {0: "is due in a day", 1: "is due now"}.get(timer.level, f"is {timer.level - 1} day(s) overdue")
+            owner = f"<@{commander}>" if commander else "Incident commander"
+            return (f":memo: {owner}: the post-incident review of {incident.ref} {when}. "
+                    f"Export it with `warroom export {incident.ref}`; `/incident status closed` marks it done."), ()
         level = severity.escalation_levels[timer.level - 2]
         return (f":rotating_light: Escalation level {timer.level}: {incident.ref} ({severity.id}: {incident.title}) "
                 f"is unresolved after {_minutes(level.after)}."), level.notify

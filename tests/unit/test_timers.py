@@ -79,3 +79,31 @@ def test_a_timer_sent_more_than_a_minute_after_it_fell_due_is_late() -> None:
     [due] = [t for t in plan(_incident(), POLICY) if t.kind is TimerKind.UPDATE_DUE]
     assert not is_late(due, due.due_at + timedelta(seconds=59))
     assert is_late(due, due.due_at + timedelta(minutes=5))
+
+
+def test_business_days_skip_the_weekend_and_keep_the_local_time_across_a_clock_change() -> None:
+    from bot.domain.timers import add_business_days
+
+    friday = datetime(2026, 10, 23, 14, 0, tzinfo=UTC)  # 16:00 in Berlin (summer time)
+    due = add_business_days(friday, 3, "Europe/Berlin")
+    # Wednesday 28 October, 16:00 in Berlin, which is now winter time: 15:00 UTC.
+    assert due == datetime(2026, 10, 28, 15, 0, tzinfo=UTC)
+    assert add_business_days(friday, 1, "UTC") == datetime(2026, 10, 26, 14, 0, tzinfo=UTC)
+
+
+def test_a_resolved_sev1_gets_review_reminders_before_at_and_after_its_due_date() -> None:
+    from dataclasses import replace
+
+    policy = replace(POLICY, timezone="Europe/Berlin")
+    resolved = _incident(status="resolved", resolved_at=datetime(2026, 10, 23, 14, 0, tzinfo=UTC))
+    timers = plan(resolved, policy)
+    assert [t.kind for t in timers] == [TimerKind.REVIEW] * 5
+    assert [t.due_at for t in timers][:2] == [datetime(2026, 10, 27, 15, 0, tzinfo=UTC),
+                                              datetime(2026, 10, 28, 15, 0, tzinfo=UTC)]
+    assert not still_applies(timers[1], resolved.with_changes(status="closed"), policy)
+
+
+def test_a_sev0_review_is_due_48_hours_after_resolution() -> None:
+    resolved = _incident(severity="SEV0", status="resolved", resolved_at=T0)
+    at = next(t for t in plan(resolved, POLICY) if t.level == 1)
+    assert at.due_at == T0 + timedelta(hours=48)
