@@ -36,6 +36,7 @@ from bot.metrics import Metrics
 from bot.services.clock import SystemClock
 from bot.services.container import Services
 from bot.services.incidents import IncidentService
+from bot.services.oncall import OnCallService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
 from bot.services.runbooks import RunbookService
@@ -57,6 +58,7 @@ from store.uow import SqlUnitOfWork
 log = structlog.get_logger(__name__)
 
 TIMER_POLL_SECONDS = 1.0
+HANDOFF_POLL_SECONDS = 15.0
 
 
 def _secrets(settings: Settings) -> tuple[str, ...]:
@@ -88,6 +90,7 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, 
                                 on_change=timers.replan)
     return Services(
         timers=timers,
+        oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),  # type: ignore[arg-type]
         updates=UpdateService(uow=uow, chat=chat, clock=clock, incidents=incidents),  # type: ignore[arg-type]
         runbooks=RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
                                 runner=runner, catalog=catalog),
@@ -137,6 +140,8 @@ class Warroom:
             # fell due while Warroom was down) go out at once, then every second.
             self.scheduler.add_job(self.services.timers.dispatch_due, "interval", seconds=TIMER_POLL_SECONDS,
                                    id="timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+            self.scheduler.add_job(self.services.oncall.dispatch_handoffs, "interval", seconds=HANDOFF_POLL_SECONDS,
+                                   id="handoffs", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
             self.scheduler.start()
         log.info("warroom_started", database=self.engine.dialect.name, socket_mode=self.settings.socket_mode)
 

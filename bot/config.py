@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, time, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -23,6 +23,7 @@ from pydantic import (
 
 from bot.domain.errors import ConfigError
 from bot.domain.lifecycle import Lifecycle, Status
+from bot.domain.oncall import Rotation
 from bot.domain.policy import Policy, Role
 from bot.domain.severity import EscalationLevel, Severity, SeverityScale
 
@@ -110,6 +111,33 @@ class RoleConfig(_Strict):
     restricted: bool = False
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class HandoffConfig(_Strict):
+    day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class RotationConfig(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
+    name: str = Field(min_length=1, max_length=80)
+    members: list[Annotated[str, Field(pattern=r"^[UW][A-Z0-9]+$")]] = Field(min_length=1)
+    channel: str = ""
+    length_days: int = Field(default=7, ge=1, le=90)
+    handoff: HandoffConfig = HandoffConfig()
+    timezone: str = "UTC"
+    start: date = Field(description="a handoff date (on the handoff day) from which turns are counted")
+
+    @model_validator(mode="after")
+    def _start_on_handoff_day(self) -> RotationConfig:
+        ZoneInfo(self.timezone)
+        if self.length_days % 7 == 0 and _WEEKDAYS[self.start.weekday()] != self.handoff.day:
+            raise ValueError(f"start {self.start} is a {_WEEKDAYS[self.start.weekday()]}, but handoffs are on "
+                             f"{self.handoff.day}s")
+        return self
+
+
 class DuplicatesConfig(_Strict):
     window: Duration = timedelta(hours=1)
     similarity: float = Field(default=0.75, ge=0, le=1)
@@ -126,6 +154,7 @@ class WarroomConfig(_Strict):
     role_admins: list[Annotated[str, Field(pattern=r"^[USW][A-Z0-9]+$")]] = []
     timeline_emoji: str = Field(default="pushpin", pattern=r"^[a-z0-9_+\-']+$")
     review_template: str = ""
+    oncall: list[RotationConfig] = []
     flag_providers: dict[str, dict[str, Any]] = {}
     default_flag_provider: str | None = None
 
@@ -206,6 +235,9 @@ def _to_policy(cfg: WarroomConfig, base: Path | None = None) -> Policy:
         roles=tuple(Role(r.id, r.label, r.duties, r.restricted) for r in cfg.roles),
         role_admins=tuple(cfg.role_admins), timeline_emoji=cfg.timeline_emoji,
         review_template=_read_template(cfg.review_template, base),
+        rotations=tuple(Rotation(id=r.id, name=r.name, members=tuple(r.members), start=r.start,
+                                 handoff_time=time.fromisoformat(r.handoff.time), length_days=r.length_days,
+                                 timezone=r.timezone, channel=r.channel) for r in cfg.oncall),
     )
 
 

@@ -21,6 +21,7 @@ USAGE = {
     "resolve": "/incident resolve",
     "runbook": "/incident runbook [name]",
     "update": "/incident update [internal|customer|status_page|resolved]",
+    "oncall": "/incident oncall",
     "stats": "/incident stats [7d|30d|90d|YYYY-MM-DD..YYYY-MM-DD]",
     "list": "/incident list",
     "help": "/incident help",
@@ -133,6 +134,11 @@ class PostUpdate:
 
 
 @dataclass(frozen=True)
+class ShowOnCall:
+    """`/incident oncall`."""
+
+
+@dataclass(frozen=True)
 class ShowStats:
     """`/incident stats 30d`."""
 
@@ -141,7 +147,7 @@ class ShowStats:
 
 Command = (OpenDeclareModal | Declare | ChangeStatus | ChangeSeverity | ListOpen | Help | AssignRole | Handover
            | Note | ShowTimeline | SetMilestone | AddFollowUp | Resolve | ShowStats | RunbookCommand
-           | PostUpdate)
+           | PostUpdate | ShowOnCall)
 
 
 def user_id_of(word: str) -> str | None:
@@ -240,6 +246,8 @@ def parse_command(text: str) -> Command:
         return AddFollowUp(text=body, owner=owner)
     if sub == "resolve":
         return Resolve()
+    if sub in ("oncall", "on-call"):
+        return ShowOnCall()
     if sub == "update":
         return PostUpdate(audience=args[0] if args else "internal")
     if sub in ("runbook", "runbooks"):

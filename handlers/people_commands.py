@@ -23,10 +23,12 @@ from handlers.parse import (
     Resolve,
     RunbookCommand,
     SetMilestone,
+    ShowOnCall,
     ShowStats,
     ShowTimeline,
 )
 from handlers.runbook_handlers import runbook_command
+from handlers.stats_blocks import oncall_blocks as stats_blocks_oncall
 from handlers.stats_blocks import stats_blocks
 from handlers.update_handlers import open_update_form
 
@@ -65,6 +67,9 @@ async def handle_people_command(parsed: Command, command: dict[str, Any], ack: A
         case Resolve():
             await ack()  # the form opens at once (the trigger expires in seconds); the channel is checked on submit
             await client.views_open(trigger_id=command["trigger_id"], view=resolve_modal(channel_id))
+        case ShowOnCall():
+            await ack(response_type="ephemeral", text="Who is on call",
+                      blocks=stats_blocks_oncall(services.oncall.now_and_next()))
         case PostUpdate(audience=audience):
             chosen = parse_audience(audience)
             await ack()

@@ -165,6 +165,12 @@ class SlackIncidentChat:
                          blocks=people_blocks.followup(followup))
 
 
+    async def post_handoff(self, channel: str, text: str, incoming: str, outgoing: str) -> None:
+        if channel:
+            await self._post("chat.postMessage", channel=channel, text=text[:3900])
+        for user in dict.fromkeys((incoming, outgoing)):
+            await self._post("chat.postMessage", channel=user, text=text[:3900])
+
     async def post_update(self, incident: Incident, audience: str, text: str, author: str) -> None:
         body = f":mega: *Status update* ({audience.replace('_', ' ')}) by <@{author}>\n{text}"
         await self._post("chat.postMessage", channel=incident.channel_id, text=body[:3900])

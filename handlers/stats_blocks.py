@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.milestones import format_duration
+from bot.domain.oncall import OnCall, Rotation
 from bot.domain.stats import Bucket, Stats
+from handlers.format import slack_date
 
 
 def _line(bucket: Bucket) -> str:
@@ -26,3 +28,13 @@ def stats_blocks(stats: Stats) -> list[dict[str, Any]]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text":
             "MTTA: detected → acknowledged (a commander assigned). MTTR: detected → resolved."}]},
     ]
+
+
+def oncall_blocks(rotations: list[tuple[Rotation, OnCall]]) -> list[dict[str, Any]]:
+    """Each rotation: who is on call now, until when, and who is next."""
+    if not rotations:
+        return [{"type": "section", "text": {"type": "mrkdwn", "text":
+            "No on-call rotation is configured (add `oncall:` to warroom.yaml)."}}]
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": (
+        f"*{rotation.name}*: <@{duty.current}> until {slack_date(duty.until)}, then <@{duty.next}>")[:3000]}}
+        for rotation, duty in rotations[:45]]

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Column, Index, UniqueConstraint, func, update
 from sqlalchemy import select as core_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -96,3 +97,30 @@ class SqlTimerRepository:
         """Timers not sent yet, across workspaces (for /health and metrics)."""
         stmt = select(func.count()).select_from(TimerRow).where(col(TimerRow.state).in_(["pending", "sending"]))
         return int((await self._s.exec(stmt)).one())
+
+
+class HandoffRow(SQLModel, table=True):
+    """An on-call handoff that was announced (one row per rotation and handoff time)."""
+
+    __tablename__ = "handoff"
+    __table_args__ = (UniqueConstraint("rotation_id", "handoff_at", name="uq_handoff"),)
+    id: int | None = Field(default=None, primary_key=True)
+    rotation_id: str = Field(max_length=40)
+    handoff_at: datetime = _utc(nullable=False)
+    sent_at: datetime = _utc(nullable=False)
+
+
+class SqlHandoffRepository:
+    """Which handoffs were announced; claiming one is an insert that only one process wins."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def claim(self, rotation_id: str, handoff_at: datetime, now: datetime) -> bool:
+        """True for the one caller that records this handoff first."""
+        try:
+            async with self._s.begin_nested():
+                self._s.add(HandoffRow(rotation_id=rotation_id, handoff_at=handoff_at, sent_at=now))
+        except IntegrityError:
+            return False
+        return True

@@ -15,7 +15,7 @@ from store.people import SqlFollowUpRepository, SqlRoleRepository
 from store.records import SqlAuditLog, SqlTimelineRepository
 from store.repositories import SqlIncidentRepository
 from store.runs import SqlRunbookRepository
-from store.timers import SqlTimerRepository
+from store.timers import SqlHandoffRepository, SqlTimerRepository
 
 # Connection-level failures: the database is down or went away. Other errors are bugs and propagate.
 _UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, OSError, TimeoutError)
@@ -31,6 +31,7 @@ class SqlUnitOfWork:
     followups: SqlFollowUpRepository
     runbooks: SqlRunbookRepository
     timers: SqlTimerRepository
+    handoffs: SqlHandoffRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.followups = SqlFollowUpRepository(self._session)
         self.runbooks = SqlRunbookRepository(self._session)
         self.timers = SqlTimerRepository(self._session)
+        self.handoffs = SqlHandoffRepository(self._session)
         return self
 
     async def __aexit__(

@@ -40,6 +40,7 @@ class MemoryDB:
     roles: list[RoleAssignment] = field(default_factory=list)
     followups: list[FollowUp] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
+    handoffs: set[tuple[str, datetime]] = field(default_factory=set)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -207,6 +208,19 @@ class _Timers:
         return sum(1 for t in self._db.timers if t.state in ("pending", "sending"))
 
 
+class _Handoffs:
+    """Handoffs announced, in memory."""
+
+    def __init__(self, staged: MemoryDB) -> None:
+        self._db = staged
+
+    async def claim(self, rotation_id: str, handoff_at: datetime, now: datetime) -> bool:
+        if (rotation_id, handoff_at) in self._db.handoffs:
+            return False
+        self._db.handoffs.add((rotation_id, handoff_at))
+        return True
+
+
 class FakeUnitOfWork:
     """Stages changes on a copy of the MemoryDB; `commit()` publishes them, anything else drops them."""
 
@@ -217,13 +231,14 @@ class FakeUnitOfWork:
         self._staged = MemoryDB(incidents=dict(self._db.incidents), numbers=dict(self._db.numbers),
                                 timeline=list(self._db.timeline), audit=list(self._db.audit),
                                 roles=list(self._db.roles), followups=list(self._db.followups),
-                                timers=list(self._db.timers), ids=self._db.ids)
+                                timers=list(self._db.timers), handoffs=set(self._db.handoffs), ids=self._db.ids)
         self.incidents = _Incidents(self._staged)
         self.timeline = _Timeline(self._staged)
         self.audit = _Audit(self._staged)
         self.roles = _Listed(self._staged, "roles")
         self.followups = _Listed(self._staged, "followups")
         self.timers = _Timers(self._staged)
+        self.handoffs = _Handoffs(self._staged)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -234,7 +249,7 @@ class FakeUnitOfWork:
         self._db.incidents, self._db.numbers = self._staged.incidents, self._staged.numbers
         self._db.timeline, self._db.audit = self._staged.timeline, self._staged.audit
         self._db.roles, self._db.followups = self._staged.roles, self._staged.followups
-        self._db.timers = self._staged.timers
+        self._db.timers, self._db.handoffs = self._staged.timers, self._staged.handoffs
 
 
 class FakeChat:
@@ -299,6 +314,9 @@ class FakeChat:
 
     async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
         self._step("post_followup", followup)
+
+    async def post_handoff(self, channel: str, text: str, incoming: str, outgoing: str) -> None:
+        self._step("post_handoff", (channel, text, incoming, outgoing))
 
     async def post_update(self, incident: Incident, audience: str, text: str, author: str) -> None:
         self._step("post_update", (audience, text, author))

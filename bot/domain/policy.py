@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.lifecycle import Lifecycle
+from bot.domain.oncall import Rotation
 from bot.domain.severity import SeverityScale
 
 CHANNEL_NAME_MAX = 80
@@ -53,6 +54,7 @@ class Policy:
     role_admins: tuple[str, ...] = ()  # user ids (U...) and user group ids (S...) who may reassign any role
     timeline_emoji: str = "pushpin"
     review_template: str | None = None  # Jinja2 Markdown replacing the shipped review template
+    rotations: tuple[Rotation, ...] = ()
 
     def role(self, role_id: str) -> Role:
         """The role with this id or label (case-insensitive), or KeyError."""

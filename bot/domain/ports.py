@@ -213,6 +213,14 @@ class TimerRepository(Protocol):
         ...
 
 
+class HandoffRepository(Protocol):
+    """On-call handoffs already announced."""
+
+    async def claim(self, rotation_id: str, handoff_at: datetime, now: datetime) -> bool:
+        """True for the one caller that records this handoff first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: commits only on `commit()`, rolls back when the block exits otherwise."""
 
@@ -223,6 +231,7 @@ class UnitOfWork(Protocol):
     followups: FollowUpRepository
     runbooks: RunbookRepository
     timers: TimerRepository
+    handoffs: HandoffRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -372,6 +381,14 @@ class UpdateChat(Protocol):
 
     async def update_card(self, incident: Incident) -> None:
         """Re-render the incident card (next update due moved)."""
+        ...
+
+
+class OnCallChat(Protocol):
+    """Where on-call handoffs are announced."""
+
+    async def post_handoff(self, channel: str, text: str, incoming: str, outgoing: str) -> None:
+        """Post the handoff brief to the rotation's channel and DM both engineers."""
         ...
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.domain.errors import ChatUnavailable
 from bot.domain.policy import Policy
 from bot.services.incidents import DeclareRequest, DeclareResult, IncidentService
+from bot.services.oncall import OnCallService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
 from bot.services.runbooks import RunbookService
@@ -25,6 +26,7 @@ class Services:
     reviews: ReviewService
     runbooks: RunbookService
     timers: TimerService
+    oncall: OnCallService
     updates: UpdateService
 
     async def declare(self, request: DeclareRequest, *, force: bool = False) -> DeclareResult:

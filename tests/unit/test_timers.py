@@ -107,3 +107,30 @@ def test_a_sev0_review_is_due_48_hours_after_resolution() -> None:
     resolved = _incident(severity="SEV0", status="resolved", resolved_at=T0)
     at = next(t for t in plan(resolved, POLICY) if t.level == 1)
     assert at.due_at == T0 + timedelta(hours=48)
+
+
+def _rotation():  # type: ignore[no-untyped-def]
+    from datetime import date, time
+
+    from bot.domain.oncall import Rotation
+
+    return Rotation(id="app", name="Application on-call", members=("U1", "U2", "U3"), start=date(2026, 10, 19),
+                    handoff_time=time(9, 0), length_days=7, timezone="Europe/Berlin", channel="#oncall")
+
+
+def test_weekly_rotation_hands_off_on_monday_at_nine_local_time_across_the_clock_change() -> None:
+    from bot.domain.oncall import on_call
+
+    rotation = _rotation()
+    before = on_call(rotation, datetime(2026, 10, 26, 7, 59, tzinfo=UTC))  # Monday 08:59 Berlin, winter time now
+    after = on_call(rotation, datetime(2026, 10, 26, 8, 0, tzinfo=UTC))  # Monday 09:00 Berlin
+    assert (before.current, before.next) == ("U1", "U2")
+    assert (after.current, after.next) == ("U2", "U3")
+    assert after.since == datetime(2026, 10, 26, 8, 0, tzinfo=UTC)
+    assert after.until == datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def test_the_rotation_wraps_around_its_members() -> None:
+    from bot.domain.oncall import on_call
+
+    assert on_call(_rotation(), datetime(2026, 11, 10, 12, 0, tzinfo=UTC)).current == "U1"
