@@ -25,6 +25,7 @@ class Action(StrEnum):
     STEP_SKIP = "step_skip"
     STEP_CANCEL = "step_cancel"
     POST_UPDATE = "post_update"
+    SNOOZE_UPDATE = "snooze_update"
     RUNBOOK_ATTACH = "runbook_attach"
 
 

@@ -198,8 +198,14 @@ class SlackIncidentChat:
         if offer_update:  # one click from the reminder to the prefilled update form
             extra["blocks"] = [
                 {"type": "section", "text": {"type": "mrkdwn", "text": full[:3000]}},
-                {"type": "actions", "elements": [{"type": "button", "action_id": Action.POST_UPDATE, "style": "primary",
-                                                  "text": {"type": "plain_text", "text": "Post update"}}]},
+                {"type": "actions", "elements": [
+                    {"type": "button", "action_id": Action.POST_UPDATE, "style": "primary",
+                     "text": {"type": "plain_text", "text": "Post update"}},
+                    {"type": "button", "action_id": Action.SNOOZE_UPDATE, "value": "15",
+                     "text": {"type": "plain_text", "text": "Snooze 15 min"}},
+                    {"type": "button", "action_id": Action.SNOOZE_UPDATE + "_30", "value": "30",
+                     "text": {"type": "plain_text", "text": "Snooze 30 min"}},
+                ]},
             ]
         await self._post("chat.postMessage", channel=incident.channel_id, text=full, **extra)
         for channel in channels:  # the on-call or management channel hears it too, with a link back

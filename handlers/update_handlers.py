@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import InvalidInput
@@ -55,6 +56,16 @@ def register(surface: Surface, services: Services) -> None:
         await ack()
         await open_update_form(client, services, body["trigger_id"], body["team"]["id"], body["channel"]["id"],
                                Audience.INTERNAL)
+
+    async def snooze(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        minutes = int(action["value"]) if str(action.get("value", "")).isdigit() else 15
+        await services.updates.snooze(body["team"]["id"], body["channel"]["id"], body["user"]["id"], minutes)
+        await respond(response_type="ephemeral", replace_original=False,
+                      text=f"Update reminders snoozed for {minutes} min by <@{body['user']['id']}>.")
+
+    surface.action(Action.SNOOZE_UPDATE)(snooze)
+    surface.action(Action.SNOOZE_UPDATE + "_30")(snooze)
 
     @surface.view(Callback.STATUS_UPDATE)
     async def update_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:

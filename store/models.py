@@ -57,6 +57,7 @@ class IncidentRow(SQLModel, table=True):
     resolution: str = Field(default="", max_length=3000)
     impact: str = Field(default="", max_length=3000)
     root_cause: str = Field(default="", max_length=3000)
+    snoozed_until: datetime | None = _utc(nullable=True)
 
 
 class RoleAssignmentRow(SQLModel, table=True):

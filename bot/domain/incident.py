@@ -46,6 +46,7 @@ class Incident:
     resolution: str = ""
     impact: str = ""
     root_cause: str = ""
+    snoozed_until: datetime | None = None  # update reminders wait until then
 
     @property
     def ref(self) -> str:
@@ -59,7 +60,8 @@ class Incident:
         cadence = policy.severities.get(self.severity).update_cadence
         if cadence <= timedelta(0):
             return None
-        return (self.last_update_at or self.declared_at) + cadence
+        due = (self.last_update_at or self.declared_at) + cadence
+        return max(due, self.snoozed_until) if self.snoozed_until else due
 
     def with_changes(self, **changes: object) -> Incident:
         """A copy with some fields changed."""

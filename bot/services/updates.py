@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
@@ -71,6 +72,23 @@ class UpdateService:
         )
         return incident, text.strip()
 
+    async def snooze(self, team_id: str, channel_id: str, actor: str, minutes: int) -> Incident:
+        """Hold the update reminders for `minutes` (recorded; an update posted meanwhile clears it)."""
+        if not 1 <= minutes <= 240:
+            raise InvalidInput({"minutes": "Snooze for 1 to 240 minutes."})
+        incident = await self._incidents.for_channel(team_id, channel_id)
+        now = self._clock.now()
+        until = now + timedelta(minutes=minutes)
+        async with self._uow() as uow:
+            current = await load_incident(uow, team_id, incident.id, for_update=True)  # type: ignore[arg-type]
+            changed = await uow.incidents.update(current.with_changes(snoozed_until=until, updated_at=now))
+            await record(uow, changed, actor=actor, action="incident.update_snoozed", at=now, kind=TimelineKind.UPDATE,
+                         text=f"Update reminders snoozed for {minutes} min", after={"until": until.isoformat()})
+            await uow.commit()
+        await self._incidents.changed(changed)
+        await self._chat.update_card(changed)
+        return changed
+
     async def post(self, team_id: str, channel_id: str, actor: str, audience: Audience, text: str) -> Incident:
         """Post the update in the incident and announcements channels, record it, restart the update clock."""
         text = text.strip()
@@ -82,7 +100,8 @@ class UpdateService:
         now = self._clock.now()
         async with self._uow() as uow:
             current = await load_incident(uow, team_id, incident.id, for_update=True)  # type: ignore[arg-type]
-            changed = await uow.incidents.update(current.with_changes(last_update_at=now, updated_at=now))
+            changed = await uow.incidents.update(current.with_changes(last_update_at=now, updated_at=now,
+                                                                      snoozed_until=None))
             await record(uow, changed, actor=actor, action="incident.update_posted", at=now, kind=TimelineKind.UPDATE,
                          text=f"Status update ({audience.value}): {text}", after={"audience": audience.value})
             await uow.commit()

@@ -73,3 +73,21 @@ async def test_a_due_reminder_offers_a_post_update_button(declared: tuple[Bot, F
     [reminder] = await bot.fake.wait_for("chat.postMessage", lambda c: "is due" in str(c.params.get("text")))
     assert reminder.params["channel"] == channel
     assert reminder.params["blocks"][1]["elements"][0]["action_id"] == "post_update"
+
+
+async def test_snoozing_a_due_reminder_holds_it_and_is_recorded(declared: tuple[Bot, FakeClock, str]) -> None:
+    bot, clock, channel = declared
+    clock.advance(minutes=16)
+    await bot.warroom.services.timers.dispatch_due()
+    [reminder] = await bot.fake.wait_for("chat.postMessage", lambda c: "is due" in str(c.params.get("text")))
+    snooze = reminder.params["blocks"][1]["elements"][1]
+    await bot.interaction(bot.fake.block_action_payload("U2", channel, reminder.response["ts"], snooze))
+    await bot.fake.wait_for_response(lambda r: "snoozed for 15 min" in r["body"].get("text", ""))
+    await bot.settled()
+    team = bot.fake.state.team_id
+    incident = await bot.warroom.incidents.for_channel(team, channel)
+    assert incident.snoozed_until == T0 + timedelta(minutes=31)
+    async with bot.warroom.services.incidents._uow() as uow:  # noqa: SLF001 - the stored timers
+        timers = await uow.timers.for_incident(team, incident.id)  # type: ignore[arg-type]
+    assert [t.due_at for t in timers if t.kind.value == "update_due" and t.state == "pending"] == [
+        T0 + timedelta(minutes=31)]

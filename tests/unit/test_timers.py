@@ -134,3 +134,13 @@ def test_the_rotation_wraps_around_its_members() -> None:
     from bot.domain.oncall import on_call
 
     assert on_call(_rotation(), datetime(2026, 11, 10, 12, 0, tzinfo=UTC)).current == "U1"
+
+
+def test_a_snooze_moves_the_update_reminders_but_not_the_escalations() -> None:
+    snoozed = _incident(snoozed_until=T0 + timedelta(minutes=40))
+    due = _due(plan(snoozed, POLICY))
+    assert due[("update_due", 0)] == timedelta(minutes=40)
+    assert due[("update_overdue", 0)] == timedelta(minutes=47, seconds=30)
+    assert due[("escalation", 2)] == timedelta(minutes=30)
+    [old] = [t for t in plan(_incident(), POLICY) if t.kind is TimerKind.UPDATE_DUE]
+    assert not still_applies(old, snoozed, POLICY)  # the reminder that was due is not sent after a snooze
