@@ -57,7 +57,6 @@ from store.uow import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
 
-TIMER_POLL_SECONDS = 1.0
 HANDOFF_POLL_SECONDS = 15.0
 
 
@@ -135,13 +134,15 @@ class Warroom:
             log.warning("runbook_steps_recovered", failed=recovered)
         if self.client.session is None:  # one keep-alive session instead of a connection per call
             self.client.session = aiohttp.ClientSession()
-        if not self.scheduler.running:
+        if not self.scheduler.running and self.settings.timer_poll_seconds > 0:
             # Timers live in the database; this only decides when to look. Due ones (also those that
-            # fell due while Warroom was down) go out at once, then every second.
-            self.scheduler.add_job(self.services.timers.dispatch_due, "interval", seconds=TIMER_POLL_SECONDS,
+            # fell due while Warroom was down) go out at once, then as they fall due.
+            self.scheduler.add_job(self.services.timers.dispatch_due, "interval",
+                                   seconds=self.settings.timer_poll_seconds,
                                    id="timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
             self.scheduler.add_job(self.services.oncall.dispatch_handoffs, "interval", seconds=HANDOFF_POLL_SECONDS,
                                    id="handoffs", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+        if not self.scheduler.running:
             self.scheduler.start()
         log.info("warroom_started", database=self.engine.dialect.name, socket_mode=self.settings.socket_mode)
 

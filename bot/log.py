@@ -67,3 +67,6 @@ def configure_logging(
     # Per-request chatter from libraries stays out of the log unless it is a warning.
     for noisy in ("aiohttp.access", "sqlalchemy.engine", "slack_sdk.web"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # The timer poll runs every 0.1 s with one instance at a time; a poll skipped because the last one
+    # is still sending is expected, not a warning worth a log line ten times a second.
+    logging.getLogger("apscheduler.scheduler").setLevel(max(logging.ERROR, root.level))

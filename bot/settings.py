@@ -30,6 +30,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "WARROOM_CONFIG": ("warroom_config", "Path of the incident policy file; built-in defaults when missing."),
     "WARROOM_AUTO_MIGRATE": ("auto_migrate", "Apply migrations at start (default: on for SQLite, off otherwise)."),
     "WARROOM_RUNBOOKS": ("runbooks", "Runbook directories, separated by ':'; default: the shipped library."),
+    "WARROOM_TIMER_POLL_SECONDS": ("timer_poll_seconds", "How often due reminders are looked for; 0 turns the timers off."),
     "WARROOM_LIST_CACHE_SECONDS": ("list_cache_seconds", "How long another replica's change may take to show in /incident list."),
 }
 
@@ -63,6 +64,7 @@ class Settings(BaseModel):
     auto_migrate: bool | None = None
     runbooks: str = ""
     list_cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    timer_poll_seconds: float = Field(default=0.1, ge=0, le=60)
 
     @property
     def runbook_dirs(self) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import structlog
@@ -16,6 +17,7 @@ from bot.services.recording import record
 log = structlog.get_logger(__name__)
 
 LEASE = timedelta(seconds=60)  # a claimed timer whose sender died is taken again after this
+WORKERS = 16  # timers sent at once (each mostly waits on Slack)
 
 
 def _minutes(delta: timedelta) -> str:
@@ -35,18 +37,25 @@ class TimerService:
             await uow.timers.replan(incident.team_id, incident.id, plan(incident, self.policy))  # type: ignore[arg-type]
             await uow.commit()
 
-    async def dispatch_due(self, limit: int = 500) -> int:
-        """Send every timer that has fallen due (at most `limit` this call); returns how many were sent."""
-        sent = 0
-        for _ in range(limit):
-            now = self._clock.now()
-            async with self._uow() as uow:
-                timer = await uow.timers.claim_due(now, now + LEASE)
-                await uow.commit()
-            if timer is None:
-                break
-            sent += await self._fire(timer)
-        return sent
+    async def dispatch_due(self, limit: int = 2000, workers: int = WORKERS) -> int:
+        """Send every timer that has fallen due (at most `limit` this call), `workers` at a time, so one
+        slow Slack call does not hold the others back; returns how many were sent."""
+        budget = [limit]
+
+        async def worker() -> int:
+            sent = 0
+            while budget[0] > 0:
+                budget[0] -= 1
+                now = self._clock.now()
+                async with self._uow() as uow:
+                    timer = await uow.timers.claim_due(now, now + LEASE)
+                    await uow.commit()
+                if timer is None:
+                    break
+                sent += await self._fire(timer)
+            return sent
+
+        return sum(await asyncio.gather(*(worker() for _ in range(workers))))
 
     async def _fire(self, timer: Timer) -> int:
         async with self._uow() as uow:

@@ -62,7 +62,9 @@ def bot_environ(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, s
     return {
         "SLACK_BOT_TOKEN": fake.bot_token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake.api_url, "DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": "0",
-        "WARROOM_AUTO_MIGRATE": "true", **extra,
+        "WARROOM_AUTO_MIGRATE": "true",
+        # Tests send due timers themselves (dispatch_due), at the moments they choose.
+        "WARROOM_TIMER_POLL_SECONDS": "0", **extra,
     }
 
 

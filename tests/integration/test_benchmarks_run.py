@@ -27,3 +27,10 @@ def test_the_export_benchmark_runs() -> None:
                          capture_output=True, text=True, timeout=120, check=True)
     report = _last_json_line(out.stdout)
     assert report["entries"] == 300 and report["md"]["bytes"] > 0  # type: ignore[index]
+
+
+def test_the_timer_benchmark_runs() -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.timers", "--incidents", "20", "--spread", "1"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=180, check=True)
+    report = _last_json_line(out.stdout)
+    assert report["pending_at_start"] == 100 and report["sent"] == 40
