@@ -77,16 +77,16 @@ class SqlTimerRepository:
                                .values(state="cancelled"))
         await self._s.flush()
 
-    async def claim_due(self, now: datetime, lease_until: datetime) -> Timer | None:
-        """Take the oldest due timer nobody holds (or whose holder's lease ran out)."""
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int = 1) -> list[Timer]:
+        """Take up to `limit` of the oldest due timers nobody holds (or whose holder's lease ran out)."""
         table = TimerRow.__table__  # type: ignore[attr-defined]
         free = (table.c.state == "pending") | ((table.c.state == "sending") & (table.c.claimed_until < now))
         pick = (core_select(table.c.id).where(free, table.c.due_at <= now).order_by(table.c.due_at)
-                .limit(1).with_for_update(skip_locked=True).scalar_subquery())
-        stmt = (update(table).where(table.c.id == pick).values(state="sending", claimed_until=lease_until)
+                .limit(limit).with_for_update(skip_locked=True))
+        stmt = (update(table).where(table.c.id.in_(pick)).values(state="sending", claimed_until=lease_until)
                 .returning(*table.c))
-        row = (await self._s.exec(stmt)).first()  # type: ignore[call-overload]
-        return _timer(row) if row else None
+        rows = (await self._s.exec(stmt)).all()  # type: ignore[call-overload]
+        return sorted((_timer(r) for r in rows), key=lambda t: t.due_at)
 
     async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
         """Record what became of a claimed timer."""

@@ -192,13 +192,11 @@ class _Timers:
                            and t.state == "pending" and t.key not in keep else t for t in self._db.timers]
         self._db.timers += [replace(t, id=next(self._db.ids)) for t in wanted if t.key not in have]
 
-    async def claim_due(self, now: datetime, lease_until: datetime) -> Timer | None:
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int = 1) -> list[Timer]:
         due = sorted((t for t in self._db.timers if t.state == "pending" and t.due_at <= now), key=lambda t: t.due_at)
-        if not due:
-            return None
-        claimed = replace(due[0], state="sending")
-        self._db.timers = [claimed if t.id == claimed.id else t for t in self._db.timers]
-        return claimed
+        claimed = {t.id: replace(t, state="sending") for t in due[:limit]}
+        self._db.timers = [claimed.get(t.id, t) for t in self._db.timers]
+        return list(claimed.values())
 
     async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
         self._db.timers = [replace(t, state=state, sent_at=sent_at, late=late) if t.id == timer.id else t

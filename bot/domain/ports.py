@@ -210,8 +210,8 @@ class TimerRepository(Protocol):
         """Add missing wanted timers; cancel pending ones not wanted."""
         ...
 
-    async def claim_due(self, now: datetime, lease_until: datetime) -> Timer | None:
-        """Take the oldest due timer nobody holds."""
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int = 1) -> list[Timer]:
+        """Take up to `limit` of the oldest due timers nobody holds."""
         ...
 
     async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:

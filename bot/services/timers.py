@@ -8,7 +8,8 @@ from datetime import timedelta
 import structlog
 
 from bot.domain.errors import ChatUnavailable
-from bot.domain.incident import Incident, TimelineKind
+from bot.domain.incident import Incident, TimelineEntry, TimelineKind
+from bot.domain.oncall import on_call, turn_at
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock, TimerChat, UnitOfWorkFactory
 from bot.domain.timers import Timer, TimerKind, is_late, plan, still_applies
@@ -17,7 +18,8 @@ from bot.services.recording import record
 log = structlog.get_logger(__name__)
 
 LEASE = timedelta(seconds=60)  # a claimed timer whose sender died is taken again after this
-WORKERS = 16  # timers sent at once (each mostly waits on Slack)
+WORKERS = 64  # timers sent at once (each mostly waits on Slack)
+CLAIM_BATCH = 50  # timers claimed per transaction
 
 
 def _minutes(delta: timedelta) -> str:
@@ -38,24 +40,24 @@ class TimerService:
             await uow.commit()
 
     async def dispatch_due(self, limit: int = 2000, workers: int = WORKERS) -> int:
-        """Send every timer that has fallen due (at most `limit` this call), `workers` at a time, so one
-        slow Slack call does not hold the others back; returns how many were sent."""
-        budget = [limit]
+        """Claim every timer that has fallen due (at most `limit`), then send them `workers` at a time,
+        so one slow Slack call holds no other back; returns how many were sent."""
+        claimed: list[Timer] = []
+        while len(claimed) < limit:
+            now = self._clock.now()
+            async with self._uow() as uow:
+                batch = await uow.timers.claim_due(now, now + LEASE, min(CLAIM_BATCH, limit - len(claimed)))
+                await uow.commit()
+            claimed += batch
+            if len(batch) < CLAIM_BATCH:
+                break
+        gate = asyncio.Semaphore(workers)
 
-        async def worker() -> int:
-            sent = 0
-            while budget[0] > 0:
-                budget[0] -= 1
-                now = self._clock.now()
-                async with self._uow() as uow:
-                    timer = await uow.timers.claim_due(now, now + LEASE)
-                    await uow.commit()
-                if timer is None:
-                    break
-                sent += await self._fire(timer)
-            return sent
+        async def fire(timer: Timer) -> int:
+            async with gate:
+                return await self._fire(timer)
 
-        return sum(await asyncio.gather(*(worker() for _ in range(workers))))
+        return sum(await asyncio.gather(*(fire(t) for t in claimed)))
 
     async def _fire(self, timer: Timer) -> int:
         async with self._uow() as uow:
@@ -84,10 +86,11 @@ class TimerService:
             return 0
         async with self._uow() as uow:
             await uow.timers.finish(timer, "sent", now, late)
-            await record(uow, incident, actor="warroom", action=f"timer.{timer.kind.value}", at=now,
-                         kind=TimelineKind.UPDATE, text=text,
-                         after={"kind": timer.kind.value, "level": timer.level, "due_at": timer.due_at.isoformat(),
-                                "late": late})
+            # On the timeline only: a reminder changes nothing, and an audit append would queue every
+            # sender on the workspace's audit-chain lock.
+            await uow.timeline.add(TimelineEntry(incident_id=incident.id, team_id=incident.team_id,  # type: ignore[arg-type]
+                                                 kind=TimelineKind.UPDATE, text=text, author="warroom", occurred_at=now,
+                                                 source=f"timer.{timer.kind.value}"))
             await uow.commit()
         log.info("timer_sent", incident=incident.ref, kind=timer.kind.value, level=timer.level, late=late)
         return 1
@@ -105,7 +108,10 @@ class TimerService:
                 boss = f"<@{commander}>" if commander else "Incident commander (nobody yet)"
                 return f":warning: {boss}: the status update for {incident.ref} is overdue.", ()
             case TimerKind.RESPONSE_TARGET:
-                channels = tuple(c for c in (*severity.escalation_contacts, self.policy.announcements_channel or "") if c)
+                now = self._clock.now()
+                on_call_now = tuple(on_call(r, now).current for r in self.policy.rotations if turn_at(r, now) >= 0)
+                channels = tuple(c for c in (*on_call_now, *severity.escalation_contacts,
+                                             self.policy.announcements_channel or "") if c)
                 return (f":rotating_light: {incident.ref} ({severity.id}: {incident.title}) has no incident commander "
                         f"after {_minutes(severity.response_target)}. `/incident role commander @you`"), channels
         if timer.kind is TimerKind.REVIEW:

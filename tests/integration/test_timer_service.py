@@ -100,3 +100,23 @@ async def test_concurrent_dispatchers_send_each_timer_exactly_once(engine: Async
     posted = [text for c in chats for text, _ in c.calls("post_timer")]  # type: ignore[misc]
     assert sum(counts) == len(posted) == 80  # an update reminder and a response-target alert per incident
     assert len(set(posted)) == 80
+
+
+async def test_the_response_target_alert_mentions_whoever_is_on_call(engine: AsyncEngine) -> None:
+    from dataclasses import replace
+    from datetime import date, time
+
+    from bot.domain.oncall import Rotation
+
+    rotation = Rotation(id="app", name="App", members=("U7", "U8"), start=date(2026, 11, 16), handoff_time=time(9),
+                        length_days=7, timezone="UTC", channel="#oncall")
+    clock, chat = FakeClock(), FakeChat()
+    sessions = session_factory(engine)
+    services = build_services(uow=lambda: SqlUnitOfWork(sessions), chat=chat, clock=clock,
+                              policy=replace(POLICY, rotations=(rotation,)), directory=FakeDirectory(),
+                              runbook_chat=FakeRunbookChat(), runner=FakeStepRunner(), catalog={})
+    await _declare(services)
+    clock.advance(minutes=15)
+    await services.timers.dispatch_due()
+    [(_, targets)] = [c for c in chat.calls("post_timer") if "no incident commander" in c[0]]  # type: ignore[index]
+    assert targets[0] == "U7" and "#incidents" in targets  # the FakeClock (Sunday the 22nd) is in U7's week
