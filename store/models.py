@@ -8,11 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.columns import UTCDateTime
-
-
-def _utc(**kwargs: Any) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), **kwargs))
+from store.columns import utc_field
 
 
 class WorkspaceRow(SQLModel, table=True):
@@ -42,14 +38,14 @@ class IncidentRow(SQLModel, table=True):
     severity: str = Field(max_length=20)
     status: str = Field(max_length=30)
     declared_by: str = Field(max_length=32)
-    declared_at: datetime = _utc(nullable=False)
+    declared_at: datetime = utc_field(nullable=False)
     channel_id: str | None = Field(default=None, max_length=32)
     channel_name: str | None = Field(default=None, max_length=80)
     card_ts: str | None = Field(default=None, max_length=32)
     source_channel_id: str | None = Field(default=None, max_length=32)
-    updated_at: datetime | None = _utc(nullable=True)
-    resolved_at: datetime | None = _utc(nullable=True)
-    last_update_at: datetime | None = _utc(nullable=True)
+    updated_at: datetime | None = utc_field(nullable=True)
+    resolved_at: datetime | None = utc_field(nullable=True)
+    last_update_at: datetime | None = utc_field(nullable=True)
     # Current role holders {role: user}; the history is in role_assignment (same transaction).
     roles: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # Milestone times {name: ISO 8601 UTC}.
@@ -57,7 +53,7 @@ class IncidentRow(SQLModel, table=True):
     resolution: str = Field(default="", max_length=3000)
     impact: str = Field(default="", max_length=3000)
     root_cause: str = Field(default="", max_length=3000)
-    snoozed_until: datetime | None = _utc(nullable=True)
+    snoozed_until: datetime | None = utc_field(nullable=True)
 
 
 class RoleAssignmentRow(SQLModel, table=True):
@@ -71,8 +67,8 @@ class RoleAssignmentRow(SQLModel, table=True):
     role: str = Field(max_length=40)
     user_id: str = Field(max_length=32)
     assigned_by: str = Field(max_length=32)
-    assumed_at: datetime = _utc(nullable=False)
-    relinquished_at: datetime | None = _utc(nullable=True)
+    assumed_at: datetime = utc_field(nullable=False)
+    relinquished_at: datetime | None = utc_field(nullable=True)
     handover: bool = Field(default=False)
 
 
@@ -91,14 +87,14 @@ class TimelineEntryRow(SQLModel, table=True):
     kind: str = Field(max_length=20)
     text: str = Field(max_length=4000)
     author: str = Field(max_length=32)
-    occurred_at: datetime = _utc(nullable=False)
+    occurred_at: datetime = utc_field(nullable=False)
     source: str = Field(default="warroom", max_length=40)
     source_channel_id: str | None = Field(default=None, max_length=32)
     source_ts: str | None = Field(default=None, max_length=32)
     permalink: str | None = Field(default=None, max_length=500)
     captured_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    withdrawn_at: datetime | None = _utc(nullable=True)
-    edited_at: datetime | None = _utc(nullable=True)
+    withdrawn_at: datetime | None = utc_field(nullable=True)
+    edited_at: datetime | None = utc_field(nullable=True)
 
 
 class FollowUpRow(SQLModel, table=True):
@@ -112,8 +108,8 @@ class FollowUpRow(SQLModel, table=True):
     text: str = Field(max_length=1000)
     owner: str | None = Field(default=None, max_length=32)
     created_by: str = Field(max_length=32)
-    created_at: datetime = _utc(nullable=False)
-    done_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = utc_field(nullable=False)
+    done_at: datetime | None = utc_field(nullable=True)
     done_by: str | None = Field(default=None, max_length=32)
 
 
@@ -132,7 +128,7 @@ class AuditEventRow(SQLModel, table=True):
     action: str = Field(max_length=60)
     before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    at: datetime = _utc(nullable=False)
+    at: datetime = utc_field(nullable=False)
     # The hash chain (bot/domain/audit_chain.py): 1, 2, 3... per workspace.
     seq: int
     prev_hash: str = Field(max_length=64)

@@ -16,11 +16,7 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.runbook import Attachment, StepRun, StepState
-from store.columns import UTCDateTime
-
-
-def _utc(**kwargs: Any) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), **kwargs))
+from store.columns import utc_field
 
 
 class RunbookAttachmentRow(SQLModel, table=True):
@@ -33,7 +29,7 @@ class RunbookAttachmentRow(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incident.id")
     runbook_id: str = Field(max_length=60)
     attached_by: str = Field(max_length=32)
-    attached_at: datetime = _utc(nullable=False)
+    attached_at: datetime = utc_field(nullable=False)
     channel_id: str | None = Field(default=None, max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
 
@@ -55,8 +51,8 @@ class StepRunRow(SQLModel, table=True):
     actor: str | None = Field(default=None, max_length=32)
     approver: str | None = Field(default=None, max_length=32)
     requested_by: str | None = Field(default=None, max_length=32)
-    started_at: datetime | None = _utc(nullable=True)
-    finished_at: datetime | None = _utc(nullable=True)
+    started_at: datetime | None = utc_field(nullable=True)
+    finished_at: datetime | None = utc_field(nullable=True)
     before: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     output: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -11,18 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint, func, update
+from sqlalchemy import Index, UniqueConstraint, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.timers import Timer, TimerKind
-from store.columns import UTCDateTime
-
-
-def _utc(**kwargs: Any) -> Any:
-    return Field(sa_column=Column(UTCDateTime(), **kwargs))
+from store.columns import utc_field
 
 
 class TimerRow(SQLModel, table=True):
@@ -38,10 +34,10 @@ class TimerRow(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incident.id")
     kind: str = Field(max_length=30)
     level: int = Field(default=0)
-    due_at: datetime = _utc(nullable=False)
+    due_at: datetime = utc_field(nullable=False)
     state: str = Field(default="pending", max_length=12)  # pending, sending, sent, cancelled, skipped
-    claimed_until: datetime | None = _utc(nullable=True)
-    sent_at: datetime | None = _utc(nullable=True)
+    claimed_until: datetime | None = utc_field(nullable=True)
+    sent_at: datetime | None = utc_field(nullable=True)
     late: bool = Field(default=False)
 
 
@@ -106,8 +102,8 @@ class HandoffRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("rotation_id", "handoff_at", name="uq_handoff"),)
     id: int | None = Field(default=None, primary_key=True)
     rotation_id: str = Field(max_length=40)
-    handoff_at: datetime = _utc(nullable=False)
-    sent_at: datetime = _utc(nullable=False)
+    handoff_at: datetime = utc_field(nullable=False)
+    sent_at: datetime = utc_field(nullable=False)
 
 
 class SqlHandoffRepository:

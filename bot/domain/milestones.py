@@ -67,10 +67,11 @@ def time_zone(name: str) -> ZoneInfo:
 
 def format_time(when: datetime, tz: str) -> str:
     """`when` as a wall-clock time in zone `tz`, e.g. `2026-11-22 14:02 CET`."""
-    return _utc(when).astimezone(time_zone(tz)).strftime("%Y-%m-%d %H:%M %Z")
+    return as_utc(when).astimezone(time_zone(tz)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _utc(when: datetime) -> datetime:
+def as_utc(when: datetime) -> datetime:
+    """`when` in UTC; a naive datetime is refused (it would be read in the machine's zone)."""
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError(f"expected a timezone-aware datetime, got naive {when.isoformat()}")
     return when.astimezone(UTC)
@@ -128,7 +129,7 @@ def _resolve(day: date, clock: time, zone: tzinfo, *, now: datetime, zone_name: 
 
 def parse_when(text: str, *, now: datetime, tz: str) -> datetime:
     """Read a typed milestone time in the workspace zone `tz`; aware UTC, never in the future."""
-    now = _utc(now)
+    now = as_utc(now)
     typed = " ".join(text.split())
     if typed.lower() == "now":
         return now
@@ -175,13 +176,13 @@ def parse_milestone(name: str) -> Milestone:
 
 def on_declared(declared_at: datetime) -> dict[str, datetime]:
     """The milestones of a newly declared incident: detected when declared."""
-    return {Milestone.DETECTED.value: _utc(declared_at)}
+    return {Milestone.DETECTED.value: as_utc(declared_at)}
 
 
 def on_acknowledged(milestones: dict[str, datetime], now: datetime) -> dict[str, datetime]:
     """The milestones once a commander is first assigned: acknowledged, unless already set."""
     changed = dict(milestones)
-    changed.setdefault(Milestone.ACKNOWLEDGED.value, _utc(now))
+    changed.setdefault(Milestone.ACKNOWLEDGED.value, as_utc(now))
     return changed
 
 
@@ -190,7 +191,7 @@ def on_status_change(
 ) -> dict[str, datetime]:
     """The milestones after a status change (monitoring and resolved mitigate; reopening un-resolves)."""
     changed = dict(milestones)
-    now = _utc(now)
+    now = as_utc(now)
     if old_status in _CLOSED_STATUSES and new_status not in _CLOSED_STATUSES:
         # Mitigation really happened; only the resolution turned out to be premature.
         changed.pop(Milestone.RESOLVED.value, None)
@@ -206,7 +207,7 @@ def set_milestone(
 ) -> dict[str, datetime]:
     """Back-fill one milestone, refusing a time out of order with the others (shown in zone `tz`)."""
     name = Milestone(name)
-    when = _utc(when)
+    when = as_utc(when)
     for earlier, later in _ORDER:
         if name not in (earlier, later):
             continue

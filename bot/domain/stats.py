@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.errors import InvalidCommand
 from bot.domain.incident import Incident, Milestone
+from bot.domain.milestones import as_utc
 from bot.domain.policy import Policy
 
 DEFAULT_PERIOD = timedelta(days=30)
@@ -29,15 +30,9 @@ _HINT = (
 )
 
 
-def _utc(when: datetime) -> datetime:
-    if when.tzinfo is None or when.utcoffset() is None:
-        raise ValueError(f"expected a timezone-aware datetime, got naive {when.isoformat()}")
-    return when.astimezone(UTC)
-
-
 def parse_period(text: str, *, now: datetime) -> tuple[datetime, datetime, str]:
     """What `/incident stats <period>` covers: (since, until exclusive, label), aware UTC."""
-    now = _utc(now)
+    now = as_utc(now)
     typed = text.strip()
     if not typed:
         return now - DEFAULT_PERIOD, now, "last 30 days"
@@ -128,7 +123,7 @@ def incident_stats(
     incidents: list[Incident], *, since: datetime, until: datetime, policy: Policy, label: str = ""
 ) -> Stats:
     """Count, MTTA and MTTR of incidents declared in [since, until): overall, by severity, by service."""
-    since, until = _utc(since), _utc(until)
+    since, until = as_utc(since), as_utc(until)
     chosen = [i for i in incidents if since <= i.declared_at < until]
     ranks = {level.id: level.rank for level in policy.severities.levels}
     by_severity = _group(chosen, lambda i: i.severity)

@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Mapping
 from dataclasses import replace
-from datetime import timedelta
 
 import structlog
 
@@ -40,14 +39,12 @@ from bot.domain.runbook import (
 from bot.services.guards import GuardCheck
 from bot.services.incidents import IncidentService
 from bot.services.recording import audit, record
+from bot.services.runbook_upkeep import UNKNOWN_RESULT, RunbookUpkeep
 
 log = structlog.get_logger(__name__)
 
 RUNNABLE = (StepState.PENDING, StepState.FAILED, StepState.SKIPPED, StepState.ROLLED_BACK)
 ERROR_MAX = 2000  # the step_run.error column
-# A step left RUNNING by a process that died is failed this long after its own timeout.
-STUCK_MARGIN = timedelta(minutes=2)
-UNKNOWN_RESULT = "Warroom stopped before the result was known; check the step's effect before retrying."
 
 
 async def _best_effort(what: str, call: Awaitable[object]) -> None:
@@ -58,7 +55,7 @@ async def _best_effort(what: str, call: Awaitable[object]) -> None:
         log.warning("runbook_message_failed", what=what, error=str(exc))
 
 
-class RunbookService:
+class RunbookService(RunbookUpkeep):
     """Runbooks in an incident: attach, run, approve, roll back."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: RunbookChat, clock: Clock, incidents: IncidentService,
@@ -356,39 +353,3 @@ class RunbookService:
         if outcome.output or outcome.error:
             await _best_effort("output", self._chat.post_step_output(incident, attachment, step, outcome))
         return next(r for r in runs if r.step_id == step.id)
-
-    async def recover(self) -> int:
-        """Fail steps a dead process left RUNNING past their timeout; returns how many."""
-        now = self._clock.now()
-        async with self._uow() as uow:
-            stuck = await uow.runbooks.running_since(now - STUCK_MARGIN)
-        failed = 0
-        for run in stuck:
-            runbook = self.catalog.get(run.runbook_id)
-            timeout = next((s.timeout_seconds for s in runbook.steps() if s.id == run.step_id), 30.0) if runbook else 30.0
-            if run.started_at and run.started_at > now - STUCK_MARGIN - timedelta(seconds=timeout):
-                continue
-            async with self._uow() as uow:
-                if await uow.runbooks.claim(run, (StepState.RUNNING,), at_attempt=run.attempt,
-                                            state=StepState.FAILED, finished_at=now, error=UNKNOWN_RESULT):
-                    incident = await uow.incidents.get(run.team_id, run.incident_id)
-                    if incident is not None:
-                        await audit(uow, incident, actor="warroom", action="runbook.step_recovered", at=now,
-                                    after={"runbook": run.runbook_id, "step": run.step_id, "error": UNKNOWN_RESULT})
-                    await uow.commit()
-                    failed += 1
-        return failed
-
-    async def open_steps(self, team_id: str, incident_id: int) -> list[str]:
-        """Titles of steps not done yet, for handovers."""
-        async with self._uow() as uow:
-            attachments = await uow.runbooks.attachments(team_id, incident_id)
-            pending = []
-            for attachment in attachments:
-                runbook = self.catalog.get(attachment.runbook_id)
-                for run in await uow.runbooks.steps(team_id, incident_id, attachment.runbook_id):
-                    if runbook and run.state not in (StepState.DONE, StepState.ROLLED_BACK, StepState.SKIPPED):
-                        step = next((s for s in runbook.steps() if s.id == run.step_id), None)
-                        if step:
-                            pending.append(f"{runbook.title}: {step.title} ({run.state.value.replace('_', ' ')})")
-        return pending

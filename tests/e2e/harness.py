@@ -78,3 +78,12 @@ async def running_bot(fake: FakeSlack, database_url: str, tmp_path: Path, **over
         yield Bot(warroom=warroom, running=running, fake=fake)
     finally:
         await running.close()
+
+
+@asynccontextmanager
+async def declared_incident(fake: FakeSlack, tmp_path: Path, clock: Any, declare: str) -> AsyncIterator[tuple[Bot, str]]:
+    """A bot on `clock` with INC-1 declared by U1 (`declare` is the command text); yields it and the channel."""
+    async with running_bot(fake, f"sqlite+aiosqlite:///{tmp_path / 'inc.db'}", tmp_path, clock=clock) as bot:
+        await bot.command(declare, user_id="U1")
+        await fake.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""))
+        yield bot, str(fake.calls_to("conversations.create")[0].response["channel"]["id"])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handlers.ids import Block, Field
-from tests.e2e.harness import Bot, running_bot
+from tests.e2e.harness import Bot, declared_incident
 from tests.fakes import FakeClock
 from tests.fakeslack import FakeSlack
 
@@ -19,10 +19,8 @@ T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 @pytest.fixture
 async def declared(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[tuple[Bot, FakeClock, str]]:
     clock = FakeClock(T0)
-    async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'u.db'}", tmp_path, clock=clock) as bot:
-        await bot.command("declare sev1 Imports failing --service imports", user_id="U1")
-        await fake_slack.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""))
-        yield bot, clock, str(fake_slack.calls_to("conversations.create")[0].response["channel"]["id"])
+    async with declared_incident(fake_slack, tmp_path, clock, "declare sev1 Imports failing --service imports") as (bot, channel):
+        yield bot, clock, channel
 
 
 async def test_a_customer_update_is_drafted_posted_recorded_and_restarts_the_clock(declared: tuple[Bot, FakeClock, str]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handlers.ids import Action, Block
-from tests.e2e.harness import Bot, running_bot
+from tests.e2e.harness import Bot, declared_incident
 from tests.e2e.scenario import People
 from tests.fakes import FakeClock
 from tests.fakeslack import FakeSlack
@@ -20,10 +20,8 @@ T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 @pytest.fixture
 async def incident(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[tuple[Bot, FakeClock, str]]:
     clock = FakeClock(T0)
-    async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 't.db'}", tmp_path, clock=clock) as bot:
-        await bot.command("declare sev2 Bank sync failing --service banking", user_id="U1")
-        await fake_slack.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""))
-        yield bot, clock, str(fake_slack.calls_to("conversations.create")[0].response["channel"]["id"])
+    async with declared_incident(fake_slack, tmp_path, clock, "declare sev2 Bank sync failing --service banking") as (bot, channel):
+        yield bot, clock, channel
 
 
 async def test_the_timeline_pages_within_block_limits_and_the_buttons_turn_pages(incident: tuple[Bot, FakeClock, str]) -> None:
