@@ -1,4 +1,6 @@
-"""A fake Slack for end-to-end tests: Web API + response URLs + Socket Mode on 127.0.0.1.
+"""The Slack stand-in: Web API + response URLs + Socket Mode on 127.0.0.1, checked against Slack's contract.
+
+The end-to-end tests, the benchmarks and `warroom sandbox` all run the real bot against it.
 
 Usage::
 

@@ -79,7 +79,7 @@ def shared_dir() -> Path:
     override = os.environ.get(ENV_VAR)
     if override:
         return Path(override)
-    repo_root = Path(__file__).resolve().parents[2]  # tests/fakeslack/contract.py -> repo
+    repo_root = Path(__file__).resolve().parents[2]  # bot/standin/contract.py -> repo
     return repo_root.parent / "shared" / "slack"
 
 

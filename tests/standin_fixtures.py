@@ -1,6 +1,6 @@
 """pytest fixtures for the fake Slack; import them into a test module or conftest:
 
-    from tests.fakeslack.fixtures import fake_slack  # noqa: F401
+    from tests.standin_fixtures import fake_slack  # noqa: F401
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from .server import FakeSlack
+from bot.standin import FakeSlack
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from tests.fakeslack import (
+from bot.standin import (
     FakeSlack,
     SharedContractMissing,
     check_blocks,
@@ -27,8 +27,8 @@ from tests.fakeslack import (
     contract,
     sign,
 )
-from tests.fakeslack.contract import check_content, shared_dir
-from tests.fakeslack.signing import signed_headers
+from bot.standin.contract import check_content, shared_dir
+from bot.standin.signing import signed_headers
 
 BEARER = {"Authorization": "Bearer xoxb-test"}
 SHAPES = shared_dir() / "payload-shapes"

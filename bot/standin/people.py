@@ -2,7 +2,7 @@
 
 Mixed into SlackState. Tests use ``post_as_user``, ``edit_as_user`` and ``delete_as_user`` to
 make a person's message exist (so reaction and shortcut flows can read it back), and build the
-matching Events API payloads with ``tests.fakeslack.events``.
+matching Events API payloads with ``bot.standin.events``.
 """
 
 from __future__ import annotations
