@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from bench.stats import Sample
-from tests.fakeslack import FakeSlack, signed_headers
+from bot.standin import FakeSlack, signed_headers
 
 
 class Client:

@@ -25,8 +25,8 @@ from bench.load import Client, closed_loop, command_bodies, declare_bodies, open
 from bench.report import declare_summary, evaluate, json_line, render
 from bench.stats import GcPauses
 from bench.targets import bare_bolt, database, seed_open_incidents, warroom
+from bot.standin import FakeSlack
 from tests.e2e.harness import SIGNING_SECRET
-from tests.fakeslack import FakeSlack
 
 SLACK_LATENCY = 0.05
 DECLARE_RATE = 20.0

@@ -6,6 +6,7 @@ to_aiohttp_response, as bot/web.py does) and talk to the same fake Slack.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,9 +21,9 @@ from bot.app import Warroom, create_app
 from bot.serve import freeze_startup_objects, start
 from bot.services.incidents import DeclareRequest
 from bot.settings import load_settings
+from bot.standin import FakeSlack
 from tests.databases import fresh_database
 from tests.e2e.harness import SIGNING_SECRET, bot_environ
-from tests.fakeslack import FakeSlack
 
 SLACK_PATH = "/slack/events"
 
@@ -35,6 +36,10 @@ async def bare_bolt(fake: FakeSlack) -> AsyncIterator[str]:
 
     @app.command("/incident")
     async def _incident(ack: AsyncAck) -> None:
+        await ack()
+
+    @app.action(re.compile(".*"))  # card clicks in bench.mixed: ack only, like the command
+    async def _action(ack: AsyncAck) -> None:
         await ack()
 
     async def slack_events(request: web.Request) -> web.Response:
@@ -63,10 +68,10 @@ async def database(kind: str, tmp: Path) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def warroom(fake: FakeSlack, database_url: str, tmp: Path,
-                  list_cache_seconds: float = 2.0) -> AsyncIterator[tuple[Warroom, str]]:
-    """The real Warroom (create_app + start, settings as the e2e tests build them)."""
+                  list_cache_seconds: float = 2.0, **extra_env: str) -> AsyncIterator[tuple[Warroom, str]]:
+    """The real Warroom (create_app + start, settings as the e2e tests build them, plus `extra_env`)."""
     env = bot_environ(fake, database_url, WARROOM_CONFIG=str(tmp / "warroom.yaml"),
-                      WARROOM_LIST_CACHE_SECONDS=str(list_cache_seconds))
+                      WARROOM_LIST_CACHE_SECONDS=str(list_cache_seconds), **extra_env)
     app = create_app(load_settings(env, env_file=None))
     running = await start(app, host="127.0.0.1", port=0)
     freeze_startup_objects()  # as `warroom serve` does after start-up

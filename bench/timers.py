@@ -29,13 +29,13 @@ from bot.config import load_policy
 from bot.serve import freeze_startup_objects, start
 from bot.services.incidents import DeclareRequest
 from bot.settings import load_settings
+from bot.standin import FakeSlack
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade
 from store.uow import SqlUnitOfWork
 from tests.databases import fresh_database
 from tests.e2e.harness import bot_environ
 from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
-from tests.fakeslack import FakeSlack
 
 _REF = re.compile(r"INC-(\d+)")
 

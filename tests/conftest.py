@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from store.engine import create_engine
 from store.migrate import upgrade
 from tests.databases import BACKENDS, fresh_database
-from tests.fakeslack.fixtures import fake_slack  # noqa: F401  (fixture)
+from tests.standin_fixtures import fake_slack  # noqa: F401  (fixture)
 from tests.unleash.harness import UnleashServer, running_unleash
 
 

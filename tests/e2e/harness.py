@@ -13,7 +13,7 @@ import aiohttp
 from bot.app import Warroom, create_app
 from bot.serve import Running, start
 from bot.settings import load_settings
-from tests.fakeslack import FakeSlack
+from bot.standin import FakeSlack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 WRITE_METHODS = {"conversations.create", "conversations.invite", "conversations.setTopic", "chat.postMessage",

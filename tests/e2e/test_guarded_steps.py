@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.standin import FakeSlack
 from handlers.ids import Action
 from runbooks.flags import UnleashProvider
 from tests.e2e.harness import Bot, running_bot
 from tests.e2e.scenario import People
-from tests.fakeslack import FakeSlack
 from tests.unleash.harness import UnleashServer
 
 RUNBOOK = "depositmatch-import-pipeline"

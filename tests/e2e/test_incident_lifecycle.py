@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.standin import FakeSlack
 from handlers.ids import Action, Block
 from tests.e2e.harness import Bot, running_bot
 from tests.e2e.scenario import People, ts_at
 from tests.fakes import FakeClock
-from tests.fakeslack import FakeSlack
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import structlog
 
 from bot.log import configure_logging
+from bot.standin import FakeSlack
 from tests.e2e.harness import Bot, running_bot
-from tests.fakeslack import FakeSlack
 
 
 async def test_health_reports_each_dependency(bot: Bot) -> None:

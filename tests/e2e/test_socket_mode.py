@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.standin import FakeSlack
 from tests.e2e.harness import Bot, running_bot
-from tests.fakeslack import FakeSlack
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.standin import FakeSlack
 from handlers.ids import Block, Field
 from tests.e2e.harness import Bot, declared_incident
 from tests.fakes import FakeClock
-from tests.fakeslack import FakeSlack
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 

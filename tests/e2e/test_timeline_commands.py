@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.standin import FakeSlack
 from handlers.ids import Action, Block
 from tests.e2e.harness import Bot, declared_incident
 from tests.e2e.scenario import People
 from tests.fakes import FakeClock
-from tests.fakeslack import FakeSlack
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 

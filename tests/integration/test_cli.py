@@ -14,9 +14,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.standin import FakeSlack
 from store.migrate import head_revision
 from tests.databases import fresh_database
-from tests.fakeslack import FakeSlack
 
 SECRET = "s3cret-signing"
 

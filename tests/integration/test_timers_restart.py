@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bot.standin import FakeSlack
 from store.engine import create_engine
 from tests.databases import fresh_database
-from tests.fakeslack import FakeSlack
 from tests.integration.timer_processes import key, reminder, seed, settled_states, start_bot
 
 NOW, LATER = 40, 40  # incidents whose reminders are due at once, and in a few seconds

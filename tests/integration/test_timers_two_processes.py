@@ -6,8 +6,8 @@ import signal
 from collections import Counter
 from pathlib import Path
 
+from bot.standin import FakeSlack
 from tests.databases import fresh_database
-from tests.fakeslack import FakeSlack
 from tests.integration.timer_processes import key, reminder, seed, settled_states, start_bot
 
 INCIDENTS = 250  # each has an update reminder and a response-target alert due: 500 messages

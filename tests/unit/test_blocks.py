@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from bot.config import load_policy
 from bot.domain.incident import Incident
 from bot.services.incidents import DeclareRequest
+from bot.standin.blocks import check_blocks, check_view
 from handlers import blocks
 from handlers.ids import Action, Block
 from handlers.modals import confirm_duplicate_modal, declare_modal, read_declare_values
-from tests.fakeslack.blocks import check_blocks, check_view
 
 POLICY = load_policy(None)
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
