@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,9 +18,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import load_flag_settings, load_policy
+from bot.config import load_flag_settings, load_policy, load_restricted_patterns
+from bot.domain.errors import StorageUnavailable
+from bot.domain.outbox import Pace
 from bot.domain.policy import Policy
 from bot.domain.ports import (
     Clock,
@@ -27,16 +31,20 @@ from bot.domain.ports import (
     FlagProvider,
     IncidentChat,
     RunbookChat,
+    SeenRequests,
     StepRunner,
     UnitOfWorkFactory,
 )
+from bot.domain.redaction import Redactor
 from bot.domain.runbook import Runbook
 from bot.health import HealthReport
 from bot.metrics import Metrics
 from bot.services.clock import SystemClock
 from bot.services.container import Services
+from bot.services.delivery import OutboxSender
 from bot.services.incidents import IncidentService
 from bot.services.oncall import OnCallService
+from bot.services.permissions import PermissionCheck
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
 from bot.services.runbooks import RunbookService
@@ -44,25 +52,62 @@ from bot.services.timeline import TimelineService
 from bot.services.timers import TimerService
 from bot.services.updates import UpdateService
 from bot.settings import Settings
+from handlers import dedupe, shape
 from handlers.registry import register_all
 from handlers.slack_chat import SlackDirectory, SlackIncidentChat
 from handlers.slack_runbook_chat import SlackRunbookChat
+from handlers.slack_transport import SlackWebTransport
 from handlers.surface import Surface
+from runbooks.executors import SENSITIVE
 from runbooks.executors import StepRunner as SubprocessStepRunner
 from runbooks.flags import build_providers, close_providers
 from runbooks.loader import LoadReport, load_runbooks
+from store.dedupe import SqlSeenRequests
 from store.engine import create_engine, session_factory
 from store.migrate import ensure_current, upgrade
+from store.outbox import PRUNE_AFTER as OUTBOX_PRUNE_AFTER
+from store.outbox import SqlOutbox, SqlOutboxStore
 from store.uow import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
 
 HANDOFF_POLL_SECONDS = 15.0
+# Slack redelivers within minutes; a day of delivery records is plenty to recognise a redelivery.
+SEEN_KEEP = timedelta(hours=24)
+SEEN_PRUNE_SECONDS = 3600.0
+OUTBOX_PRUNE_SECONDS = 3600.0
 
 
 def _secrets(settings: Settings) -> tuple[str, ...]:
     return tuple(s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_signing_secret,
                                                 settings.slack_app_token) if s is not None)
+
+
+def known_secrets(settings: Settings, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """Every secret value Warroom holds: Slack credentials, the database password, flag-provider tokens."""
+    values = [*_secrets(settings), *(v for k, v in environ.items() if SENSITIVE.search(k))]
+    with contextlib.suppress(ValueError, TypeError):
+        values.append(make_url(settings.database_url).password or "")
+    for provider in load_flag_settings(settings.warroom_config).providers.values():
+        for key, value in (provider or {}).items():
+            if isinstance(value, str) and key.endswith("_env"):  # token_env, secret_env: the variable's value
+                values.append(environ.get(value, ""))
+            elif isinstance(value, str) and SENSITIVE.search(key.upper()):  # a secret written inline
+                values.append(value)
+    return tuple(v for v in values if v)
+
+
+def build_redactor(settings: Settings, environ: Mapping[str, str]) -> Redactor:
+    """The redactor for logs and command output: known secrets plus warroom.yaml's restricted patterns."""
+    return Redactor(known_secrets(settings, environ), load_restricted_patterns(settings.warroom_config))
+
+
+def _step_runner(providers: Mapping[str, FlagProvider], default: str | None, environ: Mapping[str, str],
+                 settings: Settings) -> SubprocessStepRunner:
+    """Runs runbook steps; what their commands print is redacted like the log before anyone sees it."""
+    runner = SubprocessStepRunner.for_environment(providers, default, environ, _secrets(settings))
+    runner.redactor = build_redactor(settings, environ)
+    return runner
 
 
 def create_web_client(settings: Settings) -> AsyncWebClient:
@@ -80,13 +125,21 @@ def create_web_client(settings: Settings) -> AsyncWebClient:
     )
 
 
+def create_sender_client(settings: Settings) -> AsyncWebClient:
+    """The outbox sender's client: no retry handlers, because the sender keeps its retries in the database."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=int(max(1, settings.slack_timeout_seconds)),
+                          retry_handlers=[])
+
+
 def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
                    directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
                    catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2)) -> Services:
     """Every use case over the same ports."""
     timers = TimerService(uow=uow, chat=chat, clock=clock, policy=policy)  # type: ignore[arg-type]
     incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
-                                on_change=timers.replan)
+                                on_change=timers.replan,
+                                permissions=PermissionCheck(uow=uow, clock=clock, policy=policy, directory=directory))
     return Services(
         timers=timers,
         oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),  # type: ignore[arg-type]
@@ -116,6 +169,8 @@ class Warroom:
     scheduler: AsyncIOScheduler
     metrics: Metrics
     health: HealthReport
+    seen: SeenRequests
+    sender: OutboxSender
     providers: Mapping[str, FlagProvider] = field(default_factory=dict)
     runbook_report: LoadReport = field(default_factory=LoadReport)
 
@@ -142,14 +197,45 @@ class Warroom:
                                    id="timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
             self.scheduler.add_job(self.services.oncall.dispatch_handoffs, "interval", seconds=HANDOFF_POLL_SECONDS,
                                    id="handoffs", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+        if self.sender.transport.client.session is None:
+            self.sender.transport.client.session = aiohttp.ClientSession()
+        self.sender.start()  # also delivers what an earlier run committed and did not send
         if not self.scheduler.running:
+            self.scheduler.add_job(self.prune_outbox, "interval", seconds=OUTBOX_PRUNE_SECONDS,
+                                   id="outbox_prune", max_instances=1, coalesce=True)
+            self.scheduler.add_job(self.forget_old_deliveries, "interval", seconds=SEEN_PRUNE_SECONDS,
+                                   id="seen_requests", max_instances=1, coalesce=True)
             self.scheduler.start()
         log.info("warroom_started", database=self.engine.dialect.name, socket_mode=self.settings.socket_mode)
 
+    async def forget_old_deliveries(self) -> None:
+        """Prune the delivery records Slack can no longer redeliver (a scheduler job)."""
+        try:
+            forgotten = await self.seen.forget_before(datetime.now(UTC) - SEEN_KEEP)
+        except StorageUnavailable as exc:
+            log.warning("seen_requests_prune_skipped", error=str(exc))
+            return
+        log.info("seen_requests_pruned", count=forgotten)
+
+    async def prune_outbox(self) -> None:
+        """Forget delivered Slack calls after a while (a scheduler job)."""
+        try:
+            await self.outbox_store.prune(datetime.now(UTC) - OUTBOX_PRUNE_AFTER)
+        except StorageUnavailable as exc:
+            log.warning("outbox_prune_skipped", error=str(exc))
+
+    @property
+    def outbox_store(self) -> SqlOutboxStore:
+        return self.sender.store  # type: ignore[return-value]  (built as one in create_app)
+
     async def stop(self) -> None:
-        """Release connections and stop timers."""
+        """Stop timers, let Slack calls being made finish, release connections."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await self.sender.stop()
+        sender_session = self.sender.transport.client.session
+        if sender_session is not None and not sender_session.closed:
+            await sender_session.close()
         await close_providers(self.providers)
         await self.engine.dispose()
         session = getattr(self.client, "session", None)
@@ -186,18 +272,26 @@ def create_app(
                            severities=set(policy.severities.ids()))
     for problem in report.problems:
         log.warning("runbook_invalid", file=problem.file, line=problem.line, field=problem.field, problem=problem.message)
+    clock = clock or SystemClock()
+    sender = OutboxSender(store=SqlOutboxStore(sessions), transport=SlackWebTransport(create_sender_client(settings)),
+                          clock=clock, pace=Pace(rate=settings.channel_rate, burst=settings.channel_burst),
+                          first_retry=settings.slack_retry_seconds)
+    outbox = SqlOutbox(sessions, now=clock.now, wake=sender.wake)
     services = build_services(
-        uow=lambda: SqlUnitOfWork(sessions), chat=SlackIncidentChat(client, policy),
-        clock=clock or SystemClock(), policy=policy, directory=SlackDirectory(client),
-        runbook_chat=SlackRunbookChat(client), catalog=report.runbooks,
-        runner=SubprocessStepRunner.for_environment(providers, flags.default, environ or os.environ, _secrets(settings)),
+        uow=lambda: SqlUnitOfWork(sessions), chat=SlackIncidentChat(client, policy, outbox),
+        clock=clock, policy=policy, directory=SlackDirectory(client),
+        runbook_chat=SlackRunbookChat(outbox), catalog=report.runbooks,
+        runner=_step_runner(providers, flags.default, environ or os.environ, settings),
         list_cache=timedelta(seconds=settings.list_cache_seconds),
     )
     incidents = services.incidents
+    seen = SqlSeenRequests(engine)
+    shape.install(bolt)  # first: nothing below reads an envelope Slack would not send
+    dedupe.install(bolt, seen, clock or SystemClock())
     surface = register_all(bolt, services)
     scheduler = AsyncIOScheduler(timezone=policy.timezone)
     return Warroom(
         settings=settings, policy=policy, bolt=bolt, client=client, engine=engine, incidents=incidents,
-        services=services, providers=providers, runbook_report=report,
+        services=services, providers=providers, runbook_report=report, seen=seen, sender=sender,
         surface=surface, scheduler=scheduler, metrics=Metrics(), health=HealthReport(engine, client, scheduler, report),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -19,20 +20,27 @@ def _settings() -> Settings:
     return load_settings(os.environ)
 
 
-def _secrets(settings: Settings) -> list[str]:
-    return [s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_signing_secret,
-                                           settings.slack_app_token) if s is not None]
-
-
 def cmd_serve(_args: argparse.Namespace) -> int:
     """Run the bot."""
-    from bot.app import create_app
+    from bot.app import build_redactor, create_app
     from bot.log import configure_logging
     from bot.serve import serve_forever
 
     settings = _settings()
-    configure_logging(settings.log_level, settings.log_format, _secrets(settings))
+    configure_logging(settings.log_level, settings.log_format, redactor=build_redactor(settings, os.environ))
     asyncio.run(serve_forever(create_app(settings)))
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """Try Warroom in the browser: the real bot on SQLite against a local Slack stand-in."""
+    from bot.log import configure_logging
+    from bot.sandbox import run_sandbox
+
+    configure_logging(os.environ.get("LOG_LEVEL", "info"), "console")
+    for noisy in ("apscheduler", "alembic"):  # a line per timer poll and migration drowns the page's URL
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    asyncio.run(run_sandbox(Path(args.dir), port=args.port))
     return 0
 
 
@@ -109,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="warroom", description="Warroom: incident response in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, func in (("serve", cmd_serve), ("migrate", cmd_migrate), ("manifest", cmd_manifest),
-                       ("doctor", cmd_doctor), ("export", cmd_export)):
+                       ("doctor", cmd_doctor), ("export", cmd_export), ("sandbox", cmd_sandbox)):
         p = sub.add_parser(name, help=(func.__doc__ or "").strip())
         p.set_defaults(func=func)
         if name == "export":
@@ -117,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--format", choices=("md", "json"), default="md")
             p.add_argument("--team", help="Slack team id (needed when several workspaces use Warroom)")
             p.add_argument("--output", "-o", help="write to this file instead of standard output")
+        if name == "sandbox":
+            p.add_argument("--port", type=int, default=8800, help="port of the page (default 8800)")
+            p.add_argument("--dir", default=".warroom-sandbox",
+                           help="where the sandbox keeps its SQLite database (default .warroom-sandbox)")
     add_runbook_commands(sub)
     add_audit_commands(sub)
     return parser

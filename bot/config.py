@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -24,7 +25,9 @@ from pydantic import (
 from bot.domain.errors import ConfigError
 from bot.domain.lifecycle import Lifecycle, Status
 from bot.domain.oncall import Rotation
+from bot.domain.permissions import Capability, Permissions, Rule
 from bot.domain.policy import Policy, Role
+from bot.domain.redaction import compile_patterns
 from bot.domain.severity import EscalationLevel, Severity, SeverityScale
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
@@ -143,6 +146,53 @@ class DuplicatesConfig(_Strict):
     similarity: float = Field(default=0.75, ge=0, le=1)
 
 
+def _who(entry: str) -> str:
+    Rule.parse([entry])  # raises ValueError saying what an entry may be
+    return entry
+
+
+_WHO = Annotated[str, AfterValidator(_who)]
+
+
+class PermissionsConfig(_Strict):
+    """Who may do what; each capability lists `anyone`, `role:<id>`, user groups (S...) or users (U.../W...)."""
+
+    admins: list[Annotated[str, Field(pattern=r"^[USW][A-Z0-9]+$")]] = []
+    declare: list[_WHO] = ["anyone"]
+    change_severity: list[_WHO] = ["anyone"]
+    resolve: list[_WHO] = ["anyone"]
+    reassign_commander: list[_WHO] = ["role:commander"]
+    run_guarded_steps: list[_WHO] = ["anyone"]
+    approve: list[_WHO] = ["anyone"]
+    export: list[_WHO] = ["anyone"]
+
+    @model_validator(mode="after")
+    def _declare_has_no_incident_roles(self) -> PermissionsConfig:
+        if any(entry.startswith("role:") for entry in self.declare):
+            raise ValueError("permissions.declare cannot name incident roles (there is no incident yet); "
+                             "use anyone, user groups (S...) or user ids (U...)")
+        return self
+
+    def to_permissions(self, extra_admins: list[str]) -> Permissions:
+        """The domain value (the older `role_admins` key adds to the admins)."""
+        rules = {cap: Rule.parse(getattr(self, cap.value)) for cap in Capability}
+        return Permissions(rules=rules, admins=tuple(dict.fromkeys([*self.admins, *extra_admins])))
+
+
+class RedactionConfig(_Strict):
+    restricted_patterns: dict[str, str | None] = {}
+
+    @field_validator("restricted_patterns")
+    @classmethod
+    def _valid_regexes(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        compile_patterns({name: p for name, p in value.items() if p})
+        return value
+
+    def active(self) -> dict[str, str]:
+        """The patterns in force (an entry set to "" or null turns that default off)."""
+        return {name: p for name, p in self.restricted_patterns.items() if p}
+
+
 class WarroomConfig(_Strict):
     announcements_channel: str | None = None
     channel_name_pattern: str = "inc-{number}-{title}"
@@ -151,12 +201,14 @@ class WarroomConfig(_Strict):
     severities: list[SeverityConfig] = Field(min_length=1)
     lifecycle: LifecycleConfig
     roles: list[RoleConfig] = Field(min_length=1)
-    role_admins: list[Annotated[str, Field(pattern=r"^[USW][A-Z0-9]+$")]] = []
+    role_admins: list[Annotated[str, Field(pattern=r"^[USW][A-Z0-9]+$")]] = []  # the older name of permissions.admins
+    permissions: PermissionsConfig = PermissionsConfig()
     timeline_emoji: str = Field(default="pushpin", pattern=r"^[a-z0-9_+\-']+$")
     review_template: str = ""
     oncall: list[RotationConfig] = []
     flag_providers: dict[str, dict[str, Any]] = {}
     default_flag_provider: str | None = None
+    redaction: RedactionConfig = RedactionConfig()
 
     @model_validator(mode="after")
     def _default_provider_exists(self) -> WarroomConfig:
@@ -173,6 +225,15 @@ class WarroomConfig(_Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"expected an IANA time zone such as UTC or Europe/Berlin, got {value!r}") from None
         return value
+
+    @model_validator(mode="after")
+    def _permission_roles_exist(self) -> WarroomConfig:
+        known = [r.id for r in self.roles]
+        for cap in Capability:
+            for entry in getattr(self.permissions, cap.value):
+                if entry.startswith("role:") and entry[5:] not in known:
+                    raise ValueError(f"permissions.{cap.value}: {entry!r} names no role; roles are {known}")
+        return self
 
     @model_validator(mode="after")
     def _commander_exists(self) -> WarroomConfig:
@@ -234,6 +295,7 @@ def _to_policy(cfg: WarroomConfig, base: Path | None = None) -> Policy:
         timezone=cfg.timezone,
         roles=tuple(Role(r.id, r.label, r.duties, r.restricted) for r in cfg.roles),
         role_admins=tuple(cfg.role_admins), timeline_emoji=cfg.timeline_emoji,
+        permissions=cfg.permissions.to_permissions(cfg.role_admins),
         review_template=_read_template(cfg.review_template, base),
         rotations=tuple(Rotation(id=r.id, name=r.name, members=tuple(r.members), start=r.start,
                                  handoff_time=time.fromisoformat(r.handoff.time), length_days=r.length_days,
@@ -266,6 +328,15 @@ def default_policy_text() -> str:
     return resources.files("bot").joinpath("warroom.example.yaml").read_text(encoding="utf-8")
 
 
+def _merged_redaction(defaults: dict[str, Any], data: dict[str, Any]) -> Any:
+    """A team's restricted patterns are added to the shipped ones by name (not instead of them)."""
+    ours, theirs = defaults.get("redaction") or {}, data.get("redaction")
+    if not isinstance(theirs, dict) or not isinstance(theirs.get("restricted_patterns", {}), dict):
+        return ours if theirs is None else theirs  # let validation name what is wrong
+    patterns = {**ours.get("restricted_patterns", {}), **(theirs.get("restricted_patterns") or {})}
+    return {**ours, **theirs, "restricted_patterns": patterns}
+
+
 def parse_policy(text: str, source: str = "warroom.yaml", base: Path | None = None) -> Policy:
     """Parse policy YAML; overrides the defaults key by key at the top level."""
     try:
@@ -275,7 +346,7 @@ def parse_policy(text: str, source: str = "warroom.yaml", base: Path | None = No
     if not isinstance(data, dict):
         raise ConfigError(f"{source} must be a mapping of settings at the top level, got {type(data).__name__}")
     defaults = yaml.safe_load(default_policy_text())
-    merged = {**defaults, **data}
+    merged = {**defaults, **data, "redaction": _merged_redaction(defaults, data)}
     try:
         cfg = WarroomConfig.model_validate(merged)
         return _to_policy(cfg, base)
@@ -302,6 +373,17 @@ def load_flag_settings(path: Path | None) -> FlagSettings:
     providers = dict(data.get("flag_providers") or {})
     default = data.get("default_flag_provider") or (next(iter(providers)) if len(providers) == 1 else None)
     return FlagSettings(providers, default, path.parent)
+
+
+def load_restricted_patterns(path: Path | None) -> dict[str, str]:
+    """The restricted patterns in force (shipped defaults plus `redaction` in `path`), validated by name."""
+    text, source = default_policy_text(), "built-in defaults"
+    if path is not None and path.exists():
+        text, source = path.read_text(encoding="utf-8"), str(path)
+    parse_policy(text, source, None if path is None else path.parent)  # the whole file must be valid
+    data = yaml.safe_load(text) or {}
+    defaults = yaml.safe_load(default_policy_text())
+    return RedactionConfig.model_validate(_merged_redaction(defaults, data)).active()
 
 
 def load_policy(path: Path | None) -> Policy:

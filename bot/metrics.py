@@ -17,6 +17,8 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0), registry=self.registry,
         )
         self.incidents = Gauge("warroom_incidents", "Incidents by status", ["status"], registry=self.registry)
+        self.outbox = Gauge("warroom_outbox", "Slack calls of this process's outbox sender, by what became of them",
+                            ["state"], registry=self.registry)
 
     def observe_request(self, kind: str, status: int, seconds: float) -> None:
         """Count one request and its ack latency."""
@@ -28,6 +30,13 @@ class Metrics:
         self.incidents.clear()
         for status, n in counts.items():
             self.incidents.labels(status=status).set(n)
+
+    def set_outbox(self, *, delivered: int, failed: int, backlog: int | None) -> None:
+        """Calls delivered and given up by this process, and the calls still queued (all processes)."""
+        self.outbox.labels(state="delivered").set(delivered)
+        self.outbox.labels(state="failed").set(failed)
+        if backlog is not None:
+            self.outbox.labels(state="queued").set(backlog)
 
     def render(self) -> bytes:
         """The Prometheus text exposition."""

@@ -32,6 +32,10 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "WARROOM_RUNBOOKS": ("runbooks", "Runbook directories, separated by ':'; default: the shipped library."),
     "WARROOM_TIMER_POLL_SECONDS": ("timer_poll_seconds", "How often due reminders are looked for; 0 turns the timers off."),
     "WARROOM_LIST_CACHE_SECONDS": ("list_cache_seconds", "How long another replica's change may take to show in /incident list."),
+    "WARROOM_CHANNEL_RATE": ("channel_rate", "Messages a second Warroom sends to one channel, on average (Slack: about 1)."),
+    "WARROOM_SLACK_TIMEOUT_SECONDS": ("slack_timeout_seconds", "How long a Slack call may take before it is retried (messages are looked up first, never posted twice)."),
+    "WARROOM_SLACK_RETRY_SECONDS": ("slack_retry_seconds", "Wait before retrying a failed Slack call; it doubles each time, up to 60 s."),
+    "WARROOM_CHANNEL_BURST": ("channel_burst", "Messages Warroom may send to one channel at once before that pace applies."),
 }
 
 
@@ -65,6 +69,10 @@ class Settings(BaseModel):
     runbooks: str = ""
     list_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     timer_poll_seconds: float = Field(default=0.1, ge=0, le=60)
+    channel_rate: float = Field(default=1.0, gt=0, le=100)
+    channel_burst: int = Field(default=4, ge=1, le=100)
+    slack_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    slack_retry_seconds: float = Field(default=1.0, gt=0, le=60)
 
     @property
     def runbook_dirs(self) -> list[Path]:

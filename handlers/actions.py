@@ -12,11 +12,12 @@ from bot.domain.errors import InvalidCommand
 from bot.services.container import Services
 from bot.services.incidents import DeclareRequest
 from handlers.ids import Action
+from handlers.parse import payload_text
 from handlers.surface import Surface
 
 
 def _selected(body: dict[str, Any]) -> str:
-    return str(body["actions"][0]["selected_option"]["value"])
+    return payload_text(body, "actions", 0, "selected_option", "value")
 
 
 def register(surface: Surface, services: Services) -> None:

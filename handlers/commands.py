@@ -14,6 +14,7 @@ from bot.services.container import Services
 from bot.services.incidents import DeclareRequest, DeclareResult, validate_declare
 from handlers import blocks
 from handlers.answer import Answer, answer_in_ack
+from handlers.export_commands import handle_export
 from handlers.ids import SLASH_COMMAND
 from handlers.modals import declare_modal
 from handlers.parse import (
@@ -21,6 +22,7 @@ from handlers.parse import (
     ChangeStatus,
     Command,
     Declare,
+    Export,
     Help,
     ListOpen,
     OpenDeclareModal,
@@ -112,5 +114,7 @@ def register(surface: Surface, services: Services) -> None:
                 await ack()
                 incident = await incidents.for_channel(team_id, channel_id)
                 await incidents.change_severity(team_id, incident.id, user_id, severity)  # type: ignore[arg-type]
+            case Export():
+                await handle_export(parsed, command, ack, respond, services)
             case _:
                 await handle_people_command(parsed, command, ack, respond, client, services)

@@ -15,9 +15,12 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.errors import InfrastructureError, InvalidInput, UserError
+from bot.domain.errors import InfrastructureError, InvalidInput, StorageUnavailable, UserError
+from bot.domain.redaction import Redactor
 
 log = structlog.get_logger(__name__)
+# Infrastructure errors can quote a library's error text (a URL, a response body): keep credentials out of Slack.
+_SHOWN = Redactor()
 
 
 def _user_id(body: dict[str, Any]) -> str | None:
@@ -34,8 +37,10 @@ def message_for(error: BaseException) -> tuple[str, str | None]:
     if isinstance(error, UserError):
         return str(error), None
     ref = uuid.uuid4().hex[:8]
+    if isinstance(error, StorageUnavailable):  # the transaction that failed was rolled back, not half-written
+        return f":warning: Not saved: the database is unreachable. Try again in a minute. (ref {ref})", ref
     if isinstance(error, InfrastructureError):
-        return f":warning: {error} (ref {ref})", ref
+        return f":warning: {_SHOWN.scrub(str(error))} (ref {ref})", ref
     return (f":boom: Something went wrong (ref {ref}). Check the channel and `/incident list` to see what was done "
             f"before trying again, and tell your Warroom admins the ref."), ref
 

@@ -47,15 +47,27 @@ def declare_modal(policy: Policy, *, source_channel_id: str | None) -> dict[str,
     }
 
 
+def _element(view: Any, block_id: str) -> dict[str, Any]:
+    """The submitted input element of a block, {} when the view is not shaped like Slack's."""
+    found: Any = view
+    for key in ("state", "values", block_id, Field.VALUE):
+        found = found.get(key) if isinstance(found, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def read_declare_values(view: dict[str, Any]) -> dict[str, str]:
     """The submitted form values by block id ('' when empty)."""
-    state = view.get("state", {}).get("values", {})
 
     def value(block_id: str) -> str:
-        element = state.get(block_id, {}).get(Field.VALUE, {})
+        element = _element(view, block_id)
         if element.get("type") == "static_select":
-            return (element.get("selected_option") or {}).get("value", "")
-        return element.get("value") or ""
+            option = element.get("selected_option")
+            return _text(option.get("value")) if isinstance(option, dict) else ""
+        return _text(element.get("value"))
 
     return {b: value(b) for b in (Block.TITLE, Block.SEVERITY, Block.SERVICE, Block.SUMMARY)}
 
@@ -115,5 +127,4 @@ def resolve_modal(channel_id: str) -> dict[str, Any]:
 
 def read_text_values(view: dict[str, Any], *block_ids: str) -> dict[str, str]:
     """Plain text input values by block id ('' when empty)."""
-    state = view.get("state", {}).get("values", {})
-    return {b: (state.get(b, {}).get(Field.VALUE, {}).get("value") or "") for b in block_ids}
+    return {b: _text(_element(view, b).get("value")) for b in block_ids}

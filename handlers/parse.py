@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from dataclasses import dataclass
+from typing import Any
 
 from bot.domain.errors import InvalidCommand
 
@@ -23,6 +25,7 @@ USAGE = {
     "update": "/incident update [internal|customer|status_page|resolved]",
     "oncall": "/incident oncall",
     "stats": "/incident stats [7d|30d|90d|YYYY-MM-DD..YYYY-MM-DD]",
+    "export": "/incident export [INC-42] [md|json]",
     "list": "/incident list",
     "help": "/incident help",
 }
@@ -145,9 +148,17 @@ class ShowStats:
     period: str = ""
 
 
+@dataclass(frozen=True)
+class Export:
+    """`/incident export [INC-42] [md|json]`: the review of this channel's incident, or of INC-42."""
+
+    ref: str = ""
+    fmt: str = "md"
+
+
 Command = (OpenDeclareModal | Declare | ChangeStatus | ChangeSeverity | ListOpen | Help | AssignRole | Handover
            | Note | ShowTimeline | SetMilestone | AddFollowUp | Resolve | ShowStats | RunbookCommand
-           | PostUpdate | ShowOnCall)
+           | PostUpdate | ShowOnCall | Export)
 
 
 def user_id_of(word: str) -> str | None:
@@ -186,6 +197,14 @@ def _split_service(words: list[str]) -> tuple[list[str], str]:
             rest.append(word)
         i += 1
     return rest, service
+
+
+def _export(args: list[str]) -> Export:
+    formats = [a.lower() for a in args if a.lower() in ("md", "json")]
+    refs = [a for a in args if a.lower() not in ("md", "json")]
+    if len(formats) > 1 or len(refs) > 1:
+        raise InvalidCommand(f"{_usage('export')}: at most one incident and one format.")
+    return Export(ref=refs[0] if refs else "", fmt=formats[0] if formats else "md")
 
 
 def parse_command(text: str) -> Command:
@@ -230,9 +249,10 @@ def parse_command(text: str) -> Command:
     if sub == "note":
         return Note(text=_rest(text))
     if sub == "timeline":
-        if len(args) > 1 or (args and not args[0].isdigit()):
+        page = count_value(args[0] if args else "1", 0)
+        if len(args) > 1 or not page:
             raise InvalidCommand(f"{_usage('timeline')}: the page is a number.")
-        return ShowTimeline(page=int(args[0]) if args else 1)
+        return ShowTimeline(page=page)
     if sub == "milestone":
         if len(args) < 2:
             raise InvalidCommand(f"Name the milestone and the time. {_usage('milestone')}, e.g. `/incident milestone detected 14:02`.")
@@ -254,6 +274,8 @@ def parse_command(text: str) -> Command:
         return RunbookCommand(name=" ".join(args))
     if sub == "stats":
         return ShowStats(period=" ".join(args))
+    if sub == "export":
+        return _export(args)
     if sub in ("list", "ls"):
         return ListOpen()
     if sub in ("help", "?"):
@@ -262,3 +284,43 @@ def parse_command(text: str) -> Command:
         f"`{words[0][:40]}` is not an /incident command. Try one of: "
         + ", ".join(f"`{u}`" for u in USAGE.values())
     )
+
+
+# Payloads: Slack's shapes are trusted only after these checks (a malformed one is a stale button, not a crash).
+STALE = "That button or form is out of date; run the command again."
+MAX_COUNT = 2**31 - 1  # ids and pages fit the database's integer columns
+
+
+def payload_text(payload: Any, *path: str | int) -> str:
+    """The non-empty string at `path` in a payload (e.g. "team", "id"); InvalidCommand when there is none."""
+    value = payload
+    for key in path:
+        if isinstance(key, str) and isinstance(value, dict):
+            value = value.get(key)
+        elif isinstance(key, int) and isinstance(value, list) and 0 <= key < len(value):
+            value = value[key]
+        else:
+            raise InvalidCommand(STALE)
+    if not isinstance(value, str) or not value:
+        raise InvalidCommand(STALE)
+    return value
+
+
+def count_value(value: Any, default: int) -> int:
+    """A whole number from 1 to MAX_COUNT written in ASCII digits (a button value, a page), else `default`."""
+    text = value if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) <= 10 and 0 < int(text) <= MAX_COUNT:
+        return int(text)
+    return default
+
+
+def view_metadata(view: Any) -> dict[str, Any]:
+    """A modal's private_metadata (JSON Warroom wrote); InvalidCommand when it is not ours."""
+    raw = view.get("private_metadata") if isinstance(view, dict) else None
+    try:
+        data = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except (ValueError, RecursionError):
+        raise InvalidCommand(STALE) from None
+    if not isinstance(data, dict):
+        raise InvalidCommand(STALE)
+    return data

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -15,6 +14,7 @@ from bot.services.container import Services
 from handlers import people_blocks
 from handlers.ids import Action, Block, Callback
 from handlers.modals import read_text_values
+from handlers.parse import count_value, payload_text, view_metadata
 from handlers.surface import Surface
 
 
@@ -31,7 +31,7 @@ def register(surface: Surface, services: Services) -> None:
         team_id = body["team"]["id"]
         incident = await services.incidents.for_channel(team_id, body["channel"]["id"])
         await services.roles.assign(team_id, incident.id, body["user"]["id"],  # type: ignore[arg-type]
-                                    _suffix(action, Action.ROLE_SELECT), action["selected_user"])
+                                    _suffix(action, Action.ROLE_SELECT), payload_text(action, "selected_user"))
 
     @surface.action(re.compile("^" + re.escape(Action.TAKE_ROLE)))
     async def role_taken(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -43,14 +43,15 @@ def register(surface: Surface, services: Services) -> None:
     @surface.action(Action.FOLLOWUP_DONE)
     async def followup_done(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        if not str(action.get("value", "")).isdigit():
+        followup_id = count_value(action.get("value"), 0)
+        if not followup_id:
             raise InvalidCommand("That button is out of date.")
-        _, item = await services.reviews.close_followup(body["team"]["id"], int(action["value"]), body["user"]["id"])
+        _, item = await services.reviews.close_followup(body["team"]["id"], followup_id, body["user"]["id"])
         await respond(replace_original=True, text=f"Follow-up done: {item.text}", blocks=people_blocks.followup(item))
 
     async def timeline_page(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        page = int(action["value"]) if str(action.get("value", "")).isdigit() else 1
+        page = count_value(action.get("value"), 1)
         incident, entries, page, pages = await services.timeline.page(
             body["team"]["id"], body["channel"]["id"], page, people_blocks.TIMELINE_PAGE_SIZE)
         await respond(replace_original=True, text=f"{incident.ref} timeline, page {page} of {pages}",
@@ -66,7 +67,7 @@ def register(surface: Surface, services: Services) -> None:
             await ack(response_action="errors", errors={Block.RESOLUTION: "Say how the incident was resolved."})
             return
         await ack()
-        channel_id = str(json.loads(view.get("private_metadata") or "{}").get("channel_id", ""))
+        channel_id = str(view_metadata(view).get("channel_id", ""))
         incident = await services.incidents.for_channel(body["team"]["id"], channel_id)
         await services.reviews.resolve(body["team"]["id"], incident.id, body["user"]["id"], {  # type: ignore[arg-type]
             "resolution": values[Block.RESOLUTION], "impact": values[Block.IMPACT],

@@ -18,7 +18,7 @@ from handlers.surface import Surface
 def _step(action: dict[str, Any]) -> tuple[str, str, int | None]:
     try:
         return runbook_blocks.read_step_value(str(action.get("value", "")))
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidCommand("That button is not a runbook step; run `/incident runbook` again.") from None
 
 

@@ -1,4 +1,8 @@
-"""IncidentChat over Slack's Web API: renders domain values with the Block Kit builders."""
+"""IncidentChat over Slack's Web API: renders domain values with the Block Kit builders.
+
+Messages and channel changes go into the outbox, inside the transaction of the change that causes
+them; only what needs Slack's answer at once (creating a channel, reading a message) calls Slack here.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import ChatUnavailable
 from bot.domain.incident import FollowUp, Incident
+from bot.domain.outbox import OutboundCall, Outbox, card_anchor
 from bot.domain.policy import Policy
 from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 from handlers import blocks, people_blocks
@@ -27,7 +32,6 @@ SCOPES = (
     "users:read",
     "usergroups:read",  # admin groups may reassign the commander
 )
-_IGNORED_INVITE_ERRORS = {"already_in_channel", "cant_invite_self"}
 
 
 def _unavailable(method: str, exc: SlackApiError) -> ChatUnavailable:
@@ -38,9 +42,10 @@ def _unavailable(method: str, exc: SlackApiError) -> ChatUnavailable:
 class SlackIncidentChat:
     """The Slack implementation of the IncidentChat port."""
 
-    def __init__(self, client: AsyncWebClient, policy: Policy) -> None:
-        self._client = client
+    def __init__(self, client: AsyncWebClient, policy: Policy, outbox: Outbox) -> None:
+        self._client = client  # reads and channel creation, which need Slack's answer at once
         self._policy = policy
+        self._outbox = outbox  # everything else: committed with the change, delivered by the sender
 
     async def create_channel(self, candidate_names: Sequence[str]) -> ChannelRef:
         for name in candidate_names:
@@ -58,76 +63,55 @@ class SlackIncidentChat:
             "archive old incident channels or change channel_name_pattern."
         )
 
-    async def invite(self, channel_id: str, user_ids: Sequence[str]) -> None:
-        try:
-            await self._client.conversations_invite(channel=channel_id, users=list(user_ids))
-        except SlackApiError as exc:
-            if exc.response.get("error") not in _IGNORED_INVITE_ERRORS:
-                raise _unavailable("conversations.invite", exc) from exc
+    async def _put(self, incident: Incident | None, method: str, **params: object) -> None:
+        team = incident.team_id if incident is not None else ""
+        await self._outbox.put(OutboundCall(team_id=team, method=method, params=params))
+
+    async def invite(self, incident: Incident, user_ids: Sequence[str]) -> None:
+        await self._put(incident, "conversations.invite", channel=incident.channel_id, users=list(user_ids))
 
     async def set_topic(self, incident: Incident) -> None:
-        try:
-            await self._client.conversations_setTopic(
-                channel=incident.channel_id, topic=blocks.topic(incident, self._policy)
-            )
-        except SlackApiError as exc:
-            raise _unavailable("conversations.setTopic", exc) from exc
+        await self._put(incident, "conversations.setTopic", channel=incident.channel_id,
+                        topic=blocks.topic(incident, self._policy))
 
-    async def post_card(self, incident: Incident) -> str:
-        try:
-            response = await self._client.chat_postMessage(
-                channel=incident.channel_id, text=blocks.card_text(incident),
-                blocks=blocks.incident_card(incident, self._policy),
-            )
-        except SlackApiError as exc:
-            raise _unavailable("chat.postMessage", exc) from exc
-        return str(response["ts"])
+    async def post_card(self, incident: Incident) -> None:
+        assert incident.id is not None
+        await self._outbox.put(OutboundCall(
+            team_id=incident.team_id, method="chat.postMessage", anchor=card_anchor(incident.team_id, incident.id),
+            params={"channel": incident.channel_id, "text": blocks.card_text(incident),
+                    "blocks": blocks.incident_card(incident, self._policy)}))
 
     async def update_card(self, incident: Incident) -> None:
-        if not incident.card_ts:
-            return
-        try:
-            await self._client.chat_update(
-                channel=incident.channel_id, ts=incident.card_ts, text=blocks.card_text(incident),
-                blocks=blocks.incident_card(incident, self._policy),
-            )
-        except SlackApiError as exc:
-            raise _unavailable("chat.update", exc) from exc
+        assert incident.id is not None
+        anchor = card_anchor(incident.team_id, incident.id)
+        params = {"channel": incident.channel_id, "text": blocks.card_text(incident),
+                  "blocks": blocks.incident_card(incident, self._policy)}
+        if incident.card_ts:
+            params["ts"] = incident.card_ts
+        # Only the latest state of the card goes out when several updates queue up.
+        await self._outbox.put(OutboundCall(team_id=incident.team_id, method="chat.update", params=params,
+                                            coalesce_key=anchor, ts_from=None if incident.card_ts else anchor))
 
     async def announce(self, incident: Incident) -> None:
         channel = self._policy.announcements_channel
         if not channel:
             return
-        try:
-            await self._client.chat_postMessage(
-                channel=channel, text=f"{incident.ref} declared: {incident.title}",
-                blocks=blocks.announcement(incident, self._policy), unfurl_links=False,
-            )
-        except SlackApiError as exc:
-            raise _unavailable("chat.postMessage", exc) from exc
+        await self._put(incident, "chat.postMessage", channel=channel, text=f"{incident.ref} declared: {incident.title}",
+                        blocks=blocks.announcement(incident, self._policy), unfurl_links=False)
 
     async def post_change(self, incident: Incident, text: str) -> None:
-        try:
-            await self._client.chat_postMessage(channel=incident.channel_id, text=text)
-        except SlackApiError as exc:
-            raise _unavailable("chat.postMessage", exc) from exc
-
-    async def _post(self, method: str, **kwargs: object) -> None:
-        try:
-            await self._client.chat_postMessage(**kwargs)  # type: ignore[arg-type]
-        except SlackApiError as exc:
-            raise _unavailable(method, exc) from exc
+        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=text)
 
     async def notify_role_holder(self, incident: Incident, role_id: str, user_id: str) -> None:
         role = self._policy.role(role_id)
-        await self._post("chat.postMessage", channel=user_id,
-                         text=f"You are now the {role.label.lower()} of {incident.ref}",
-                         blocks=people_blocks.role_dm(incident, self._policy, role_id))
+        await self._put(incident, "chat.postMessage", channel=user_id,
+                        text=f"You are now the {role.label.lower()} of {incident.ref}",
+                        blocks=people_blocks.role_dm(incident, self._policy, role_id))
 
     async def post_handover(self, summary: HandoverSummary) -> None:
-        await self._post("chat.postMessage", channel=summary.incident.channel_id,
-                         text=f"Handover: <@{summary.to_user}> is now incident commander",
-                         blocks=people_blocks.handover(summary, self._policy))
+        await self._put(summary.incident, "chat.postMessage", channel=summary.incident.channel_id,
+                        text=f"Handover: <@{summary.to_user}> is now incident commander",
+                        blocks=people_blocks.handover(summary, self._policy))
 
     async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
         try:
@@ -157,29 +141,26 @@ class SlackIncidentChat:
 
     async def post_review(self, incident: Incident, markdown: str) -> None:
         for chunk in people_blocks.review_messages(markdown):
-            await self._post("chat.postMessage", channel=incident.channel_id, blocks=chunk,
-                             text=f"{incident.ref} post-incident review")
+            await self._put(incident, "chat.postMessage", channel=incident.channel_id, blocks=chunk,
+                            text=f"{incident.ref} post-incident review")
 
     async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
-        await self._post("chat.postMessage", channel=incident.channel_id, text=f"Follow-up: {followup.text}",
-                         blocks=people_blocks.followup(followup))
+        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=f"Follow-up: {followup.text}",
+                        blocks=people_blocks.followup(followup))
 
 
     async def post_handoff(self, channel: str, text: str, incoming: str, outgoing: str) -> None:
         if channel:
-            await self._post("chat.postMessage", channel=channel, text=text[:3900])
+            await self._put(None, "chat.postMessage", channel=channel, text=text[:3900])
         for user in dict.fromkeys((incoming, outgoing)):
-            await self._post("chat.postMessage", channel=user, text=text[:3900])
+            await self._put(None, "chat.postMessage", channel=user, text=text[:3900])
 
     async def post_update(self, incident: Incident, audience: str, text: str, author: str) -> None:
         body = f":mega: *Status update* ({audience.replace('_', ' ')}) by <@{author}>\n{text}"
-        await self._post("chat.postMessage", channel=incident.channel_id, text=body[:3900])
+        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=body[:3900])
         if self._policy.announcements_channel:
-            try:
-                await self._post("chat.postMessage", channel=self._policy.announcements_channel,
-                                 text=f"{incident.ref}: {body} <#{incident.channel_id}>"[:3900])
-            except ChatUnavailable as exc:
-                log.warning("update_announce_failed", error=str(exc))
+            await self._put(incident, "chat.postMessage", channel=self._policy.announcements_channel,
+                            text=f"{incident.ref}: {body} <#{incident.channel_id}>"[:3900])
 
     async def post_timer(self, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
         mentions, channels = [], []
@@ -207,12 +188,9 @@ class SlackIncidentChat:
                      "text": {"type": "plain_text", "text": "Snooze 30 min"}},
                 ]},
             ]
-        await self._post("chat.postMessage", channel=incident.channel_id, text=full, **extra)
+        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=full, **extra)
         for channel in channels:  # the on-call or management channel hears it too, with a link back
-            try:
-                await self._post("chat.postMessage", channel=channel, text=f"{full} <#{incident.channel_id}>")
-            except ChatUnavailable as exc:  # the incident channel has it; one missing channel must not stop the rest
-                log.warning("timer_channel_failed", channel=channel, error=str(exc))
+            await self._put(incident, "chat.postMessage", channel=channel, text=f"{full} <#{incident.channel_id}>")
 
 
 class SlackDirectory:

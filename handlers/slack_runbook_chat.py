@@ -1,48 +1,54 @@
-"""RunbookChat over Slack's Web API."""
+"""RunbookChat over Slack's Web API, through the outbox."""
 
 from __future__ import annotations
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.domain.errors import ChatUnavailable
 from bot.domain.incident import Incident
+from bot.domain.outbox import OutboundCall, Outbox, checklist_anchor
 from bot.domain.runbook import Attachment, Runbook, Step, StepOutcome, StepRun
 from handlers import runbook_blocks
 
 
 class SlackRunbookChat:
-    """The Slack implementation of the RunbookChat port."""
+    """The Slack implementation of the RunbookChat port: every message goes through the outbox."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
-        self._client = client
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
 
-    async def _call(self, method: str, **kwargs: object) -> dict:  # type: ignore[type-arg]
-        try:
-            response = await getattr(self._client, method.replace(".", "_"))(**kwargs)
-        except SlackApiError as exc:
-            raise ChatUnavailable(f"Slack refused {method}: {exc.response.get('error', 'unknown_error')}") from exc
-        return dict(response.data) if isinstance(response.data, dict) else {}
+    async def _put(self, incident: Incident, method: str, *, anchor: str | None = None, coalesce_key: str | None = None,
+                   ts_from: str | None = None, ts_param: str = "ts", **params: object) -> None:
+        await self._outbox.put(OutboundCall(team_id=incident.team_id, method=method, params=params, anchor=anchor,
+                                            coalesce_key=coalesce_key, ts_from=ts_from, ts_param=ts_param))
 
-    async def post_checklist(self, incident: Incident, runbook: Runbook, runs: list[StepRun]) -> str:
-        response = await self._call("chat.postMessage", channel=incident.channel_id, text=f"Runbook: {runbook.title}",
-                                    blocks=runbook_blocks.checklist(runbook, runs))
-        return str(response["ts"])
+    async def post_checklist(self, incident: Incident, attachment: Attachment, runbook: Runbook,
+                             runs: list[StepRun]) -> None:
+        assert attachment.id is not None
+        await self._put(incident, "chat.postMessage", anchor=checklist_anchor(incident.team_id, attachment.id),
+                        channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {runbook.title}",
+                        blocks=runbook_blocks.checklist(runbook, runs))
+
+    def _message_ref(self, incident: Incident, attachment: Attachment, param: str) -> dict[str, object]:
+        """The checklist's ts, or the anchor to take it from once its post has gone out."""
+        assert attachment.id is not None
+        if attachment.message_ts:
+            return {param: attachment.message_ts}
+        return {"ts_from": checklist_anchor(incident.team_id, attachment.id), "ts_param": param}
 
     async def update_checklist(self, incident: Incident, attachment: Attachment, runbook: Runbook,
                                runs: list[StepRun]) -> None:
-        if attachment.message_ts:
-            await self._call("chat.update", channel=attachment.channel_id, ts=attachment.message_ts,
-                             text=f"Runbook: {runbook.title}", blocks=runbook_blocks.checklist(runbook, runs))
+        assert attachment.id is not None
+        await self._put(incident, "chat.update", coalesce_key=checklist_anchor(incident.team_id, attachment.id),
+                        channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {runbook.title}",
+                        blocks=runbook_blocks.checklist(runbook, runs), **self._message_ref(incident, attachment, "ts"))
 
     async def post_step_output(self, incident: Incident, attachment: Attachment, step: Step, outcome: StepOutcome) -> None:
-        await self._call("chat.postMessage", channel=incident.channel_id, thread_ts=attachment.message_ts,
-                         text=runbook_blocks.step_output(step, outcome))
+        await self._put(incident, "chat.postMessage", channel=attachment.channel_id or incident.channel_id,
+                        text=runbook_blocks.step_output(step, outcome),
+                        **self._message_ref(incident, attachment, "thread_ts"))
 
     async def post_approval_request(self, incident: Incident, runbook: Runbook, step: Step, run: StepRun,
                                     rollback: bool) -> None:
-        await self._call("chat.postMessage", channel=incident.channel_id, text=f"Approval needed: {step.title}",
-                         blocks=runbook_blocks.approval_request(step, run, runbook, rollback))
+        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=f"Approval needed: {step.title}",
+                        blocks=runbook_blocks.approval_request(step, run, runbook, rollback))
 
     async def notify_targets(self, incident: Incident, step: Step) -> StepOutcome:
         mentions, missing, channels = [], [], []
@@ -57,19 +63,11 @@ class SlackRunbookChat:
             else:
                 channels.append(target)
         text = f":rotating_light: {' '.join(mentions)} {step.message} ({incident.ref} in <#{incident.channel_id}>)".replace("  ", " ")
-        await self._call("chat.postMessage", channel=incident.channel_id, text=text)
-        failed = []
-        for channel in channels:
-            try:
-                await self._call("chat.postMessage", channel=channel, text=text)
-            except ChatUnavailable as exc:
-                failed.append(f"{channel}: {exc}")
+        for channel in [incident.channel_id, *channels]:
+            await self._put(incident, "chat.postMessage", channel=channel, text=text)
         note = f"; nobody holds {', '.join(missing)}" if missing else ""
-        if failed:
-            return StepOutcome(ok=False, output=f"sent to {' '.join(mentions) or 'the channel'}{note}", error="; ".join(failed))
         return StepOutcome(ok=True, output=f"sent to {' '.join(mentions + channels) or 'the incident channel'}{note}")
 
     async def suggest_runbooks(self, incident: Incident, runbooks: list[Runbook]) -> None:
-        await self._call("chat.postMessage", channel=incident.channel_id, text="Runbooks that may help",
-                         blocks=runbook_blocks.suggestions(runbooks))
-
+        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text="Runbooks that may help",
+                        blocks=runbook_blocks.suggestions(runbooks))

@@ -13,7 +13,11 @@ from bot.domain.errors import InvalidInput
 from bot.services.container import Services
 from bot.services.updates import UPDATE_MAX, Audience, parse_audience
 from handlers.ids import Action, Block, Callback, Field
+from handlers.modals import read_text_values
+from handlers.parse import count_value, view_metadata
 from handlers.surface import Surface
+
+MAX_SNOOZE_MINUTES = 24 * 60
 
 
 def update_modal(channel_id: str, audience: Audience, text: str | None) -> dict[str, Any]:
@@ -59,7 +63,7 @@ def register(surface: Surface, services: Services) -> None:
 
     async def snooze(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        minutes = int(action["value"]) if str(action.get("value", "")).isdigit() else 15
+        minutes = min(count_value(action.get("value"), 15), MAX_SNOOZE_MINUTES)
         await services.updates.snooze(body["team"]["id"], body["channel"]["id"], body["user"]["id"], minutes)
         await respond(response_type="ephemeral", replace_original=False,
                       text=f"Update reminders snoozed for {minutes} min by <@{body['user']['id']}>.")
@@ -69,13 +73,12 @@ def register(surface: Surface, services: Services) -> None:
 
     @surface.view(Callback.STATUS_UPDATE)
     async def update_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        text = (view.get("state", {}).get("values", {}).get(Block.UPDATE_TEXT, {}).get(Field.VALUE, {})
-                .get("value") or "")
+        text = read_text_values(view, Block.UPDATE_TEXT)[Block.UPDATE_TEXT]
         if not text.strip():
             await ack(response_action="errors", errors={Block.UPDATE_TEXT: "Write the update before posting it."})
             return
         await ack()
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = view_metadata(view)
         try:
             audience = parse_audience(str(meta.get("audience", "internal")))
         except InvalidInput:

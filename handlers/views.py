@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -14,6 +13,7 @@ from bot.services.incidents import DeclareRequest, DeclareResult, validate_decla
 from handlers.answer import within_ack_time
 from handlers.ids import Block, Callback
 from handlers.modals import FIELD_BLOCKS, confirm_duplicate_modal, read_declare_values
+from handlers.parse import view_metadata
 from handlers.surface import Surface
 
 
@@ -35,7 +35,7 @@ def register(surface: Surface, services: Services) -> None:
     @surface.view(Callback.DECLARE)
     async def declare_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         values = read_declare_values(view)
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = view_metadata(view)
         try:
             request = validate_declare(DeclareRequest(
                 team_id=body["team"]["id"], user_id=body["user"]["id"], severity=values[Block.SEVERITY],
@@ -56,7 +56,7 @@ def register(surface: Surface, services: Services) -> None:
     @surface.view(Callback.DECLARE_CONFIRM)
     async def declare_confirmed(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = view_metadata(view)
         request = DeclareRequest(
             team_id=body["team"]["id"], user_id=body["user"]["id"], severity=str(meta.get("severity", "")),
             title=str(meta.get("title", "")), service=str(meta.get("service", "")),

@@ -142,3 +142,13 @@ class AuditChainHeadRow(SQLModel, table=True):
     team_id: str = Field(primary_key=True, max_length=32)
     seq: int
     hash: str = Field(max_length=64)
+
+
+class SeenRequestRow(SQLModel, table=True):
+    """A Slack event or action already handled, so a redelivery (even after a restart) is dropped."""
+
+    __tablename__ = "seen_request"
+    __table_args__ = (Index("ix_seen_request_created", "created_at"),)
+    team_id: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=200)
+    created_at: datetime = utc_field(nullable=False)

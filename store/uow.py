@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.errors import StorageUnavailable
+from store.context import active_session, discard_after_commit, run_after_commit
 from store.people import SqlFollowUpRepository, SqlRoleRepository
 from store.records import SqlAuditLog, SqlTimelineRepository
 from store.repositories import SqlIncidentRepository
@@ -47,27 +48,34 @@ class SqlUnitOfWork:
         self.runbooks = SqlRunbookRepository(self._session)
         self.timers = SqlTimerRepository(self._session)
         self.handoffs = SqlHandoffRepository(self._session)
+        self._token = active_session.set(self._session)  # the outbox writes into this transaction
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         assert self._session is not None
+        active_session.reset(self._token)
+        discard_after_commit(self._session)
         try:
             await self._session.rollback()
             await self._session.close()
         except _UNAVAILABLE:
             pass  # the original error (if any) is what matters; the connection is discarded anyway
-        if exc is not None and _is_unavailable(exc):
+        if exc is not None and is_unavailable(exc):
             raise StorageUnavailable("The database is unreachable; nothing was saved. Try again shortly.") from exc
 
     async def commit(self) -> None:
         """Commit the session's work."""
         assert self._session is not None
         await self._session.commit()
+        # Calls queued after this point would be rolled back at exit: they commit on their own instead.
+        active_session.set(None)
+        run_after_commit(self._session)
 
 
-def _is_unavailable(exc: BaseException) -> bool:
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached (as opposed to a bug or a refused write)."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, _UNAVAILABLE)

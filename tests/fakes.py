@@ -275,15 +275,14 @@ class FakeChat:
                 return ChannelRef(id=f"C{len(self.taken):04d}", name=name)
         raise AssertionError("no free name")
 
-    async def invite(self, channel_id: str, user_ids: Sequence[str]) -> None:
-        self._step("invite", (channel_id, tuple(user_ids)))
+    async def invite(self, incident: Incident, user_ids: Sequence[str]) -> None:
+        self._step("invite", (incident.channel_id, tuple(user_ids)))
 
     async def set_topic(self, incident: Incident) -> None:
         self._step("set_topic", incident)
 
-    async def post_card(self, incident: Incident) -> str:
+    async def post_card(self, incident: Incident) -> None:
         self._step("post_card", incident)
-        return f"1700000000.{len(self.log):06d}"
 
     async def update_card(self, incident: Incident) -> None:
         self._step("update_card", incident)
@@ -342,9 +341,8 @@ class FakeRunbookChat:
     def calls(self, name: str) -> list[object]:
         return [arg for n, arg in self.log if n == name]
 
-    async def post_checklist(self, incident: Incident, runbook: object, runs: list[object]) -> str:
+    async def post_checklist(self, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
         self.log.append(("post_checklist", runs))
-        return "1700000000.999999"
 
     async def update_checklist(self, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
         self.log.append(("update_checklist", runs))

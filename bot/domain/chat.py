@@ -1,4 +1,8 @@
-"""The ports to the chat platform (Slack): what the use cases ask of it, and the values they pass."""
+"""The ports to the chat platform (Slack): what the use cases ask of it, and the values they pass.
+
+Methods that post or change messages are called inside the unit of work of the change that causes
+them: the Slack adapters queue them in the outbox (bot.domain.outbox), committed with that change.
+"""
 
 from __future__ import annotations
 
@@ -48,16 +52,16 @@ class IncidentChat(Protocol):
         """Create a channel with the first free name of `candidate_names`."""
         ...
 
-    async def invite(self, channel_id: str, user_ids: Sequence[str]) -> None:
-        """Invite users to the channel (already-members are fine)."""
+    async def invite(self, incident: Incident, user_ids: Sequence[str]) -> None:
+        """Invite users to the incident's channel (already-members are fine)."""
         ...
 
     async def set_topic(self, incident: Incident) -> None:
         """Set the incident channel's topic from the incident."""
         ...
 
-    async def post_card(self, incident: Incident) -> str:
-        """Post the incident card in the incident channel; returns the message ts."""
+    async def post_card(self, incident: Incident) -> None:
+        """Post the incident card in the incident channel (its ts is recorded on the incident once posted)."""
         ...
 
     async def update_card(self, incident: Incident) -> None:
@@ -100,8 +104,9 @@ class IncidentChat(Protocol):
 class RunbookChat(Protocol):
     """What runbook use cases need from the chat platform."""
 
-    async def post_checklist(self, incident: Incident, runbook: Runbook, runs: list[StepRun]) -> str:
-        """Post the runbook checklist in the incident channel; returns its ts."""
+    async def post_checklist(self, incident: Incident, attachment: Attachment, runbook: Runbook,
+                             runs: list[StepRun]) -> None:
+        """Post the runbook checklist in the incident channel (its ts is recorded on the attachment once posted)."""
         ...
 
     async def update_checklist(self, incident: Incident, attachment: Attachment, runbook: Runbook,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.domain.lifecycle import Lifecycle
 from bot.domain.oncall import Rotation
+from bot.domain.permissions import Permissions
 from bot.domain.severity import SeverityScale
 
 CHANNEL_NAME_MAX = 80
@@ -51,10 +52,16 @@ class Policy:
     duplicate_similarity: float = 0.75
     timezone: str = "UTC"
     roles: tuple[Role, ...] = DEFAULT_ROLES
-    role_admins: tuple[str, ...] = ()  # user ids (U...) and user group ids (S...) who may reassign any role
+    role_admins: tuple[str, ...] = ()  # the older name of permissions.admins; still counts as admins
     timeline_emoji: str = "pushpin"
     review_template: str | None = None  # Jinja2 Markdown replacing the shipped review template
     rotations: tuple[Rotation, ...] = ()
+    permissions: Permissions = field(default_factory=Permissions)
+
+    @property
+    def access(self) -> Permissions:
+        """Who may do what, with the older `role_admins` counted as admins."""
+        return self.permissions.with_admins(self.role_admins)
 
     def role(self, role_id: str) -> Role:
         """The role with this id or label (case-insensitive), or KeyError."""

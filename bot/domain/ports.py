@@ -231,6 +231,18 @@ class HandoffRepository(Protocol):
         ...
 
 
+class SeenRequests(Protocol):
+    """Slack deliveries (events, actions) already handled, remembered across restarts and processes."""
+
+    async def first_time(self, team_id: str, key: str, at: datetime) -> bool:
+        """Record `key`; True for the one caller that records it first, False for a redelivery."""
+        ...
+
+    async def forget_before(self, before: datetime) -> int:
+        """Drop what was recorded before `before` (Slack stops redelivering long before); how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: commits only on `commit()`, rolls back when the block exits otherwise."""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.errors import ChatUnavailable
+from bot.domain.incident import Incident
+from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
 from bot.services.incidents import DeclareRequest, DeclareResult, IncidentService
 from bot.services.oncall import OnCallService
@@ -38,6 +40,14 @@ class Services:
             except ChatUnavailable as exc:
                 result.warnings.append(f"suggesting runbooks failed: {exc}")
         return result
+
+    async def export(self, team_id: str, channel_id: str, user_id: str, ref: str = "",
+                     fmt: str = "md") -> tuple[Incident, str]:
+        """The review of INC-<ref> of this workspace (or of this channel's incident), if `user_id` may export it."""
+        incident = (await self.reviews.find(team_id, ref) if ref
+                    else await self.incidents.for_channel(team_id, channel_id))
+        await self.incidents.permissions.require(Capability.EXPORT, user_id, team_id=team_id, incident=incident)
+        return incident, await self.reviews.render(team_id, incident.id, fmt)  # type: ignore[arg-type]
 
     @property
     def policy(self) -> Policy:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,8 +11,10 @@ import structlog
 from bot.domain import milestones
 from bot.domain.errors import IncidentNotFound, InvalidInput, NotInIncidentChannel
 from bot.domain.incident import AuditEvent, Incident, TimelineEntry, similar_incidents
+from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
 from bot.domain.ports import ChannelRef, Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
+from bot.services.permissions import PermissionCheck
 from bot.services.recording import record
 
 log = structlog.get_logger(__name__)
@@ -116,8 +117,10 @@ class IncidentService:
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
                  list_cache: timedelta = timedelta(seconds=2),
-                 on_change: Callable[[Incident], Awaitable[None]] | None = None) -> None:
+                 on_change: Callable[[Incident], Awaitable[None]] | None = None,
+                 permissions: PermissionCheck | None = None) -> None:
         self._uow = uow
+        self.permissions = permissions or PermissionCheck(uow=uow, clock=clock, policy=policy)
         self._chat = chat
         self._clock = clock
         self.policy = policy
@@ -134,9 +137,10 @@ class IncidentService:
         """Create the incident, its channel and card, and announce it.
 
         Round trips to Slack on the critical path: create the channel, then the card, the
-        invite, the topic and the announcement go out together.
+        invite, the topic and the announcement go out together from the outbox.
         """
         request = validate_declare(request, self.policy)
+        await self.permissions.require(Capability.DECLARE, request.user_id, team_id=request.team_id)
         if not force:
             duplicates = await self.find_similar(request.team_id, request.title, request.service)
             if duplicates:
@@ -155,27 +159,7 @@ class IncidentService:
         channel = await self._chat.create_channel(names)
         incident = await self._create(request, number, now, channel)
         log.info("incident_declared", team_id=incident.team_id, incident=incident.ref, severity=incident.severity)
-        steps = ("post card", "invite", "set topic", "announce")
-        results = await asyncio.gather(
-            self._chat.post_card(incident),
-            self._chat.invite(channel.id, [request.user_id]),
-            self._chat.set_topic(incident),
-            self._chat.announce(incident),
-            return_exceptions=True,
-        )
-        warnings = []
-        for step, result in zip(steps, results, strict=True):
-            if isinstance(result, BaseException):
-                if not isinstance(result, Exception):
-                    raise result
-                log.warning("declare_step_failed", incident=incident.ref, step=step, error=str(result))
-                warnings.append(f"{step} failed: {result}")
-        if isinstance(results[0], str):
-            async with self._uow() as uow:
-                await uow.incidents.set_card(incident.team_id, incident.id, results[0])  # type: ignore[arg-type]
-                await uow.commit()
-            incident = incident.with_changes(card_ts=results[0])
-        return DeclareResult(incident=incident, warnings=warnings)
+        return DeclareResult(incident=incident)
 
     async def _create(self, request: DeclareRequest, number: int, now: datetime, channel: ChannelRef) -> Incident:
         async with self._uow() as uow:
@@ -195,6 +179,12 @@ class IncidentService:
                 after={"severity": incident.severity, "status": incident.status, "title": incident.title,
                        "service": incident.service, "channel": channel.id},
             )
+            # Queued with the incident: the card, invite, topic and announcement are in different
+            # lanes, so they go out together once this commits (the card on the second round trip).
+            await self._chat.post_card(incident)
+            await self._chat.invite(incident, [request.user_id])
+            await self._chat.set_topic(incident)
+            await self._chat.announce(incident)
             await uow.commit()
         self._open.drop(request.team_id)
         await self.changed(incident)
@@ -218,6 +208,7 @@ class IncidentService:
     async def change_status(self, team_id: str, incident_id: int, user_id: str, new_status: str,
                             *, details: dict[str, str] | None = None) -> Incident:
         """Move the incident along the lifecycle (with resolution `details`); record it; update the card."""
+        await self._require_for_status(team_id, incident_id, user_id, new_status)
         now = self._clock.now()
         async with self._uow() as uow:
             incident = await load_incident(uow, team_id, incident_id, for_update=True)
@@ -233,17 +224,18 @@ class IncidentService:
             await record(uow, changed, actor=user_id, action="incident.status_changed", at=now,
                          text=f"Status {incident.status} → {target.id}",
                                before={"status": incident.status}, after={"status": target.id})
+            await self._publish_change(changed, f"<@{user_id}> changed the status to *{target.label}*.")
             await uow.commit()
         self._open.drop(team_id)
         await self.changed(changed)
         log.info("status_changed", team_id=team_id, incident=changed.ref, old=incident.status, new=target.id)
-        await self._publish_change(changed, f"<@{user_id}> changed the status to *{target.label}*.")
         return changed
 
     async def change_severity(self, team_id: str, incident_id: int, user_id: str, severity: str) -> Incident:
         """Change the incident's severity; record it; update the card."""
         now = self._clock.now()
         new = self.policy.severities.resolve(severity)
+        await self._require(Capability.CHANGE_SEVERITY, team_id, incident_id, user_id)
         async with self._uow() as uow:
             incident = await load_incident(uow, team_id, incident_id, for_update=True)
             if new.id == incident.severity:
@@ -252,17 +244,31 @@ class IncidentService:
             await record(uow, changed, actor=user_id, action="incident.severity_changed", at=now,
                          text=f"Severity {incident.severity} → {new.id}",
                                before={"severity": incident.severity}, after={"severity": new.id})
+            await self._publish_change(changed, f"<@{user_id}> changed the severity to *{new.id}* ({new.label}).")
             await uow.commit()
         self._open.drop(team_id)
         await self.changed(changed)
         log.info("severity_changed", team_id=team_id, incident=changed.ref, old=incident.severity, new=new.id)
-        await self._publish_change(changed, f"<@{user_id}> changed the severity to *{new.id}* ({new.label}).")
         return changed
 
+    async def _require(self, capability: Capability, team_id: str, incident_id: int, user_id: str) -> Incident:
+        """The incident of this workspace, once `user_id` may do `capability` in it (PermissionDenied otherwise)."""
+        async with self._uow() as uow:
+            incident = await load_incident(uow, team_id, incident_id)
+        await self.permissions.require(capability, user_id, team_id=team_id, incident=incident)
+        return incident
+
+    async def _require_for_status(self, team_id: str, incident_id: int, user_id: str, new_status: str) -> None:
+        """Moving to a closed status is resolving; other status changes are open to everyone."""
+        if self.policy.lifecycle.get(new_status).closed:
+            await self._require(Capability.RESOLVE, team_id, incident_id, user_id)
+
     async def _publish_change(self, incident: Incident, text: str) -> None:
+        """Queue the card update and the change message in the transaction of the change."""
         if incident.channel_id is None:
             return
-        await asyncio.gather(self._chat.update_card(incident), self._chat.post_change(incident, text))
+        await self._chat.update_card(incident)
+        await self._chat.post_change(incident, text)
 
     async def list_open(self, team_id: str) -> list[Incident]:
         """Open incidents of this workspace, newest first (from a short-lived cache, see OpenIncidents)."""

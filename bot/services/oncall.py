@@ -48,17 +48,18 @@ class OnCallService:
             if turn < 0:
                 continue
             at = handoff_time(rotation, turn)
-            async with self._uow() as uow:
-                won = await uow.handoffs.claim(rotation.id, at, now)
-                await uow.commit()
-            if not won:
-                continue
             members = rotation.members
             incoming, outgoing = members[turn % len(members)], members[(turn - 1) % len(members)]
             late = " _(late: Warroom was not running at handoff time)_" if now - at > LATE_AFTER else ""
             text = (f":pager: *{rotation.name}* handoff: <@{outgoing}> → <@{incoming}>{late}\n"
                     f"{await self.brief()}")
-            await self._chat.post_handoff(rotation.channel, text, incoming, outgoing)
+            async with self._uow() as uow:
+                won = await uow.handoffs.claim(rotation.id, at, now)
+                if won:  # the brief and DMs are queued with the claim: announced once, by one process
+                    await self._chat.post_handoff(rotation.channel, text, incoming, outgoing)
+                await uow.commit()
+            if not won:
+                continue
             log.info("oncall_handoff", rotation=rotation.id, incoming=incoming, outgoing=outgoing)
             sent += 1
         return sent

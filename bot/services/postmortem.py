@@ -22,7 +22,7 @@ log = structlog.get_logger(__name__)
 FOLLOWUP_MAX = 1000
 STEP_ACTIONS = ("runbook.step_run", "runbook.step_rolled_back")  # what "Actions taken" lists
 RESOLUTION_FIELDS = ("resolution", "impact", "root_cause")
-_REF = re.compile(r"^(?:inc-?)?(\d+)$", re.IGNORECASE)
+_REF = re.compile(r"^(?:inc-?)?(\d{1,9})$", re.IGNORECASE)  # bounded: an int column, not a 5000-digit number
 
 
 def parse_ref(text: str) -> int:
@@ -57,8 +57,8 @@ class ReviewService:
                          text=f"Milestone {milestone.value} set to {at:%Y-%m-%d %H:%M} UTC",
                          before={milestone.value: old.isoformat() if old else None},
                          after={milestone.value: at.isoformat()})
+            await self._chat.update_card(changed)
             await uow.commit()
-        await self._chat.update_card(changed)
         return changed
 
     async def add_followup(self, team_id: str, channel_id: str, actor: str, text: str, owner: str | None) -> FollowUp:
@@ -76,8 +76,8 @@ class ReviewService:
             owned = f" (owner <@{owner}>)" if owner else ""
             await record(uow, incident, actor=actor, action="followup.added", at=now, kind=TimelineKind.ACTION,
                          text=f"Follow-up: {text}{owned}", after={"followup": followup.id, "owner": owner})
+            await self._chat.post_followup(incident, followup)
             await uow.commit()
-        await self._chat.post_followup(incident, followup)
         return followup
 
     async def close_followup(self, team_id: str, followup_id: int, actor: str) -> tuple[Incident, FollowUp]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import structlog
 
 from bot.domain import milestones
 from bot.domain.errors import InvalidInput, PermissionDenied
 from bot.domain.incident import Incident, RoleAssignment
+from bot.domain.permissions import Capability
 from bot.domain.policy import Policy, Role
 from bot.domain.ports import (
     Clock,
@@ -19,6 +18,7 @@ from bot.domain.ports import (
     UnitOfWorkFactory,
 )
 from bot.services.incidents import IncidentService, load_incident
+from bot.services.permissions import PermissionCheck
 from bot.services.recording import audit, record
 
 log = structlog.get_logger(__name__)
@@ -37,6 +37,8 @@ class RoleService:
                  directory: Directory, incidents: IncidentService | None = None) -> None:
         self._uow, self._chat, self._clock, self.policy, self._directory = uow, chat, clock, policy, directory
         self._incidents = incidents
+        self._permissions = incidents.permissions if incidents is not None else PermissionCheck(
+            uow=uow, clock=clock, policy=policy, directory=directory)
 
     def resolve_role(self, text: str) -> Role:
         """The role named by `text`, or InvalidInput listing the roles."""
@@ -46,37 +48,53 @@ class RoleService:
             names = ", ".join(f"`{r.id}`" for r in self.policy.roles)
             raise InvalidInput({"role": f"`{text}` is not a role. Use one of: {names}."}) from None
 
-    async def _is_admin(self, user_id: str) -> bool:
-        for admin in self.policy.role_admins:
-            if admin == user_id or (admin.startswith("S") and await self._directory.in_group(user_id, admin)):
-                return True
-        return False
+    async def _groups_of(self, role: Role, actor: str) -> frozenset[str]:
+        """The user groups of `actor` that can decide who may reassign `role` (asked before any transaction)."""
+        if not role.restricted:
+            return frozenset()
+        model = self._permissions.model
+        groups = model.groups_for(Capability.REASSIGN_COMMANDER) if role.id == COMMANDER else tuple(
+            a for a in model.admins if a.startswith("S"))
+        return await self._permissions.member_of(actor, groups)
 
     async def _check_may_reassign(self, uow: UnitOfWork, incident: Incident, role: Role, actor: str,
-                                  actor_is_admin: bool) -> None:
+                                  member_of: frozenset[str]) -> None:
         holder = incident.roles.get(role.id)
-        if not role.restricted or holder is None or holder == actor or actor_is_admin:
+        if not role.restricted or holder is None or holder == actor:
             return
-        allowed = " or ".join([f"the current {role.label.lower()} <@{holder}>",
-                               *(_mention(a) for a in self.policy.role_admins)])
+        model = self._permissions.model
+        if role.id == COMMANDER:
+            allowed = model.allows(Capability.REASSIGN_COMMANDER, user=actor, incident_roles=incident.roles,
+                                   member_of=member_of)
+            rule = model.rule(Capability.REASSIGN_COMMANDER)
+            others = [*rule.groups, *rule.users]
+        else:
+            allowed, others = model.is_admin(actor, member_of), []
+        if allowed:
+            return
+        who = " or ".join([f"the current {role.label.lower()} <@{holder}>",
+                           *(_mention(a) for a in dict.fromkeys([*others, *model.admins]))])
+        message = f"Only {who} can reassign the {role.label.lower()}."
         await audit(uow, incident, actor=actor, action="role.reassign_refused", at=self._clock.now(),
-                    before={"role": role.id, "user": holder})
+                    before={"role": role.id, "user": holder},
+                    after={"capability": Capability.REASSIGN_COMMANDER.value if role.id == COMMANDER else None,
+                           "reason": message})
         await uow.commit()  # the refusal is recorded even though nothing else changes
-        raise PermissionDenied(f"Only {allowed} can reassign the {role.label.lower()}.")
+        raise PermissionDenied(message)
 
     async def assign(self, team_id: str, incident_id: int, actor: str, role_text: str, user_id: str,
                      *, handover: bool = False) -> Incident:
         """Give `role` to `user_id`; the previous holder's assignment ends now."""
         role = self.resolve_role(role_text)
         # Asked before the transaction: it may call Slack, and no connection is held across that.
-        actor_is_admin = role.restricted and await self._is_admin(actor)
+        member_of = await self._groups_of(role, actor)
         now = self._clock.now()
         async with self._uow() as uow:
             incident = await load_incident(uow, team_id, incident_id, for_update=True)
             previous = incident.roles.get(role.id)
             if previous == user_id:
                 raise InvalidInput({"role": f"<@{user_id}> is already the {role.label.lower()}."})
-            await self._check_may_reassign(uow, incident, role, actor, actor_is_admin)
+            await self._check_may_reassign(uow, incident, role, actor, member_of)
             current = await uow.roles.current(team_id, incident_id, role.id)
             if current is not None:
                 await uow.roles.update(RoleAssignment(**{**current.__dict__, "relinquished_at": now}))
@@ -92,12 +110,12 @@ class RoleService:
             await record(uow, changed, actor=actor, action="role.handed_over" if handover else "role.assigned",
                          at=now, text=f"<@{user_id}> {verb} {role.label.lower()}{was}",
                          before={"role": role.id, "user": previous}, after={"role": role.id, "user": user_id})
+            await self._chat.update_card(changed)
+            await self._chat.notify_role_holder(changed, role.id, user_id)
             await uow.commit()
         log.info("role_assigned", team_id=team_id, incident=changed.ref, role=role.id, handover=handover)
         if self._incidents is not None:
             await self._incidents.changed(changed)
-        await asyncio.gather(self._chat.update_card(changed),
-                             self._chat.notify_role_holder(changed, role.id, user_id))
         return changed
 
     async def handover(self, team_id: str, incident_id: int, actor: str, to_user: str,

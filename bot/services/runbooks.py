@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 
 import structlog
@@ -16,7 +16,8 @@ from bot.domain.errors import (
     InvalidInput,
     PermissionDenied,
 )
-from bot.domain.incident import Incident, TimelineKind
+from bot.domain.incident import AuditEvent, Incident, TimelineKind
+from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
 from bot.domain.ports import (
     Clock,
@@ -45,14 +46,7 @@ log = structlog.get_logger(__name__)
 
 RUNNABLE = (StepState.PENDING, StepState.FAILED, StepState.SKIPPED, StepState.ROLLED_BACK)
 ERROR_MAX = 2000  # the step_run.error column
-
-
-async def _best_effort(what: str, call: Awaitable[object]) -> None:
-    """Slack updates after a state change are for show: their failure must not leave a step stuck."""
-    try:
-        await call
-    except ChatUnavailable as exc:
-        log.warning("runbook_message_failed", what=what, error=str(exc))
+REQUEST_REFUSED = "request.refused"  # a button naming a runbook, step or request that is not there
 
 
 class RunbookService(RunbookUpkeep):
@@ -62,7 +56,7 @@ class RunbookService(RunbookUpkeep):
                  directory: Directory, runner: StepRunner, catalog: Mapping[str, Runbook]) -> None:
         self._uow, self._chat, self._clock, self._incidents = uow, chat, clock, incidents
         self._runner = runner
-        self._guards = GuardCheck(directory, incidents.policy)
+        self._guards = GuardCheck(directory, incidents.policy, incidents.permissions)
         self.catalog = dict(catalog)
 
     @property
@@ -103,42 +97,42 @@ class RunbookService(RunbookUpkeep):
         incident = await self._incidents.for_channel(team_id, channel_id)
         now = self._clock.now()
         async with self._uow() as uow:
-            existing = await uow.runbooks.attachment(team_id, incident.id, runbook.id)  # type: ignore[arg-type]
-            if existing is not None and existing.message_ts is None:  # attached, but its checklist never got posted
-                runs = await uow.runbooks.steps(team_id, incident.id, runbook.id)  # type: ignore[arg-type]
-            elif existing is not None:
+            if await uow.runbooks.attachment(team_id, incident.id, runbook.id) is not None:  # type: ignore[arg-type]
                 raise InvalidInput({"runbook": f"`{runbook.id}` is already attached to {incident.ref}."})
-        if existing is not None:
-            ts = await self._chat.post_checklist(incident, runbook, runs)
-            async with self._uow() as uow:
-                await uow.runbooks.set_message(existing, channel_id, ts)
-                await uow.commit()
-            return incident, runbook
-        async with self._uow() as uow:
             attachment = await uow.runbooks.attach(
                 Attachment(team_id=team_id, incident_id=incident.id, runbook_id=runbook.id,  # type: ignore[arg-type]
-                           attached_by=actor, attached_at=now), [s.id for s in runbook.steps()])
+                           attached_by=actor, attached_at=now, channel_id=channel_id), [s.id for s in runbook.steps()])
             await record(uow, incident, actor=actor, action="runbook.attached", at=now, kind=TimelineKind.ACTION,
                          text=f"Runbook attached: {runbook.title}", after={"runbook": runbook.id})
             runs = await uow.runbooks.steps(team_id, incident.id, runbook.id)  # type: ignore[arg-type]
-            await uow.commit()
-        ts = await self._chat.post_checklist(incident, runbook, runs)
-        async with self._uow() as uow:
-            await uow.runbooks.set_message(attachment, channel_id, ts)
+            # Queued in this transaction: its ts is written back to the attachment once Slack has it.
+            await self._chat.post_checklist(incident, attachment, runbook, runs)
             await uow.commit()
         return incident, runbook
 
+    async def _refused(self, uow: UnitOfWork, team_id: str, actor: str, incident: Incident | None,
+                       error: Exception, **after: object) -> Exception:
+        """Audit a button that names what is not there (stale or tampered), commit that, hand back `error`."""
+        await uow.audit.add(AuditEvent(team_id=team_id, incident_id=incident.id if incident else None, actor=actor,
+                                       action=REQUEST_REFUSED, at=self._clock.now(),
+                                       after={**after, "reason": str(error)}))
+        await uow.commit()
+        return error
+
     async def _load(self, uow: UnitOfWork, team_id: str, channel_id: str, runbook_id: str,
-                    step_id: str) -> tuple[Incident, Runbook, Step, Attachment, StepRun, list[StepRun]]:
+                    step_id: str, actor: str = "") -> tuple[Incident, Runbook, Step, Attachment, StepRun, list[StepRun]]:
         incident = await uow.incidents.get_by_channel(team_id, channel_id)
         runbook = self.catalog.get(runbook_id)
         attachment = await uow.runbooks.attachment(team_id, incident.id, runbook_id) if incident else None  # type: ignore[arg-type]
+        named = {"channel": channel_id, "runbook": runbook_id[:100], "step": step_id[:100]}
         if incident is None or runbook is None or attachment is None:
-            raise IncidentNotFound("That runbook is not attached to an incident in this channel.")
+            raise await self._refused(uow, team_id, actor, incident, IncidentNotFound(
+                "That runbook is not attached to an incident in this channel."), **named)
         try:
             step = runbook.step(step_id)
         except KeyError:
-            raise InvalidCommand("That step is not in the runbook any more; run `/incident runbook` again.") from None
+            raise await self._refused(uow, team_id, actor, incident, InvalidCommand(
+                "That step is not in the runbook any more; run `/incident runbook` again."), **named) from None
         runs = await uow.runbooks.steps(team_id, incident.id, runbook_id)  # type: ignore[arg-type]
         run = next((r for r in runs if r.step_id == step_id), None)
         if run is None:
@@ -149,9 +143,10 @@ class RunbookService(RunbookUpkeep):
                       *, rollback: bool = False, attempt: int | None = None) -> StepRun:
         """A click on a step's button (showing `attempt`): check who, then run it or ask for approval."""
         async with self._uow() as uow:
-            incident, runbook, step, attachment, run, runs = await self._load(uow, team_id, channel_id, runbook_id, step_id)
+            incident, runbook, step, attachment, run, runs = await self._load(uow, team_id, channel_id, runbook_id, step_id, actor)
             if attempt is not None and attempt != run.attempt:
                 raise InvalidInput({"step": await self._busy(uow, run, step)})
+        await self._require(Capability.RUN_GUARDED_STEPS, actor, incident, step)
         allowed = await self._guards.permitted(step.guard, incident, actor)
         now = self._clock.now()
         what = "roll back" if rollback else "run"
@@ -178,8 +173,9 @@ class RunbookService(RunbookUpkeep):
     async def skip(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str) -> StepRun:
         """Mark a step as not needed (who may run a guarded step may skip it); recorded like a run."""
         async with self._uow() as uow:
-            incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id)
+            incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id, actor)
         now = self._clock.now()
+        await self._require(Capability.RUN_GUARDED_STEPS, actor, incident, step)
         if not await self._guards.permitted(step.guard, incident, actor):
             assert step.guard is not None
             async with self._uow() as uow:
@@ -195,8 +191,8 @@ class RunbookService(RunbookUpkeep):
             await record(uow, incident, actor=actor, action="runbook.step_skipped", at=now, kind=TimelineKind.ACTION,
                          text=f"Skipped “{step.title}”", after={"runbook": runbook.id, "step": step.id})
             runs = await uow.runbooks.steps(team_id, run.incident_id, runbook_id)
+            await self._chat.update_checklist(incident, attachment, runbook, runs)
             await uow.commit()
-        await _best_effort("checklist", self._chat.update_checklist(incident, attachment, runbook, runs))
         return next(r for r in runs if r.step_id == step_id)
 
     async def _ask_approval(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment,
@@ -214,14 +210,11 @@ class RunbookService(RunbookUpkeep):
                          kind=TimelineKind.ACTION, text=f"Approval requested to {'roll back' if rollback else 'run'} “{step.title}”",
                          after={"runbook": runbook.id, "step": step.id, "op": op})
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
-            await uow.commit()
-        waiting = next(r for r in runs if r.step_id == step.id)
-        try:
+            waiting = next(r for r in runs if r.step_id == step.id)
+            # Queued with the request: an approval request nobody can see is never left waiting.
             await self._chat.post_approval_request(incident, runbook, step, waiting, rollback)
-        except ChatUnavailable:
-            await self._withdraw_request(incident, step, waiting, actor, reason="the approval request could not be posted")
-            raise
-        await _best_effort("checklist", self._chat.update_checklist(incident, attachment, runbook, runs))
+            await self._chat.update_checklist(incident, attachment, runbook, runs)
+            await uow.commit()
         return waiting
 
     async def _withdraw_request(self, incident: Incident, step: Step, run: StepRun, actor: str, *, reason: str) -> bool:
@@ -240,7 +233,7 @@ class RunbookService(RunbookUpkeep):
                      attempt: int) -> StepRun:
         """The requester (or anyone who may run the step) withdraws an approval request."""
         async with self._uow() as uow:
-            incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id)
+            incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id, actor)
         if actor != run.requested_by and not await self._guards.permitted(step.guard, incident, actor):
             raise PermissionDenied(f"Only <@{run.requested_by}> or whoever may run “{step.title}” can cancel this request.")
         if run.state is not StepState.AWAITING_APPROVAL or run.attempt != attempt:
@@ -248,16 +241,21 @@ class RunbookService(RunbookUpkeep):
         await self._withdraw_request(incident, step, run, actor, reason=f"cancelled by <@{actor}>")
         async with self._uow() as uow:
             runs = await uow.runbooks.steps(team_id, run.incident_id, runbook_id)
-        await _best_effort("checklist", self._chat.update_checklist(incident, attachment, runbook, runs))
+        await self._chat.update_checklist(incident, attachment, runbook, runs)
         return next(r for r in runs if r.step_id == step_id)
 
     async def approve(self, team_id: str, channel_id: str, approver: str, runbook_id: str, step_id: str,
                       attempt: int | None = None) -> StepRun:
         """A second, permitted person approves request number `attempt`; the step then runs (once)."""
         async with self._uow() as uow:
-            incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id)
+            incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id,
+                                                                           approver)
+        await self._require(Capability.APPROVE, approver, incident, step)
         attempt = run.attempt if attempt is None else attempt
         if run.state is not StepState.AWAITING_APPROVAL or run.attempt != attempt:
+            await self._incidents.permissions.record_refusal(
+                team_id, approver, REQUEST_REFUSED, incident, runbook=runbook.id, step=step.id, attempt=attempt,
+                reason="approval request not open")
             raise InvalidInput({"step": f"That approval request for “{step.title}” is no longer open "
                                         f"(the step is {run.state.value.replace('_', ' ')})."})
         assert step.guard is not None
@@ -276,6 +274,11 @@ class RunbookService(RunbookUpkeep):
         return await self._execute(incident, runbook, step, attachment, run, (StepState.AWAITING_APPROVAL,),
                                    actor=run.requested_by or approver, approver=approver, rollback=rollback,
                                    at_attempt=attempt)
+
+    async def _require(self, capability: Capability, user: str, incident: Incident, step: Step) -> None:
+        """The permission model's rule for guarded steps (the step's own guard is checked after it)."""
+        if step.guard is not None:
+            await self._incidents.permissions.require(capability, user, team_id=incident.team_id, incident=incident)
 
     async def _busy(self, uow: UnitOfWork, run: StepRun, step: Step) -> str:
         current = next((r for r in await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
@@ -297,10 +300,10 @@ class RunbookService(RunbookUpkeep):
             if not won:  # someone else's click, or Slack delivering this one again
                 raise InvalidInput({"step": await self._busy(uow, run, step)})
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
+            await self._chat.update_checklist(incident, attachment, runbook, runs)
             await uow.commit()
         running = replace(run, state=StepState.RUNNING, attempt=attempt)
         try:
-            await _best_effort("checklist", self._chat.update_checklist(incident, attachment, runbook, runs))
             outcome = await self._outcome(incident, step, rollback)
         except BaseException:  # cancelled (shutdown): never leave the step RUNNING
             await asyncio.shield(self._finish(incident, runbook, step, attachment, running,
@@ -317,7 +320,7 @@ class RunbookService(RunbookUpkeep):
             return await self._runner.run(step, rollback=rollback)
         except ChatUnavailable as exc:
             return StepOutcome(ok=False, error=str(exc))
-        except Exception as exc:  # noqa: BLE001 - a step that crashes is a failed step, never a stuck one
+        except Exception as exc:
             ref = uuid.uuid4().hex[:8]
             log.error("step_crashed", step=step.id, ref=ref, exc_info=exc)
             return StepOutcome(ok=False, error=f"the step crashed ({type(exc).__name__}, ref {ref}); see Warroom's log")
@@ -346,10 +349,10 @@ class RunbookService(RunbookUpkeep):
                                 "value": outcome.after, "approver": approver, "error": outcome.error[:ERROR_MAX],
                                 "attempt": run.attempt})
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
+            await self._chat.update_checklist(incident, attachment, runbook, runs)
+            if outcome.output or outcome.error:
+                await self._chat.post_step_output(incident, attachment, step, outcome)
             await uow.commit()
         log.info("runbook_step_finished", incident=incident.ref, runbook=runbook.id, step=step.id, ok=outcome.ok,
                  rollback=rollback)
-        await _best_effort("checklist", self._chat.update_checklist(incident, attachment, runbook, runs))
-        if outcome.output or outcome.error:
-            await _best_effort("output", self._chat.post_step_output(incident, attachment, step, outcome))
         return next(r for r in runs if r.step_id == step.id)

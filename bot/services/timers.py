@@ -7,13 +7,11 @@ from datetime import timedelta
 
 import structlog
 
-from bot.domain.errors import ChatUnavailable
 from bot.domain.incident import Incident, TimelineEntry, TimelineKind
 from bot.domain.oncall import on_call, turn_at
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock, TimerChat, UnitOfWorkFactory
 from bot.domain.timers import Timer, TimerKind, is_late, plan, still_applies
-from bot.services.recording import record
 
 log = structlog.get_logger(__name__)
 
@@ -73,18 +71,10 @@ class TimerService:
         late = is_late(timer, now)
         if late:
             text += f" _(late: this was due {_minutes(now - timer.due_at)} ago, while Warroom was not running)_"
-        try:
+        async with self._uow() as uow:
+            # The message is queued in the transaction that marks the timer sent: it goes out exactly once.
             await self._chat.post_timer(incident, text, targets,
                                         offer_update=timer.kind in (TimerKind.UPDATE_DUE, TimerKind.UPDATE_OVERDUE))
-        except ChatUnavailable as exc:  # Slack's own retries are done: record it instead of retrying forever
-            log.warning("timer_failed", incident=incident.ref, kind=timer.kind.value, error=str(exc))
-            async with self._uow() as uow:
-                await uow.timers.finish(timer, "failed", None, late)
-                await record(uow, incident, actor="warroom", action=f"timer.{timer.kind.value}_failed", at=now,
-                             kind=TimelineKind.UPDATE, text=f"Could not send: {text} ({exc})")
-                await uow.commit()
-            return 0
-        async with self._uow() as uow:
             await uow.timers.finish(timer, "sent", now, late)
             # On the timeline only: a reminder changes nothing, and an audit append would queue every
             # sender on the workspace's audit-chain lock.

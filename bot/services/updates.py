@@ -84,9 +84,9 @@ class UpdateService:
             changed = await uow.incidents.update(current.with_changes(snoozed_until=until, updated_at=now))
             await record(uow, changed, actor=actor, action="incident.update_snoozed", at=now, kind=TimelineKind.UPDATE,
                          text=f"Update reminders snoozed for {minutes} min", after={"until": until.isoformat()})
+            await self._chat.update_card(changed)
             await uow.commit()
         await self._incidents.changed(changed)
-        await self._chat.update_card(changed)
         return changed
 
     async def post(self, team_id: str, channel_id: str, actor: str, audience: Audience, text: str) -> Incident:
@@ -104,9 +104,9 @@ class UpdateService:
                                                                       snoozed_until=None))
             await record(uow, changed, actor=actor, action="incident.update_posted", at=now, kind=TimelineKind.UPDATE,
                          text=f"Status update ({audience.value}): {text}", after={"audience": audience.value})
+            await self._chat.post_update(changed, audience.value, text, actor)
+            await self._chat.update_card(changed)
             await uow.commit()
         log.info("update_posted", team_id=team_id, incident=changed.ref, audience=audience.value)
-        await self._chat.post_update(changed, audience.value, text, actor)
         await self._incidents.changed(changed)  # the update clock restarts: the timers move
-        await self._chat.update_card(changed)
         return changed

@@ -39,6 +39,7 @@ NEWER_PARAMS: dict[str, frozenset[str]] = {
                               "unfurl_links", "unfurl_media"}),
     "chat.postEphemeral": frozenset({"markdown_text", "unfurl_links", "unfurl_media"}),
     "conversations.invite": frozenset({"force"}),
+    "conversations.history": frozenset({"include_all_metadata"}),
 }
 # Params the spec marks optional but Slack rejects the call without (README caveats).
 REQUIRED_OVERRIDES: dict[str, frozenset[str]] = {

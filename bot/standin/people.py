@@ -2,7 +2,7 @@
 
 Mixed into SlackState. Tests use ``post_as_user``, ``edit_as_user`` and ``delete_as_user`` to
 make a person's message exist (so reaction and shortcut flows can read it back), and build the
-matching Events API payloads with ``bot.standin.events``.
+matching Events API payloads with ``bot.standin.payloads``.
 """
 
 from __future__ import annotations
@@ -50,11 +50,12 @@ class PeopleMixin:
         channel = self.resolve(p.get("channel"))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
-        latest = p.get("latest")
+        latest, oldest = p.get("latest"), p.get("oldest")
         inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
         limit = int(p.get("limit") or 100)
         found = [m for m in reversed(channel["messages"])
-                 if latest is None or float(m["ts"]) < float(latest) or (inclusive and m["ts"] == latest)]
+                 if (latest is None or float(m["ts"]) < float(latest) or (inclusive and m["ts"] == latest))
+                 and (oldest is None or float(m["ts"]) > float(oldest) or (inclusive and m["ts"] == oldest))]
         return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit,
                 "pin_count": 0, "response_metadata": {"next_cursor": ""}}
 

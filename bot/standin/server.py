@@ -33,7 +33,7 @@ from typing import Any, Self
 import aiohttp
 from aiohttp import web
 
-from . import contract
+from . import contract, nospec
 from .payloads import PayloadsMixin
 from .sender import HttpSenderMixin
 from .socketmode import SocketModeMixin
@@ -64,6 +64,9 @@ class _Fault:
     retry_after: int | None
     error: str
     times: int
+    applied: bool = False  # Slack did the work, then the answer was lost (a 5xx, a drop or a timeout)
+    drop: bool = False  # close the connection instead of answering
+    delay: float = 0.0  # answer this much later (longer than the client's timeout: a timeout)
 
 
 class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
@@ -73,8 +76,13 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
                  bot_user_id: str = "UBOT", bot_token: str = "xoxb-test",
                  app_token: str = "xapp-test", channels: dict[str, str] | None = None,
                  bot_id: str = "B0001", app_id: str = "A0001",
-                 trigger_ttl: float = 3.0) -> None:
-        """``channels`` maps pre-existing channel names to ids (default incidents, general)."""
+                 trigger_ttl: float = 3.0, require_spec: bool = True) -> None:
+        """``channels`` maps pre-existing channel names to ids (default incidents, general).
+
+        ``require_spec=False`` (the sandbox on a clone without shared/slack) starts anyway and
+        checks calls against Block Kit's limits only; ``spec_missing`` then says why.
+        """
+        self.require_spec, self.spec_missing = require_spec, None
         self.latency, self.bot_token, self.app_token = latency, bot_token, app_token
         self.app_id, self.trigger_ttl = app_id, trigger_ttl
         self.state = SlackState(team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id,
@@ -94,7 +102,12 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> Self:
         """Listen on 127.0.0.1 (ephemeral port) and open the session used to call the bot."""
-        contract.load_spec()  # a missing shared/slack folder fails here, loudly, not mid-test
+        try:
+            contract.load_spec()  # a missing shared/slack folder fails here, loudly, not mid-test
+        except contract.SharedContractMissing as exc:
+            if self.require_spec:
+                raise
+            self.spec_missing = str(exc)
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api_route)
         app.router.add_post("/respond/{name}", self._respond_route)
@@ -183,10 +196,18 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
                                              "\n  ".join(self.violations))
 
     def fail_next(self, method: str, status: int = 429, retry_after: int | None = 1,
-                  error: str = "ratelimited", times: int = 1) -> None:
+                  error: str = "ratelimited", times: int = 1, *, applied: bool = False, drop: bool = False,
+                  delay: float = 0.0) -> None:
         """The next ``times`` calls to ``method`` get HTTP ``status`` and ``ok: false``
-        (with ``Retry-After`` when the status is 429)."""
-        self._faults.setdefault(method, deque()).append(_Fault(status, retry_after, error, times))
+        (with ``Retry-After`` when the status is 429). With ``applied`` the call takes effect
+        first (a message is posted) and only its answer fails; ``drop`` closes the connection
+        without an answer; ``delay`` holds the answer back (past the client's timeout)."""
+        self._faults.setdefault(method, deque()).append(
+            _Fault(status, retry_after, error, times, applied, drop, delay))
+
+    def reset_faults(self) -> None:
+        """Forget the faults still queued by ``fail_next``: Slack is healthy again."""
+        self._faults.clear()
 
     # -- waiting -----------------------------------------------------------------------------
     async def _wait(self, ready: Callable[[], bool], timeout: float, what: Callable[[], str]):
@@ -225,8 +246,10 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
                 problems: list[str]) -> tuple[int, dict[str, Any], dict[str, str]]:
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         token = bearer_token(headers)
-        call_v = problems + contract.check_call(method, params, headers)
-        known = contract.known_method(method)
+        specless = self.spec_missing is not None
+        call_v = problems + (nospec.check_call(method, params, headers) if specless
+                             else contract.check_call(method, params, headers))
+        known = specless or contract.known_method(method)
         content_v = contract.check_content(method, params) if known else []
         if token is not None and token != expected:
             call_v.append(f"invalid_auth: wants the {expected.split('-')[0]}- token")
@@ -244,6 +267,14 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
                 queue.popleft()
             extra = {"Retry-After": str(fault.retry_after)} \
                 if fault.status == 429 and fault.retry_after is not None else {}
+            done = self.state.handle(method, params) if fault.applied and not violations and token == expected \
+                else None
+            if fault.drop:
+                extra["X-Standin-Drop"] = "1"
+            if fault.delay:
+                extra["X-Standin-Delay"] = str(fault.delay)
+            if done is not None and fault.status == 200:  # the answer is only lost on the way (drop, delay)
+                return 200, done, extra
             return fault.status, {"ok": False, "error": fault.error}, extra
         meta = {"response_metadata": {"messages": [f"[ERROR] {v}" for v in violations]}}
         if token != expected:
@@ -274,6 +305,12 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
             await asyncio.sleep(self.latency)  # simulated network + Slack processing time
         self.calls.append(Call(method, params, headers, at, reply, status, mine, time.monotonic()))
         await self._notify()
+        delay = extra_headers.pop("X-Standin-Delay", None)
+        if delay is not None:
+            await asyncio.sleep(float(delay))  # the client times out first
+        if extra_headers.pop("X-Standin-Drop", None) is not None and request.transport is not None:
+            request.transport.close()  # the client sees the connection drop with no answer
+            return web.Response(status=status)
         return web.json_response(reply, status=status, headers=extra_headers)
 
     async def _respond_route(self, request: web.Request) -> web.Response:

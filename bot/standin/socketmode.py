@@ -122,6 +122,11 @@ class SocketModeMixin:
         await ws.send_json({"type": "disconnect", "reason": reason,
                             "debug_info": {"host": "fakeslack"}})
 
+    async def socket_drop(self) -> None:
+        """Cut the newest connection with no goodbye (a network failure, not Slack's `disconnect`)."""
+        ws = await self._live_socket(5.0)
+        await ws.close(code=1011, message=b"connection lost")
+
     async def socket_command(self, text: str = "", *, command: str = "/incident",
                              user_id: str = "U1", channel_id: str = "CGENERAL",
                              team_id: str | None = None, timeout: float = 5.0) -> dict:

@@ -6,7 +6,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import store.models
-import store.runs  # noqa: F401
+import store.outbox
+import store.runs
 import store.timers  # noqa: F401
 
 target_metadata = SQLModel.metadata

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,12 +12,22 @@ from typing import Any
 
 import aiohttp
 
-from bot.app import Warroom, create_app
+from bot.app import Warroom, build_redactor, create_app
+from bot.log import configure_logging
 from bot.serve import Running, start
 from bot.settings import load_settings
 from bot.standin import FakeSlack
 
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+# A planted run (tests/integration/test_planted_secrets.py) names a JSON file of secret and restricted values
+# to use instead of these, and scans everything the suite prints for them.
+PLANTED_ENV = "WARROOM_TEST_PLANTED_SECRETS"
+PLANTED: dict[str, str] = json.loads(Path(os.environ[PLANTED_ENV]).read_text()) if os.environ.get(PLANTED_ENV) else {}
+SIGNING_SECRET = PLANTED.get("signing_secret", "8f742231b10e8888abcd99yyyzzz85a5")
+# Restricted values flows type into titles, notes and summaries and have runbook commands print.
+RESTRICTED = {"bank_account": "GB29NWBK60161331926819", "payer_id": "PYR-4417-0093",
+              "csv_row": "2026-01-27,ACME Ltd,GB29NWBK60161331926819,1250.00,INV-1042",
+              "webhook_url": "https://hooks.slack.com/services/T0001/B0002/XyZ123abc456"} | {
+    k: v for k, v in PLANTED.items() if k in ("bank_account", "payer_id", "csv_row", "webhook_url")}
 WRITE_METHODS = {"conversations.create", "conversations.invite", "conversations.setTopic", "chat.postMessage",
                  "chat.update", "chat.postEphemeral", "views.open", "views.update", "pins.add", "reactions.add"}
 
@@ -51,6 +63,7 @@ class Bot:
     async def settled(self, timeout: float = 10.0) -> None:
         """Wait until every acknowledged request has finished its work."""
         assert await self.warroom.surface.in_flight.wait_idle(timeout), "listeners still running"
+        assert await self.warroom.sender.wait_idle(timeout), "Slack calls still queued in the outbox"
 
     def writes(self) -> list[str]:
         """Web API methods called that change something in Slack."""
@@ -66,6 +79,13 @@ def bot_environ(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, s
         # Tests send due timers themselves (dispatch_due), at the moments they choose.
         "WARROOM_TIMER_POLL_SECONDS": "0", **extra,
     }
+
+
+def log_as_served(fake: FakeSlack, tmp_path: Path) -> None:
+    """Configure logging as `warroom serve` does for a bot on `fake`: everything, through its redactor, to stderr."""
+    env = bot_environ(fake, f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}", SLACK_APP_TOKEN=fake.app_token,
+                      WARROOM_CONFIG=str(tmp_path / "warroom.yaml"))
+    configure_logging("debug", "json", redactor=build_redactor(load_settings(env, env_file=None), os.environ))
 
 
 @asynccontextmanager
@@ -86,4 +106,5 @@ async def declared_incident(fake: FakeSlack, tmp_path: Path, clock: Any, declare
     async with running_bot(fake, f"sqlite+aiosqlite:///{tmp_path / 'inc.db'}", tmp_path, clock=clock) as bot:
         await bot.command(declare, user_id="U1")
         await fake.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""))
+        await bot.settled()  # the card goes out from the outbox
         yield bot, str(fake.calls_to("conversations.create")[0].response["channel"]["id"])

@@ -14,6 +14,7 @@ async def test_declare_sev1_creates_channel_card_and_announcement_and_stores_the
     assert body["response_type"] == "ephemeral" and "Declaring SEV1" in body["text"]
 
     reply = await fake.wait_for_response(lambda r: "declared" in r["body"].get("text", ""))
+    await bot.settled()  # the card, invite, topic and announcement go out from the outbox
     [create] = fake.calls_to("conversations.create")
     channel_id = create.response["channel"]["id"]
     assert create.params["name"] == "inc-1-imports-failing"
@@ -45,6 +46,7 @@ async def test_the_card_is_posted_after_two_round_trips_with_the_rest_in_paralle
     fake.latency = 0.1  # every Web API call takes a round trip
     await bot.command("declare sev1 Imports failing")
     await fake.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""), timeout=10)
+    await bot.settled()
     [create] = fake.calls_to("conversations.create")
     posts = fake.calls_to("chat.postMessage")
     card = next(c for c in posts if c.params["channel"] != "#incidents")
@@ -95,6 +97,7 @@ async def test_a_rate_limited_post_is_retried_after_retry_after(bot: Bot) -> Non
     fake.fail_next("chat.postMessage", status=429, retry_after=1, times=1)
     await bot.command("declare sev1 Imports failing")
     await fake.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""), timeout=10)
+    await bot.settled()
     statuses = [c.status for c in fake.calls_to("chat.postMessage")]
     assert statuses.count(429) == 1 and statuses.count(200) == 2
     incident = await bot.warroom.incidents.for_channel(fake.state.team_id, fake.calls_to("conversations.create")[0].response["channel"]["id"])

@@ -30,6 +30,7 @@ async def clocked(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[tuple[
 async def _declare(bot: Bot) -> str:
     await bot.command("declare sev1 Imports failing", user_id="U1")
     await bot.fake.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""))
+    await bot.settled()  # the card goes out from the outbox
     return str(bot.fake.calls_to("conversations.create")[0].response["channel"]["id"])
 
 

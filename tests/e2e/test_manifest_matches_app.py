@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.manifest import build_manifest
 from handlers.ids import Callback
-from tests.e2e.harness import Bot
+from tests.e2e.harness import SIGNING_SECRET, Bot
 
 # The manifest names channel messages `message.channels`; the Events API delivers them as `message`.
 EVENT_TYPE = {"message.channels": "message"}
@@ -25,7 +25,7 @@ async def test_every_manifest_subscription_reaches_a_listener_and_others_do_not(
     fake = bot.fake
     manifest = build_manifest(bot.warroom.surface, bot.warroom.settings)
     for command in manifest["features"]["slash_commands"]:
-        status, _, _ = await fake.send_command(bot.events_url, "8f742231b10e8888abcd99yyyzzz85a5",
+        status, _, _ = await fake.send_command(bot.events_url, SIGNING_SECRET,
                                                command=command["command"], text="help")
         assert status == 200, command["command"]
     for shortcut in manifest["features"]["shortcuts"]:
@@ -36,14 +36,14 @@ async def test_every_manifest_subscription_reaches_a_listener_and_others_do_not(
         status, _, _ = await bot.interaction(payload)
         assert status == 200, shortcut["callback_id"]
     for name in manifest["settings"]["event_subscriptions"]["bot_events"]:
-        status, _, _ = await fake.send_event(bot.events_url, "8f742231b10e8888abcd99yyyzzz85a5",
+        status, _, _ = await fake.send_event(bot.events_url, SIGNING_SECRET,
                                              _event(EVENT_TYPE.get(name, name)))
         assert status == 200, name
     await bot.settled()
 
     # Not in the manifest, so not handled: Bolt answers 404 for a request no listener takes.
-    status, _, _ = await fake.send_event(bot.events_url, "8f742231b10e8888abcd99yyyzzz85a5", _event("team_join"))
+    status, _, _ = await fake.send_event(bot.events_url, SIGNING_SECRET, _event("team_join"))
     assert status == 404
-    status, _, _ = await fake.send_command(bot.events_url, "8f742231b10e8888abcd99yyyzzz85a5", command="/deploy")
+    status, _, _ = await fake.send_command(bot.events_url, SIGNING_SECRET, command="/deploy")
     assert status == 404
     assert Callback.ADD_TO_TIMELINE in [s["callback_id"] for s in manifest["features"]["shortcuts"]]

@@ -72,6 +72,7 @@ async def test_a_modal_declaration_similar_to_an_open_incident_asks_for_confirma
 async def _declared(bot: Bot) -> tuple[str, str]:
     await bot.command("declare sev2 Imports failing")
     await bot.fake.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""))
+    await bot.settled()  # the card goes out from the outbox
     create = bot.fake.calls_to("conversations.create")[0]
     channel = create.response["channel"]["id"]
     card = next(c for c in bot.fake.calls_to("chat.postMessage") if c.params["channel"] == channel)

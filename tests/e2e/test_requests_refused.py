@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import Bot
+from bot.standin import FakeSlack
+from tests.e2e.harness import Bot, running_bot
 
 
 async def _nothing_written(bot: Bot) -> None:
@@ -67,3 +69,24 @@ async def test_a_disallowed_status_change_is_explained_and_not_recorded(bot: Bot
     incident = await bot.warroom.incidents.for_channel(fake.state.team_id, channel)
     assert incident.status == "investigating"
     assert len(await bot.warroom.incidents.timeline(fake.state.team_id, incident.id)) == 1  # type: ignore[arg-type]
+
+
+async def test_an_export_is_shown_only_to_whom_the_permissions_allow_and_a_refusal_is_audited(
+        fake_slack: FakeSlack, tmp_path: Path) -> None:
+    (tmp_path / "warroom.yaml").write_text("permissions:\n  export: [role:commander]\n")
+    async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", tmp_path) as bot:
+        await bot.command("declare sev1 Imports failing", user_id="U1")
+        await fake_slack.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""))
+        channel = fake_slack.calls_to("conversations.create")[0].response["channel"]["id"]
+        await bot.command("role commander <@U1|ana>", user_id="U1", channel_id=channel)
+        await bot.settled()
+        await bot.command("export", user_id="U7", channel_id=channel)
+        refusal = await fake_slack.wait_for_response(lambda r: "may export" in r["body"].get("text", ""))
+        assert refusal["body"]["text"] == ("Only the incident commander or an admin (none are configured: "
+                                           "`permissions.admins`) may export the incident review.")
+        await bot.command("export INC-1 md", user_id="U1", channel_id="CGENERAL")
+        review = await fake_slack.wait_for_response(lambda r: "INC-1 review" in r["body"].get("text", ""))
+        assert review["body"]["response_type"] == "ephemeral" and "Imports failing" in review["body"]["text"]
+        incident = await bot.warroom.incidents.for_channel(fake_slack.state.team_id, channel)
+        audit = await bot.warroom.incidents.audit(fake_slack.state.team_id, incident.id)  # type: ignore[arg-type]
+        assert [(e.actor, e.after["capability"]) for e in audit if e.action == "permission.denied"] == [("U7", "export")]

@@ -27,6 +27,7 @@ async def test_declare_over_socket_mode_creates_the_incident(socket_bot: Bot) ->
     ack = await fake.socket_command("declare sev1 Imports failing", user_id="U1")
     assert "Declaring SEV1" in ack["payload"]["text"]
     await fake.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""))
+    await socket_bot.settled()  # the card, invite, topic and announcement go out from the outbox
     [create] = fake.calls_to("conversations.create")
     channel_id = create.response["channel"]["id"]
     assert fake.calls_to("conversations.invite")[0].params["users"] == "U1"

@@ -34,3 +34,15 @@ def test_the_timer_benchmark_runs() -> None:
                          capture_output=True, text=True, timeout=180, check=True)
     report = _last_json_line(out.stdout)
     assert report["sent"] == 40 and report["pending_at_start"] >= 60  # 100 unless a slow seed let some fall due
+
+
+def test_the_mixed_load_benchmark_runs_every_kind_without_errors() -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.mixed", "--quick", "--duration", "3", "--rate", "20"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=180, check=True)
+    report = _last_json_line(out.stdout)
+    assert set(report["goals"]) == {"ack_p50_ms", "ack_p99_ms", "errors", "not_completed", "memory_growth_pct"}  # type: ignore[arg-type]
+    kinds = report["warroom"]["kinds"]  # type: ignore[index]
+    assert {kind: kinds[kind]["count"] > 0 for kind in kinds} == dict.fromkeys(kinds, True)
+    assert set(report["ratios"]) == {"overall", *kinds}  # type: ignore[arg-type]
+    assert report["errors"]["total"] == 0, report["error_examples"]  # type: ignore[index]
+    assert report["background"]["slack_calls"] > 0 and report["memory"]["samples"] >= 2  # type: ignore[index]

@@ -151,26 +151,27 @@ async def test_a_step_can_be_skipped_once_and_a_skipped_step_can_still_be_run(se
     assert (await runbooks.request("T1", setup.channel, "U5", RUNBOOK, "diagnostics")).state is StepState.DONE
 
 
-async def test_a_slack_failure_while_running_never_leaves_the_step_stuck(setup: Setup) -> None:
-    from bot.domain.errors import ChatUnavailable
+async def test_a_checklist_update_that_cannot_be_queued_leaves_the_step_unclaimed_not_stuck(setup: Setup) -> None:
+    from bot.domain.errors import StorageUnavailable
 
     async def broken(*_args: object) -> None:
-        raise ChatUnavailable("Slack refused chat.update: ratelimited")
+        raise StorageUnavailable("The database is unreachable; the message was not queued.")
 
     setup.chat.update_checklist = broken  # type: ignore[method-assign]
-    run = await setup.services.runbooks.request("T1", setup.channel, "U5", RUNBOOK, "import-health")
-    assert run.state is StepState.DONE and setup.runner.runs == [("import-health", False)]
+    with pytest.raises(StorageUnavailable):
+        await setup.services.runbooks.request("T1", setup.channel, "U5", RUNBOOK, "import-health")
+    assert await _state(setup, "import-health") is StepState.PENDING and setup.runner.runs == []
 
 
 async def test_a_step_left_running_by_a_dead_process_is_failed_on_start(setup: Setup) -> None:
     runbooks = setup.services.runbooks
-    async with runbooks._uow() as uow:  # noqa: SLF001 - simulate a process that died mid-step
+    async with runbooks._uow() as uow:
         run = next(r for r in await uow.runbooks.steps("T1", setup.incident_id, RUNBOOK) if r.step_id == "import-health")
         await uow.runbooks.claim(run, (StepState.PENDING,), state=StepState.RUNNING, started_at=FakeClock().now(),
                                  attempt=1)
         await uow.commit()
     assert await runbooks.recover() == 0  # still within its timeout
-    runbooks._clock.advance(minutes=5)  # type: ignore[attr-defined]  # noqa: SLF001
+    runbooks._clock.advance(minutes=5)  # type: ignore[attr-defined]
     assert await runbooks.recover() == 1
     assert await _state(setup, "import-health") is StepState.FAILED
     assert (await _audit_actions(setup))[-1] == "runbook.step_recovered"

@@ -28,8 +28,8 @@ async def _count_sent(url: str) -> int:
 
 async def test_a_killed_bot_restarted_sends_every_pending_reminder_once(fake_slack: FakeSlack, tmp_path: Path) -> None:
     async with fresh_database("postgresql", tmp_path) as url:
-        await seed(url, NOW)
-        await seed(url, LATER, due_in=timedelta(seconds=8), first=NOW)
+        await seed(url, NOW, fake_slack)
+        await seed(url, LATER, fake_slack, due_in=timedelta(seconds=8), first=NOW)
         first = await start_bot(fake_slack, url, tmp_path)
         await fake_slack.wait_for("chat.postMessage", reminder, count=2 * NOW, timeout=60)
         assert (await settled_states(url)).get("sent") == 2 * NOW  # nothing mid-send when it dies

@@ -15,7 +15,7 @@ INCIDENTS = 250  # each has an update reminder and a response-target alert due: 
 
 async def test_two_processes_send_each_of_500_due_reminders_exactly_once(fake_slack: FakeSlack, tmp_path: Path) -> None:
     async with fresh_database("postgresql", tmp_path) as url:
-        await seed(url, INCIDENTS)
+        await seed(url, INCIDENTS, fake_slack)
         procs = [await start_bot(fake_slack, url, tmp_path) for _ in range(2)]
         try:
             await fake_slack.wait_for("chat.postMessage", reminder, count=2 * INCIDENTS, timeout=90)

@@ -26,9 +26,9 @@ _KEY = re.compile(r"(INC-\d+)")
 
 
 def reminder(call: Any) -> bool:
-    """A reminder as posted in the incident channel (copies to other channels end with a link back)."""
-    body = str(call.params.get("text", ""))
-    return call.params.get("channel") == "CANNOUNCE" and "INC-" in body and not body.endswith("<#CANNOUNCE>")
+    """A reminder as posted in its incident's channel (copies go to #incidents, by name)."""
+    body, channel = str(call.params.get("text", "")), str(call.params.get("channel", ""))
+    return channel.startswith("CINC") and "INC-" in body
 
 
 def key(call: Any) -> tuple[str, str]:
@@ -45,9 +45,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def seed(url: str, count: int, *, due_in: timedelta = timedelta(0), first: int = 0) -> None:
-    """`count` SEV1 incidents in the fake's #incidents channel whose update reminder and response-target
-    alert fall due `due_in` from now."""
+async def seed(url: str, count: int, fake: FakeSlack, *, due_in: timedelta = timedelta(0), first: int = 0) -> None:
+    """`count` SEV1 incidents, each with a channel of its own in the fake (Slack paces messages per
+    channel), whose update reminder and response-target alert fall due `due_in` from now."""
     engine = create_engine(url)
     try:
         await upgrade(engine)
@@ -60,7 +60,9 @@ async def seed(url: str, count: int, *, due_in: timedelta = timedelta(0), first:
             await services.incidents.declare(DeclareRequest(team_id="T0001", user_id="U1", severity="sev1",
                                                             title=f"Reminder load {n:03d}"), force=True)
         async with engine.begin() as conn:
-            await conn.execute(text("UPDATE incident SET channel_id = 'CANNOUNCE'"))
+            for n in range(first + 1, first + count + 1):
+                channel = fake.state.add_channel(f"inc-{n}-reminder-load", f"CINC{n:05d}")["id"]
+                await conn.execute(text("UPDATE incident SET channel_id = :c WHERE number = :n"), {"c": channel, "n": n})
     finally:
         await engine.dispose()
 

@@ -1,0 +1,180 @@
+"""The outbox: Slack calls caused by a state change, committed with it and delivered afterwards.
+
+A call belongs to a *lane* (the channel it posts in): calls of one lane go out one at a time, in the
+order they were committed, at Slack's pace (about one message a second per channel, short bursts
+allowed). Calls that are not messages (invite, topic) get a lane of their own so they never hold
+the incident card back. A later card update *coalesces* with an earlier one not yet sent: only the
+latest state goes out. A post may be given an *anchor*: the ts Slack gives it is remembered, and
+later calls (an update of that message, a reply in its thread) name the anchor instead of a ts they
+cannot know yet.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update"})
+MAX_BACKOFF = timedelta(seconds=60)
+GIVE_UP_AFTER = timedelta(hours=6)  # transient failures are retried this long, then the call is failed
+
+
+class CallState(StrEnum):
+    """Where an outbox call is."""
+
+    PENDING = "pending"  # waiting (possibly leased by a sender)
+    SENT = "sent"
+    FAILED = "failed"  # Slack refused it for good, or it kept failing for GIVE_UP_AFTER
+    SUPERSEDED = "superseded"  # a later update of the same message replaced it
+
+
+@dataclass(frozen=True)
+class OutboundCall:
+    """One Slack Web API call to make once the transaction that caused it commits."""
+
+    team_id: str
+    method: str
+    params: dict[str, Any]
+    lane: str = ""
+    coalesce_key: str | None = None
+    anchor: str | None = None  # remember the ts Slack returns under this name
+    ts_from: str | None = None  # fill `ts_param` from this anchor's ts when sending
+    ts_param: str = "ts"
+    id: int | None = None
+    attempts: int = 0
+    created_at: datetime | None = None
+    uncertain: bool = False  # an earlier attempt may have reached Slack (timeout, dropped connection)
+
+    def __post_init__(self) -> None:
+        if not self.lane:
+            channel = str(self.params.get("channel", ""))
+            lane = channel if self.method in MESSAGE_METHODS else f"{channel}:{self.method}"
+            object.__setattr__(self, "lane", f"{self.team_id}/{lane}")
+
+    @property
+    def posts(self) -> bool:
+        """True for a call that creates a new message (a resend would show twice)."""
+        return self.method == "chat.postMessage"
+
+
+def card_anchor(team_id: str, incident_id: int) -> str:
+    """The anchor of an incident's card message."""
+    return f"card/{team_id}/{incident_id}"
+
+
+def checklist_anchor(team_id: str, attachment_id: int) -> str:
+    """The anchor of a runbook checklist message."""
+    return f"checklist/{team_id}/{attachment_id}"
+
+
+def parse_anchor(anchor: str) -> tuple[str, str, int] | None:
+    """(kind, team_id, id) of an anchor made by the functions above, else None."""
+    parts = anchor.split("/")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return parts[0], parts[1], int(parts[2])
+
+
+class Outcome(StrEnum):
+    """How one attempt to deliver a call ended."""
+
+    SENT = "sent"
+    RATE_LIMITED = "rate_limited"  # 429: wait Retry-After
+    TRANSIENT = "transient"  # 5xx, network error, timeout: retry with backoff
+    REFUSED = "refused"  # Slack said no for a reason a retry cannot fix
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The result of one delivery attempt."""
+
+    outcome: Outcome
+    ts: str | None = None
+    retry_after: float | None = None
+    error: str = ""
+    maybe_delivered: bool = False  # the request may have reached Slack (timeout, connection dropped)
+
+
+def backoff(attempts: int, *, first: float = 1.0, rng: random.Random | None = None) -> timedelta:
+    """Wait before retry number `attempts` (1, 2, ...): exponential from `first` seconds, capped, with jitter."""
+    base = min(MAX_BACKOFF.total_seconds(), first * 2.0 ** max(attempts - 1, 0))
+    jitter = (rng or random).uniform(0.8, 1.2)
+    return timedelta(seconds=min(MAX_BACKOFF.total_seconds(), base * jitter))
+
+
+@dataclass
+class Pace:
+    """A token bucket per lane: `rate` calls a second on average, bursts of up to `burst`.
+
+    Times are seconds of a monotonic clock: pacing is about real time, whatever the incident clock says.
+    """
+
+    rate: float = 1.0
+    burst: int = 4
+    _tokens: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def take(self, lane: str, now: float) -> float:
+        """Take the lane's next turn; returns how many seconds to wait before using it (0: go now)."""
+        tokens, at = self._tokens.get(lane, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) * self.rate) - 1.0
+        self._tokens[lane] = (tokens, now)
+        return 0.0 if tokens >= 0 else -tokens / self.rate
+
+    def forget_idle(self, now: float) -> None:
+        """Drop lanes whose bucket is full again (keeps memory flat across many incidents)."""
+        full = [lane for lane, (tokens, at) in self._tokens.items() if tokens + (now - at) * self.rate >= self.burst]
+        for lane in full:
+            del self._tokens[lane]
+
+
+class Outbox(Protocol):
+    """Where the chat adapters put the calls a state change causes."""
+
+    def put(self, call: OutboundCall) -> None:
+        """Add the call to the transaction in progress (or commit it on its own when there is none)."""
+        ...
+
+
+class OutboxStore(Protocol):
+    """The sender's view of the stored calls."""
+
+    async def claim_heads(self, now: datetime, lease_until: datetime, limit: int,
+                          busy_lanes: frozenset[str]) -> list[OutboundCall]:
+        """Lease the oldest pending call of each lane that has no earlier call pending (skipping `busy_lanes`),
+        after retiring card updates a later update replaces."""
+        ...
+
+    async def anchor_ts(self, team_id: str, anchor: str) -> str | None:
+        """The ts Slack gave the anchored message, once it was sent."""
+        ...
+
+    async def sent(self, call: OutboundCall, ts: str | None, now: datetime) -> None:
+        """Record delivery (and remember the anchor's ts)."""
+        ...
+
+    async def retry(self, call: OutboundCall, at: datetime, error: str, uncertain: bool) -> None:
+        """Release the call to be tried again at `at`."""
+        ...
+
+    async def failed(self, call: OutboundCall, error: str, now: datetime) -> None:
+        """Give the call up."""
+        ...
+
+    async def backlog(self) -> int:
+        """Calls not delivered yet."""
+        ...
+
+
+class SlackTransport(Protocol):
+    """One Web API call, classified."""
+
+    async def deliver(self, call: OutboundCall) -> Attempt:
+        """Make the call once; never raises for Slack or network failures."""
+        ...
+
+    async def find_posted(self, call: OutboundCall) -> str | None:
+        """The ts of the message this call already posted (looked up by its metadata), if any."""
+        ...

@@ -1,0 +1,71 @@
+"""Drop Slack's redeliveries: an event or a click already handled is acked and not handled again.
+
+Slack redelivers an event when the ack was late or failed (X-Slack-Retry-Num), and Socket Mode may
+resend an envelope after a reconnect; the record is in the database, so a restart does not forget it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.domain.errors import StorageUnavailable
+from bot.domain.ports import Clock, SeenRequests
+
+log = structlog.get_logger(__name__)
+
+# The record is written before the ack, which Slack wants within 3 s: a slow database is not waited for.
+CHECK_SECONDS = 1.0
+
+
+def delivery_key(body: dict[str, Any]) -> str | None:
+    """What identifies this delivery across redeliveries; None for requests Slack never redelivers."""
+    kind = body.get("type")
+    if kind == "event_callback" and body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if kind == "block_actions" and body.get("actions"):
+        action = body["actions"][0]
+        container = body.get("container") or {}
+        where = container.get("message_ts") or container.get("view_id") or (body.get("view") or {}).get("id") or "-"
+        return f"action:{action.get('action_id', '')}:{where}:{action.get('action_ts', '')}"
+    return None
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace the delivery belongs to (the org for org-wide installs)."""
+    team = body.get("team_id") or (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    return str(team or body.get("enterprise_id") or "-")
+
+
+def install(app: AsyncApp, seen: SeenRequests, clock: Clock) -> None:
+    """Add the global middleware that drops redeliveries (after Bolt's signature check)."""
+
+    # Bolt passes arguments by name: `next` it must be.
+    async def drop_redeliveries(req: AsyncBoltRequest, body: dict[str, Any],
+                                next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+        key = delivery_key(body)
+        if key is not None and not await _first_time(seen, team_of(body), key, clock):
+            log.info("redelivery_dropped", team_id=team_of(body), key=key,
+                     retry_num=req.headers.get("x-slack-retry-num", [None])[0])
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    app.middleware(drop_redeliveries)
+
+
+async def _first_time(seen: SeenRequests, team_id: str, key: str, clock: Clock) -> bool:
+    """Whether this is the first delivery; when that cannot be told in time, handle it (the listener's
+    own writes then say whether the database is there), rather than drop what may be new."""
+    try:
+        async with asyncio.timeout(CHECK_SECONDS):
+            return await seen.first_time(team_id, key, clock.now())
+    except (StorageUnavailable, TimeoutError) as exc:
+        log.warning("redelivery_check_skipped", team_id=team_id, key=key, error=type(exc).__name__)
+        return True

@@ -1,0 +1,213 @@
+"""The outbox in SQL: Slack calls stored in the transaction of the change that caused them.
+
+`SqlOutbox.put` joins the unit of work in progress (see `store.context`), so the call commits or
+rolls back with the state change; the sender is woken once that transaction commits. The sender
+leases the *head* of each lane (the oldest pending call, when no earlier call of its lane is
+pending), with FOR UPDATE SKIP LOCKED on PostgreSQL, so calls of one channel go out in order even
+with several bot processes, and a call whose sender died is taken again when its lease runs out,
+marked uncertain (it may have reached Slack).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Column, Index, Text, delete, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.errors import StorageUnavailable
+from bot.domain.outbox import CallState, OutboundCall, parse_anchor
+from store.columns import utc_field
+from store.context import active_session, after_commit
+from store.models import IncidentRow
+from store.runs import RunbookAttachmentRow
+from store.uow import is_unavailable
+
+_PENDING = CallState.PENDING.value
+
+
+class OutboxRow(SQLModel, table=True):
+    """A Slack call waiting to be made, or made."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_lane", "state", "lane", "id"),
+        Index("ix_outbox_anchor", "team_id", "anchor"),
+        Index("ix_outbox_coalesce", "team_id", "coalesce_key", "state"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    lane: str = Field(max_length=160)
+    method: str = Field(max_length=60)
+    params: str = Field(sa_column=Column(Text, nullable=False))
+    coalesce_key: str | None = Field(default=None, max_length=120)
+    anchor: str | None = Field(default=None, max_length=120)
+    ts_from: str | None = Field(default=None, max_length=120)
+    ts_param: str = Field(default="ts", max_length=20)
+    state: str = Field(default=_PENDING, max_length=12)
+    attempts: int = Field(default=0)
+    uncertain: bool = Field(default=False)
+    created_at: datetime = utc_field(nullable=False)
+    next_attempt_at: datetime = utc_field(nullable=False)
+    leased_until: datetime | None = utc_field(nullable=True)
+    sent_at: datetime | None = utc_field(nullable=True)
+    result_ts: str | None = Field(default=None, max_length=32)
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+def _call(row: Any) -> OutboundCall:
+    return OutboundCall(team_id=row.team_id, method=row.method, params=json.loads(row.params), lane=row.lane,
+                        coalesce_key=row.coalesce_key, anchor=row.anchor, ts_from=row.ts_from,
+                        ts_param=row.ts_param, id=row.id, attempts=row.attempts, created_at=row.created_at,
+                        uncertain=row.uncertain)
+
+
+def _row(call: OutboundCall, now: datetime) -> OutboxRow:
+    return OutboxRow(team_id=call.team_id, lane=call.lane, method=call.method,
+                     params=json.dumps(call.params, separators=(",", ":")), coalesce_key=call.coalesce_key,
+                     anchor=call.anchor, ts_from=call.ts_from, ts_param=call.ts_param, created_at=now,
+                     next_attempt_at=now)
+
+
+class SqlOutbox:
+    """The Outbox port: `put` adds to the transaction in progress, or commits on its own."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], now: Callable[[], datetime],
+                 wake: Callable[[], None]) -> None:
+        self._sessions, self._now, self._wake = sessions, now, wake
+
+    async def put(self, call: OutboundCall) -> None:
+        session = active_session.get()
+        if session is not None:  # committed (and the sender woken) with the change that caused it
+            session.add(_row(call, self._now()))
+            after_commit(session, self._wake)
+            return
+        try:
+            async with self._sessions() as own:
+                own.add(_row(call, self._now()))
+                await own.commit()
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise StorageUnavailable("The database is unreachable; the message was not queued.") from exc
+            raise
+        self._wake()
+
+
+class SqlOutboxStore:
+    """The OutboxStore port, over its own short transactions."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        """A session whose connection failures surface as StorageUnavailable (the sender waits and retries)."""
+        try:
+            async with self._sessions() as session:
+                yield session
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise StorageUnavailable("The database is unreachable; Slack calls wait until it is back.") from exc
+            raise
+
+    async def claim_heads(self, now: datetime, lease_until: datetime, limit: int,
+                          busy_lanes: frozenset[str]) -> list[OutboundCall]:
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        free = or_(t.c.leased_until.is_(None), t.c.leased_until < now)
+        newer, earlier = t.alias("newer"), t.alias("earlier")
+        replaced = exists().where(newer.c.team_id == t.c.team_id, newer.c.coalesce_key == t.c.coalesce_key,
+                                  newer.c.state == _PENDING, newer.c.id > t.c.id)
+        waits = exists().where(earlier.c.lane == t.c.lane, earlier.c.state == _PENDING, earlier.c.id < t.c.id)
+        conditions = [t.c.state == _PENDING, t.c.next_attempt_at <= now, free, ~waits]
+        if busy_lanes:
+            conditions.append(t.c.lane.notin_(sorted(busy_lanes)))
+        pick = select(t.c.id).where(*conditions).order_by(t.c.id).limit(limit).with_for_update(skip_locked=True)
+        async with self._session() as s:
+            # A card update that a later one replaces never goes out: only the latest state does.
+            await s.exec(update(t).where(t.c.state == _PENDING, t.c.coalesce_key.is_not(None), free, replaced)
+                            .values(state=CallState.SUPERSEDED.value, leased_until=None))
+            rows = (await s.exec(
+                update(t).where(t.c.id.in_(pick))
+                .values(leased_until=lease_until, uncertain=or_(t.c.uncertain, t.c.leased_until.is_not(None)))
+                .returning(*t.c))).all()
+            await s.commit()
+        return sorted((_call(r) for r in rows), key=lambda c: c.id or 0)
+
+    async def anchor_ts(self, team_id: str, anchor: str) -> str | None:
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        async with self._session() as s:
+            found = (await s.exec(select(t.c.result_ts).where(  # type: ignore[call-overload]
+                t.c.team_id == team_id, t.c.anchor == anchor, t.c.state == CallState.SENT.value)
+                .order_by(t.c.id.desc()).limit(1))).first()
+        return found[0] if found else None
+
+    async def sent(self, call: OutboundCall, ts: str | None, now: datetime) -> None:
+        async with self._session() as s:
+            await s.exec(update(OutboxRow.__table__).where(OutboxRow.__table__.c.id == call.id)  # type: ignore[attr-defined]
+                            .values(state=CallState.SENT.value, result_ts=ts, sent_at=now, leased_until=None))
+            if call.anchor and ts:
+                await _remember_anchor(s, call, ts)
+            await s.commit()
+
+    async def retry(self, call: OutboundCall, at: datetime, error: str, uncertain: bool) -> None:
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        async with self._session() as s:
+            await s.exec(update(t).where(t.c.id == call.id).values(
+                attempts=t.c.attempts + 1, next_attempt_at=at, leased_until=None, error=error[:2000],
+                uncertain=or_(t.c.uncertain, uncertain)))
+            await s.commit()
+
+    async def failed(self, call: OutboundCall, error: str, now: datetime) -> None:
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        async with self._session() as s:
+            await s.exec(update(t).where(t.c.id == call.id).values(
+                state=CallState.FAILED.value, attempts=t.c.attempts + 1, error=error[:2000], leased_until=None,
+                sent_at=now))
+            await s.commit()
+
+    async def backlog(self) -> int:
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        async with self._session() as s:
+            found = (await s.exec(select(func.count()).select_from(t).where(t.c.state == _PENDING))).first()  # type: ignore[call-overload]
+        return int(found[0]) if found else 0
+
+    async def prune(self, before: datetime) -> int:
+        """Forget delivered, replaced and failed calls older than `before`; how many."""
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        async with self._session() as s:
+            result = await s.exec(delete(t).where(t.c.state != _PENDING, t.c.created_at < before))
+            await s.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def calls(self, team_id: str) -> list[tuple[OutboundCall, str]]:
+        """Every stored call of a workspace with its state, oldest first (for tests and `doctor`)."""
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        async with self._session() as s:
+            rows = (await s.exec(select(t).where(t.c.team_id == team_id).order_by(t.c.id))).all()
+        return [(_call(r), r.state) for r in rows]
+
+
+async def _remember_anchor(s: AsyncSession, call: OutboundCall, ts: str) -> None:
+    """Write the ts of an anchored message back where the rest of Warroom reads it."""
+    parsed = parse_anchor(call.anchor or "")
+    if parsed is None:
+        return
+    kind, team_id, ident = parsed
+    channel = str(call.params.get("channel", ""))
+    if kind == "card":
+        await s.exec(update(IncidentRow.__table__).where(  # type: ignore[attr-defined]
+            IncidentRow.__table__.c.team_id == team_id, IncidentRow.__table__.c.id == ident)  # type: ignore[attr-defined]
+            .values(card_ts=ts))
+    elif kind == "checklist":
+        table = RunbookAttachmentRow.__table__  # type: ignore[attr-defined]
+        await s.exec(update(table).where(table.c.team_id == team_id, table.c.id == ident)
+                        .values(channel_id=channel, message_ts=ts))
+
+
+PRUNE_AFTER = timedelta(days=2)

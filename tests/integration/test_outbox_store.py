@@ -1,0 +1,126 @@
+"""The outbox in SQL, on SQLite and PostgreSQL: transactional puts, lane order, coalescing, anchors, leases."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.incident import Incident
+from bot.domain.outbox import OutboundCall, card_anchor
+from store.engine import session_factory
+from store.outbox import SqlOutbox, SqlOutboxStore
+from store.uow import SqlUnitOfWork
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+LEASE = NOW + timedelta(seconds=60)
+
+
+def _post(channel: str, text: str, **kw: object) -> OutboundCall:
+    return OutboundCall(team_id="T1", method="chat.postMessage", params={"channel": channel, "text": text}, **kw)  # type: ignore[arg-type]
+
+
+class Woken:
+    def __init__(self) -> None:
+        self.times = 0
+
+    def __call__(self) -> None:
+        self.times += 1
+
+
+async def test_a_call_put_in_a_unit_of_work_commits_with_it_and_wakes_the_sender_once(engine: AsyncEngine) -> None:
+    sessions, woken = session_factory(engine), Woken()
+    outbox, store = SqlOutbox(sessions, lambda: NOW, woken), SqlOutboxStore(sessions)
+    async with SqlUnitOfWork(sessions) as uow:
+        await outbox.put(_post("C1", "first"))
+        await outbox.put(_post("C1", "second"))
+        assert woken.times == 0, "nothing is sent before the change commits"
+        await uow.commit()
+    assert woken.times == 1 and await store.backlog() == 2
+
+
+async def test_a_call_put_in_a_unit_of_work_that_rolls_back_is_never_sent(engine: AsyncEngine) -> None:
+    sessions, woken = session_factory(engine), Woken()
+    outbox, store = SqlOutbox(sessions, lambda: NOW, woken), SqlOutboxStore(sessions)
+    async with SqlUnitOfWork(sessions):
+        await outbox.put(_post("C1", "never"))
+    assert woken.times == 0 and await store.backlog() == 0
+
+
+async def test_each_lane_gives_its_oldest_call_and_the_next_only_after_it_is_sent(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
+    for call in (_post("C1", "a1"), _post("C1", "a2"), _post("C2", "b1")):
+        await outbox.put(call)
+    heads = await store.claim_heads(NOW, LEASE, 10, frozenset())
+    assert [c.params["text"] for c in heads] == ["a1", "b1"]
+    assert await store.claim_heads(NOW, LEASE, 10, frozenset()) == [], "leased heads hold their lanes"
+    await store.sent(heads[0], "1.1", NOW)
+    [next_one] = await store.claim_heads(NOW, LEASE, 10, frozenset())
+    assert next_one.params["text"] == "a2"
+
+
+async def test_a_call_waiting_for_a_retry_holds_back_the_rest_of_its_lane(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
+    await outbox.put(_post("C1", "a1"))
+    await outbox.put(_post("C1", "a2"))
+    [head] = await store.claim_heads(NOW, LEASE, 10, frozenset())
+    await store.retry(head, NOW + timedelta(seconds=30), "HTTP 500", False)
+    assert await store.claim_heads(NOW, LEASE, 10, frozenset()) == []
+    [again] = await store.claim_heads(NOW + timedelta(seconds=31), LEASE + timedelta(seconds=31), 10, frozenset())
+    assert again.params["text"] == "a1" and again.attempts == 1
+
+
+async def test_queued_card_updates_coalesce_into_the_latest(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
+    for status in ("identified", "monitoring", "resolved"):
+        await outbox.put(OutboundCall(team_id="T1", method="chat.update", coalesce_key="card/T1/1",
+                                      params={"channel": "C1", "ts": "1.1", "text": status}))
+    [only] = await store.claim_heads(NOW, LEASE, 10, frozenset())
+    assert only.params["text"] == "resolved"
+    states = [state for _, state in await store.calls("T1")]
+    assert states == ["superseded", "superseded", "pending"]
+
+
+async def test_a_sent_card_records_its_ts_on_the_incident_for_later_updates(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    async with SqlUnitOfWork(sessions) as uow:
+        incident = await uow.incidents.add(Incident(team_id="T1", number=1, title="Imports failing", severity="SEV1",
+                                                    status="investigating", declared_by="U1", declared_at=NOW))
+        await uow.commit()
+    assert incident.id is not None
+    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
+    await outbox.put(_post("C1", "card", anchor=card_anchor("T1", incident.id)))
+    [card] = await store.claim_heads(NOW, LEASE, 10, frozenset())
+    assert await store.anchor_ts("T1", card_anchor("T1", incident.id)) is None
+    await store.sent(card, "1700000000.000100", NOW)
+    assert await store.anchor_ts("T1", card_anchor("T1", incident.id)) == "1700000000.000100"
+    async with SqlUnitOfWork(sessions) as uow:
+        stored = await uow.incidents.get("T1", incident.id)
+    assert stored is not None and stored.card_ts == "1700000000.000100"
+
+
+async def test_a_call_whose_sender_died_is_taken_again_as_uncertain(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
+    await outbox.put(_post("C1", "maybe sent"))
+    [first] = await store.claim_heads(NOW, LEASE, 10, frozenset())
+    assert not first.uncertain
+    later = LEASE + timedelta(seconds=1)
+    [again] = await store.claim_heads(later, later + timedelta(seconds=60), 10, frozenset())
+    assert again.id == first.id and again.uncertain, "it may have reached Slack: look before posting"
+
+
+async def test_two_senders_claiming_at_once_never_take_the_same_call(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    outbox = SqlOutbox(sessions, lambda: NOW, Woken())
+    for n in range(40):
+        await outbox.put(_post(f"C{n}", f"m{n}"))
+    one, two = SqlOutboxStore(sessions), SqlOutboxStore(session_factory(engine))
+    first, second = await asyncio.gather(one.claim_heads(NOW, LEASE, 25, frozenset()),
+                                         two.claim_heads(NOW, LEASE, 25, frozenset()))
+    ids = [c.id for c in first + second]
+    assert len(ids) == len(set(ids)) == 40

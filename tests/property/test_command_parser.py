@@ -1,0 +1,36 @@
+"""Property: whatever follows `/incident`, the parser gives a command or says what to type (never a crash)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.errors import UserError
+from handlers.parse import USAGE, Command, parse_command, user_id_of
+from tests.property.strategies import PARSER_RUNS, digits, joined
+
+words = st.one_of(st.sampled_from([*USAGE, "sev", "ls", "?", "follow-up", "on-call", "runbooks", "--service",
+                                   "--service=", '"', "'", "<@U0123ABC>", "<@W1|ana>", "U0123ABC", "sev1"]),
+                  digits, st.text(max_size=20))
+near_valid = st.lists(words, max_size=8).map(" ".join)
+command_texts = st.one_of(st.text(), near_valid, joined(st.sampled_from(["declare ", "note ", "role ", "timeline ",
+                                                                          "milestone "]), st.text(max_size=30)))
+
+
+@PARSER_RUNS
+@given(command_texts)
+def test_any_command_text_gives_a_command_or_a_usage_answer(text: str) -> None:
+    try:
+        parsed = parse_command(text)
+    except UserError as exc:
+        assert str(exc), "a refusal must say what to type instead"
+        return
+    assert isinstance(parsed, Command.__args__)  # type: ignore[attr-defined]
+
+
+@PARSER_RUNS
+@given(st.one_of(st.text(), words, joined(st.sampled_from(["<@U", "<@W", "<@"]), st.text("ABC0123|x", max_size=12),
+                                        st.sampled_from([">", "", ">>"]))))
+def test_any_word_is_a_user_id_or_none(word: str) -> None:
+    found = user_id_of(word)
+    assert found is None or (found[0] in "UW" and found.isalnum())
