@@ -10,6 +10,7 @@ decides is kept in the database, so a restart carries on where it stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -49,6 +50,7 @@ class OutboxSender:
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._paused: dict[tuple[str, str], float] = {}  # (team, method) -> monotonic until, after a 429
         self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
         self._forgot_at = time.monotonic()
         self.delivered = 0
         self.failures = 0
@@ -64,6 +66,7 @@ class OutboxSender:
 
     async def stop(self, drain_seconds: float = 5.0) -> None:
         """Stop looking for calls; give the ones being sent `drain_seconds` to finish."""
+        self._stopping = True
         if self._loop_task is not None:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
@@ -76,7 +79,7 @@ class OutboxSender:
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.pump()
@@ -84,10 +87,11 @@ class OutboxSender:
                 log.warning("outbox_storage_unavailable", error=str(exc))
             except Exception:
                 log.exception("outbox_pump_failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
-            except TimeoutError:
-                pass
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the cancellation that
+            # stop() sends when a wake arrives at the same moment, and the sender would never stop.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._poll):
+                    await self._wake.wait()
 
     async def pump(self) -> int:
         """Lease the head of every idle lane and start sending them; returns how many were started."""
