@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from collections.abc import Mapping
@@ -76,6 +77,7 @@ HANDOFF_POLL_SECONDS = 15.0
 SEEN_KEEP = timedelta(hours=24)
 SEEN_PRUNE_SECONDS = 3600.0
 OUTBOX_PRUNE_SECONDS = 3600.0
+STOP_SECONDS = 5.0
 
 
 def _secrets(settings: Settings) -> tuple[str, ...]:
@@ -232,6 +234,9 @@ class Warroom:
         """Stop timers, let Slack calls being made finish, release connections."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        with contextlib.suppress(TimeoutError):  # a timer run in progress finishes before the engine goes
+            async with asyncio.timeout(STOP_SECONDS), self.services.timers.running:
+                pass
         await self.sender.stop()
         sender_session = self.sender.transport.client.session
         if sender_session is not None and not sender_session.closed:
