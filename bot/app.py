@@ -234,6 +234,7 @@ class Warroom:
         """Stop timers, let Slack calls being made finish, release connections."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        self.services.timers.stopped = True
         with contextlib.suppress(TimeoutError):  # a timer run in progress finishes before the engine goes
             async with asyncio.timeout(STOP_SECONDS), self.services.timers.running:
                 pass

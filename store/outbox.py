@@ -11,7 +11,7 @@ marked uncertain (it may have reached Slack).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -116,8 +116,8 @@ class SqlOutboxStore:
                 raise StorageUnavailable("The database is unreachable; Slack calls wait until it is back.") from exc
             raise
 
-    async def claim_heads(self, now: datetime, lease_until: datetime, limit: int,
-                          busy_lanes: frozenset[str]) -> list[OutboundCall]:
+    async def claim_heads(self, now: datetime, lease_until: datetime, limit: int, busy_lanes: frozenset[str],
+                          delivered: Sequence[tuple[OutboundCall, str | None]] = ()) -> list[OutboundCall]:
         t = OutboxRow.__table__  # type: ignore[attr-defined]
         free = or_(t.c.leased_until.is_(None), t.c.leased_until < now)
         newer, earlier = t.alias("newer"), t.alias("earlier")
@@ -129,6 +129,9 @@ class SqlOutboxStore:
             conditions.append(t.c.lane.notin_(sorted(busy_lanes)))
         pick = select(t.c.id).where(*conditions).order_by(t.c.id).limit(limit).with_for_update(skip_locked=True)
         async with self._session() as s:
+            # Calls delivered since the last look are recorded first, so the next of each lane is free.
+            for call, ts in delivered:
+                await _mark_sent(s, call, ts, now)
             # A card update that a later one replaces never goes out: only the latest state does.
             await s.exec(update(t).where(t.c.state == _PENDING, t.c.coalesce_key.is_not(None), free, replaced)
                             .values(state=CallState.SUPERSEDED.value, leased_until=None))
@@ -149,10 +152,7 @@ class SqlOutboxStore:
 
     async def sent(self, call: OutboundCall, ts: str | None, now: datetime) -> None:
         async with self._session() as s:
-            await s.exec(update(OutboxRow.__table__).where(OutboxRow.__table__.c.id == call.id)  # type: ignore[attr-defined]
-                            .values(state=CallState.SENT.value, result_ts=ts, sent_at=now, leased_until=None))
-            if call.anchor and ts:
-                await _remember_anchor(s, call, ts)
+            await _mark_sent(s, call, ts, now)
             await s.commit()
 
     async def retry(self, call: OutboundCall, at: datetime, error: str, uncertain: bool) -> None:
@@ -191,6 +191,13 @@ class SqlOutboxStore:
         async with self._session() as s:
             rows = (await s.exec(select(t).where(t.c.team_id == team_id).order_by(t.c.id))).all()
         return [(_call(r), r.state) for r in rows]
+
+
+async def _mark_sent(s: AsyncSession, call: OutboundCall, ts: str | None, now: datetime) -> None:
+    await s.exec(update(OutboxRow.__table__).where(OutboxRow.__table__.c.id == call.id)  # type: ignore[attr-defined]
+                 .values(state=CallState.SENT.value, result_ts=ts, sent_at=now, leased_until=None))
+    if call.anchor and ts:
+        await _remember_anchor(s, call, ts)
 
 
 async def _remember_anchor(s: AsyncSession, call: OutboundCall, ts: str) -> None:

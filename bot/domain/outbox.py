@@ -12,6 +12,7 @@ cannot know yet.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -141,10 +142,10 @@ class Outbox(Protocol):
 class OutboxStore(Protocol):
     """The sender's view of the stored calls."""
 
-    async def claim_heads(self, now: datetime, lease_until: datetime, limit: int,
-                          busy_lanes: frozenset[str]) -> list[OutboundCall]:
-        """Lease the oldest pending call of each lane that has no earlier call pending (skipping `busy_lanes`),
-        after retiring card updates a later update replaces."""
+    async def claim_heads(self, now: datetime, lease_until: datetime, limit: int, busy_lanes: frozenset[str],
+                          delivered: Sequence[tuple[OutboundCall, str | None]] = ()) -> list[OutboundCall]:
+        """In one transaction: record `delivered` (call, ts) as sent, retire card updates a later update
+        replaces, then lease the oldest pending call of each lane with no earlier call pending (not `busy_lanes`)."""
         ...
 
     async def anchor_ts(self, team_id: str, anchor: str) -> str | None:

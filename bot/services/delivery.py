@@ -34,6 +34,7 @@ log = structlog.get_logger(__name__)
 
 LEASE = timedelta(seconds=60)  # a call whose sender died is taken again after this
 CLAIM_LIMIT = 100  # lane heads leased per look
+PUMP_GAP = 0.02  # seconds between two looks for calls at most (wakes in between wait for the next)
 MAX_WAIT_IN_LEASE = 20.0  # seconds a leased call may wait for its pace or a 429 before it is released
 
 
@@ -51,6 +52,9 @@ class OutboxSender:
         self._paused: dict[tuple[str, str], float] = {}  # (team, method) -> monotonic until, after a 429
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
+        # Delivered but not recorded yet: recorded in the next claim's transaction, one write for many calls.
+        # Lost in a crash, a call is taken again after its lease as uncertain and looked up, not reposted.
+        self._delivered: list[tuple[OutboundCall, str | None]] = []
         self._forgot_at = time.monotonic()
         self.delivered = 0
         self.failures = 0
@@ -77,9 +81,19 @@ class OutboxSender:
             for task in pending:  # left leased: the next start takes them again, as uncertain
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if self._delivered:  # record what went out (a claim of no new call)
+            with contextlib.suppress(StorageUnavailable):
+                await self.store.claim_heads(self._clock.now(), self._clock.now(), 0, frozenset(), self._delivered)
+                self._delivered = []
 
     async def _run(self) -> None:
+        last = 0.0
         while not self._stopping:
+            # Wakes that come close together share one look: each look is a write transaction.
+            gap = PUMP_GAP - (time.monotonic() - last)
+            if gap > 0:
+                await asyncio.sleep(gap)
+            last = time.monotonic()
             self._wake.clear()
             try:
                 await self.pump()
@@ -100,7 +114,12 @@ class OutboxSender:
             self._forgot_at = time.monotonic()
         now = self._clock.now()
         busy = frozenset(lane for lane, task in self._lanes.items() if not task.done())
-        calls = await self.store.claim_heads(now, now + LEASE, CLAIM_LIMIT, busy)
+        delivered, self._delivered = self._delivered, []
+        try:
+            calls = await self.store.claim_heads(now, now + LEASE, CLAIM_LIMIT, busy, delivered)
+        except BaseException:
+            self._delivered[:0] = delivered  # recorded with the next look (a lease running out is safe too)
+            raise
         for call in calls:
             self._lanes[call.lane] = asyncio.get_running_loop().create_task(self._lane(call))
         return len(calls)
@@ -127,7 +146,7 @@ class OutboxSender:
                 return
             if ts is not None:  # it did reach Slack before: record it, do not post it twice
                 log.info("outbox_found_delivered", call=call.id, lane=call.lane)
-                await self.store.sent(call, ts, self._clock.now())
+                self._delivered.append((call, ts))
                 self.delivered += 1
                 return
         if call.ts_from:
@@ -154,7 +173,7 @@ class OutboxSender:
         now = self._clock.now()
         match attempt.outcome:
             case Outcome.SENT:
-                await self.store.sent(call, attempt.ts, now)
+                self._delivered.append((call, attempt.ts))
                 self.delivered += 1
             case Outcome.RATE_LIMITED:
                 until = now + timedelta(seconds=attempt.retry_after or 1.0)

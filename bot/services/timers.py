@@ -31,6 +31,7 @@ class TimerService:
     def __init__(self, *, uow: UnitOfWorkFactory, chat: TimerChat, clock: Clock, policy: Policy) -> None:
         self._uow, self._chat, self._clock, self.policy = uow, chat, clock, policy
         self.running = asyncio.Lock()  # held while a dispatch runs: shutdown waits for it, not kills it
+        self.stopped = False  # set at shutdown: a poll that starts afterwards does nothing
 
     async def replan(self, incident: Incident) -> None:
         """Bring the incident's stored timers in line with its current state (idempotent)."""
@@ -42,7 +43,7 @@ class TimerService:
         """Claim every timer that has fallen due (at most `limit`), then send them `workers` at a time,
         so one slow Slack call holds no other back; returns how many were sent."""
         async with self.running:
-            return await self._dispatch_due(limit, workers)
+            return 0 if self.stopped else await self._dispatch_due(limit, workers)
 
     async def _dispatch_due(self, limit: int, workers: int) -> int:
         claimed: list[Timer] = []
