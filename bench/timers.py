@@ -36,6 +36,7 @@ from store.uow import SqlUnitOfWork
 from tests.databases import fresh_database
 from tests.e2e.harness import bot_environ
 from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.integration.timer_processes import sent_count
 
 _REF = re.compile(r"INC-(\d+)")
 
@@ -74,18 +75,6 @@ async def seed(url: str, incidents: int, spread: float, lead: float, fake: FakeS
             await conn.execute(text("UPDATE incident SET channel_id = :c WHERE number = :n"), {"c": channel, "n": number})
     await engine.dispose()
     return due
-
-
-async def sent_count(url: str) -> int:
-    """Timers marked sent (their message queued in the outbox in the same transaction)."""
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            from sqlalchemy import text
-
-            return int((await conn.execute(text("SELECT count(*) FROM timer WHERE state = 'sent'"))).scalar_one())
-    finally:
-        await engine.dispose()
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,12 +21,12 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config_access import PermissionsConfig, RedactionConfig, merged_redaction
 from bot.domain.errors import ConfigError
 from bot.domain.lifecycle import Lifecycle, Status
 from bot.domain.oncall import Rotation
-from bot.domain.permissions import Capability, Permissions, Rule
+from bot.domain.permissions import Capability
 from bot.domain.policy import Policy, Role
-from bot.domain.redaction import compile_patterns
 from bot.domain.severity import EscalationLevel, Severity, SeverityScale
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
@@ -144,53 +143,6 @@ class RotationConfig(_Strict):
 class DuplicatesConfig(_Strict):
     window: Duration = timedelta(hours=1)
     similarity: float = Field(default=0.75, ge=0, le=1)
-
-
-def _who(entry: str) -> str:
-    Rule.parse([entry])  # raises ValueError saying what an entry may be
-    return entry
-
-
-_WHO = Annotated[str, AfterValidator(_who)]
-
-
-class PermissionsConfig(_Strict):
-    """Who may do what; each capability lists `anyone`, `role:<id>`, user groups (S...) or users (U.../W...)."""
-
-    admins: list[Annotated[str, Field(pattern=r"^[USW][A-Z0-9]+$")]] = []
-    declare: list[_WHO] = ["anyone"]
-    change_severity: list[_WHO] = ["anyone"]
-    resolve: list[_WHO] = ["anyone"]
-    reassign_commander: list[_WHO] = ["role:commander"]
-    run_guarded_steps: list[_WHO] = ["anyone"]
-    approve: list[_WHO] = ["anyone"]
-    export: list[_WHO] = ["anyone"]
-
-    @model_validator(mode="after")
-    def _declare_has_no_incident_roles(self) -> PermissionsConfig:
-        if any(entry.startswith("role:") for entry in self.declare):
-            raise ValueError("permissions.declare cannot name incident roles (there is no incident yet); "
-                             "use anyone, user groups (S...) or user ids (U...)")
-        return self
-
-    def to_permissions(self, extra_admins: list[str]) -> Permissions:
-        """The domain value (the older `role_admins` key adds to the admins)."""
-        rules = {cap: Rule.parse(getattr(self, cap.value)) for cap in Capability}
-        return Permissions(rules=rules, admins=tuple(dict.fromkeys([*self.admins, *extra_admins])))
-
-
-class RedactionConfig(_Strict):
-    restricted_patterns: dict[str, str | None] = {}
-
-    @field_validator("restricted_patterns")
-    @classmethod
-    def _valid_regexes(cls, value: dict[str, str | None]) -> dict[str, str | None]:
-        compile_patterns({name: p for name, p in value.items() if p})
-        return value
-
-    def active(self) -> dict[str, str]:
-        """The patterns in force (an entry set to "" or null turns that default off)."""
-        return {name: p for name, p in self.restricted_patterns.items() if p}
 
 
 class WarroomConfig(_Strict):
@@ -328,15 +280,6 @@ def default_policy_text() -> str:
     return resources.files("bot").joinpath("warroom.example.yaml").read_text(encoding="utf-8")
 
 
-def _merged_redaction(defaults: dict[str, Any], data: dict[str, Any]) -> Any:
-    """A team's restricted patterns are added to the shipped ones by name (not instead of them)."""
-    ours, theirs = defaults.get("redaction") or {}, data.get("redaction")
-    if not isinstance(theirs, dict) or not isinstance(theirs.get("restricted_patterns", {}), dict):
-        return ours if theirs is None else theirs  # let validation name what is wrong
-    patterns = {**ours.get("restricted_patterns", {}), **(theirs.get("restricted_patterns") or {})}
-    return {**ours, **theirs, "restricted_patterns": patterns}
-
-
 def parse_policy(text: str, source: str = "warroom.yaml", base: Path | None = None) -> Policy:
     """Parse policy YAML; overrides the defaults key by key at the top level."""
     try:
@@ -346,7 +289,7 @@ def parse_policy(text: str, source: str = "warroom.yaml", base: Path | None = No
     if not isinstance(data, dict):
         raise ConfigError(f"{source} must be a mapping of settings at the top level, got {type(data).__name__}")
     defaults = yaml.safe_load(default_policy_text())
-    merged = {**defaults, **data, "redaction": _merged_redaction(defaults, data)}
+    merged = {**defaults, **data, "redaction": merged_redaction(defaults, data)}
     try:
         cfg = WarroomConfig.model_validate(merged)
         return _to_policy(cfg, base)
@@ -383,7 +326,7 @@ def load_restricted_patterns(path: Path | None) -> dict[str, str]:
     parse_policy(text, source, None if path is None else path.parent)  # the whole file must be valid
     data = yaml.safe_load(text) or {}
     defaults = yaml.safe_load(default_policy_text())
-    return RedactionConfig.model_validate(_merged_redaction(defaults, data)).active()
+    return RedactionConfig.model_validate(merged_redaction(defaults, data)).active()
 
 
 def load_policy(path: Path | None) -> Policy:

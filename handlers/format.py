@@ -1,7 +1,9 @@
-"""Small text helpers shared by the Block Kit builders."""
+"""Small text helpers shared by the Block Kit builders and the Slack adapters."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -13,3 +15,28 @@ def clip(text: str, limit: int) -> str:
 def slack_date(when: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
     """A Slack date token that renders in each reader's time zone, with a UTC fallback."""
     return f"<!date^{int(when.timestamp())}^{fmt}|{when.strftime('%Y-%m-%d %H:%M UTC')}>"
+
+
+@dataclass
+class Targets:
+    """Who a notification reaches: mentions in the message, channels that get a copy, roles nobody holds."""
+
+    mentions: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    unheld_roles: list[str] = field(default_factory=list)
+
+
+def split_targets(targets: Iterable[str], roles: Mapping[str, str]) -> Targets:
+    """`role:<id>`, user groups (S...), users (U.../W...) and channels, as Slack mentions and channels."""
+    found = Targets()
+    for target in targets:
+        if target.startswith("role:"):
+            holder = roles.get(target[5:])
+            (found.mentions.append(f"<@{holder}>") if holder else found.unheld_roles.append(target[5:]))
+        elif target.startswith("S"):
+            found.mentions.append(f"<!subteam^{target}>")
+        elif target.startswith(("U", "W")):
+            found.mentions.append(f"<@{target}>")
+        else:
+            found.channels.append(target)
+    return found

@@ -18,6 +18,7 @@ from bot.domain.outbox import OutboundCall, Outbox, card_anchor
 from bot.domain.policy import Policy
 from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 from handlers import blocks, people_blocks
+from handlers.format import split_targets
 from handlers.ids import Action
 
 log = structlog.get_logger(__name__)
@@ -163,18 +164,8 @@ class SlackIncidentChat:
                             text=f"{incident.ref}: {body} <#{incident.channel_id}>"[:3900])
 
     async def post_timer(self, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
-        mentions, channels = [], []
-        for target in targets:
-            if target.startswith("role:"):
-                if holder := incident.roles.get(target[5:]):
-                    mentions.append(f"<@{holder}>")
-            elif target.startswith("S"):
-                mentions.append(f"<!subteam^{target}>")
-            elif target.startswith(("U", "W")):
-                mentions.append(f"<@{target}>")
-            else:
-                channels.append(target)
-        full = " ".join([*mentions, text])
+        found = split_targets(targets, incident.roles)
+        full = " ".join([*found.mentions, text])
         extra: dict[str, object] = {}
         if offer_update:  # one click from the reminder to the prefilled update form
             extra["blocks"] = [
@@ -189,7 +180,7 @@ class SlackIncidentChat:
                 ]},
             ]
         await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=full, **extra)
-        for channel in channels:  # the on-call or management channel hears it too, with a link back
+        for channel in found.channels:  # the on-call or management channel hears it too, with a link back
             await self._put(incident, "chat.postMessage", channel=channel, text=f"{full} <#{incident.channel_id}>")
 
 

@@ -6,6 +6,7 @@ from bot.domain.incident import Incident
 from bot.domain.outbox import OutboundCall, Outbox, checklist_anchor
 from bot.domain.runbook import Attachment, Runbook, Step, StepOutcome, StepRun
 from handlers import runbook_blocks
+from handlers.format import split_targets
 
 
 class SlackRunbookChat:
@@ -51,17 +52,8 @@ class SlackRunbookChat:
                         blocks=runbook_blocks.approval_request(step, run, runbook, rollback))
 
     async def notify_targets(self, incident: Incident, step: Step) -> StepOutcome:
-        mentions, missing, channels = [], [], []
-        for target in step.targets:
-            if target.startswith("role:"):
-                holder = incident.roles.get(target[5:])
-                (mentions.append(f"<@{holder}>") if holder else missing.append(target[5:]))
-            elif target.startswith("S"):
-                mentions.append(f"<!subteam^{target}>")
-            elif target.startswith(("U", "W")):
-                mentions.append(f"<@{target}>")
-            else:
-                channels.append(target)
+        found = split_targets(step.targets, incident.roles)
+        mentions, missing, channels = found.mentions, found.unheld_roles, found.channels
         text = f":rotating_light: {' '.join(mentions)} {step.message} ({incident.ref} in <#{incident.channel_id}>)".replace("  ", " ")
         for channel in [incident.channel_id, *channels]:
             await self._put(incident, "chat.postMessage", channel=channel, text=text)

@@ -10,9 +10,8 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.errors import StorageUnavailable
 from store.models import SeenRequestRow
-from store.uow import is_unavailable
+from store.uow import unavailable_as
 
 KEY_MAX = 200
 
@@ -36,23 +35,15 @@ class SqlSeenRequests:
         statement = self._insert(SeenRequestRow).values(
             team_id=team_id, key=stored_key(key), created_at=at,
         ).on_conflict_do_nothing(index_elements=["team_id", "key"])
-        try:
+        with unavailable_as("The database is unreachable; cannot tell a redelivery apart."):
             async with self._engine.begin() as conn:
                 result = await conn.execute(statement)
-        except Exception as exc:
-            if is_unavailable(exc):
-                raise StorageUnavailable("The database is unreachable; cannot tell a redelivery apart.") from exc
-            raise
         return bool(result.rowcount == 1)
 
     async def forget_before(self, before: datetime) -> int:
         """Drop what was recorded before `before`; how many rows went."""
         statement = delete(SeenRequestRow).where(SeenRequestRow.created_at < before)  # type: ignore[arg-type]
-        try:
+        with unavailable_as("The database is unreachable; old delivery records stay for now."):
             async with self._engine.begin() as conn:
                 result = await conn.execute(statement)
-        except Exception as exc:
-            if is_unavailable(exc):
-                raise StorageUnavailable("The database is unreachable; old delivery records stay for now.") from exc
-            raise
         return int(result.rowcount or 0)

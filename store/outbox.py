@@ -21,13 +21,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.errors import StorageUnavailable
 from bot.domain.outbox import CallState, OutboundCall, parse_anchor
 from store.columns import utc_field
 from store.context import active_session, after_commit
 from store.models import IncidentRow
 from store.runs import RunbookAttachmentRow
-from store.uow import is_unavailable
+from store.uow import unavailable_as
 
 _PENDING = CallState.PENDING.value
 
@@ -88,14 +87,10 @@ class SqlOutbox:
             session.add(_row(call, self._now()))
             after_commit(session, self._wake)
             return
-        try:
+        with unavailable_as("The database is unreachable; the message was not queued."):
             async with self._sessions() as own:
                 own.add(_row(call, self._now()))
                 await own.commit()
-        except Exception as exc:
-            if is_unavailable(exc):
-                raise StorageUnavailable("The database is unreachable; the message was not queued.") from exc
-            raise
         self._wake()
 
 
@@ -108,13 +103,9 @@ class SqlOutboxStore:
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
         """A session whose connection failures surface as StorageUnavailable (the sender waits and retries)."""
-        try:
+        with unavailable_as("The database is unreachable; Slack calls wait until it is back."):
             async with self._sessions() as session:
                 yield session
-        except Exception as exc:
-            if is_unavailable(exc):
-                raise StorageUnavailable("The database is unreachable; Slack calls wait until it is back.") from exc
-            raise
 
     async def claim_heads(self, now: datetime, lease_until: datetime, limit: int, busy_lanes: frozenset[str],
                           delivered: Sequence[tuple[OutboundCall, str | None]] = ()) -> list[OutboundCall]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
@@ -79,3 +81,14 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, _UNAVAILABLE)
+
+
+@contextmanager
+def unavailable_as(message: str) -> Iterator[None]:
+    """Turn a connection-level failure inside the block into StorageUnavailable(`message`); bugs propagate."""
+    try:
+        yield
+    except Exception as exc:
+        if is_unavailable(exc):
+            raise StorageUnavailable(message) from exc
+        raise

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import yaml
 
 from bot.app import Warroom, build_redactor, create_app
 from bot.log import configure_logging
@@ -108,3 +109,17 @@ async def declared_incident(fake: FakeSlack, tmp_path: Path, clock: Any, declare
         await fake.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""))
         await bot.settled()  # the card goes out from the outbox
         yield bot, str(fake.calls_to("conversations.create")[0].response["channel"]["id"])
+
+
+def drill_library(tmp_path: Path, runbook_id: str) -> Path:
+    """A runbook folder with one drill runbook: `look` (a plain check) and `restart` (guarded: commander,
+    approval by a second person)."""
+    library = tmp_path / "runbooks"
+    library.mkdir()
+    (library / f"{runbook_id}.yaml").write_text(yaml.safe_dump({
+        "id": runbook_id, "title": f"{runbook_id.title()} drill", "summary": "Guarded and not.",
+        "procedures": [{"id": "p", "title": "P", "steps": [
+            {"id": "look", "title": "Look around", "kind": "check"},
+            {"id": "restart", "title": "Restart the ledger", "kind": "check",
+             "guard": {"roles": ["commander"], "approval": True}}]}]}))
+    return library

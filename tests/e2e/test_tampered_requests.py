@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.standin import FakeSlack
 from handlers.ids import Action
 from handlers.runbook_blocks import step_value
-from tests.e2e.harness import SIGNING_SECRET, Bot, running_bot
+from tests.e2e.harness import SIGNING_SECRET, Bot, drill_library, running_bot
 
 RUNBOOK = "tamper"
 STALE = int(time.time()) - 5 * 60 - 30  # just past Slack's five minutes
@@ -34,14 +33,7 @@ class Two:
 
 @pytest.fixture
 async def two(fake_slack: FakeSlack, tmp_path: Path) -> AsyncIterator[Two]:
-    library = tmp_path / "runbooks"
-    library.mkdir()
-    (library / "tamper.yaml").write_text(yaml.safe_dump({
-        "id": RUNBOOK, "title": "Tamper drill", "summary": "Guarded and not.",
-        "procedures": [{"id": "p", "title": "P", "steps": [
-            {"id": "look", "title": "Look around", "kind": "check"},
-            {"id": "restart", "title": "Restart the ledger", "kind": "check",
-             "guard": {"roles": ["commander"], "approval": True}}]}]}))
+    library = drill_library(tmp_path, RUNBOOK)
     async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 't.db'}", tmp_path,
                            env={"WARROOM_RUNBOOKS": str(library)}) as bot:
         await bot.command("declare sev1 Ledger drift --service ledger", user_id="U1")

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.app import create_app
 from bot.settings import load_settings
 from bot.standin import FakeSlack
@@ -23,7 +21,7 @@ from handlers.ids import Action, Block, Callback, Field
 from handlers.parse import USAGE
 from handlers.runbook_blocks import step_value
 from handlers.surface import Surface
-from tests.e2e.harness import SIGNING_SECRET, Bot, bot_environ, running_bot
+from tests.e2e.harness import SIGNING_SECRET, Bot, bot_environ, drill_library, running_bot
 
 TEAM_B, USER_B = "T0BBBBBBB", "U0BBBBBBB"
 RUNBOOK = "isolation"
@@ -44,18 +42,6 @@ class WorkspaceA:
     card_ts: str
     message: dict[str, Any]
     followup_id: int
-
-
-def _library(tmp_path: Path) -> Path:
-    library = tmp_path / "runbooks"
-    library.mkdir()
-    (library / "isolation.yaml").write_text(yaml.safe_dump({
-        "id": RUNBOOK, "title": "Isolation drill", "summary": "Two checks.",
-        "procedures": [{"id": "p", "title": "P", "steps": [
-            {"id": "look", "title": "Look around", "kind": "check"},
-            {"id": "restart", "title": "Restart the ledger", "kind": "check",
-             "guard": {"roles": ["commander"], "approval": True}}]}]}))
-    return library
 
 
 async def _set_up_workspace_a(bot: Bot) -> WorkspaceA:
@@ -216,7 +202,7 @@ async def test_every_registered_surface_has_a_cross_workspace_request(fake_slack
 
 async def test_workspace_b_can_never_read_or_change_workspace_as_incident(
         fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> None:
-    env = {"WARROOM_RUNBOOKS": str(_library(tmp_path))}
+    env = {"WARROOM_RUNBOOKS": str(drill_library(tmp_path, RUNBOOK))}
     async with running_bot(fake_slack, database_url, tmp_path, env=env) as bot:
         a = await _set_up_workspace_a(bot)
         before = await _snapshot(bot, a)

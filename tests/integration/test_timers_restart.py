@@ -7,23 +7,18 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import text
-
 from bot.standin import FakeSlack
-from store.engine import create_engine
 from tests.databases import fresh_database
-from tests.integration.timer_processes import key, reminder, seed, settled_states, start_bot
+from tests.integration.timer_processes import (
+    key,
+    reminder,
+    seed,
+    sent_count,
+    settled_states,
+    start_bot,
+)
 
 NOW, LATER = 40, 40  # incidents whose reminders are due at once, and in a few seconds
-
-
-async def _count_sent(url: str) -> int:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return int((await conn.execute(text("SELECT count(*) FROM timer WHERE state = 'sent'"))).scalar_one())
-    finally:
-        await engine.dispose()
 
 
 async def test_a_killed_bot_restarted_sends_every_pending_reminder_once(fake_slack: FakeSlack, tmp_path: Path) -> None:
@@ -35,7 +30,7 @@ async def test_a_killed_bot_restarted_sends_every_pending_reminder_once(fake_sla
         assert (await settled_states(url)).get("sent") == 2 * NOW  # nothing mid-send when it dies
         first.send_signal(signal.SIGKILL)
         await first.wait()
-        assert await _count_sent(url) == 2 * NOW  # the later ones are still pending, in the database
+        assert await sent_count(url) == 2 * NOW  # the later ones are still pending, in the database
 
         second = await start_bot(fake_slack, url, tmp_path)
         try:

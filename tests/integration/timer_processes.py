@@ -67,6 +67,16 @@ async def seed(url: str, count: int, fake: FakeSlack, *, due_in: timedelta = tim
         await engine.dispose()
 
 
+async def sent_count(url: str) -> int:
+    """Timers marked sent (each one's message queued in the outbox in the same transaction)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text("SELECT count(*) FROM timer WHERE state = 'sent'"))).scalar_one())
+    finally:
+        await engine.dispose()
+
+
 async def settled_states(url: str, deadline_seconds: float = 15.0) -> dict[str, int]:
     """Timer states once no timer is mid-send (the last post lands just before its row is marked sent)."""
     engine = create_engine(url)

@@ -109,3 +109,11 @@ def test_a_long_runbook_checklist_stays_within_block_kit_limits() -> None:
     blocks = checklist(runbook, runs)
     assert check_blocks(blocks) == []
     assert any(b["type"] == "actions" for b in blocks) and "15 more steps" in json.dumps(blocks)
+
+
+def test_notification_targets_become_mentions_channels_and_the_roles_nobody_holds() -> None:
+    from handlers.format import split_targets
+
+    found = split_targets(["role:commander", "role:scribe", "S0LEADS", "U7", "#oncall-sre"], {"commander": "U1"})
+    assert found.mentions == ["<@U1>", "<!subteam^S0LEADS>", "<@U7>"]
+    assert found.channels == ["#oncall-sre"] and found.unheld_roles == ["scribe"]
