@@ -275,7 +275,9 @@ def create_app(
     flags = load_flag_settings(settings.warroom_config)
     providers = build_providers(flags.providers, environ or os.environ, flags.base_dir)
     report = load_runbooks(settings.runbook_dirs, roles={r.id for r in policy.roles}, providers=set(providers),
-                           severities=set(policy.severities.ids()))
+                           severities=set(policy.severities.ids()), library=settings.runbook_library)
+    for runbook_id, shipped in report.replaced.items():
+        log.info("runbook_replaced", runbook=runbook_id, by=report.runbooks[runbook_id].source, shipped=shipped)
     for problem in report.problems:
         log.warning("runbook_invalid", file=problem.file, line=problem.line, field=problem.field, problem=problem.message)
     clock = clock or SystemClock()

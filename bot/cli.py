@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.cli_audit import add_audit_commands
 from bot.cli_runbooks import add_runbook_commands
 from bot.domain.errors import ConfigError, StorageUnavailable, UserError
-from bot.settings import Settings, load_settings
+from bot.settings import DEFAULT_PUBLIC_URL, Settings, load_settings
 
 
 def _settings() -> Settings:
@@ -72,6 +72,10 @@ def cmd_manifest(_args: argparse.Namespace) -> int:
 
     # The manifest needs no credentials: placeholders let it be printed before the app exists.
     settings = offline_settings()
+    if not settings.socket_mode and settings.public_url == DEFAULT_PUBLIC_URL:
+        print(f"warroom: warning: PUBLIC_URL is not set, so Slack would send requests to {DEFAULT_PUBLIC_URL}"
+              f"/slack/events. Set PUBLIC_URL to this bot's public https address (or SLACK_APP_TOKEN for Socket "
+              f"Mode) and generate the manifest again.", file=sys.stderr)
     warroom = create_app(settings)
     sys.stdout.write(manifest_yaml(warroom.surface, settings))
     asyncio.run(warroom.engine.dispose())

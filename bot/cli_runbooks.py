@@ -6,12 +6,14 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import load_flag_settings, load_policy
-from bot.settings import load_settings
+from bot.domain.policy import Policy
+from bot.settings import Settings, load_settings
 from runbooks.format import RunbookModel
-from runbooks.loader import load_runbooks
+from runbooks.loader import LoadReport, load_runbooks
 
 
 def schema_json() -> str:
@@ -21,14 +23,20 @@ def schema_json() -> str:
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
+def load_configured_runbooks(settings: Settings, policy: Policy, dirs: Sequence[Path] = ()) -> LoadReport:
+    """`dirs` alone when given; otherwise what the bot loads: the shipped library and WARROOM_RUNBOOKS."""
+    flags = load_flag_settings(settings.warroom_config)
+    return load_runbooks(dirs or settings.runbook_dirs, roles={r.id for r in policy.roles},
+                         providers=set(flags.providers), severities=set(policy.severities.ids()),
+                         library=None if dirs else settings.runbook_library)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate runbooks; print every problem with file, line and field."""
     settings = load_settings({"SLACK_BOT_TOKEN": "x", "SLACK_SIGNING_SECRET": "x", **os.environ})
-    policy = load_policy(settings.warroom_config)
-    directories = [Path(d) for d in args.dirs] or settings.runbook_dirs
-    flags = load_flag_settings(settings.warroom_config)
-    report = load_runbooks(directories, roles={r.id for r in policy.roles}, providers=set(flags.providers),
-                           severities=set(policy.severities.ids()))
+    report = load_configured_runbooks(settings, load_policy(settings.warroom_config), [Path(d) for d in args.dirs])
+    for runbook_id, shipped in sorted(report.replaced.items()):
+        print(f"{report.runbooks[runbook_id].source}: replaces the shipped runbook {runbook_id!r} ({shipped})")
     for problem in report.problems:
         print(problem)
     files = len(report.runbooks) + len(report.broken_files)
@@ -50,6 +58,6 @@ def add_runbook_commands(sub: argparse._SubParsersAction) -> None:  # type: igno
     runbooks = sub.add_parser("runbooks", help="check runbook files or print their JSON Schema")
     actions = runbooks.add_subparsers(dest="runbooks_command", required=True)
     check = actions.add_parser("check", help=cmd_check.__doc__)
-    check.add_argument("dirs", nargs="*", help="directories or files (default: WARROOM_RUNBOOKS or the library)")
+    check.add_argument("dirs", nargs="*", help="directories or files (default: the shipped library and WARROOM_RUNBOOKS)")
     check.set_defaults(func=cmd_check)
     actions.add_parser("schema", help=cmd_schema.__doc__).set_defaults(func=cmd_schema)

@@ -21,7 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config_access import PermissionsConfig, RedactionConfig, merged_redaction
+from bot.config_access import PermissionsConfig, RedactionConfig
+from bot.config_merge import entry_ids, merge_config
 from bot.domain.errors import ConfigError
 from bot.domain.lifecycle import Lifecycle, Status
 from bot.domain.oncall import Rotation
@@ -267,10 +268,10 @@ def _read_template(path_text: str, base: Path | None) -> str | None:
         raise ConfigError(f"review_template: cannot read {path}: {exc.strerror}") from exc
 
 
-def _describe(exc: ValidationError, source: str) -> str:
+def _describe(exc: ValidationError, source: str, data: Any = None) -> str:
     lines = [f"{source} is invalid:"]
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        key = ".".join(str(p) for p in entry_ids(data, tuple(err["loc"]))) or "(top level)"
         lines.append(f"  {key}: {err['msg']}")
     return "\n".join(lines)
 
@@ -281,7 +282,7 @@ def default_policy_text() -> str:
 
 
 def parse_policy(text: str, source: str = "warroom.yaml", base: Path | None = None) -> Policy:
-    """Parse policy YAML; overrides the defaults key by key at the top level."""
+    """Parse policy YAML laid over the defaults key by key (bot.config_merge)."""
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
@@ -289,12 +290,12 @@ def parse_policy(text: str, source: str = "warroom.yaml", base: Path | None = No
     if not isinstance(data, dict):
         raise ConfigError(f"{source} must be a mapping of settings at the top level, got {type(data).__name__}")
     defaults = yaml.safe_load(default_policy_text())
-    merged = {**defaults, **data, "redaction": merged_redaction(defaults, data)}
+    merged = merge_config(defaults, data)
     try:
         cfg = WarroomConfig.model_validate(merged)
         return _to_policy(cfg, base)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source)) from exc
+        raise ConfigError(_describe(exc, source, merged)) from exc
     except ValueError as exc:
         raise ConfigError(f"{source} is invalid: {exc}") from exc
 
@@ -326,7 +327,7 @@ def load_restricted_patterns(path: Path | None) -> dict[str, str]:
     parse_policy(text, source, None if path is None else path.parent)  # the whole file must be valid
     data = yaml.safe_load(text) or {}
     defaults = yaml.safe_load(default_policy_text())
-    return RedactionConfig.model_validate(merged_redaction(defaults, data)).active()
+    return RedactionConfig.model_validate(merge_config(defaults, data).get("redaction")).active()
 
 
 def load_policy(path: Path | None) -> Policy:

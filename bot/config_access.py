@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -61,12 +61,3 @@ class RedactionConfig(StrictModel):
     def active(self) -> dict[str, str]:
         """The patterns in force (an entry set to "" or null turns that default off)."""
         return {name: p for name, p in self.restricted_patterns.items() if p}
-
-
-def merged_redaction(defaults: dict[str, Any], data: dict[str, Any]) -> Any:
-    """A team's restricted patterns are added to the shipped ones by name (not instead of them)."""
-    ours, theirs = defaults.get("redaction") or {}, data.get("redaction")
-    if not isinstance(theirs, dict) or not isinstance(theirs.get("restricted_patterns", {}), dict):
-        return ours if theirs is None else theirs  # let validation name what is wrong
-    patterns = {**ours.get("restricted_patterns", {}), **(theirs.get("restricted_patterns") or {})}
-    return {**ours, **theirs, "restricted_patterns": patterns}

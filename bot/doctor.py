@@ -1,50 +1,96 @@
-"""`warroom doctor`: check each dependency and say what is wrong and how to fix it."""
+"""`warroom doctor`: run every check, say what is wrong and how to fix it, change nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
+from bot.cli_runbooks import load_configured_runbooks
 from bot.config import load_policy
 from bot.domain.errors import ConfigError
-from bot.health import check_database, check_slack
-from bot.settings import load_settings
+from bot.domain.policy import Policy
+from bot.health import Check, check_database, check_runbooks, check_slack
+from bot.settings import Settings, load_settings
 
 
-def _line(ok: bool, what: str, detail: str) -> None:
-    print(f"{'ok  ' if ok else 'FAIL'} {what}: {detail}")
+def _line(name: str, check: Check) -> None:
+    mark = "FAIL" if not check.ok else "warn" if check.warning else "ok  "
+    print(f"{mark} {name}: {check.detail}")
+
+
+def _settings_check(environ: Mapping[str, str]) -> tuple[Settings | None, Check]:
+    try:
+        settings = load_settings(environ)
+    except ConfigError as exc:
+        return None, Check(False, str(exc))
+    try:
+        settings.require_slack()
+    except ConfigError as exc:
+        return settings, Check(False, str(exc))
+    return settings, Check(True, f"Slack API {settings.slack_api_url}, {'Socket Mode' if settings.socket_mode else 'HTTP'}")
+
+
+def _policy_check(settings: Settings) -> tuple[Policy | None, Check]:
+    try:
+        policy = load_policy(settings.warroom_config)
+    except ConfigError as exc:
+        return None, Check(False, str(exc))
+    source = settings.warroom_config if settings.warroom_config.exists() else "built-in defaults"
+    return policy, Check(True, f"{source}: severities {', '.join(policy.severities.ids())}")
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite database file, when the database is one (None for PostgreSQL or in-memory)."""
+    database = make_url(settings.database_url).database
+    return Path(database) if settings.is_sqlite and database and database != ":memory:" else None
+
+
+async def _database_check(settings: Settings) -> Check:
+    from store.engine import create_engine
+
+    path = _sqlite_file(settings)
+    if path is not None and not path.exists():  # connecting would create the file: doctor changes nothing
+        if settings.migrate_on_start:
+            return Check(True, f"no database yet at {path}: the bot creates and migrates it when it starts")
+        return Check(False, f"no database at {path}: run `warroom migrate`")
+    engine = create_engine(settings.database_url)
+    try:
+        check = await check_database(engine)
+    finally:
+        await engine.dispose()
+    if not check.ok and settings.migrate_on_start and "schema" in check.detail:
+        return Check(True, check.detail + " (SQLite: applied automatically when the bot starts)", warning=True)
+    return check
+
+
+async def _slack_check(settings: Settings) -> Check:
+    from bot.app import create_web_client
+
+    if settings.slack_bot_token is None:
+        return Check(False, "not checked: SLACK_BOT_TOKEN is not set")
+    return await check_slack(create_web_client(settings))
 
 
 async def run_doctor(environ: Mapping[str, str]) -> int:
-    """Print one line per check; exit status 1 when any failed."""
-    from bot.app import create_web_client
-    from store.engine import create_engine
-
-    try:
-        settings = load_settings(environ)
-        settings.require_slack()
-    except ConfigError as exc:
-        _line(False, "settings", str(exc))
+    """Print one line per check (every check runs); exit status 1 when any failed."""
+    settings, check = _settings_check(environ)
+    checks = [("settings", check)]
+    _line(*checks[-1])
+    if settings is None:
+        print("     config, runbooks, database and slack are not checked until the settings are valid")
         return 1
-    _line(True, "settings", f"Slack API {settings.slack_api_url}, {'Socket Mode' if settings.socket_mode else 'HTTP'}")
-    failed = False
-    try:
-        policy = load_policy(settings.warroom_config)
-        source = settings.warroom_config if settings.warroom_config.exists() else "built-in defaults"
-        _line(True, "config", f"{source}: severities {', '.join(policy.severities.ids())}")
-    except ConfigError as exc:
-        _line(False, "config", str(exc))
-        failed = True
-    engine = create_engine(settings.database_url)
-    try:
-        db = await check_database(engine)
-        if not db.ok and settings.migrate_on_start and "schema" in db.detail:
-            db.detail += " (SQLite: applied automatically when the bot starts)"
-        _line(db.ok, "database", db.detail)
-        failed |= not db.ok and not (settings.migrate_on_start and "schema" in db.detail)
-    finally:
-        await engine.dispose()
-    client = create_web_client(settings)
-    slack = await check_slack(client)
-    _line(slack.ok, "slack", slack.detail)
-    failed |= not slack.ok
-    return 1 if failed else 0
+    policy, check = _policy_check(settings)
+    checks.append(("config", check))
+    _line(*checks[-1])
+    runbooks = check_runbooks(load_configured_runbooks(settings, policy or load_policy(None)))
+    if policy is None:
+        runbooks.detail += " (checked against the built-in policy, as the config is invalid)"
+    checks.append(("runbooks", runbooks))
+    _line(*checks[-1])
+    checks.append(("database", await _database_check(settings)))
+    _line(*checks[-1])
+    checks.append(("slack", await _slack_check(settings)))
+    _line(*checks[-1])
+    return 0 if all(c.ok for _, c in checks) else 1

@@ -7,8 +7,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -68,8 +69,13 @@ async def check_slack(client: AsyncWebClient) -> Check:
         async with asyncio.timeout(CHECK_TIMEOUT):
             response = await client.auth_test()
     except SlackApiError as exc:
-        return Check(False, f"auth.test failed: {exc.response.get('error', 'unknown_error')}")
-    except (OSError, TimeoutError) as exc:
+        body = exc.response.data
+        if isinstance(body, dict):
+            return Check(False, f"auth.test failed: {body.get('error', 'unknown_error')}")
+        # Not Slack's JSON (a 404 page, a proxy's error): most likely SLACK_API_URL points elsewhere.
+        return Check(False, f"auth.test at {client.base_url} answered HTTP {exc.response.status_code} that is not "
+                            "Slack's API: check SLACK_API_URL")
+    except (OSError, TimeoutError, aiohttp.ClientError, SlackClientError) as exc:
         return Check(False, f"Slack unreachable at {client.base_url}: {type(exc).__name__}")
     return Check(True, f"authenticated as {response.get('user')} in {response.get('team')}",
                  {"team_id": response.get("team_id")})

@@ -14,6 +14,7 @@ from bot.domain.errors import ConfigError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./warroom.db"
+DEFAULT_PUBLIC_URL = "https://warroom.example.com"
 
 # env var -> (field, description, default shown in docs); the README table is checked against this.
 ENV_VARS: dict[str, tuple[str, str]] = {
@@ -29,7 +30,8 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "LOG_FORMAT": ("log_format", "json (one event per line) or console (readable)."),
     "WARROOM_CONFIG": ("warroom_config", "Path of the incident policy file; built-in defaults when missing."),
     "WARROOM_AUTO_MIGRATE": ("auto_migrate", "Apply migrations at start (default: on for SQLite, off otherwise)."),
-    "WARROOM_RUNBOOKS": ("runbooks", "Runbook directories, separated by ':'; default: the shipped library."),
+    "WARROOM_RUNBOOKS": ("runbooks", "Your runbook directories, separated by ':', added to the shipped library."),
+    "WARROOM_SHIPPED_RUNBOOKS": ("shipped_runbooks", "Load the shipped runbook library too (true or false)."),
     "WARROOM_TIMER_POLL_SECONDS": ("timer_poll_seconds", "How often due reminders are looked for; 0 turns the timers off."),
     "WARROOM_LIST_CACHE_SECONDS": ("list_cache_seconds", "How long another replica's change may take to show in /incident list."),
     "WARROOM_CHANNEL_RATE": ("channel_rate", "Messages a second Warroom sends to one channel, on average (Slack: about 1)."),
@@ -61,12 +63,13 @@ class Settings(BaseModel):
     database_url: str = DEFAULT_DATABASE_URL
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port
-    public_url: str = "https://warroom.example.com"
+    public_url: str = DEFAULT_PUBLIC_URL
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"
     warroom_config: Path = Path("warroom.yaml")
     auto_migrate: bool | None = None
     runbooks: str = ""
+    shipped_runbooks: bool = True
     list_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     timer_poll_seconds: float = Field(default=0.1, ge=0, le=60)
     channel_rate: float = Field(default=1.0, gt=0, le=100)
@@ -76,10 +79,15 @@ class Settings(BaseModel):
 
     @property
     def runbook_dirs(self) -> list[Path]:
-        """Where runbooks are loaded from (the shipped library when not set)."""
+        """The team's runbook directories (WARROOM_RUNBOOKS), loaded after the shipped library."""
+        return [Path(p) for p in self.runbooks.split(os.pathsep) if p]
+
+    @property
+    def runbook_library(self) -> Path | None:
+        """The shipped library, unless WARROOM_SHIPPED_RUNBOOKS turns it off."""
         from runbooks.loader import LIBRARY
 
-        return [Path(p) for p in self.runbooks.split(os.pathsep) if p] or [LIBRARY]
+        return LIBRARY if self.shipped_runbooks else None
 
     @field_validator("slack_api_url")
     @classmethod

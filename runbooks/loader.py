@@ -37,6 +37,7 @@ class LoadReport:
 
     runbooks: dict[str, Runbook] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    replaced: dict[str, str] = field(default_factory=dict)  # runbook id -> the shipped file a team file replaced
 
     @property
     def broken_files(self) -> list[str]:
@@ -209,10 +210,15 @@ def load_file(path: Path, *, roles: set[str], providers: set[str] | None = None,
 
 
 def load_runbooks(directories: Iterable[Path], *, roles: set[str], providers: set[str] | None = None,
-                  severities: set[str] | None = None) -> LoadReport:
-    """Every `*.yaml`/`*.yml` runbook under `directories`; broken files are reported, not fatal."""
+                  severities: set[str] | None = None, library: Path | None = None) -> LoadReport:
+    """The shipped `library` (if given), then every `*.yaml`/`*.yml` runbook under `directories`.
+
+    A runbook in `directories` with a shipped runbook's id replaces it; two of the team's own files
+    with one id are a problem. Broken files are reported, not fatal.
+    """
     report = LoadReport()
-    for directory in directories:
+    shipped: set[str] = set()
+    for directory, is_library in [*([(library, True)] if library else []), *((d, False) for d in directories)]:
         files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]) if directory.is_dir() else [directory]
         for path in files:
             runbook, problems = load_file(path, roles=roles, providers=providers, severities=severities)
@@ -221,7 +227,14 @@ def load_runbooks(directories: Iterable[Path], *, roles: set[str], providers: se
                 continue
             if runbook.id in report.runbooks:
                 other = report.runbooks[runbook.id].source
-                report.problems.append(Problem(str(path), 1, "id", f"runbook id {runbook.id!r} is already used by {other}"))
-                continue
+                if runbook.id in shipped and not is_library:
+                    shipped.discard(runbook.id)
+                    report.replaced[runbook.id] = other
+                else:
+                    report.problems.append(
+                        Problem(str(path), 1, "id", f"runbook id {runbook.id!r} is already used by {other}"))
+                    continue
+            elif is_library:
+                shipped.add(runbook.id)
             report.runbooks[runbook.id] = runbook
     return report

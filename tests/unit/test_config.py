@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_policy, parse_duration, parse_policy
+from bot.config import default_policy_text, load_policy, parse_duration, parse_policy
 from bot.domain.errors import ConfigError
 from bot.settings import DEFAULT_DATABASE_URL, load_settings
 
@@ -41,8 +41,32 @@ def test_an_invalid_policy_names_the_file_the_key_and_the_expectation(tmp_path: 
         load_policy(path)
     message = str(info.value)
     assert str(path) in message
-    assert "severities.0.response_target" in message
+    assert "severities.SEV1.response_target" in message  # the entry by its id, as the file names it
     assert "expected a duration" in message
+
+
+def test_changing_one_severitys_cadence_keeps_every_other_default() -> None:
+    defaults = parse_policy(default_policy_text(), "defaults")
+    policy = parse_policy("severities:\n  - id: SEV2\n    update_cadence: 1h\n")
+    assert policy.severities.ids() == defaults.severities.ids()
+    assert policy.severities.get("SEV2").update_cadence == timedelta(hours=1)
+    assert policy.severities.get("SEV2").label == defaults.severities.get("SEV2").label
+    assert policy.severities.get("SEV1").update_cadence == defaults.severities.get("SEV1").update_cadence
+
+
+def test_nested_keys_merge_and_entries_can_be_added_or_removed_by_id() -> None:
+    policy = parse_policy(
+        "duplicates:\n  window: 2h\n"
+        "severities:\n  - {id: SEV0, remove: true}\n"
+        "  - {id: SEV4, label: Cosmetic, description: Typos, response_target: 1d, update_cadence: 0}\n"
+        "roles:\n  - id: scribe\n    duties: Keeps the timeline and the decisions.\n"
+    )
+    assert policy.severities.ids() == ["SEV1", "SEV2", "SEV3", "SEV4"]
+    assert policy.duplicate_window == timedelta(hours=2)
+    assert policy.duplicate_similarity == parse_policy("", "defaults").duplicate_similarity
+    scribe = next(r for r in policy.roles if r.id == "scribe")
+    assert scribe.duties == "Keeps the timeline and the decisions."
+    assert scribe.label == next(r for r in parse_policy("", "d").roles if r.id == "scribe").label
 
 
 def test_an_unknown_key_in_the_policy_is_refused() -> None:
@@ -124,7 +148,7 @@ def test_a_missing_review_template_is_named(tmp_path: Path) -> None:
 
 def test_roles_must_include_a_commander() -> None:
     with pytest.raises(ConfigError, match="commander"):
-        parse_policy("roles:\n  - {id: lead, label: Lead, duties: Leads}\n")
+        parse_policy("roles:\n  - {id: commander, remove: true}\n  - {id: lead, label: Lead, duties: Leads}\n")
 
 
 def test_an_unknown_time_zone_is_refused() -> None:
