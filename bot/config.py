@@ -148,6 +148,7 @@ class DuplicatesConfig(_Strict):
 
 class WarroomConfig(_Strict):
     announcements_channel: str | None = None
+    announce_severity_lowered: bool = False
     channel_name_pattern: str = "inc-{number}-{title}"
     timezone: str = "UTC"
     duplicates: DuplicatesConfig = DuplicatesConfig()
@@ -243,6 +244,7 @@ def _to_policy(cfg: WarroomConfig, base: Path | None = None) -> Policy:
     return Policy(
         severities=scale, lifecycle=lifecycle,
         announcements_channel=cfg.announcements_channel or None,
+        announce_severity_lowered=cfg.announce_severity_lowered,
         channel_name_pattern=cfg.channel_name_pattern,
         duplicate_window=cfg.duplicates.window, duplicate_similarity=cfg.duplicates.similarity,
         timezone=cfg.timezone,

@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.incident import Incident
+from bot.domain.news import Announcement, News
 from bot.domain.policy import Policy
 from handlers.format import clip as _text
-from handlers.format import slack_date
+from handlers.format import clip_escaped, escape, slack_date
 from handlers.ids import Action, Block
 from handlers.parse import USAGE
 from handlers.people_blocks import role_elements
 
 HEADER_MAX = 150
+TOPIC_MAX = 250  # Slack's limit for a channel topic
+RESOLUTION_FIELD_MAX = 900  # three of them fit one section (3000)
+COMMANDER = "commander"
 SEVERITY_EMOJI = (":red_circle:", ":large_orange_circle:", ":large_yellow_circle:", ":large_blue_circle:")
 
 
@@ -97,9 +101,13 @@ def card_text(incident: Incident) -> str:
 
 
 def topic(incident: Incident, policy: Policy) -> str:
-    """The incident channel topic (Slack allows 250 characters)."""
-    status = policy.lifecycle.get(incident.status).label
-    return _text(f"{incident.ref} · {incident.severity} · {status} · {incident.title}", 250)
+    """The incident channel topic: reference, severity, status, commander and the title (escaped, cut to fit)."""
+    parts = [incident.ref, incident.severity, policy.lifecycle.get(incident.status).label]
+    commander = incident.roles.get(COMMANDER)
+    if commander:
+        parts.append(f"{policy.role(COMMANDER).label} <@{commander}>")
+    head = " · ".join([*parts, ""])
+    return head + clip_escaped(incident.title, TOPIC_MAX - len(head))
 
 
 def announcement(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
@@ -109,8 +117,36 @@ def announcement(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": _text(
             f"{severity_emoji(policy, severity.id)} *{incident.ref}* declared by <@{incident.declared_by}>: "
-            f"*{incident.title}*\n{severity.id} · {severity.label} — join {where}", 3000)}},
+            f"*{escape(incident.title)}*\n{severity.id} · {severity.label} — join {where}", 3000)}},
     ]
+
+
+NEWS_EMOJI = {News.SEVERITY_RAISED: ":arrow_up:", News.SEVERITY_LOWERED: ":arrow_down:",
+              News.RESOLVED: ":white_check_mark:", News.REOPENED: ":leftwards_arrow_with_hook:"}
+
+
+def _what_changed(incident: Incident, policy: Policy, news: Announcement) -> str:
+    if news.news in (News.SEVERITY_RAISED, News.SEVERITY_LOWERED):
+        severity = policy.severities.get(incident.severity)
+        verb = "raised" if news.news is News.SEVERITY_RAISED else "lowered"
+        return f"{verb} to {severity.id} · {severity.label} (was {news.previous})"
+    if news.news is News.REOPENED:
+        return f"reopened (was {policy.lifecycle.get(news.previous).label})"
+    return "resolved"
+
+
+def change_announcement(incident: Incident, policy: Policy, news: Announcement) -> tuple[str, list[dict[str, Any]]]:
+    """The fallback text and blocks announcing a change stakeholders follow, with a link to the channel."""
+    title, what = escape(incident.title), _what_changed(incident, policy, news)
+    lines = [f"{NEWS_EMOJI[news.news]} *{incident.ref}* {what} by <@{news.actor}>: *{title}*"]
+    if news.news is News.RESOLVED:
+        details = (("Resolution", incident.resolution), ("Impact", incident.impact), ("Root cause", incident.root_cause))
+        lines += [f"*{label}:* {clip_escaped(value, RESOLUTION_FIELD_MAX)}" for label, value in details if value]
+    status = policy.lifecycle.get(incident.status).label
+    where = f"<#{incident.channel_id}>" if incident.channel_id else "its channel"
+    lines.append(f"{incident.severity} · {status} — {where}")
+    text = _text(f"{incident.ref} {what}: {title}", 3000)
+    return text, [{"type": "section", "text": {"type": "mrkdwn", "text": _text("\n".join(lines), 3000)}}]
 
 
 def incident_list(incidents: list[Incident], policy: Policy) -> list[dict[str, Any]]:

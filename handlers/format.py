@@ -12,6 +12,23 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def escape(text: str) -> str:
+    """User text as data in mrkdwn, a topic or a notification: `&`, `<` and `>` as Slack's entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip_escaped(text: str, limit: int) -> str:
+    """`text` escaped and cut to `limit` characters, never in the middle of an entity."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: max(limit - 1, 0)]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:  # a cut `&amp;` would show as stray text
+        cut = cut[:amp]
+    return cut + "…"
+
+
 def slack_date(when: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
     """A Slack date token that renders in each reader's time zone, with a UTC fallback."""
     return f"<!date^{int(when.timestamp())}^{fmt}|{when.strftime('%Y-%m-%d %H:%M UTC')}>"

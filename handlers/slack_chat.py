@@ -14,11 +14,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import ChatUnavailable
 from bot.domain.incident import FollowUp, Incident
-from bot.domain.outbox import OutboundCall, Outbox, card_anchor
+from bot.domain.news import Announcement
+from bot.domain.outbox import OutboundCall, Outbox, card_anchor, topic_key
 from bot.domain.policy import Policy
 from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 from handlers import blocks, people_blocks
-from handlers.format import split_targets
+from handlers.format import escape, split_targets
 from handlers.ids import Action
 
 log = structlog.get_logger(__name__)
@@ -72,8 +73,11 @@ class SlackIncidentChat:
         await self._put(incident, "conversations.invite", channel=incident.channel_id, users=list(user_ids))
 
     async def set_topic(self, incident: Incident) -> None:
-        await self._put(incident, "conversations.setTopic", channel=incident.channel_id,
-                        topic=blocks.topic(incident, self._policy))
+        assert incident.id is not None
+        # Only the latest topic goes out when several changes queue up.
+        await self._outbox.put(OutboundCall(
+            team_id=incident.team_id, method="conversations.setTopic", coalesce_key=topic_key(incident.team_id, incident.id),
+            params={"channel": incident.channel_id, "topic": blocks.topic(incident, self._policy)}))
 
     async def post_card(self, incident: Incident) -> None:
         assert incident.id is not None
@@ -97,8 +101,16 @@ class SlackIncidentChat:
         channel = self._policy.announcements_channel
         if not channel:
             return
-        await self._put(incident, "chat.postMessage", channel=channel, text=f"{incident.ref} declared: {incident.title}",
+        await self._put(incident, "chat.postMessage", channel=channel,
+                        text=f"{incident.ref} declared: {escape(incident.title)}",
                         blocks=blocks.announcement(incident, self._policy), unfurl_links=False)
+
+    async def announce_change(self, incident: Incident, announcement: Announcement) -> None:
+        channel = self._policy.announcements_channel
+        if not channel:
+            return
+        text, body = blocks.change_announcement(incident, self._policy, announcement)
+        await self._put(incident, "chat.postMessage", channel=channel, text=text, blocks=body, unfurl_links=False)
 
     async def post_change(self, incident: Incident, text: str) -> None:
         await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=text)

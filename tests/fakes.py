@@ -11,6 +11,7 @@ from typing import Self
 
 from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
+from bot.domain.news import Announcement
 from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 from bot.domain.runbook import Step, StepOutcome
 from bot.domain.timers import Timer
@@ -289,6 +290,9 @@ class FakeChat:
 
     async def announce(self, incident: Incident) -> None:
         self._step("announce", incident)
+
+    async def announce_change(self, incident: Incident, announcement: Announcement) -> None:
+        self._step("announce_change", announcement)
 
     async def post_change(self, incident: Incident, text: str) -> None:
         self._step("post_change", text)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.domain.incident import FollowUp, Incident
+from bot.domain.news import Announcement
 from bot.domain.runbook import Attachment, Runbook, Step, StepOutcome, StepRun
 
 
@@ -57,7 +58,7 @@ class IncidentChat(Protocol):
         ...
 
     async def set_topic(self, incident: Incident) -> None:
-        """Set the incident channel's topic from the incident."""
+        """Set the incident channel's topic from the incident (only the latest of several queued goes out)."""
         ...
 
     async def post_card(self, incident: Incident) -> None:
@@ -70,6 +71,10 @@ class IncidentChat(Protocol):
 
     async def announce(self, incident: Incident) -> None:
         """Announce a new incident in the announcements channel."""
+        ...
+
+    async def announce_change(self, incident: Incident, announcement: Announcement) -> None:
+        """Tell the announcements channel about a change stakeholders follow (see bot.domain.news)."""
         ...
 
     async def post_change(self, incident: Incident, text: str) -> None:

@@ -3,8 +3,8 @@
 A call belongs to a *lane* (the channel it posts in): calls of one lane go out one at a time, in the
 order they were committed, at Slack's pace (about one message a second per channel, short bursts
 allowed). Calls that are not messages (invite, topic) get a lane of their own so they never hold
-the incident card back. A later card update *coalesces* with an earlier one not yet sent: only the
-latest state goes out. A post may be given an *anchor*: the ts Slack gives it is remembered, and
+the incident card back. A later card update (or topic) *coalesces* with an earlier one not yet sent:
+only the latest state goes out. A post may be given an *anchor*: the ts Slack gives it is remembered, and
 later calls (an update of that message, a reply in its thread) name the anchor instead of a ts they
 cannot know yet.
 """
@@ -64,6 +64,11 @@ class OutboundCall:
 def card_anchor(team_id: str, incident_id: int) -> str:
     """The anchor of an incident's card message."""
     return f"card/{team_id}/{incident_id}"
+
+
+def topic_key(team_id: str, incident_id: int) -> str:
+    """The coalesce key of an incident channel's topic: only the latest queued topic goes out."""
+    return f"topic/{team_id}/{incident_id}"
 
 
 def checklist_anchor(team_id: str, attachment_id: int) -> str:

@@ -57,6 +57,7 @@ class Policy:
     review_template: str | None = None  # Jinja2 Markdown replacing the shipped review template
     rotations: tuple[Rotation, ...] = ()
     permissions: Permissions = field(default_factory=Permissions)
+    announce_severity_lowered: bool = False  # raises are always announced; lowering only when asked
 
     @property
     def access(self) -> Permissions:

@@ -11,6 +11,7 @@ import structlog
 from bot.domain import milestones
 from bot.domain.errors import IncidentNotFound, InvalidInput, NotInIncidentChannel
 from bot.domain.incident import AuditEvent, Incident, TimelineEntry, similar_incidents
+from bot.domain.news import Announcement, severity_news, status_news
 from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
 from bot.domain.ports import ChannelRef, Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
@@ -224,7 +225,8 @@ class IncidentService:
             await record(uow, changed, actor=user_id, action="incident.status_changed", at=now,
                          text=f"Status {incident.status} → {target.id}",
                                before={"status": incident.status}, after={"status": target.id})
-            await self._publish_change(changed, f"<@{user_id}> changed the status to *{target.label}*.")
+            await self._publish_change(changed, f"<@{user_id}> changed the status to *{target.label}*.",
+                                       status_news(self.policy, incident.status, target.id, user_id))
             await uow.commit()
         self._open.drop(team_id)
         await self.changed(changed)
@@ -244,7 +246,8 @@ class IncidentService:
             await record(uow, changed, actor=user_id, action="incident.severity_changed", at=now,
                          text=f"Severity {incident.severity} → {new.id}",
                                before={"severity": incident.severity}, after={"severity": new.id})
-            await self._publish_change(changed, f"<@{user_id}> changed the severity to *{new.id}* ({new.label}).")
+            await self._publish_change(changed, f"<@{user_id}> changed the severity to *{new.id}* ({new.label}).",
+                                       severity_news(self.policy, incident.severity, new.id, user_id))
             await uow.commit()
         self._open.drop(team_id)
         await self.changed(changed)
@@ -263,12 +266,15 @@ class IncidentService:
         if self.policy.lifecycle.get(new_status).closed:
             await self._require(Capability.RESOLVE, team_id, incident_id, user_id)
 
-    async def _publish_change(self, incident: Incident, text: str) -> None:
-        """Queue the card update and the change message in the transaction of the change."""
+    async def _publish_change(self, incident: Incident, text: str, news: Announcement | None) -> None:
+        """Queue the card update, the topic, the change message and any announcement in the transaction of the change."""
         if incident.channel_id is None:
             return
         await self._chat.update_card(incident)
+        await self._chat.set_topic(incident)
         await self._chat.post_change(incident, text)
+        if news is not None:
+            await self._chat.announce_change(incident, news)
 
     async def list_open(self, team_id: str) -> list[Incident]:
         """Open incidents of this workspace, newest first (from a short-lived cache, see OpenIncidents)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 
 from bot.domain import milestones
@@ -83,8 +85,9 @@ class RoleService:
         raise PermissionDenied(message)
 
     async def assign(self, team_id: str, incident_id: int, actor: str, role_text: str, user_id: str,
-                     *, handover: bool = False) -> Incident:
-        """Give `role` to `user_id`; the previous holder's assignment ends now."""
+                     *, handover: bool = False, open_steps: Sequence[str] = ()) -> Incident:
+        """Give `role` to `user_id`; the previous holder's assignment ends now; the channel is told in one line
+        (a handover: in the handover summary, with the open runbook steps)."""
         role = self.resolve_role(role_text)
         # Asked before the transaction: it may call Slack, and no connection is held across that.
         member_of = await self._groups_of(role, actor)
@@ -107,11 +110,24 @@ class RoleService:
             changed = await uow.incidents.update(incident.with_changes(**changes))
             verb = "took over as" if handover else "is now"
             was = f" (was <@{previous}>)" if previous else ""
+            line = f"<@{user_id}> {verb} {role.label.lower()}{was}"
             await record(uow, changed, actor=actor, action="role.handed_over" if handover else "role.assigned",
-                         at=now, text=f"<@{user_id}> {verb} {role.label.lower()}{was}",
+                         at=now, text=line,
                          before={"role": role.id, "user": previous}, after={"role": role.id, "user": user_id})
+            # Everything the change causes is queued with it: the card, the topic (it names the
+            # commander), the holder's DM and the line in the channel.
             await self._chat.update_card(changed)
+            if role.id == COMMANDER:
+                await self._chat.set_topic(changed)
             await self._chat.notify_role_holder(changed, role.id, user_id)
+            if handover:
+                followups = [f for f in await uow.followups.list_for(team_id, incident_id) if f.open]
+                await self._chat.post_handover(HandoverSummary(
+                    incident=changed, from_user=previous, to_user=user_id,
+                    next_update_due=changed.next_update_due(self.policy), open_followups=followups,
+                    open_steps=list(open_steps)))
+            else:
+                await self._chat.post_change(changed, line)
             await uow.commit()
         log.info("role_assigned", team_id=team_id, incident=changed.ref, role=role.id, handover=handover)
         if self._incidents is not None:
@@ -120,17 +136,9 @@ class RoleService:
 
     async def handover(self, team_id: str, incident_id: int, actor: str, to_user: str,
                        open_steps: list[str] | None = None) -> Incident:
-        """Hand the commander role to `to_user` and post the handover summary (with the open runbook steps)."""
-        async with self._uow() as uow:
-            before = await load_incident(uow, team_id, incident_id)
-            followups = [f for f in await uow.followups.list_for(team_id, incident_id) if f.open]
-        changed = await self.assign(team_id, incident_id, actor, COMMANDER, to_user, handover=True)
-        await self._chat.post_handover(HandoverSummary(
-            incident=changed, from_user=before.roles.get(COMMANDER), to_user=to_user,
-            next_update_due=changed.next_update_due(self.policy), open_followups=followups,
-            open_steps=open_steps or [],
-        ))
-        return changed
+        """Hand the commander role to `to_user`, with the handover summary (and the open runbook steps) in the channel."""
+        return await self.assign(team_id, incident_id, actor, COMMANDER, to_user, handover=True,
+                                 open_steps=open_steps or [])
 
     async def history(self, team_id: str, incident_id: int) -> list[RoleAssignment]:
         """Every role assignment of the incident, oldest first."""

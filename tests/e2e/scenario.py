@@ -58,6 +58,23 @@ class People:
         return {"type": "message", "subtype": "message_deleted", "hidden": True, "channel": channel,
                 "deleted_ts": message["ts"], "previous_message": message, "ts": message["ts"]}
 
+    async def declare_in_form(self, user: str, title: str, severity: str) -> str:
+        """Declare through the declare form, whose text reaches Warroom as typed; returns the new channel."""
+        status, _, _ = await self.bot.command("", user_id=user)
+        assert status == 200
+        [*_, opened] = await self.fake.wait_for("views.open")
+        values = {
+            Block.TITLE: {Field.VALUE: {"type": "plain_text_input", "value": title}},
+            Block.SEVERITY: {Field.VALUE: {"type": "static_select", "selected_option": {
+                "value": severity, "text": {"type": "plain_text", "text": severity}}}},
+            Block.SERVICE: {Field.VALUE: {"type": "plain_text_input", "value": None}},
+            Block.SUMMARY: {Field.VALUE: {"type": "plain_text_input", "value": None}},
+        }
+        status, body, _ = await self.bot.interaction(self.fake.view_submission_payload(user, opened.params["view"], values))
+        assert status == 200 and not body
+        [*_, create] = await self.fake.wait_for("conversations.create")
+        return str(create.response["channel"]["id"])
+
     async def submit_resolution(self, user: str, view: dict[str, Any], resolution: str, impact: str, cause: str) -> None:
         def text(value: str) -> dict[str, Any]:
             return {Field.VALUE: {"type": "plain_text_input", "value": value}}
