@@ -12,6 +12,11 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def escape(text: str) -> str:
+    """User text made safe for mrkdwn: `&`, `<` and `>` escaped as Slack's formatting guide asks."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_date(when: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
     """A Slack date token that renders in each reader's time zone, with a UTC fallback."""
     return f"<!date^{int(when.timestamp())}^{fmt}|{when.strftime('%Y-%m-%d %H:%M UTC')}>"
