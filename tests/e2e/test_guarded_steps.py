@@ -133,6 +133,7 @@ async def test_kill_switch_refused_confirmed_approved_run_and_rolled_back(flagge
     await bot.settled()
     request, undo_approve = asks[-1].params["blocks"][0]["text"]["text"], asks[-1].params["blocks"][1]["elements"][0]
     assert "asks to roll back" in request and undo_question in request and "Disable CSV imports" not in request
+    assert asks[-1].params["text"] == f"Approval needed to roll back: {KILL_TITLE}"
     assert undo_approve["confirm"]["text"]["text"] == undo_question != approve["confirm"]["text"]["text"]
     await people.click("U2", channel, asks[-1].response["ts"], undo_approve)
     await fake.wait_for_response(lambda r: "rolled back" in r["body"].get("text", ""))
