@@ -23,7 +23,7 @@ async def answer_in_ack(ack: AsyncAck, respond: AsyncRespond, work: Awaitable[An
     except TimeoutError:
         await ack(response_type="ephemeral", text="Working on it…")
         text, blocks = await task
-        await respond(response_type="ephemeral", text=text, blocks=blocks)
+        await respond(response_type="ephemeral", replace_original=True, text=text, blocks=blocks)  # "Working on it…" goes
         return
     await ack(response_type="ephemeral", text=text, blocks=blocks)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bot.domain.incident import Incident
+from bot.domain.milestones import format_duration
 from bot.domain.news import Announcement, News
 from bot.domain.policy import Policy
 from handlers.format import clip as _text
@@ -84,15 +86,14 @@ def incident_card(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
     if policy.lifecycle.is_open(incident.status):
         blocks.append({"type": "actions", "block_id": Block.CARD_ROLES, "elements": role_elements(incident, policy)})
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _text(
-        f"{severity.description} Updates every {_minutes(severity.update_cadence.total_seconds())}.", 2000)}]})
+        f"{severity.description} Updates every {_every(severity.update_cadence)}.", 2000)}]})
     return blocks
 
 
-def _minutes(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    if minutes >= 60 and minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    return f"{minutes} min"
+def _every(cadence: timedelta) -> str:
+    """A cadence as people say it: `20 s`, `15 min`, `1 h` (whole hours), `1 h 30 min`."""
+    seconds = int(cadence.total_seconds())
+    return f"{seconds // 3600} h" if seconds >= 3600 and seconds % 3600 == 0 else format_duration(cadence)
 
 
 def card_text(incident: Incident) -> str:

@@ -8,7 +8,10 @@ from typing import Any
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.services.incidents import SERVICE_MAX, SUMMARY_MAX, TITLE_MAX, DeclareRequest
+
+HINT_MAX = 2000  # Slack's limit for an input block's hint
 from handlers.blocks import severity_options
+from handlers.format import clip
 from handlers.ids import Block, Callback, Field
 
 
@@ -20,6 +23,13 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
     if hint:
         block["hint"] = {"type": "plain_text", "text": hint}
     return block
+
+
+def severity_hint(policy: Policy) -> str:
+    """Every severity of the policy on its own line, most severe first; long descriptions share the room."""
+    levels = sorted(policy.severities.levels, key=lambda s: s.rank)
+    room = HINT_MAX // max(len(levels), 1) - 1  # one line each
+    return "\n".join(clip(f"{s.id}: {s.description}", room) for s in levels)
 
 
 def declare_modal(policy: Policy, *, source_channel_id: str | None) -> dict[str, Any]:
@@ -37,7 +47,7 @@ def declare_modal(policy: Policy, *, source_channel_id: str | None) -> dict[str,
             _input(Block.SEVERITY, "Severity", {
                 "type": "static_select", "options": severity_options(policy),
                 "placeholder": {"type": "plain_text", "text": "How bad is it?"},
-            }, hint="; ".join(f"{s.id}: {s.description}" for s in policy.severities.levels)[:150]),
+            }, hint=severity_hint(policy)),
             _input(Block.SERVICE, "Service", {"type": "plain_text_input", "max_length": SERVICE_MAX,
                                               "placeholder": {"type": "plain_text", "text": "imports"}},
                    optional=True),

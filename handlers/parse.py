@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import shlex
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.errors import InvalidCommand
+from handlers.format import escape
 
 USAGE = {
     "declare": "/incident declare <severity> <title> [--service <name>]",
@@ -29,6 +31,8 @@ USAGE = {
     "list": "/incident list",
     "help": "/incident help",
 }
+DECLARE_FLAGS = {"--service": "--service <name>"}  # flag -> how it is written
+_FLAG = re.compile(r"^--[A-Za-z]")  # `--x…`; a bare `--` or `-` stays part of the title
 _SERVICE_OPTION = re.compile(r"(?:^|\s)--service(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -179,6 +183,24 @@ def _usage(sub: str) -> str:
     return f"Usage: `{USAGE[sub]}`"
 
 
+def _unknown_flag(flag: str) -> str:
+    """A flag declare does not know: name the valid ones (and the likely one) instead of titling the incident with it."""
+    valid = ", ".join(f"`{v}`" for v in DECLARE_FLAGS.values())
+    close = difflib.get_close_matches(flag.lower(), DECLARE_FLAGS, n=1)
+    guess = f" Did you mean `{close[0]}`?" if close else ""
+    return f"`{escape(flag[:40])}` is not a flag of /incident declare; valid flags: {valid}.{guess} {_usage('declare')}"
+
+
+def _unknown_command(word: str) -> str:
+    """A sub-command that does not exist: the closest one's usage, else every command."""
+    close = difflib.get_close_matches(word.lower(), USAGE, n=2)
+    if close:
+        guesses = " or ".join(f"`{c}`" for c in close)
+        usages = " or ".join(f"`{USAGE[c]}`" for c in close)
+        return f"`{escape(word[:40])}` is not an /incident command. Did you mean {guesses}? Usage: {usages}"
+    return f"`{escape(word[:40])}` is not an /incident command. Try one of: " + ", ".join(f"`{u}`" for u in USAGE.values())
+
+
 def _split_service(words: list[str]) -> tuple[list[str], str]:
     """Pull `--service NAME` (or `--service=NAME`) out of the words."""
     rest: list[str] = []
@@ -193,6 +215,8 @@ def _split_service(words: list[str]) -> tuple[list[str], str]:
             continue
         if word.startswith("--service="):
             service = word.split("=", 1)[1]
+        elif _FLAG.match(word):
+            raise InvalidCommand(_unknown_flag(word.split("=", 1)[0]))
         else:
             rest.append(word)
         i += 1
@@ -280,10 +304,7 @@ def parse_command(text: str) -> Command:
         return ListOpen()
     if sub in ("help", "?"):
         return Help()
-    raise InvalidCommand(
-        f"`{words[0][:40]}` is not an /incident command. Try one of: "
-        + ", ".join(f"`{u}`" for u in USAGE.values())
-    )
+    raise InvalidCommand(_unknown_command(words[0]))
 
 
 # Payloads: Slack's shapes are trusted only after these checks (a malformed one is a stale button, not a crash).

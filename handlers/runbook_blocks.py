@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.domain.runbook import Runbook, Step, StepKind, StepOutcome, StepRun, StepState
+from bot.domain.runbook import (
+    Runbook,
+    Step,
+    StepKind,
+    StepOutcome,
+    StepRun,
+    StepState,
+    rollback_question,
+)
 from handlers.format import clip, slack_date
 from handlers.ids import Action
 
@@ -39,11 +47,19 @@ def read_step_value(value: str) -> tuple[str, str, int | None]:
     return data["r"], data["s"], attempt
 
 
-def _confirm(step: Step, verb: str) -> dict[str, Any] | None:
-    if step.guard is None or not step.guard.confirm:
+def confirm_text(step: Step, rollback: bool) -> str:
+    """What the dialog asks: the step's confirm text, or for a rollback its own question; empty: no dialog."""
+    if step.guard is None or not step.guard.confirms:
+        return ""
+    return rollback_question(step) if rollback else step.guard.confirm
+
+
+def _confirm(step: Step, verb: str, rollback: bool = False) -> dict[str, Any] | None:
+    text = confirm_text(step, rollback)
+    if not text:
         return None
     return {"title": {"type": "plain_text", "text": clip(f"{verb} {step.title}", 100)},
-            "text": {"type": "plain_text", "text": clip(step.guard.confirm, 300)},
+            "text": {"type": "plain_text", "text": clip(text, 300)},
             "confirm": {"type": "plain_text", "text": clip(f"Yes, {verb.lower()}", 30)},
             "deny": {"type": "plain_text", "text": "Cancel"}, "style": "danger"}
 
@@ -79,7 +95,7 @@ def _accessory(runbook: Runbook, step: Step, run: StepRun) -> dict[str, Any] | N
         label = {StepState.FAILED: "Retry", StepState.ROLLED_BACK: "Run again"}.get(run.state, KIND_LABEL[step.kind])
         return _button(Action.STEP_RUN, label, value, _confirm(step, label), "danger" if step.guard else None)
     if run.state is StepState.DONE and step.kind is StepKind.FLAG:
-        return _button(Action.STEP_ROLLBACK, "Roll back", value, _confirm(step, "Roll back"))
+        return _button(Action.STEP_ROLLBACK, "Roll back", value, _confirm(step, "Roll back", rollback=True))
     return None
 
 
@@ -120,13 +136,15 @@ def checklist(runbook: Runbook, runs: list[StepRun]) -> list[dict[str, Any]]:
 def approval_request(step: Step, run: StepRun, runbook: Runbook, rollback: bool) -> list[dict[str, Any]]:
     """Asks a second person to approve a guarded step."""
     verb = "roll back" if rollback else "run"
+    question = confirm_text(step, rollback)
+    asks = f"\n>{question}" if question else ""  # the approver reads what the requester confirmed (runbook text, like the title)
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(
             f":raised_hand: <@{run.requested_by}> asks to {verb} *{step.title}* ({runbook.title}). "
-            "A different permitted person must approve.", 3000)}},
+            f"A different permitted person must approve.{asks}", 3000)}},
         {"type": "actions", "elements": [
             _button(Action.STEP_APPROVE, "Approve", step_value(runbook.id, step.id, run.attempt),
-                    _confirm(step, "Approve"), "primary"),
+                    _confirm(step, "Approve", rollback), "primary"),
             _button(Action.STEP_CANCEL, "Cancel request", step_value(runbook.id, step.id, run.attempt), None),
         ]},
     ]

@@ -48,7 +48,7 @@ class SlackRunbookChat:
 
     async def post_approval_request(self, incident: Incident, runbook: Runbook, step: Step, run: StepRun,
                                     rollback: bool) -> None:
-        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=f"Approval needed: {step.title}",
+        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=f"Approval needed{' to roll back' if rollback else ''}: {step.title}",
                         blocks=runbook_blocks.approval_request(step, run, runbook, rollback))
 
     async def notify_targets(self, incident: Incident, step: Step) -> StepOutcome:

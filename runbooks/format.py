@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 ID = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60,
                           description="lower-case letters, digits, - and _")]
@@ -46,6 +46,9 @@ class GuardModel(_Strict):
     groups: list[Annotated[str, Field(pattern=r"^[SUW][A-Z0-9]+$")]] = Field(
         default=[], description="Slack user group ids (S...) or user ids (U...) allowed to run it")
     confirm: str = Field(default="", max_length=300, description="confirmation dialog text")
+    rollback_confirm: str = Field(
+        default="", max_length=300,
+        description="the Roll back dialog's own text (flag steps); default: 'Set FLAG back to VALUE?'")
     approval: bool = Field(default=False, description="a different person must approve first")
     approvers: ApproversModel | None = Field(
         default=None, description="who may approve; default: anyone holding a role in the incident")
@@ -57,6 +60,12 @@ class _StepBase(_Strict):
     description: str = Field(default="", max_length=2000)
     guard: GuardModel | None = None
     depends_on: list[ID] = Field(default=[], description="ids of earlier steps that must be done first")
+
+    @model_validator(mode="after")
+    def _only_flag_steps_roll_back(self) -> _StepBase:
+        if self.guard is not None and self.guard.rollback_confirm and getattr(self, "kind", "") != "flag":
+            raise ValueError("guard.rollback_confirm: only flag steps can be rolled back")
+        return self
 
 
 class CheckStep(_StepBase):

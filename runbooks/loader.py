@@ -84,8 +84,8 @@ def _problems(exc: ValidationError, file: str, lines: dict[tuple[Any, ...], int]
         loc = tuple(err["loc"])
         message = str(err["msg"])
         match = _PATH_PREFIX.match(message)
-        if not loc and match:  # a whole-runbook check names its own field path
-            loc = tuple(int(p) if p.isdigit() else p for p in match.group(1).split("."))
+        if match and (not loc or message.startswith("Value error, ")):  # a model check names its own field path
+            loc = (*loc, *(int(p) if p.isdigit() else p for p in match.group(1).split(".")))
             message = match.group(2)
         path = _clean(loc)
         if err["type"] == "union_tag_invalid":
@@ -100,6 +100,7 @@ def _guard(model: Any) -> Guard | None:
         return None
     approvers = model.approvers
     return Guard(roles=tuple(model.roles), groups=tuple(model.groups), confirm=model.confirm, approval=model.approval,
+                 rollback_confirm=model.rollback_confirm,
                  approver_roles=tuple(approvers.roles) if approvers else (),
                  approver_groups=tuple(approvers.groups) if approvers else ())
 

@@ -63,6 +63,13 @@ class Incident:
         due = (self.last_update_at or self.declared_at) + cadence
         return max(due, self.snoozed_until) if self.snoozed_until else due
 
+    def covered_by(self, role_id: str) -> str:
+        """Who answers for a role: its holder; else the commander covers it, and whoever declared covers the commander."""
+        holder = self.roles.get(role_id)
+        if holder:
+            return holder
+        return self.declared_by if role_id == "commander" else self.covered_by("commander")
+
     def with_changes(self, **changes: object) -> Incident:
         """A copy with some fields changed."""
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -38,6 +38,7 @@ class Guard:
     roles: tuple[str, ...] = ()  # incident roles (commander, ...) allowed to run it
     groups: tuple[str, ...] = ()  # Slack user groups (S...) or user ids (U...) allowed to run it
     confirm: str = ""  # the confirmation dialog text; empty: no dialog
+    rollback_confirm: str = ""  # the rollback's own dialog text; empty: derived (see rollback_question)
     approval: bool = False  # a different person must approve before it runs
     approver_roles: tuple[str, ...] = ()  # who may approve; both empty: anyone holding an incident role
     approver_groups: tuple[str, ...] = ()
@@ -46,6 +47,11 @@ class Guard:
     def restricted(self) -> bool:
         """True when only some people may run the step."""
         return bool(self.roles or self.groups)
+
+    @property
+    def confirms(self) -> bool:
+        """True when running or rolling back the step asks for confirmation first."""
+        return bool(self.confirm or self.rollback_confirm)
 
 
 @dataclass(frozen=True)
@@ -182,3 +188,12 @@ def show_value(value: FlagValue) -> str:
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "(unset)"}[value]
     return str(value)
+
+
+def rollback_question(step: Step) -> str:
+    """What undoing the step asks: the runbook's rollback_confirm, else a question naming what it restores."""
+    if step.guard is not None and step.guard.rollback_confirm:
+        return step.guard.rollback_confirm
+    if step.kind is StepKind.FLAG:
+        return f"Set {step.flag} back to {show_value(step.rollback)}?"
+    return f"Undo “{step.title}”?"  # only flag steps roll back today; a fallback that still names the step

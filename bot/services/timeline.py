@@ -147,11 +147,12 @@ class TimelineService:
         await self._change(team_id, channel_id, ts, actor, change)
 
     async def page(self, team_id: str, channel_id: str, page: int, per_page: int) -> tuple[Incident, list[TimelineEntry], int, int]:
-        """Visible entries, newest page first: (incident, entries in time order, page, pages)."""
+        """Visible entries newest first, by each entry's own time (a captured message keeps its
+        message's time): (incident, that page's entries, page, pages)."""
         incident = await self._incidents.for_channel(team_id, channel_id)
         async with self._uow() as uow:
             entries = [e for e in await uow.timeline.list_for(team_id, incident.id) if e.visible]  # type: ignore[arg-type]
+        entries.sort(key=lambda e: (e.occurred_at, e.id or 0), reverse=True)
         pages = max(1, math.ceil(len(entries) / per_page))
         page = min(max(page, 1), pages)
-        end = len(entries) - (page - 1) * per_page
-        return incident, entries[max(0, end - per_page):end], page, pages
+        return incident, entries[(page - 1) * per_page:page * per_page], page, pages

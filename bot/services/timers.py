@@ -8,6 +8,7 @@ from datetime import timedelta
 import structlog
 
 from bot.domain.incident import Incident, TimelineEntry, TimelineKind
+from bot.domain.milestones import format_duration
 from bot.domain.oncall import on_call, turn_at
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock, TimerChat, UnitOfWorkFactory
@@ -18,11 +19,6 @@ log = structlog.get_logger(__name__)
 LEASE = timedelta(seconds=60)  # a claimed timer whose sender died is taken again after this
 WORKERS = 64  # timers sent at once (each mostly waits on Slack)
 CLAIM_BATCH = 50  # timers claimed per transaction
-
-
-def _minutes(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
 class TimerService:
@@ -76,7 +72,7 @@ class TimerService:
         now = self._clock.now()
         late = is_late(timer, now)
         if late:
-            text += f" _(late: this was due {_minutes(now - timer.due_at)} ago, while Warroom was not running)_"
+            text += f" _(late: this was due {format_duration(now - timer.due_at)} ago, while Warroom was not running)_"
         async with self._uow() as uow:
             # The message is queued in the transaction that marks the timer sent: it goes out exactly once.
             await self._chat.post_timer(incident, text, targets,
@@ -93,31 +89,34 @@ class TimerService:
 
     def _message(self, timer: Timer, incident: Incident) -> tuple[str, tuple[str, ...]]:
         severity = self.policy.severities.get(incident.severity)
-        commander = incident.roles.get("commander")
-        comms = incident.roles.get("comms") or commander
-        who = f"<@{comms}>" if comms else "Comms lead (nobody yet)"
         match timer.kind:
             case TimerKind.UPDATE_DUE:
-                return (f":bell: {who}: a status update for {incident.ref} is due "
-                        f"({severity.id} updates every {_minutes(severity.update_cadence)})."), ()
+                return (f":bell: {self._to(incident, 'comms')}: a status update for {incident.ref} is due "
+                        f"({severity.id} updates every {format_duration(severity.update_cadence)})."), ()
             case TimerKind.UPDATE_OVERDUE:
-                boss = f"<@{commander}>" if commander else "Incident commander (nobody yet)"
-                return f":warning: {boss}: the status update for {incident.ref} is overdue.", ()
+                return f":warning: {self._to(incident, 'commander')}: the status update for {incident.ref} is overdue.", ()
             case TimerKind.RESPONSE_TARGET:
                 now = self._clock.now()
                 on_call_now = tuple(on_call(r, now).current for r in self.policy.rotations if turn_at(r, now) >= 0)
                 channels = tuple(c for c in (*on_call_now, *severity.escalation_contacts,
                                              self.policy.announcements_channel or "") if c)
                 return (f":rotating_light: {incident.ref} ({severity.id}: {incident.title}) has no incident commander "
-                        f"after {_minutes(severity.response_target)}. `/incident role commander @you`"), channels
+                        f"after {format_duration(severity.response_target)}. `/incident role commander @you`"), channels
         if timer.kind is TimerKind.REVIEW:
             when = {0: "is due in a day", 1: "is due now"}.get(timer.level, f"is {timer.level - 1} day(s) overdue")
-            owner = f"<@{commander}>" if commander else "Incident commander"
-            return (f":memo: {owner}: the post-incident review of {incident.ref} {when}. "
+            return (f":memo: {self._to(incident, 'commander')}: the post-incident review of {incident.ref} {when}. "
                     f"Export it with `warroom export {incident.ref}`; `/incident status closed` marks it done."), ()
         level = severity.escalation_levels[timer.level - 2]
         return (f":rotating_light: Escalation level {timer.level}: {incident.ref} ({severity.id}: {incident.title}) "
-                f"is unresolved after {_minutes(level.after)}."), level.notify
+                f"is unresolved after {format_duration(level.after)}."), level.notify
+
+    def _to(self, incident: Incident, role_id: str) -> str:
+        """A reminder's addressee: the role's holder, or whoever covers the unfilled role (saying so)."""
+        who = f"<@{incident.covered_by(role_id)}>"
+        if incident.roles.get(role_id):
+            return who
+        label = next((r.label for r in self.policy.roles if r.id == role_id), role_id)
+        return f"{who} (covering: no {label[0].lower()}{label[1:]} yet)"
 
     async def pending(self) -> int:
         """Timers not sent yet (for /health)."""

@@ -33,6 +33,7 @@ class Route:
     channel: str
     message_ts: str | None = None
     ephemeral_id: str | None = None
+    replaced: bool = False  # a replace_original reply came before the ack it replaces was shown
 
 
 class ActingMixin:
@@ -111,19 +112,23 @@ class ActingMixin:
             rest = self.escape(rest)
         payload = self.fake.command_payload(command=name, text=rest.strip(), user_id=user,
                                             channel_id=channel)
-        self._track(payload, Route(user, channel))
+        route = Route(user, channel)
+        self._track(payload, route)
         status, body, elapsed = await self._deliver(urlencode(payload))
         self._complain(status, elapsed, user, channel, f"`{name}`")
-        if status != 200 or not body:
+        if status != 200 or not body or route.replaced:
             return
         if isinstance(body, str):
-            self.add_ephemeral(user, channel, body, None, None)
-        elif body.get("response_type") == "in_channel":
+            body = {"text": body}
+        if body.get("response_type") == "in_channel":
             self.state.handle("chat.postMessage", {"channel": channel, "text": body.get("text"),
                                                    "blocks": body.get("blocks")})
             self.bump()
         elif body.get("text") or body.get("blocks"):
-            self.add_ephemeral(user, channel, body.get("text") or "", body.get("blocks"), None)
+            # The command's ephemeral reply is what a response_url reply with replace_original
+            # or delete_original acts on, as in Slack.
+            shown = self.add_ephemeral(user, channel, body.get("text") or "", body.get("blocks"), None)
+            route.ephemeral_id = route.ephemeral_id or shown["id"]
 
     async def post(self, user: str, channel: str, text: str, thread_ts: str | None = None) -> None:
         """A person's message (in a thread when ``thread_ts``); the bot gets the message event."""

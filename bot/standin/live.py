@@ -149,7 +149,11 @@ class LiveWorkspace(ActingMixin):
             self.state.handle("chat.postMessage", {"channel": route.channel, "text": text,
                                                    "blocks": blocks})
         else:
-            self.add_ephemeral(route.user, route.channel, text, blocks, None)
+            shown = self.add_ephemeral(route.user, route.channel, text, blocks, None)
+            if route.message_ts is None and route.ephemeral_id is None:
+                # A reply that beat the command's ack here: the ack, once shown, is already replaced.
+                route.replaced = str(body.get("replace_original")).lower() == "true"
+                route.ephemeral_id = shown["id"]
 
     def _original(self, route: Route) -> dict[str, Any] | None:
         if route.ephemeral_id is not None:

@@ -81,6 +81,7 @@ async def test_a_similar_open_incident_is_shown_and_declare_anyway_creates_a_new
     await bot.command("declare sev2 imports are failing", user_id="U2")
     prompt = await fake.wait_for_response(lambda r: "already open" in r["body"].get("text", ""))
     assert "INC-1" in prompt["body"]["blocks"][0]["text"]["text"]
+    assert prompt["body"]["replace_original"] is True  # the interim "Declaring SEV2…" goes away
     assert len(fake.calls_to("conversations.create")) == 1
 
     button = prompt["body"]["blocks"][1]["elements"][0]

@@ -121,15 +121,21 @@ async def test_kill_switch_refused_confirmed_approved_run_and_rolled_back(flagge
     assert ran.actor == "U1" and ran.before == {"value": True}
     assert ran.after["approver"] == "U2" and ran.after["value"] is False and ran.after["ok"] is True
 
-    # The checklist now offers "Roll back", guarded the same way.
+    # The checklist now offers "Roll back", guarded the same way but asking its own question.
     updated = [c for c in fake.calls_to("chat.update") if c.params["ts"] == checklist_ts][-1]
     rollback = _step_button(updated.params, KILL_TITLE)
-    assert rollback["action_id"] == Action.STEP_ROLLBACK and rollback["confirm"]
+    assert rollback["action_id"] == Action.STEP_ROLLBACK
+    undo_question = rollback["confirm"]["text"]["text"]
+    assert undo_question != button["confirm"]["text"]["text"] and "FEATURE_IMPORTS back to true" in undo_question
+    assert undo_question.startswith("Re-enable CSV imports for every firm")
     await people.click("U1", channel, checklist_ts, rollback)
     asks = await fake.wait_for("chat.postMessage", lambda c: str(c.params.get("text")).startswith("Approval needed"), count=2)
     await bot.settled()
-    assert "asks to roll back" in json.dumps(asks[-1].params["blocks"])
-    await people.click("U2", channel, asks[-1].response["ts"], asks[-1].params["blocks"][1]["elements"][0])
+    request, undo_approve = asks[-1].params["blocks"][0]["text"]["text"], asks[-1].params["blocks"][1]["elements"][0]
+    assert "asks to roll back" in request and undo_question in request and "Disable CSV imports" not in request
+    assert asks[-1].params["text"] == f"Approval needed to roll back: {KILL_TITLE}"
+    assert undo_approve["confirm"]["text"]["text"] == undo_question != approve["confirm"]["text"]["text"]
+    await people.click("U2", channel, asks[-1].response["ts"], undo_approve)
     await fake.wait_for_response(lambda r: "rolled back" in r["body"].get("text", ""))
     await bot.settled()
     await _becomes(read_flag, True)

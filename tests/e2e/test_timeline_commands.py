@@ -33,7 +33,12 @@ async def test_the_timeline_pages_within_block_limits_and_the_buttons_turn_pages
     await bot.command("timeline", user_id="U3", channel_id=channel)
     page = await bot.fake.wait_for_response(lambda r: "page 1 of 3" in r["body"].get("text", ""))
     blocks = page["body"]["blocks"]
-    assert "step 43" in blocks[-3]["text"]["text"] and len(blocks) <= 50
+    # Newest first, as the page says: step 43 opens the page, and each entry is older than the one above.
+    entries = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert "step 43" in entries[0] and "step 42" in entries[1] and len(blocks) <= 50
+    assert blocks[-2]["elements"][0]["text"] == "Page 1 of 3 (newest first)"
+    stamps = [int(text.split("^", 2)[1]) for text in entries]
+    assert stamps == sorted(stamps, reverse=True)
     older = blocks[-1]["elements"][0]
     assert older["action_id"] == Action.TIMELINE_OLDER
     await People(bot).click("U3", channel, "", {**older, "block_id": Block.TIMELINE_NAV})

@@ -46,3 +46,30 @@ def test_malformed_commands_explain_what_to_type(text: str, hint: str) -> None:
     with pytest.raises(InvalidCommand, match=hint) as info:
         parse_command(text)
     assert "/incident" in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["declare sev1 Imports failing --servce api", "declare sev1 --servce=api Imports failing"])
+def test_an_unknown_flag_is_an_error_naming_the_valid_flags_not_part_of_the_title(text: str) -> None:
+    with pytest.raises(InvalidCommand) as info:
+        parse_command(text)
+    assert str(info.value).startswith("`--servce` is not a flag of /incident declare; valid flags: `--service <name>`.")
+    assert "Did you mean `--service`?" in str(info.value)
+
+
+def test_dashes_that_are_not_a_flag_stay_in_the_title() -> None:
+    assert parse_command("declare sev1 Imports -- broken - again") == Declare("sev1", "Imports -- broken - again")
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("declre", "declare"), ("delcare", "declare"), ("timelin", "timeline"),
+                                              ("hlep", "help")])
+def test_a_mistyped_subcommand_gets_did_you_mean(typed: str, meant: str) -> None:
+    with pytest.raises(InvalidCommand) as info:
+        parse_command(f"{typed} sev1 Imports failing")
+    message = str(info.value)
+    assert message.startswith(f"`{typed}` is not an /incident command. Did you mean `{meant}`? Usage: ")
+    assert message.count("/incident ") == 2  # just the closest usage, not every command
+
+
+def test_an_unknown_word_is_escaped_when_it_is_echoed_back() -> None:
+    with pytest.raises(InvalidCommand, match="`&lt;b&gt;x&amp;` is not an /incident command. Try one of"):
+        parse_command("<b>x&")

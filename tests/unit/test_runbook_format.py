@@ -90,3 +90,15 @@ def test_a_loaded_runbook_keeps_guards_and_step_details() -> None:
 
 def test_the_published_json_schema_matches_the_format() -> None:
     assert (ROOT / "runbooks" / "schema.json").read_text() == schema_json()
+
+
+def test_a_rollback_confirm_text_loads_and_only_flag_steps_may_have_one(tmp_path: Path) -> None:
+    runbook = load_runbooks([LIBRARY], roles=ROLES).runbooks["depositmatch-import-pipeline"]
+    guard = runbook.step("disable-imports").guard
+    assert guard is not None and guard.rollback_confirm.startswith("Re-enable CSV imports for every firm")
+    text = THREE_MISTAKES.replace("kind: comand", "kind: command").replace("[commandr]", "[commander]").replace(
+        "depends_on: [later]", "depends_on: [health]\n        guard:\n          rollback_confirm: Undo?")
+    (tmp_path / "a.yaml").write_text(text)
+    [problem] = load_runbooks([tmp_path], roles=ROLES).problems
+    assert str(problem) == (f"{tmp_path / 'a.yaml'}:25: procedures.0.steps.2.guard.rollback_confirm: "
+                            "only flag steps can be rolled back")

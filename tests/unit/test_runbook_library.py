@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.domain.runbook import Runbook, Step, StepKind
+from bot.domain.runbook import Runbook, Step, StepKind, show_value
 from runbooks.loader import LIBRARY, load_runbooks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -345,6 +345,9 @@ def test_every_flag_step_is_guarded_confirmed_and_undoable(library: dict[str, Ru
             assert step.guard is not None and step.guard.roles == ("commander",), where
             assert step.guard.confirm.strip(), where
             assert step.rollback is not None and step.rollback != step.value, where
+            # Undoing a kill switch asks its own question, naming the value it restores.
+            undo = step.guard.rollback_confirm
+            assert undo and undo != step.guard.confirm and f"{step.flag} back to {show_value(step.rollback)}" in undo, where
             if step.flag in ("FEATURE_IMPORTS", "FEATURE_REVIEW_DECISIONS", "AGENT_SAFE_MODE"):
                 assert step.guard.approval, f"{where} stops a customer-facing feature: it needs approval"
 

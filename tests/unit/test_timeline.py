@@ -107,6 +107,20 @@ async def test_pages_go_newest_first_and_hide_withdrawn_entries() -> None:
     await world.services.timeline.capture_ts("T1", channel, TS, actor="U9", via="pin")
     await world.services.timeline.deleted("T1", channel, TS, actor="U5")
     _, first, page, pages = await world.services.timeline.page("T1", channel, 1, 20)
-    assert (page, pages) == (1, 3) and first[-1].text == "note 44" and len(first) == 20
+    assert (page, pages) == (1, 3) and [e.text for e in first][:2] == ["note 44", "note 43"] and len(first) == 20
     _, last, page, _ = await world.services.timeline.page("T1", channel, 9, 20)
-    assert page == 3 and [e.text for e in last][:2] == ["Declared SEV1: Imports failing", "note 0"]
+    assert page == 3 and [e.text for e in last][-2:] == ["note 0", "Declared SEV1: Imports failing"]
+
+
+async def test_a_captured_message_is_placed_by_its_own_time_not_when_it_was_captured() -> None:
+    world, channel = await _world()
+    declared = world.clock.now()
+    earlier = f"{declared.timestamp() + 90:.6f}"  # posted 90 s after the declare, pinned only later
+    world.chat.messages[(channel, earlier)] = ChatMessage(channel, earlier, "U5", "Queue depth 40k")
+    for n in range(3):
+        world.clock.advance(minutes=1)
+        await world.services.timeline.note("T1", channel, "U3", f"note {n}")
+    await world.services.timeline.capture_ts("T1", channel, earlier, actor="U9", via="pin")
+    _, entries, _, _ = await world.services.timeline.page("T1", channel, 1, 20)
+    assert [e.text for e in entries] == ["note 2", "note 1", "Queue depth 40k", "note 0", "Declared SEV1: Imports failing"]
+    assert [e.occurred_at for e in entries] == sorted((e.occurred_at for e in entries), reverse=True)
