@@ -40,3 +40,8 @@ def split_targets(targets: Iterable[str], roles: Mapping[str, str]) -> Targets:
         else:
             found.channels.append(target)
     return found
+
+
+def escape(text: str) -> str:
+    """User text made safe for mrkdwn: `&`, `<` and `>` as Slack's formatting guide asks (no mention, no link)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
