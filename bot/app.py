@@ -261,8 +261,12 @@ def create_app(
     client: AsyncWebClient | None = None,
     engine: AsyncEngine | None = None,
     environ: Mapping[str, str] | None = None,
+    offline: bool = False,
 ) -> Warroom:
-    """Build the Bolt app, engine, scheduler and services; nothing starts until `start()`."""
+    """Build the Bolt app, engine, scheduler and services; nothing starts until `start()`.
+
+    `offline` (commands like `warroom export`) never asks Slack: people's names come from the cache only.
+    """
     settings.require_slack()
     policy = policy or load_policy(settings.warroom_config)
     client = client or create_web_client(settings)
@@ -293,7 +297,7 @@ def create_app(
         runbook_chat=SlackRunbookChat(outbox), catalog=report.runbooks,
         runner=_step_runner(providers, flags.default, environ or os.environ, settings),
         list_cache=timedelta(seconds=settings.list_cache_seconds),
-        people=PeopleNames(cache=SqlNameCache(engine), lookup=SlackProfiles(client), clock=clock),
+        people=PeopleNames(cache=SqlNameCache(engine), lookup=None if offline else SlackProfiles(client), clock=clock),
     )
     incidents = services.incidents
     seen = SqlSeenRequests(engine)
