@@ -104,7 +104,7 @@ async def test_declare_roles_timeline_handover_resolve_and_review(clocked: tuple
     shown = json.dumps(posted.params["blocks"])
     assert posted.params["channel"] == channel and posted.params["blocks"][0]["type"] == "header"
     assert "Rolled back release 4.2" in shown and "Worker memory limit too low" in shown
-    [upload] = await fake.wait_for("files.getUploadURLExternal")
+    await fake.wait_for("files.getUploadURLExternal")
     [shared] = [f for f in fake.state.files.values() if f["shared"]]
     markdown = shared["content"].decode("utf-8")
 

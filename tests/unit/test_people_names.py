@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from bot.domain.errors import ChatUnavailable
 from bot.services.people import PeopleNames
 from tests.fakes import FakeClock, FakeNameCache, FakeProfiles
@@ -34,7 +33,7 @@ async def test_a_week_old_name_is_looked_up_again() -> None:
 
 async def test_with_slack_down_cached_names_serve_and_not_everyone_is_tried() -> None:
     profiles = FakeProfiles({"U1": "Ana Lopez"})
-    names, clock, cache = _names(profiles)
+    names, clock, _cache = _names(profiles)
     await names.names("T1", ["U1"])
     clock.advance(days=8)
     profiles.fail = ChatUnavailable("Slack refused users.info: invalid_auth")

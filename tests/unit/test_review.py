@@ -157,10 +157,10 @@ def test_runbook_steps_are_listed_with_what_they_changed_and_other_audit_events_
     ]
     markdown = render_markdown(dataclasses.replace(DATA, actions=actions))
     assert section(markdown, "Actions taken").strip().splitlines() == [
-        "- **2026-11-22 14:20 CET** · Cy Diaz ran “Disable imports” (depositmatch-import-pipeline): "
-        "FEATURE_IMPORTS true → false, approved by Bo Chen — done",
-        "- **2026-11-22 14:25 CET** · Cy Diaz ran “Run the import health check” (depositmatch-import-pipeline) — "
-        "failed: exited with status 1",
+        ("- **2026-11-22 14:20 CET** · Cy Diaz ran “Disable imports” (depositmatch-import-pipeline): "
+        "FEATURE_IMPORTS true → false, approved by Bo Chen — done"),
+        ("- **2026-11-22 14:25 CET** · Cy Diaz ran “Run the import health check” (depositmatch-import-pipeline) — "
+        "failed: exited with status 1"),
     ]
 
 
