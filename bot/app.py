@@ -45,6 +45,7 @@ from bot.services.container import Services
 from bot.services.delivery import OutboxSender
 from bot.services.incidents import IncidentService
 from bot.services.oncall import OnCallService
+from bot.services.people import PeopleNames
 from bot.services.permissions import PermissionCheck
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
@@ -56,6 +57,7 @@ from bot.settings import Settings
 from handlers import dedupe, shape
 from handlers.registry import register_all
 from handlers.slack_chat import SlackDirectory, SlackIncidentChat
+from handlers.slack_people import SlackProfiles
 from handlers.slack_runbook_chat import SlackRunbookChat
 from handlers.slack_transport import SlackWebTransport
 from handlers.surface import Surface
@@ -66,6 +68,7 @@ from runbooks.loader import LoadReport, load_runbooks
 from store.dedupe import SqlSeenRequests
 from store.engine import create_engine, session_factory
 from store.migrate import ensure_current, upgrade
+from store.names import SqlNameCache
 from store.outbox import PRUNE_AFTER as OUTBOX_PRUNE_AFTER
 from store.outbox import SqlOutbox, SqlOutboxStore
 from store.uow import SqlUnitOfWork
@@ -136,7 +139,8 @@ def create_sender_client(settings: Settings) -> AsyncWebClient:
 
 def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
                    directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
-                   catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2)) -> Services:
+                   catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2),
+                   people: PeopleNames | None = None) -> Services:
     """Every use case over the same ports."""
     timers = TimerService(uow=uow, chat=chat, clock=clock, policy=policy)  # type: ignore[arg-type]
     incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
@@ -152,7 +156,7 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, 
         roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory, incidents=incidents),
         timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
         reviews=ReviewService(uow=uow, chat=chat, clock=clock, incidents=incidents,
-                              review_template=policy.review_template),
+                              review_template=policy.review_template, people=people),
     )
 
 
@@ -257,8 +261,12 @@ def create_app(
     client: AsyncWebClient | None = None,
     engine: AsyncEngine | None = None,
     environ: Mapping[str, str] | None = None,
+    offline: bool = False,
 ) -> Warroom:
-    """Build the Bolt app, engine, scheduler and services; nothing starts until `start()`."""
+    """Build the Bolt app, engine, scheduler and services; nothing starts until `start()`.
+
+    `offline` (commands like `warroom export`) never asks Slack: people's names come from the cache only.
+    """
     settings.require_slack()
     policy = policy or load_policy(settings.warroom_config)
     client = client or create_web_client(settings)
@@ -291,6 +299,7 @@ def create_app(
         runbook_chat=SlackRunbookChat(outbox), catalog=report.runbooks,
         runner=_step_runner(providers, flags.default, environ or os.environ, settings),
         list_cache=timedelta(seconds=settings.list_cache_seconds),
+        people=PeopleNames(cache=SqlNameCache(engine), lookup=None if offline else SlackProfiles(client), clock=clock),
     )
     incidents = services.incidents
     seen = SqlSeenRequests(engine)

@@ -91,7 +91,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Print an incident's post-incident review as Markdown or JSON."""
     from bot.app import create_app
 
-    warroom = create_app(offline_settings())
+    warroom = create_app(offline_settings(), offline=True)
 
     async def run() -> str:
         try:

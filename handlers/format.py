@@ -57,3 +57,4 @@ def split_targets(targets: Iterable[str], roles: Mapping[str, str]) -> Targets:
         else:
             found.channels.append(target)
     return found
+

@@ -11,7 +11,6 @@ from handlers.format import slack_date
 from handlers.ids import Action, Block
 
 TIMELINE_PAGE_SIZE = 20
-REVIEW_CHUNK = 11_000  # a markdown block holds 12,000 characters; keep room for the split marker
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -103,16 +102,3 @@ def timeline_page(incident: Incident, entries: list[TimelineEntry], page: int, p
         blocks.append({"type": "actions", "block_id": Block.TIMELINE_NAV, "elements": nav})
     return blocks
 
-
-def review_messages(markdown: str) -> list[list[dict[str, Any]]]:
-    """The review as markdown blocks, one message per chunk (split at line ends)."""
-    chunks: list[str] = []
-    current = ""
-    for line in markdown.splitlines(keepends=True):
-        if len(current) + len(line) > REVIEW_CHUNK and current:
-            chunks.append(current)
-            current = ""
-        current += line[:REVIEW_CHUNK]
-    if current:
-        chunks.append(current)
-    return [[{"type": "markdown", "text": chunk}] for chunk in chunks]

@@ -6,7 +6,8 @@ them; only what needs Slack's answer at once (creating a channel, reading a mess
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import structlog
 from slack_sdk.errors import SlackApiError
@@ -15,10 +16,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.errors import ChatUnavailable
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.news import Announcement
-from bot.domain.outbox import OutboundCall, Outbox, card_anchor, topic_key
+from bot.domain.outbox import UPLOAD_METHOD, OutboundCall, Outbox, card_anchor, topic_key
 from bot.domain.policy import Policy
 from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
-from handlers import blocks, people_blocks
+from handlers import blocks, people_blocks, review_blocks
 from handlers.format import escape, split_targets
 from handlers.ids import Action
 
@@ -31,6 +32,7 @@ SCOPES = (
     "channels:history",  # read a reacted-to message back (conversations.history)
     "chat:write",
     "chat:write.public",  # announce without joining the announcements channel first
+    "files:write",  # the review as a Markdown file (files.getUploadURLExternal / completeUploadExternal)
     "users:read",
     "usergroups:read",  # admin groups may reassign the commander
 )
@@ -152,10 +154,15 @@ class SlackIncidentChat:
             return None
         return response.get("permalink")
 
-    async def post_review(self, incident: Incident, markdown: str) -> None:
-        for chunk in people_blocks.review_messages(markdown):
+    async def post_review(self, incident: Incident, review: Mapping[str, Any], markdown: str) -> None:
+        messages = review_blocks.review_messages(review)
+        for n, chunk in enumerate(messages, 1):
+            part = f" ({n}/{len(messages)})" if len(messages) > 1 else ""
             await self._put(incident, "chat.postMessage", channel=incident.channel_id, blocks=chunk,
-                            text=f"{incident.ref} post-incident review")
+                            text=f"{incident.ref} post-incident review{part}", unfurl_links=False)
+        # The whole review, as the Markdown people keep, in the same lane: it follows the messages.
+        await self._put(incident, UPLOAD_METHOD, channel=incident.channel_id, filename=f"{incident.ref}-review.md",
+                        title=f"{incident.ref} post-incident review", content=markdown)
 
     async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
         await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=f"Follow-up: {followup.text}",

@@ -6,6 +6,7 @@ to try again and keeps that decision in the database, so a restart does not forg
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
@@ -13,7 +14,7 @@ import structlog
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.outbox import Attempt, OutboundCall, Outcome
+from bot.domain.outbox import UPLOAD_METHOD, Attempt, OutboundCall, Outcome
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +38,19 @@ def _tag(call: OutboundCall) -> str:
     return f"{call.team_id}/{call.id}"
 
 
+def _tag_block_id(call: OutboundCall) -> str:
+    """A shared file carries no metadata; its message's block id names the outbox call instead."""
+    return f"{METADATA_TYPE}/{_tag(call)}"
+
+
+class UploadRefused(Exception):
+    """The upload URL answered with an error status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"upload failed with HTTP {status}")
+        self.status = status
+
+
 class SlackWebTransport:
     """Makes outbox calls with a non-retrying AsyncWebClient."""
 
@@ -47,10 +61,15 @@ class SlackWebTransport:
         params: dict[str, Any] = dict(call.params)
         if isinstance(params.get("users"), list | tuple):
             params["users"] = ",".join(params["users"])
-        if call.posts:
+        if call.posts and call.method != UPLOAD_METHOD:
             params["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"call": _tag(call)}}
         try:
+            if call.method == UPLOAD_METHOD:
+                await self._upload(call)
+                return Attempt(Outcome.SENT)
             response = await self.client.api_call(call.method, json=params)
+        except UploadRefused as exc:
+            return Attempt(Outcome.TRANSIENT if exc.status >= 500 else Outcome.REFUSED, error=str(exc))
         except SlackApiError as exc:
             return self._refused(call, exc)
         except TimeoutError as exc:
@@ -60,6 +79,29 @@ class SlackWebTransport:
         except (aiohttp.ClientError, OSError, SlackClientError, ValueError) as exc:
             return Attempt(Outcome.TRANSIENT, error=f"{exc.__class__.__name__}: {exc}", maybe_delivered=True)
         return Attempt(Outcome.SENT, ts=str(response.get("ts") or "") or None)
+
+    async def _upload(self, call: OutboundCall) -> None:
+        """Slack's external upload: ask for an upload URL, POST the bytes there, then share the file."""
+        p = call.params
+        data = str(p["content"]).encode("utf-8")
+        target = await self.client.files_getUploadURLExternal(filename=str(p["filename"]), length=len(data))
+        session = self.client.session
+        own = session is None
+        session = session or aiohttp.ClientSession()
+        try:
+            async with session.post(str(target["upload_url"]), data=data,
+                                    headers={"Content-Type": "application/octet-stream"},
+                                    timeout=aiohttp.ClientTimeout(total=self.client.timeout)) as response:
+                if response.status != 200:
+                    raise UploadRefused(response.status)
+        finally:
+            if own:
+                await session.close()
+        note = [{"type": "context", "block_id": _tag_block_id(call), "elements": [
+            {"type": "mrkdwn", "text": f"{p['title']}: the whole review as Markdown."}]}]
+        await self.client.files_completeUploadExternal(
+            files=[{"id": str(target["file_id"]), "title": str(p["title"])}], channel_id=str(p["channel"]),
+            blocks=json.dumps(note))
 
     @staticmethod
     def _refused(call: OutboundCall, exc: SlackApiError) -> Attempt:
@@ -87,5 +129,7 @@ class SlackWebTransport:
         for message in found.get("messages", []):
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if (message.get("metadata") or {}).get("event_type") == METADATA_TYPE and payload.get("call") == _tag(call):
+                return str(message.get("ts"))
+            if any(b.get("block_id") == _tag_block_id(call) for b in message.get("blocks") or []):
                 return str(message.get("ts"))
         return None

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
 from bot.domain.news import Announcement
-from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
+from bot.domain.ports import CachedName, ChannelRef, ChatMessage, HandoverSummary
 from bot.domain.runbook import Step, StepOutcome
 from bot.domain.timers import Timer
 
@@ -259,6 +259,7 @@ class FakeChat:
         self.log: list[tuple[str, object]] = []
         self.fail: dict[str, Exception] = {}
         self.messages: dict[tuple[str, str], ChatMessage] = {}
+        self.reviews: list[dict[str, Any]] = []  # the review fields post_review was given
 
     def _step(self, name: str, arg: object) -> None:
         self.log.append((name, arg))
@@ -310,8 +311,9 @@ class FakeChat:
     async def permalink(self, channel_id: str, ts: str) -> str | None:
         return f"https://fake.slack/archives/{channel_id}/p{ts.replace('.', '')}"
 
-    async def post_review(self, incident: Incident, markdown: str) -> None:
+    async def post_review(self, incident: Incident, review: Mapping[str, Any], markdown: str) -> None:
         self._step("post_review", markdown)
+        self.reviews.append(dict(review))
 
     async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
         self._step("post_followup", followup)
@@ -377,3 +379,31 @@ class FakeStepRunner:
         self.runs.append((step.id, rollback))
         return self.outcomes.get(step.id, StepOutcome(ok=True, before=step.rollback if not rollback else step.value,
                                                       after=step.rollback if rollback else step.value))
+
+
+class FakeNameCache:
+    """Names in a dict, as SqlNameCache keeps them."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, str], CachedName] = {}
+
+    async def get(self, team_id: str, user_ids: Collection[str]) -> dict[str, CachedName]:
+        return {u: self.rows[(team_id, u)] for u in user_ids if (team_id, u) in self.rows}
+
+    async def put(self, team_id: str, names: Mapping[str, str], at: datetime) -> None:
+        self.rows.update({(team_id, u): CachedName(n, at) for u, n in names.items()})
+
+
+class FakeProfiles:
+    """Slack's users.info as a dict; records who was asked, and fails when told to."""
+
+    def __init__(self, names: dict[str, str] | None = None) -> None:
+        self.names = dict(names or {})
+        self.asked: list[str] = []
+        self.fail: Exception | None = None
+
+    async def display_name(self, team_id: str, user_id: str) -> str | None:
+        self.asked.append(user_id)
+        if self.fail is not None:
+            raise self.fail
+        return self.names.get(user_id)

@@ -6,10 +6,10 @@ them: the Slack adapters queue them in the outbox (bot.domain.outbox), committed
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.news import Announcement
@@ -97,8 +97,9 @@ class IncidentChat(Protocol):
         """A link to the message."""
         ...
 
-    async def post_review(self, incident: Incident, markdown: str) -> None:
-        """Post the post-incident review in the incident channel."""
+    async def post_review(self, incident: Incident, review: Mapping[str, Any], markdown: str) -> None:
+        """Post the post-incident review in the incident channel: `review` (the fields of
+        bot.services.review.review_context) as messages, `markdown` (all of it) as a file."""
         ...
 
     async def post_followup(self, incident: Incident, followup: FollowUp) -> None:

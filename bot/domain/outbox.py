@@ -18,7 +18,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update"})
+# Not a Web API method: the transport shares a file in three steps (files.getUploadURLExternal, a POST of
+# the bytes, files.completeUploadExternal). Params: channel, filename, title, content, comment.
+UPLOAD_METHOD = "files.uploadExternal"
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", UPLOAD_METHOD})
+POSTING_METHODS = frozenset({"chat.postMessage", UPLOAD_METHOD})
 MAX_BACKOFF = timedelta(seconds=60)
 GIVE_UP_AFTER = timedelta(hours=6)  # transient failures are retried this long, then the call is failed
 
@@ -58,7 +62,7 @@ class OutboundCall:
     @property
     def posts(self) -> bool:
         """True for a call that creates a new message (a resend would show twice)."""
-        return self.method == "chat.postMessage"
+        return self.method in POSTING_METHODS
 
 
 def card_anchor(team_id: str, incident_id: int) -> str:

@@ -10,12 +10,13 @@ import structlog
 
 from bot.domain import milestones
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
-from bot.domain.incident import FollowUp, Incident, TimelineKind
+from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
 from bot.domain.ports import Clock, IncidentChat, UnitOfWorkFactory
 from bot.domain.stats import Stats, incident_stats, parse_period
 from bot.services.incidents import IncidentService, load_incident
-from bot.services.recording import record
-from bot.services.review import ReviewData, render_markdown, review_json
+from bot.services.people import PeopleNames
+from bot.services.recording import audit, record
+from bot.services.review import ReviewData, render_markdown, review_context, review_json
 
 log = structlog.get_logger(__name__)
 
@@ -37,8 +38,9 @@ class ReviewService:
     """Everything that turns an incident into an honest review."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, incidents: IncidentService,
-                 review_template: str | None = None) -> None:
+                 review_template: str | None = None, people: PeopleNames | None = None) -> None:
         self._uow, self._chat, self._clock, self._incidents = uow, chat, clock, incidents
+        self._people = people  # None: people show as their user ids
         self.policy = incidents.policy
         self._template = review_template
 
@@ -53,10 +55,14 @@ class ReviewService:
             updated = milestones.set_milestone(current.milestones, milestone, at, tz=self.policy.timezone)
             changed = await uow.incidents.update(current.with_changes(milestones=updated, updated_at=now))
             old = current.milestones.get(milestone.value)
-            await record(uow, changed, actor=actor, action="incident.milestone_set", at=now,
-                         text=f"Milestone {milestone.value} set to {at:%Y-%m-%d %H:%M} UTC",
-                         before={milestone.value: old.isoformat() if old else None},
-                         after={milestone.value: at.isoformat()})
+            # On the timeline where it happened (a back-filled "detected" comes before the declaration);
+            # the audit log keeps when it was set.
+            await uow.timeline.add(TimelineEntry(
+                incident_id=changed.id, team_id=team_id, kind=TimelineKind.CHANGE, author=actor, occurred_at=at,  # type: ignore[arg-type]
+                text=f"Milestone {milestone.value} (back-filled)"))
+            await audit(uow, changed, actor=actor, action="incident.milestone_set", at=now,
+                        before={milestone.value: old.isoformat() if old else None},
+                        after={milestone.value: at.isoformat()})
             await self._chat.update_card(changed)
             await uow.commit()
         return changed
@@ -103,8 +109,9 @@ class ReviewService:
             raise InvalidInput({"resolution": "Say how the incident was resolved."})
         clean = {k: v.strip()[:3000] for k, v in details.items()}
         changed = await self._incidents.change_status(team_id, incident_id, actor, "resolved", details=clean)
-        markdown = await self.render(team_id, incident_id, "md")
-        await self._chat.post_review(changed, markdown)
+        data = await self.review_data(team_id, incident_id)
+        markdown = render_markdown(data, self._template)
+        await self._chat.post_review(changed, review_context(data), markdown)
         log.info("incident_resolved", team_id=team_id, incident=changed.ref)
         return markdown
 
@@ -116,8 +123,11 @@ class ReviewService:
             roles = await uow.roles.list_for(team_id, incident_id)
             followups = await uow.followups.list_for(team_id, incident_id)
             actions = [a for a in await uow.audit.list_for(team_id, incident_id) if a.action in STEP_ACTIONS]
-        return ReviewData(incident=incident, policy=self.policy, timeline=timeline, roles=roles,
+        data = ReviewData(incident=incident, policy=self.policy, timeline=timeline, roles=roles,
                           followups=followups, actions=actions, generated_at=self._clock.now())
+        if self._people is None:
+            return data
+        return replace(data, names=await self._people.names(team_id, data.people()))
 
     async def render(self, team_id: str, incident_id: int, fmt: str) -> str:
         """The review as Markdown (`md`) or JSON (`json`)."""

@@ -4,27 +4,28 @@ Everything a template shows is computed here, already formatted as text in the p
 zone, so a template only places strings. `review_context(data)` gives a custom template:
 
     incident      ref, number, title, severity, severity_label, status, status_label, service
-                  (escaped for a table cell), declared_by ("@U123"), declared_at, resolved_at
+                  (escaped for a table cell), declared_by ("Ana Lopez"), declared_at, resolved_at
                   ("—" while open), open_for, summary, resolution, impact, root_cause, channel_id
     timezone      the IANA zone times are shown in, e.g. "Europe/Berlin"
     milestones    [{name, label, at}] for started, detected, acknowledged, mitigated, resolved ("—" if unset)
     durations     [{abbr, name, value}] for TTD, TTA, TTM, TTR (value like "12 min", "—" if unknown)
-    timeline      [{time, author, kind, text, permalink, line}] visible entries in time order;
+    timeline      [{time, author, kind, text, permalink, line}] visible entries in the order they
+                  happened; text is plain (mentions as names, Slack's &amp; &lt; &gt; decoded);
                   permalink is "" when there is none, line is the ready-made Markdown bullet
     roles         [{role, role_label, holder, assigned_by, since, until, handover, line}] in order
     handovers     the roles items that were handovers
-    actions       [{time, actor, action, line}] runbook steps taken
+    actions       [{time, actor, action, text, line}] runbook steps taken
     followups     [{text, owner, done, checkbox, line}]; checkbox is "x" or " "
     generated_at  when the review was generated
 
-Templates are rendered with StrictUndefined: a misspelt field fails with ConfigError naming it.
+People appear by name (`names`: user id -> display name, looked up by the caller); a user id nobody
+could name shows as the bare id. Templates are rendered with StrictUndefined: a misspelt field fails with ConfigError naming it.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from importlib import resources
@@ -44,6 +45,7 @@ from bot.domain.incident import (
 from bot.domain.milestones import durations, format_duration, time_zone
 from bot.domain.policy import Policy
 from bot.domain.runbook import show_value
+from bot.services.people import People, mentioned
 
 CONTEXT_FIELDS = (
     "incident", "timezone", "milestones", "durations", "timeline", "roles", "handovers", "actions",
@@ -68,6 +70,7 @@ class ReviewData:
     followups: list[FollowUp]
     actions: list[AuditEvent]
     generated_at: datetime
+    names: Mapping[str, str] = field(default_factory=dict)  # user id -> display name
 
     @property
     def visible_timeline(self) -> list[TimelineEntry]:
@@ -95,6 +98,19 @@ class ReviewData:
         """Follow-ups in the order they were raised."""
         return sorted(self.followups, key=lambda f: (f.created_at, f.id or 0))
 
+    def people(self) -> set[str]:
+        """Every user id the review shows: authors, holders, owners, actors, and people mentioned in text."""
+        found = {self.incident.declared_by}
+        for e in self.visible_timeline:
+            found |= {e.author, *mentioned(e.text)}
+        for r in self.roles:
+            found |= {r.user_id, r.assigned_by}
+        for f in self.followups:
+            found |= {f.owner or "", *mentioned(f.text)}
+        for a in self.runbook_steps:
+            found |= {a.actor, str(a.after.get("approver") or "")}
+        return {u for u in found if u}
+
     @property
     def resolved_at(self) -> datetime | None:
         """When the incident was resolved (the milestone, else the incident's own field)."""
@@ -109,38 +125,26 @@ def _clock(zone: tzinfo) -> Callable[[datetime | None], str]:
     return show
 
 
-def _user(user_id: str | None) -> str:
-    return f"@{user_id}" if user_id else "nobody"
-
-
 def _cell(text: str) -> str:
     """Text safe inside a Markdown table cell."""
     return " ".join(text.replace("|", "\\|").split())
 
 
-_SLACK_MENTION = re.compile(r"<[@#!]([A-Z0-9^]+)(?:\|([^>]*))?>")
-
-
-def _plain(text: str) -> str:
-    """Slack's `<@U123|ana>` / `<#C123>` markup as plain `@U123` / `#C123` for Markdown readers."""
-    return _SLACK_MENTION.sub(lambda m: ("#" if m.group(0)[1] == "#" else "@") + (m.group(2) or m.group(1)), text)
-
-
 def _bullet_text(text: str) -> str:
     # Continuation lines are indented so multi-line messages stay inside their bullet.
-    return "\n  ".join(_plain(text).strip().splitlines()) or "(empty)"
+    return "\n  ".join(text.strip().splitlines()) or "(empty)"
 
 
-def _step_line(event: AuditEvent) -> str:
-    """`ran “Disable imports” (runbook): FEATURE_IMPORTS True → False, approved by @U2 — done`."""
+def _step_text(event: AuditEvent, people: People) -> str:
+    """`ran “Disable imports” (runbook): FEATURE_IMPORTS True → False, approved by Ana — done`."""
     after = event.after
     verb = "rolled back" if event.action.endswith("rolled_back") else "ran"
     title = after.get("title") or after.get("step") or event.action
     change = (f": {after['flag']} {show_value(event.before.get('value'))} → {show_value(after.get('value'))}"
               if after.get("flag") else "")
-    approved = f", approved by {_user(str(after['approver']))}" if after.get("approver") else ""
+    approved = f", approved by {people.who(str(after['approver']))}" if after.get("approver") else ""
     result = "done" if after.get("ok") else f"failed: {after.get('error') or 'unknown error'}"
-    return _bullet_text(f"{verb} “{title}” ({after.get('runbook', '')}){change}{approved} — {result}")
+    return people.plain(f"{verb} “{title}” ({after.get('runbook', '')}){change}{approved} — {result}")
 
 
 def _labels(data: ReviewData) -> tuple[str, str]:
@@ -154,6 +158,8 @@ def _labels(data: ReviewData) -> tuple[str, str]:
 def review_context(data: ReviewData) -> dict[str, Any]:
     """The fields a review template may use (see the module docstring), all preformatted."""
     show = _clock(time_zone(data.policy.timezone))
+    people = People(data.names)
+    _user = people.who
     incident = data.incident
     severity_label, status_label = _labels(data)
     resolved_at = data.resolved_at
@@ -161,12 +167,12 @@ def review_context(data: ReviewData) -> dict[str, Any]:
     measured = durations(incident.milestones)
     timeline = []
     for entry in data.visible_timeline:
-        when, author, kind = show(entry.occurred_at), _user(entry.author), str(entry.kind)
+        when, author, kind, text = show(entry.occurred_at), _user(entry.author), str(entry.kind), people.plain(entry.text)
         link = f" [message]({entry.permalink})" if entry.permalink else ""
         timeline.append({
-            "time": when, "author": author, "kind": kind, "text": entry.text,
+            "time": when, "author": author, "kind": kind, "text": text,
             "permalink": entry.permalink or "",
-            "line": f"- **{when}** · {author} · _{kind}_ — {_bullet_text(entry.text)}{link}",
+            "line": f"- **{when}** · {author} · _{kind}_ — {_bullet_text(text)}{link}",
         })
     roles, role_labels = [], {role.id: role.label for role in data.policy.roles}
     for r in data.assignments:
@@ -184,16 +190,17 @@ def review_context(data: ReviewData) -> dict[str, Any]:
         box = " " if f.open else "x"
         owner = f"owner {_user(f.owner)}" if f.owner else "no owner yet"
         done = f" (done {show(f.done_at)})" if f.done_at else ""
+        text = people.plain(f.text)
         followups.append({
-            "text": f.text, "owner": _user(f.owner) if f.owner else "", "done": not f.open, "checkbox": box,
-            "line": f"- [{box}] {_bullet_text(f.text)} — {owner}{done}",
+            "text": text, "owner": _user(f.owner) if f.owner else "", "done": not f.open, "checkbox": box,
+            "line": f"- [{box}] {_bullet_text(text)} — {owner}{done}",
         })
     return {
         "incident": {
             "ref": incident.ref, "number": incident.number, "title": incident.title,
             "severity": incident.severity, "severity_label": severity_label,
             "status": incident.status, "status_label": status_label,
-            "service": _cell(incident.service) or "—", "declared_by": _user(incident.declared_by),
+            "service": _cell(incident.service) or "—", "declared_by": _cell(_user(incident.declared_by)),
             "declared_at": show(incident.declared_at), "resolved_at": show(resolved_at),
             "open_for": open_for if resolved_at else f"{open_for} (still open)",
             "summary": incident.summary, "resolution": incident.resolution, "impact": incident.impact,
@@ -212,8 +219,8 @@ def review_context(data: ReviewData) -> dict[str, Any]:
         "roles": roles,
         "handovers": [r for r in roles if r["handover"]],
         "actions": [
-            {"time": show(a.at), "actor": _user(a.actor), "action": a.action,
-             "line": f"- **{show(a.at)}** · {_user(a.actor)} {_step_line(a)}"}
+            {"time": show(a.at), "actor": _user(a.actor), "action": a.action, "text": _step_text(a, people),
+             "line": f"- **{show(a.at)}** · {_user(a.actor)} {_bullet_text(_step_text(a, people))}"}
             for a in data.runbook_steps
         ],
         "followups": followups,
@@ -275,7 +282,8 @@ def _jsonable(value: object) -> object:
 
 
 def review_json(data: ReviewData) -> dict[str, Any]:
-    """The review as JSON-serializable data: ISO 8601 UTC times, durations in seconds."""
+    """The review as JSON-serializable data: ISO 8601 UTC times, durations in seconds, people by id
+    (and `people`: id -> name for those Slack could name)."""
     incident = data.incident
     measured = durations(incident.milestones)
     return {
@@ -314,5 +322,6 @@ def review_json(data: ReviewData) -> dict[str, Any]:
              "created_by": f.created_by}
             for f in data.sorted_followups
         ],
+        "people": {user: data.names[user] for user in sorted(data.people()) if user in data.names},
         "generated_at": _iso(data.generated_at),
     }

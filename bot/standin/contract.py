@@ -29,6 +29,10 @@ __all__ = [
 # Newer methods the 2020 spec lacks; value = their param names (token travels in the header).
 ALLOWED_EXTRA_METHODS: dict[str, frozenset[str]] = {
     "apps.connections.open": frozenset(),
+    # Slack's external upload (files.upload is retired), from docs.slack.dev/reference/methods.
+    "files.getUploadURLExternal": frozenset({"filename", "length", "alt_txt", "snippet_type"}),
+    "files.completeUploadExternal": frozenset({"files", "channel_id", "channels", "initial_comment",
+                                               "thread_ts", "blocks"}),
 }
 # Newer params the spec lacks, per method; "*" applies to every method (slack_sdk adds team_id
 # to every call when the client was built with team_id=).
@@ -55,6 +59,8 @@ REQUIRED_OVERRIDES: dict[str, frozenset[str]] = {
     "conversations.setTopic": frozenset({"channel", "topic"}),
     "chat.getPermalink": frozenset({"channel", "message_ts"}),
     "views.publish": frozenset({"user_id", "view"}),
+    "files.getUploadURLExternal": frozenset({"filename", "length"}),
+    "files.completeUploadExternal": frozenset({"files"}),
 }
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral",
                              "chat.scheduleMessage"})

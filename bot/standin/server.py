@@ -112,11 +112,13 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
         app.router.add_route("*", "/api/{method}", self._api_route)
         app.router.add_post("/respond/{name}", self._respond_route)
         app.router.add_get("/socket/{id}", self._socket_route)
+        app.router.add_post("/upload/{file_id}", self._upload_route)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.state.upload_base = f"{self.base_url}/upload"
         self._session = aiohttp.ClientSession()
         return self
 
@@ -312,6 +314,19 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
             request.transport.close()  # the client sees the connection drop with no answer
             return web.Response(status=status)
         return web.json_response(reply, status=status, headers=extra_headers)
+
+    async def _upload_route(self, request: web.Request) -> web.Response:
+        """An upload URL from files.getUploadURLExternal: the file's bytes, raw or as a multipart `file`."""
+        if request.content_type == "multipart/form-data":
+            part = (await request.post()).get("file")
+            data = part.file.read() if isinstance(part, web.FileField) else str(part or "").encode()
+        else:
+            data = await request.read()
+        problem = self.state.receive(request.match_info["file_id"], data)
+        if problem:
+            self.violations.append(f"upload: {problem}")
+        await self._notify()
+        return web.Response(status=400 if problem else 200, text=problem or f"OK - {len(data)}")
 
     async def _respond_route(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]

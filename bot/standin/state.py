@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .contract import CHANNEL_NAME, SharedContractMissing, load_spec
+from .files import FilesMixin
 from .people import PeopleMixin
 
 Reply = dict[str, Any]
@@ -37,7 +38,7 @@ def err(error: str, **extra: Any) -> Reply:
     return {"ok": False, "error": error, **extra}
 
 
-class SlackState(PeopleMixin):
+class SlackState(PeopleMixin, FilesMixin):
     """In-memory workspace; ``handle(method, params)`` answers like Slack's Web API."""
 
     def __init__(self, *, team_id: str, bot_user_id: str, bot_id: str,
@@ -53,7 +54,8 @@ class SlackState(PeopleMixin):
                          "chat.postMessage", "chat.update", "chat.postEphemeral",
                          "chat.getPermalink", "views.open", "views.update", "views.push",
                          "views.publish", "users.info", "reactions.add", "pins.add",
-                         "conversations.history", "conversations.replies", "usergroups.users.list")
+                         "conversations.history", "conversations.replies", "usergroups.users.list",
+                         "files.getUploadURLExternal", "files.completeUploadExternal")
         }
 
     def reset(self) -> None:
@@ -63,6 +65,7 @@ class SlackState(PeopleMixin):
         self.users: dict[str, dict[str, Any]] = {}
         self.pins: set[tuple[str, str]] = set()
         self.usergroups: dict[str, list[str]] = {}
+        self.reset_files()
         self._ids = itertools.count(1)
         self._ts = itertools.count(100, 100)  # ts fractions: .000100, .000200, ... (unique)
         for name, channel_id in self._initial_channels.items():

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import store.models
+import store.names
 import store.outbox
 import store.runs
 import store.timers  # noqa: F401

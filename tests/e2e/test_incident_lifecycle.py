@@ -101,9 +101,12 @@ async def test_declare_roles_timeline_handover_resolve_and_review(clocked: tuple
                                    "CSV imports failed for 30 minutes", "Worker memory limit too low")
     [posted] = await fake.wait_for("chat.postMessage", lambda c: "post-incident review" in str(c.params.get("text")))
     await bot.settled()
-    markdown = posted.params["blocks"][0]["text"]
-    assert posted.params["channel"] == channel and posted.params["blocks"][0]["type"] == "markdown"
-    assert "Rolled back release 4.2" in markdown and "Worker memory limit too low" in markdown
+    shown = json.dumps(posted.params["blocks"])
+    assert posted.params["channel"] == channel and posted.params["blocks"][0]["type"] == "header"
+    assert "Rolled back release 4.2" in shown and "Worker memory limit too low" in shown
+    await fake.wait_for("files.getUploadURLExternal")
+    [shared] = [f for f in fake.state.files.values() if f["shared"]]
+    markdown = shared["content"].decode("utf-8")
 
     team = fake.state.team_id
     incident = await bot.warroom.services.reviews.find(team, "INC-1")
@@ -130,7 +133,7 @@ async def test_declare_roles_timeline_handover_resolve_and_review(clocked: tuple
     commanders = [(r["user_id"], r["handover"]) for r in review["roles"] if r["role"] == "commander"]
     assert commanders == [("U1", False), ("U6", True)]
     assert review["incident"]["resolution"] == "Rolled back release 4.2"
-    assert "**Handover** — Incident commander: @U6" in markdown
+    assert "**Handover** — Incident commander: u6" in markdown, "U6 by the name Slack gives"
 
     # The same review from the command line.
     proc = await asyncio.create_subprocess_exec(
@@ -141,6 +144,7 @@ async def test_declare_roles_timeline_handover_resolve_and_review(clocked: tuple
     assert proc.returncode == 0, err.decode()
     assert out.decode().startswith("# INC-1: Imports failing") and "Workers OOM at 2GB" in out.decode()
     assert "EU also down?" not in out.decode()
+    assert "| Declared by | u1 |" in out.decode() and "@U" not in out.decode(), "names from the cache, Slack not asked"
 
 
 async def test_a_non_commander_reassigning_the_commander_is_refused_with_the_reason(clocked: tuple[Bot, FakeClock]) -> None:

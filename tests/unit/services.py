@@ -11,10 +11,13 @@ from bot.domain.policy import Policy
 from bot.domain.runbook import Runbook
 from bot.services.container import Services
 from bot.services.incidents import DeclareRequest
+from bot.services.people import PeopleNames
 from tests.fakes import (
     FakeChat,
     FakeClock,
     FakeDirectory,
+    FakeNameCache,
+    FakeProfiles,
     FakeRunbookChat,
     FakeStepRunner,
     FakeUnitOfWork,
@@ -33,6 +36,7 @@ class World:
     directory: FakeDirectory
     runbook_chat: FakeRunbookChat
     runner: FakeStepRunner
+    profiles: FakeProfiles  # who Slack can name (users.info)
 
     async def declare(self, title: str = "Imports failing", user: str = "U1", **kw: str) -> Incident:
         result = await self.services.incidents.declare(
@@ -49,7 +53,8 @@ def make_world(policy: Policy | None = None, catalog: dict[str, Runbook] | None 
                **policy_changes: object) -> World:
     db, chat, clock, directory = MemoryDB(), FakeChat(), FakeClock(), FakeDirectory()
     policy = replace(policy or load_policy(None), **policy_changes)  # type: ignore[arg-type]
-    runbook_chat, runner = FakeRunbookChat(), FakeStepRunner()
+    runbook_chat, runner, profiles = FakeRunbookChat(), FakeStepRunner(), FakeProfiles()
     services = build_services(uow=lambda: FakeUnitOfWork(db), chat=chat, clock=clock, policy=policy,
-                              directory=directory, runbook_chat=runbook_chat, runner=runner, catalog=catalog or {})
-    return World(services, db, chat, clock, directory, runbook_chat, runner)
+                              directory=directory, runbook_chat=runbook_chat, runner=runner, catalog=catalog or {},
+                              people=PeopleNames(cache=FakeNameCache(), lookup=profiles, clock=clock))
+    return World(services, db, chat, clock, directory, runbook_chat, runner, profiles)

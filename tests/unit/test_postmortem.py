@@ -16,8 +16,24 @@ async def test_back_filling_detected_uses_the_workspace_time_zone_and_is_recorde
     incident = await world.declare()
     changed = await world.services.reviews.set_milestone("T1", incident.channel_id, "U1", "detected", "14:02")  # type: ignore[arg-type]
     assert changed.milestones["detected"] == world.clock.now() - timedelta(minutes=58)
-    assert world.db.audit[-1].action == "incident.milestone_set"
-    assert world.db.timeline[-1].text == "Milestone detected set to 2026-11-22 13:02 UTC"
+    assert world.db.audit[-1].action == "incident.milestone_set" and world.db.audit[-1].at == world.clock.now()
+    assert world.db.timeline[-1].text == "Milestone detected (back-filled)"
+    assert world.db.timeline[-1].occurred_at == changed.milestones["detected"]
+
+
+async def test_a_back_filled_milestone_lands_in_the_review_timeline_where_it_happened() -> None:
+    world = make_world()
+    incident = await world.declare()  # at 14:00 UTC
+    world.clock.advance(minutes=10)
+    await world.services.timeline.note("T1", incident.channel_id, "U1", "decision: disable imports")  # type: ignore[arg-type]
+    world.clock.advance(minutes=10)
+    await world.services.reviews.set_milestone("T1", incident.channel_id, "U1", "detected", "13:50")  # type: ignore[arg-type]
+    data = json.loads(await world.services.reviews.render("T1", incident.id, "json"))  # type: ignore[arg-type]
+    assert [(e["occurred_at"][11:16], e["text"]) for e in data["timeline"]] == [
+        ("13:50", "Milestone detected (back-filled)"),
+        ("14:00", "Declared SEV1: Imports failing"),
+        ("14:10", "disable imports"),
+    ]
 
 
 async def test_a_milestone_out_of_order_is_refused() -> None:
@@ -72,6 +88,21 @@ async def test_resolving_stores_the_summary_resolves_and_posts_the_review() -> N
     assert world.chat.calls("post_review") == [markdown]
     assert "# INC-1: Imports failing" in markdown and "Rolled back 4.2" in markdown
     assert "disable imports" in markdown and "Imports failed for 45 min" in markdown
+    [review] = world.chat.reviews
+    assert review["incident"]["resolution"] == "Rolled back 4.2" and review["timeline"][1]["text"] == "disable imports"
+
+
+async def test_the_review_names_people_looked_up_once_and_keeps_their_ids_in_json() -> None:
+    world = make_world()
+    world.profiles.names.update({"U1": "Ana Lopez", "U2": "Bo Chen"})
+    incident = await world.declare()
+    await world.services.roles.assign("T1", incident.id, "U1", "commander", "U2")  # type: ignore[arg-type]
+    markdown = await world.services.reviews.resolve("T1", incident.id, "U2", {"resolution": "Rolled back"})  # type: ignore[arg-type]
+    assert "| Declared by | Ana Lopez |" in markdown and "Bo Chen is now incident commander" in markdown
+    assert "@U" not in markdown and "<@" not in markdown
+    data = json.loads(await world.services.reviews.render("T1", incident.id, "json"))  # type: ignore[arg-type]
+    assert data["incident"]["declared_by"] == "U1" and data["people"] == {"U1": "Ana Lopez", "U2": "Bo Chen"}
+    assert sorted(world.profiles.asked) == ["U1", "U2"], "each person was looked up once, then read from the cache"
 
 
 async def test_resolving_without_a_summary_is_refused_and_changes_nothing() -> None:

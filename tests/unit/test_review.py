@@ -74,8 +74,9 @@ FOLLOWUPS = [
              done_at=utc(9, 0, day=23), done_by="U3", id=2),
     FollowUp("T1", 42, "Write a rollback runbook", "U2", utc(14, 12), id=3),
 ]
+NAMES = {"U1": "Ana Lopez", "U2": "Bo Chen", "U3": "Cy Diaz", "U7": "Gus Hale"}  # U5 has no name
 DATA = ReviewData(incident=INCIDENT, policy=POLICY, timeline=TIMELINE, roles=ROLES, followups=FOLLOWUPS,
-                  actions=[], generated_at=utc(10, 0, day=23))
+                  actions=[], generated_at=utc(10, 0, day=23), names=NAMES)
 
 
 def section(markdown: str, title: str) -> str:
@@ -90,7 +91,7 @@ def test_the_title_line_names_the_incident() -> None:
 def test_the_header_table_shows_severity_status_service_and_times_in_the_policy_zone() -> None:
     markdown = render_markdown(DATA)
     for row in ["| Severity | SEV1 (Major) |", "| Status | Resolved |", "| Service | imports |",
-                "| Declared by | @U1 |", "| Declared at | 2026-11-22 14:00 CET |",
+                "| Declared by | Ana Lopez |", "| Declared at | 2026-11-22 14:00 CET |",
                 "| Resolved at | 2026-11-22 15:05 CET |", "| Duration open | 1 h 05 min |"]:
         assert row in markdown
 
@@ -108,10 +109,10 @@ def test_the_timeline_holds_only_visible_entries_in_time_order_with_original_tim
     timeline = section(render_markdown(DATA), "Timeline")
     bullets = [line for line in timeline.splitlines() if line.startswith("- ")]
     assert bullets == [
-        f"- **2026-11-22 14:02 CET** · @U2 · _note_ — Error rate on imports at 40% [message]({PERMALINK})",
-        "- **2026-11-22 14:05 CET** · @U1 · _decision_ — Roll back importer 2.3",
-        "- **2026-11-22 14:05 CET** · @U3 · _action_ — Rolled back | verified on canary",
-        "- **2026-11-22 14:40 CET** · @U3 · _update_ — Error rate back to 0%",
+        f"- **2026-11-22 14:02 CET** · Bo Chen · _note_ — Error rate on imports at 40% [message]({PERMALINK})",
+        "- **2026-11-22 14:05 CET** · Ana Lopez · _decision_ — Roll back importer 2.3",
+        "- **2026-11-22 14:05 CET** · Cy Diaz · _action_ — Rolled back | verified on canary",
+        "- **2026-11-22 14:40 CET** · Cy Diaz · _update_ — Error rate back to 0%",
     ]
     assert "Wrong channel" not in timeline
 
@@ -132,9 +133,9 @@ def test_the_durations_table_measures_each_phase_and_lists_the_milestone_times()
 def test_roles_are_listed_in_order_with_handovers_marked() -> None:
     roles = section(render_markdown(DATA), "Roles and handovers")
     assert [line for line in roles.splitlines() if line.startswith("- ")] == [
-        "- Incident commander: @U1 from 2026-11-22 14:03 CET to 2026-11-22 14:30 CET (assigned by @U1)",
-        "- Scribe: @U2 from 2026-11-22 14:04 CET to now (assigned by @U1)",
-        "- **Handover** — Incident commander: @U3 from 2026-11-22 14:30 CET to now (assigned by @U1)",
+        "- Incident commander: Ana Lopez from 2026-11-22 14:03 CET to 2026-11-22 14:30 CET (assigned by Ana Lopez)",
+        "- Scribe: Bo Chen from 2026-11-22 14:04 CET to now (assigned by Ana Lopez)",
+        "- **Handover** — Incident commander: Cy Diaz from 2026-11-22 14:30 CET to now (assigned by Ana Lopez)",
     ]
     assert "Handovers: 1." in roles
 
@@ -156,18 +157,18 @@ def test_runbook_steps_are_listed_with_what_they_changed_and_other_audit_events_
     ]
     markdown = render_markdown(dataclasses.replace(DATA, actions=actions))
     assert section(markdown, "Actions taken").strip().splitlines() == [
-        "- **2026-11-22 14:20 CET** · @U3 ran “Disable imports” (depositmatch-import-pipeline): "
-        "FEATURE_IMPORTS true → false, approved by @U2 — done",
-        "- **2026-11-22 14:25 CET** · @U3 ran “Run the import health check” (depositmatch-import-pipeline) — "
-        "failed: exited with status 1",
+        ("- **2026-11-22 14:20 CET** · Cy Diaz ran “Disable imports” (depositmatch-import-pipeline): "
+        "FEATURE_IMPORTS true → false, approved by Bo Chen — done"),
+        ("- **2026-11-22 14:25 CET** · Cy Diaz ran “Run the import health check” (depositmatch-import-pipeline) — "
+        "failed: exited with status 1"),
     ]
 
 
 def test_follow_ups_are_a_checkbox_list_with_owners() -> None:
     followups = section(render_markdown(DATA), "Follow-ups").split("\n---\n")[0]
     assert followups.strip().splitlines() == [
-        "- [ ] Alert on import queue depth — owner @U7",
-        "- [x] Pin the importer version in deploys — owner @U3 (done 2026-11-23 10:00 CET)",
+        "- [ ] Alert on import queue depth — owner Gus Hale",
+        "- [x] Pin the importer version in deploys — owner Cy Diaz (done 2026-11-23 10:00 CET)",
         "- [ ] Write a rollback runbook — no owner yet",
     ]
 
@@ -264,3 +265,35 @@ def test_a_long_timeline_renders_every_entry() -> None:
     ]
     markdown = render_markdown(dataclasses.replace(DATA, timeline=entries))
     assert markdown.count("_note_ — note ") == 2000
+
+
+def test_people_appear_by_name_in_the_markdown_and_never_as_a_bare_user_id() -> None:
+    mentions = [entry(6, utc(13, 10), TimelineKind.CHANGE, "<@U3> took over as incident commander (was <@U1>)", "U1"),
+                entry(7, utc(13, 11), TimelineKind.NOTE, "Paged <!subteam^S9|@payments> in <#C9|payments>", "U2")]
+    markdown = render_markdown(dataclasses.replace(DATA, timeline=[*TIMELINE, *mentions]))
+    assert "· Ana Lopez · _change_ — Cy Diaz took over as incident commander (was Ana Lopez)" in markdown
+    assert "Paged @payments in #payments" in markdown
+    assert "@U" not in markdown and "<@" not in markdown
+
+
+def test_someone_slack_could_not_name_shows_as_their_id() -> None:
+    unnamed = dataclasses.replace(DATA, names={})
+    assert "| Declared by | U1 |" in render_markdown(unnamed)
+
+
+def test_slack_markup_in_captured_text_reads_as_plain_text() -> None:
+    captured = entry(6, utc(13, 10), TimelineKind.NOTE,
+                     "Queue &gt; 40k &amp; rising, see <https://grafana.example/d/1|the dashboard>", "U2")
+    assert review_context(dataclasses.replace(DATA, timeline=[captured]))["timeline"][0]["text"] == (
+        "Queue > 40k & rising, see the dashboard (https://grafana.example/d/1)")
+
+
+def test_the_review_names_everyone_it_shows() -> None:
+    mention = entry(6, utc(13, 10), TimelineKind.NOTE, "Asked <@U9|ida> to check", "U2")
+    assert dataclasses.replace(DATA, timeline=[*TIMELINE, mention]).people() == {"U1", "U2", "U3", "U7", "U9"}
+
+
+def test_the_json_review_keeps_user_ids_and_names_them_alongside() -> None:
+    data = review_json(DATA)
+    assert data["incident"]["declared_by"] == "U1" and data["timeline"][0]["author"] == "U2"
+    assert data["people"] == NAMES
