@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import errno
+import os
 import re
 import secrets
 import signal
