@@ -53,7 +53,7 @@ class SandboxFlags:
 
     async def seed(self, values: Mapping[str, FlagValue]) -> None:
         """Add the flags the file lacks; values already there (from an earlier run) stay."""
-        current = self.values()
+        current = await self.current()
         for flag, value in values.items():
             if flag not in current:
                 await self._file.set(flag, value)

@@ -104,7 +104,7 @@ def page_socket(port: int) -> socket.socket:
         if exc.errno in (errno.EADDRINUSE, errno.EACCES):
             raise ConfigError(f"cannot open the sandbox on port {port}: "
                               f"{'it is in use' if exc.errno == errno.EADDRINUSE else 'permission denied'}"
-                              f"; stop what uses it or choose another with --port") from None
+                              "; stop what uses it or choose another with --port") from None
         raise
     return sock
 
