@@ -262,10 +262,13 @@ def create_app(
     engine: AsyncEngine | None = None,
     environ: Mapping[str, str] | None = None,
     offline: bool = False,
+    providers: Mapping[str, FlagProvider] | None = None,
+    default_provider: str | None = None,
 ) -> Warroom:
     """Build the Bolt app, engine, scheduler and services; nothing starts until `start()`.
 
     `offline` (commands like `warroom export`) never asks Slack: people's names come from the cache only.
+    `providers` (with `default_provider`) replace the flag providers of warroom.yaml.
     """
     settings.require_slack()
     policy = policy or load_policy(settings.warroom_config)
@@ -280,8 +283,10 @@ def create_app(
         name="warroom",
     )
     sessions = session_factory(engine)
-    flags = load_flag_settings(settings.warroom_config)
-    providers = build_providers(flags.providers, environ or os.environ, flags.base_dir)
+    if providers is None:
+        flags = load_flag_settings(settings.warroom_config)
+        providers = build_providers(flags.providers, environ or os.environ, flags.base_dir)
+        default_provider = flags.default
     report = load_runbooks(settings.runbook_dirs, roles={r.id for r in policy.roles}, providers=set(providers),
                            severities=set(policy.severities.ids()), library=settings.runbook_library)
     for runbook_id, shipped in report.replaced.items():
@@ -297,7 +302,7 @@ def create_app(
         uow=lambda: SqlUnitOfWork(sessions), chat=SlackIncidentChat(client, policy, outbox),
         clock=clock, policy=policy, directory=SlackDirectory(client),
         runbook_chat=SlackRunbookChat(outbox), catalog=report.runbooks,
-        runner=_step_runner(providers, flags.default, environ or os.environ, settings),
+        runner=_step_runner(providers, default_provider, environ or os.environ, settings),
         list_cache=timedelta(seconds=settings.list_cache_seconds),
         people=PeopleNames(cache=SqlNameCache(engine), lookup=None if offline else SlackProfiles(client), clock=clock),
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import errno
 import os
 import re
 import secrets
 import signal
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,8 @@ import structlog
 from aiohttp import web
 
 from bot.app import create_app
+from bot.config import load_flag_settings
+from bot.domain.errors import ConfigError
 from bot.manifest import build_manifest
 from bot.serve import Running, start
 from bot.settings import load_settings
@@ -24,6 +28,7 @@ from bot.standin import FakeSlack
 from bot.standin.live import LiveWorkspace
 from bot.web import SLACK_PATH
 
+from .flags import FLAGS_FILE, PROVIDER, SandboxFlags, normal_values
 from .server import create_page_app
 
 log = structlog.get_logger(__name__)
@@ -65,6 +70,7 @@ class Sandbox:
     live: LiveWorkspace
     page: web.AppRunner
     url: str
+    flags: SandboxFlags
 
     async def close(self) -> None:
         """Stop everything, the page first so no one acts on a stopping bot."""
@@ -78,7 +84,34 @@ async def start_sandbox(data_dir: Path = DEFAULT_DIR, *, port: int = DEFAULT_POR
                         environ: Mapping[str, str] | None = None) -> Sandbox:
     """Start the stand-in, the bot (``warroom serve``'s start path, HTTP mode) and the page."""
     environ = os.environ if environ is None else environ
+    listener = page_socket(port)  # first: a busy port stops the sandbox before anything starts
+    try:
+        return await _start(data_dir, listener, environ)
+    except BaseException:
+        listener.close()
+        raise
+
+
+def page_socket(port: int) -> socket.socket:
+    """The page's listening socket on 127.0.0.1; a ConfigError in one line when the port is taken."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp does: TIME_WAIT is not "in use"
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise ConfigError(f"cannot open the sandbox on port {port}: "
+                              f"{'it is in use' if exc.errno == errno.EADDRINUSE else 'permission denied'}"
+                              "; stop what uses it or choose another with --port") from None
+        raise
+    return sock
+
+
+async def _start(data_dir: Path, listener: socket.socket, environ: Mapping[str, str]) -> Sandbox:
     data_dir.mkdir(parents=True, exist_ok=True)
+    flags = SandboxFlags((data_dir / FLAGS_FILE).resolve())
     fake = await FakeSlack(bot_token=BOT_TOKEN, channels=dict(CHANNELS), require_spec=False).start()
     try:
         secret = secrets.token_hex(16)
@@ -87,7 +120,10 @@ async def start_sandbox(data_dir: Path = DEFAULT_DIR, *, port: int = DEFAULT_POR
                    DATABASE_URL=f"sqlite:///{(data_dir / 'warroom.db').resolve()}",
                    HOST="127.0.0.1", PORT="0", WARROOM_AUTO_MIGRATE="true")
         settings = load_settings(env, env_file=None)
-        warroom = create_app(settings, environ=environ)
+        # Every provider the user's warroom.yaml names is the sandbox's flags file: nothing real is flipped.
+        named = load_flag_settings(settings.warroom_config).providers
+        warroom = create_app(settings, environ=environ, providers=flags.providers(named), default_provider=PROVIDER)
+        await flags.seed(normal_values(warroom.runbook_report.runbooks.values()))
         for name in sorted(policy_channels(warroom.policy)):
             if fake.channel_by_name(name) is None:
                 fake.state.add_channel(name)
@@ -105,12 +141,12 @@ async def start_sandbox(data_dir: Path = DEFAULT_DIR, *, port: int = DEFAULT_POR
     for name, real_name, title in DEMO_PEOPLE:
         live.add_person(name, real_name, title)
     live.start()
-    page = web.AppRunner(create_page_app(live), access_log=None, handle_signals=False)
+    flags.on_change = live.bump
+    page = web.AppRunner(create_page_app(live, flags), access_log=None, handle_signals=False)
     await page.setup()
-    site = web.TCPSite(page, "127.0.0.1", port)
-    await site.start()
-    bound = page.addresses[0][1]
-    return Sandbox(fake=fake, bot=bot, live=live, page=page, url=f"http://127.0.0.1:{bound}/")
+    await web.SockSite(page, listener).start()
+    bound = listener.getsockname()[1]
+    return Sandbox(fake=fake, bot=bot, live=live, page=page, url=f"http://127.0.0.1:{bound}/", flags=flags)
 
 
 async def run_sandbox(data_dir: Path = DEFAULT_DIR, *, port: int = DEFAULT_PORT) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from importlib import resources
@@ -11,10 +12,14 @@ from aiohttp import web
 
 from bot.standin.live import LiveWorkspace
 
+from .flags import SandboxFlags
+
 STATIC = {"index.html": "text/html", "sandbox.js": "text/javascript",
           "blockkit.js": "text/javascript", "sandbox.css": "text/css"}
 KEEPALIVE_SECONDS = 15.0
 LIVE = web.AppKey("live", LiveWorkspace)
+FLAGS = web.AppKey("flags", SandboxFlags)
+FEEDS = web.AppKey("feeds", set)  # the tasks serving open feeds (one per open tab)
 CLOSING = web.AppKey("closing", dict)
 
 Verb = Callable[[LiveWorkspace, dict[str, Any]], Awaitable[Any]]
@@ -52,8 +57,14 @@ async def _static(request: web.Request) -> web.Response:
                         headers={"Cache-Control": "no-store"})
 
 
+async def _snapshot(app: web.Application) -> dict[str, Any]:
+    """The workspace as the page renders it, with the sandbox's feature flags."""
+    flags = app[FLAGS]
+    return {**app[LIVE].snapshot(), "flags": {"file": str(flags.path), "values": await flags.current()}}
+
+
 async def _state(request: web.Request) -> web.Response:
-    return web.json_response(request.app[LIVE].snapshot())
+    return web.json_response(await _snapshot(request.app))
 
 
 async def _act(request: web.Request) -> web.Response:
@@ -73,21 +84,31 @@ async def _feed(request: web.Request) -> web.StreamResponse:
     live, closing = request.app[LIVE], request.app[CLOSING]
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "Cache-Control": "no-store"})
-    await response.prepare(request)
-    sent = -1
-    while not closing["now"]:
-        if live.revision != sent:
-            sent = live.revision
-            await response.write(f"data: {json.dumps(live.snapshot())}\n\n".encode())
-        elif await live.wait_past(sent, KEEPALIVE_SECONDS) == sent:
-            await response.write(b": keep-alive\n\n")
+    feeds = request.app[FEEDS]
+    task = asyncio.current_task()
+    feeds.add(task)
+    try:
+        await response.prepare(request)
+        sent = -1
+        while not closing["now"]:
+            if live.revision != sent:
+                sent = live.revision
+                await response.write(f"data: {json.dumps(await _snapshot(request.app))}\n\n".encode())
+            elif await live.wait_past(sent, KEEPALIVE_SECONDS) == sent:
+                await response.write(b": keep-alive\n\n")
+    except ConnectionResetError:  # the tab was closed or reloaded: nothing went wrong
+        pass
+    finally:
+        feeds.discard(task)
     return response
 
 
-def create_page_app(live: LiveWorkspace) -> web.Application:
-    """The aiohttp application serving the page for ``live``."""
+def create_page_app(live: LiveWorkspace, flags: SandboxFlags) -> web.Application:
+    """The aiohttp application serving the page for ``live`` and the sandbox's ``flags``."""
     app = web.Application()
     app[LIVE] = live
+    app[FLAGS] = flags
+    app[FEEDS] = set()
     app[CLOSING] = {"now": False}
 
     async def on_shutdown(_app: web.Application) -> None:

@@ -6,20 +6,24 @@ from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
+from typing import cast
 
 import structlog
 from jinja2 import Environment, StrictUndefined, Template
 
 from bot.domain.errors import InvalidCommand, InvalidInput
-from bot.domain.incident import Incident, TimelineKind
+from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKind
 from bot.domain.milestones import format_duration, format_time
 from bot.domain.ports import Clock, UnitOfWorkFactory, UpdateChat
+from bot.domain.runbook import FlagValue, show_value
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.recording import record
 
 log = structlog.get_logger(__name__)
 
 UPDATE_MAX = 3000
+DRAFT_ACTIONS = 5  # the latest actions an internal update lists
+STEP_RESULTS = ("runbook.step_run", "runbook.step_rolled_back")
 
 
 class Audience(StrEnum):
@@ -40,6 +44,29 @@ def parse_audience(text: str) -> Audience:
         raise InvalidCommand(f"`{text}` is not an audience; use one of {', '.join(a.value for a in Audience)}.") from None
 
 
+def public_actions(entries: list[TimelineEntry], events: list[AuditEvent], limit: int = DRAFT_ACTIONS) -> list[str]:
+    """The latest actions fit for a status update: what people wrote, and the runbook steps that worked.
+
+    An update goes to the announcements channel, so it never quotes Warroom's own records of a step
+    (they carry its internal error and output): a step appears as its title and flag change, and only
+    once it has succeeded.
+    """
+    written = [(e.occurred_at, e.text) for e in entries
+               if e.kind is TimelineKind.ACTION and e.visible and e.source != "warroom"]
+    steps = [(e.at, _step_line(e)) for e in events if e.action in STEP_RESULTS and e.after.get("ok") is True]
+    return [text for _, text in sorted(written + steps, key=lambda pair: pair[0])][-limit:]
+
+
+def _step_line(event: AuditEvent) -> str:
+    verb = "Rolled back" if event.action == "runbook.step_rolled_back" else "Ran"
+    after, before = event.after, event.before
+    change = ""
+    if after.get("flag"):
+        old, new = cast(FlagValue, before.get("value")), cast(FlagValue, after.get("value"))
+        change = f": {after['flag']} {show_value(old)} → {show_value(new)}"
+    return f"{verb} “{after.get('title') or after.get('step')}”{change}"
+
+
 @lru_cache(maxsize=8)
 def _template(audience: Audience) -> Template:
     text = resources.files("bot").joinpath(f"templates/updates/{audience.value}.md.j2").read_text(encoding="utf-8")
@@ -58,10 +85,11 @@ class UpdateService:
         incident = await self._incidents.for_channel(team_id, channel_id)
         async with self._uow() as uow:
             entries = await uow.timeline.list_for(team_id, incident.id)  # type: ignore[arg-type]
+            events = await uow.audit.list_for(team_id, incident.id)  # type: ignore[arg-type]
         now = self._clock.now()
         severity = self.policy.severities.get(incident.severity)
         tz = self.policy.timezone
-        actions = [e.text for e in entries if e.kind is TimelineKind.ACTION and e.visible][-5:]
+        actions = public_actions(entries, events)
         text = _template(audience).render(
             severity=incident.severity, rank=severity.rank, title=incident.title, service=incident.service,
             status=self.policy.lifecycle.get(incident.status).label,

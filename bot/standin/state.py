@@ -67,15 +67,16 @@ class SlackState(PeopleMixin, FilesMixin):
         self.usergroups: dict[str, list[str]] = {}
         self.reset_files()
         self._ids = itertools.count(1)
-        self._ts = itertools.count(100, 100)  # ts fractions: .000100, .000200, ... (unique)
+        self._last_ts = 0  # microseconds of the last ts handed out
         for name, channel_id in self._initial_channels.items():
             self.add_channel(name, channel_id)
 
     # -- helpers -----------------------------------------------------------------------------
     def next_ts(self) -> str:
-        """A unique, increasing Slack-style message timestamp."""
-        n = next(self._ts)
-        return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
+        """A unique, increasing Slack-style message timestamp: the time now, as Slack stamps messages."""
+        # Bumped past the last one so two messages in the same microsecond still sort in order.
+        self._last_ts = max(time.time_ns() // 1000, self._last_ts + 1)
+        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
     def add_channel(self, name: str, channel_id: str | None = None,
                     is_private: bool = False) -> dict[str, Any]:

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import os
 import re
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import yaml
 from slack_sdk.errors import SlackApiError
 
 from bot.sandbox import Sandbox, start_sandbox
+from bot.sandbox.server import FEEDS
 from bot.standin import contract
 from bot.standin.nospec import NOTICE
 from tests.browser.conftest import QUIET
@@ -159,3 +166,78 @@ async def test_without_slacks_spec_the_sandbox_still_starts_and_says_its_checks_
         assert sandbox.fake.violations == []
     finally:
         await sandbox.close()
+
+
+async def _snapshots(feed: aiohttp.ClientResponse) -> dict[str, Any]:
+    while True:
+        line = (await feed.content.readline()).decode()
+        if line.startswith("data: "):
+            return json.loads(line[len("data: "):])
+
+
+async def test_the_flags_file_is_seeded_with_the_kill_switches_normal_values_and_the_feed_shows_each_change(
+        sandbox: Sandbox, tmp_path: Path) -> None:
+    assert sandbox.flags.path == (tmp_path / "sandbox" / "flags.yaml").resolve()  # in its data directory
+    seeded = yaml.safe_load(sandbox.flags.path.read_text())
+    assert seeded["AGENT_SAFE_MODE"] == 0 and seeded["FEATURE_IMPORTS"] is True
+    assert dict(sandbox.bot.warroom.providers) == {"sandbox": sandbox.flags}
+    async with aiohttp.ClientSession() as session, session.get(sandbox.url + "api/feed") as feed:
+        first = await _snapshots(feed)
+        assert first["flags"]["values"]["AGENT_SAFE_MODE"] == 0
+        assert await sandbox.flags.set("AGENT_SAFE_MODE", 1) == 0
+        second = await _snapshots(feed)
+    assert second["flags"]["values"]["AGENT_SAFE_MODE"] == 1
+    assert yaml.safe_load(sandbox.flags.path.read_text())["AGENT_SAFE_MODE"] == 1
+
+
+async def test_the_providers_warroom_yaml_names_are_the_sandbox_file_so_nothing_real_is_flipped(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    config.write_text("flag_providers:\n"
+                      "  unleash: {type: unleash, url: https://unleash.example.com, token_env: UNLEASH_TOKEN}\n")
+    sandbox = await start_sandbox(tmp_path / "sandbox", port=0, environ={**QUIET, "WARROOM_CONFIG": str(config)})
+    try:
+        providers = sandbox.bot.warroom.providers
+        assert set(providers) == {"sandbox", "unleash"}  # built without the unset UNLEASH_TOKEN
+        assert all(p is sandbox.flags for p in providers.values())
+    finally:
+        await sandbox.close()
+    again = await start_sandbox(tmp_path / "sandbox", port=0, environ=QUIET)
+    try:
+        await again.flags.set("AGENT_SAFE_MODE", 1)
+    finally:
+        await again.close()
+    restarted = await start_sandbox(tmp_path / "sandbox", port=0, environ=QUIET)
+    try:
+        assert await restarted.flags.get("AGENT_SAFE_MODE") == 1  # a restart keeps the values, like the database
+    finally:
+        await restarted.close()
+
+
+async def test_a_closed_tab_ends_its_feed_without_an_error(sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    feeds = sandbox.page.app[FEEDS]  # type: ignore[index]
+    async with aiohttp.ClientSession() as session:
+        feed = await session.get(sandbox.url + "api/feed")
+        await _snapshots(feed)
+        [serving] = list(feeds)
+        feed.close()  # as a browser does when the tab closes
+    with caplog.at_level(logging.ERROR):
+        await _act(sandbox, "type", ADA, channel="CGENERAL", text="anyone there?")  # the feed has news to send
+        done, _ = await asyncio.wait([serving], timeout=10)
+    assert done == {serving} and serving.exception() is None
+    assert feeds == set()
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_on_a_busy_port_the_cli_says_so_in_one_line_and_starts_nothing(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--port", str(port),
+                               "--dir", str(tmp_path / "data")],
+                              capture_output=True, text=True, timeout=60, env={**os.environ, **QUIET}, check=False)
+    assert done.returncode == 2
+    line = f"warroom: cannot open the sandbox on port {port}: it is in use; stop what uses it or choose another with --port"
+    assert done.stderr.splitlines() == [line]
+    assert done.stdout == ""
+    assert not (tmp_path / "data").exists()

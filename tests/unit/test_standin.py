@@ -307,6 +307,17 @@ async def test_channels_resolve_by_id_or_name_and_unknown_ones_are_channel_not_f
     assert (await client.conversations_archive(channel="CANNOUNCE"))["ok"]  # in spec: ok
 
 
+async def test_messages_are_stamped_with_the_time_they_were_posted_in_order(fake):
+    client = web_client(fake)
+    before = time.time()
+    stamps = [(await client.chat_postMessage(channel="CGENERAL", text=str(n)))["ts"] for n in range(50)]
+    after = time.time()
+    assert all(before - 0.001 <= float(ts) <= after + 0.001 for ts in stamps)  # today, not a fixed 2023 epoch
+    assert len(set(stamps)) == 50
+    assert [float(ts) for ts in stamps] == sorted(float(ts) for ts in stamps)
+    assert all(len(ts.partition(".")[2]) == 6 for ts in stamps)  # Slack's form: seconds.microseconds
+
+
 async def test_blocks_sent_as_a_form_encoded_json_string_are_decoded_and_checked(fake):
     blocks = json.dumps([section("form encoded")])
     await web_client(fake).api_call("chat.postMessage", data={

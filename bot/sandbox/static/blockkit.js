@@ -79,9 +79,10 @@
     s = s.replace(/`([^`\n]+)`/g, (_, code) => hold("<code>" + esc(unesc(code)) + "</code>"));
     s = s.replace(/<([^<>\n]+)>/g, (_, inner) => hold(special(inner, ctx)));
     s = esc(unesc(s));
-    s = s.replace(/(^|[\s(>\u0000])\*([^*\n]+)\*(?=$|[\s).,!?:;\u0000])/g, "$1<b>$2</b>");
-    s = s.replace(/(^|[\s(>\u0000])_([^_\n]+)_(?=$|[\s).,!?:;\u0000])/g, "$1<i>$2</i>");
-    s = s.replace(/(^|[\s(>\u0000])~([^~\n]+)~(?=$|[\s).,!?:;\u0000])/g, "$1<s>$2</s>");
+    // As in Slack, a mark opens and closes next to anything but a letter or digit ("*x*…" is bold).
+    s = s.replace(/(^|[^\p{L}\p{N}*])\*([^*\n]+)\*(?![\p{L}\p{N}*])/gu, "$1<b>$2</b>");
+    s = s.replace(/(^|[^\p{L}\p{N}_])_([^_\n]+)_(?![\p{L}\p{N}_])/gu, "$1<i>$2</i>");
+    s = s.replace(/(^|[^\p{L}\p{N}~])~([^~\n]+)~(?![\p{L}\p{N}~])/gu, "$1<s>$2</s>");
     s = s.replace(/:([a-z0-9_+-]+):/g, (_, name) => emoji(name));
     s = s.split("\n").map((line) => line.startsWith("&gt; ") || line === "&gt;"
       ? "<blockquote>" + line.slice(5) + "</blockquote>" : line).join("\n");

@@ -7,7 +7,7 @@
   const REACTIONS = ["pushpin", "eyes", "white_check_mark", "thumbsup", "tada", "fire"];
   const ui = {
     snap: null, me: localStorage.getItem("warroom-sandbox-person"), channel: "CGENERAL",
-    thread: null, home: false, modalKey: null, seen: {}, dismissed: 0, local: [],
+    thread: null, home: false, modalKey: null, dismissed: 0, local: [], flagsSeen: {}, flagsChanged: new Set(),
   };
 
   // -- talking to the sandbox -------------------------------------------------------------------
@@ -55,9 +55,10 @@
     return c ? c.name : id;
   }
   function myDm() { return "D" + (ui.me || "").slice(1); }
-  function seenAt(ts) {
-    if (!ui.seen[ts]) ui.seen[ts] = new Date();
-    return ui.seen[ts].toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  function postedAt(ts) {  // a message's ts is when Slack stamped it, so reloads show the same time
+    const when = new Date(Number(ts) * 1000);
+    return '<time datetime="' + when.toISOString() + '" title="' + BK.esc(when.toLocaleString()) + '">' +
+      when.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }) + "</time>";
   }
 
   function ctxFor(where, key) {
@@ -79,6 +80,7 @@
     if (!snap.channels.find((c) => c.id === ui.channel)) ui.channel = "CGENERAL";
     renderPeople();
     renderSidebar();
+    renderFlags();
     renderMain();
     renderThread();
     renderModal();
@@ -126,6 +128,30 @@
     const home = ui.snap.homes[ui.me];
     $("apps").hidden = !home;
     $("home-link").classList.toggle("active", ui.home);
+  }
+
+  // The flags the runbooks' kill switches set, as the sandbox's flags file holds them now.
+  function renderFlags() {
+    const flags = ui.snap.flags || { file: "", values: {} };
+    const names = Object.keys(flags.values);
+    $("flags").hidden = !flags.file;
+    const list = $("flag-list");
+    list.innerHTML = "";
+    names.forEach((name) => {
+      const li = document.createElement("li");
+      li.className = "flag";
+      const value = flags.values[name];
+      const shown = value === null || value === undefined ? "(unset)" : String(value);
+      li.append(Object.assign(document.createElement("code"), { className: "flag-name", textContent: name }),
+        Object.assign(document.createElement("span"), { className: "flag-value", textContent: shown }));
+      li.title = name + " = " + shown;
+      if (name in ui.flagsSeen && ui.flagsSeen[name] !== shown) ui.flagsChanged.add(name);
+      ui.flagsSeen[name] = shown;
+      if (ui.flagsChanged.has(name)) li.classList.add("changed");  // changed while the page was open
+      list.appendChild(li);
+    });
+    if (!names.length) list.appendChild(Object.assign(document.createElement("li"), { className: "muted", textContent: "none yet" }));
+    $("flags-file").textContent = flags.file ? "in " + flags.file : "";
   }
 
   function openChannel(id) {
@@ -187,7 +213,7 @@
     body.className = "msg-body";
     let meta = "<b>" + BK.esc(realName(author)) + "</b>";
     if (author === ui.snap.bot.id) meta += ' <span class="badge">APP</span>';
-    meta += ' <time>' + seenAt(m.ts) + "</time>";
+    meta += " " + postedAt(m.ts);
     if (m.edited) meta += ' <span class="muted">(edited)</span>';
     if (m.pinned) meta += ' <span class="pin-note">📌 Pinned</span>';
     body.appendChild(Object.assign(document.createElement("div"), { className: "msg-meta", innerHTML: meta }));
