@@ -106,9 +106,11 @@ class TimerService:
             when = {0: "is due in a day", 1: "is due now"}.get(timer.level, f"is {timer.level - 1} day(s) overdue")
             return (f":memo: {self._to(incident, 'commander')}: the post-incident review of {incident.ref} {when}. "
                     f"Export it with `warroom export {incident.ref}`; `/incident status closed` marks it done."), ()
-        level = severity.escalation_levels[timer.level - 2]
-        return (f":rotating_light: Escalation level {timer.level}: {incident.ref} ({severity.id}: {incident.title}) "
-                f"is unresolved after {format_duration(level.after)}."), level.notify
+        # Stored levels start at 2 (the response target is the first call to act); people count from 1.
+        number, levels = timer.level - 1, severity.escalation_levels
+        level = levels[number - 1]
+        return (f":rotating_light: Escalation level {number} of {len(levels)}: {incident.ref} ({severity.id}: "
+                f"{incident.title}) is unresolved after {format_duration(level.after)}."), level.notify
 
     def _to(self, incident: Incident, role_id: str) -> str:
         """A reminder's addressee: the role's holder, or whoever covers the unfilled role (saying so)."""

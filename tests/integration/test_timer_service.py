@@ -70,7 +70,7 @@ async def test_escalation_levels_fire_in_order_and_name_their_targets(engine: As
     escalations = sorted((text, targets) for text, targets in chat.calls("post_timer") if "Escalation" in text)  # type: ignore[misc]
     # Both levels were overdue at once (sent concurrently, in any order): each names its own targets.
     assert [t[1] for t in escalations] == [("#oncall-sre",), ("#leadership",)]
-    assert "Escalation level 2" in escalations[0][0] and "Escalation level 3" in escalations[1][0]
+    assert "Escalation level 1 of 2" in escalations[0][0] and "Escalation level 2 of 2" in escalations[1][0]
     assert "late" in escalations[0][0]  # level 2 fell due half an hour before anyone looked
 
 

@@ -72,15 +72,15 @@ async def test_a_sub_minute_cadence_reads_in_seconds() -> None:
     assert due.endswith("(SEV1 updates every 20 s).") and "0 min" not in due
 
 
-async def test_escalation_levels_count_the_first_on_call_response_as_level_one() -> None:
+async def test_escalation_levels_are_numbered_from_one_of_the_matrix_length() -> None:
     world = make_world()
     incident = await world.declare(user="U1")
     await world.services.roles.assign("T1", incident.id, "U1", "commander", "U1")  # type: ignore[arg-type]
     world.clock.advance(hours=1)
     await world.services.timers.dispatch_due()
-    levels = sorted(int(m.group(1)) for t in _texts(world) if (m := re.match(r":rotating_light: Escalation level (\d+):", t)))
-    # L1 is the first response by the on-call engineer (seed 003's matrix), so the policy's two steps are L2 and L3.
-    assert levels == [2, 3]
+    levels = sorted(m.group(1) for t in _texts(world)
+                    if (m := re.match(r":rotating_light: Escalation level (\d+ of \d+):", t)))
+    assert levels == ["1 of 2", "2 of 2"]  # SEV1's matrix has two steps: the first is level 1
 
 
 @pytest.mark.parametrize(("cadence", "shown"), [(timedelta(seconds=20), "20 s"), (timedelta(minutes=15), "15 min"),
