@@ -18,13 +18,16 @@ from tests.integration.timer_processes import (
     start_bot,
 )
 
-NOW, LATER = 40, 40  # incidents whose reminders are due at once, and in a few seconds
+NOW, LATER = 40, 40  # incidents whose reminders are due at once, and a while later
+# Long enough that the later reminders are still pending when the first bot is killed, even on a
+# loaded 2-core machine (at 8 s they had fallen due before the kill in a slow run).
+LATER_IN = timedelta(seconds=20)
 
 
 async def test_a_killed_bot_restarted_sends_every_pending_reminder_once(fake_slack: FakeSlack, tmp_path: Path) -> None:
     async with fresh_database("postgresql", tmp_path) as url:
         await seed(url, NOW, fake_slack)
-        await seed(url, LATER, fake_slack, due_in=timedelta(seconds=8), first=NOW)
+        await seed(url, LATER, fake_slack, due_in=LATER_IN, first=NOW)
         first = await start_bot(fake_slack, url, tmp_path)
         await fake_slack.wait_for("chat.postMessage", reminder, count=2 * NOW, timeout=60)
         assert (await settled_states(url)).get("sent") == 2 * NOW  # nothing mid-send when it dies
