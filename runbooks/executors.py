@@ -1,7 +1,8 @@
 """Step executors: run a runbook step for real (commands, HTTP probes, flags); checks and notifications are recorded.
 
 Commands come from the runbook file only (never from chat), run as an argv without a shell, with a
-timeout and a scrubbed environment; their output is capped and redacted before anyone sees it.
+timeout and a scrubbed environment (see runbooks/processes.py); their output is redacted, then cut,
+before anyone sees it.
 """
 
 from __future__ import annotations
