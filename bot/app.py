@@ -264,13 +264,18 @@ def create_app(
     offline: bool = False,
     providers: Mapping[str, FlagProvider] | None = None,
     default_provider: str | None = None,
+    runs_steps: bool = True,
 ) -> Warroom:
     """Build the Bolt app, engine, scheduler and services; nothing starts until `start()`.
 
+    `environ` (the process's when None; an empty mapping is an empty environment) gives flag
+    providers their secrets and runbook commands their variables.
     `offline` (commands like `warroom export`) never asks Slack: people's names come from the cache only.
     `providers` (with `default_provider`) replace the flag providers of warroom.yaml.
+    `runs_steps=False` (manifest, export, audit) builds no flag providers: their secrets are not needed.
     """
     settings.require_slack()
+    environ = os.environ if environ is None else environ
     policy = policy or load_policy(settings.warroom_config)
     client = client or create_web_client(settings)
     engine = engine or create_engine(settings.database_url)
@@ -283,11 +288,12 @@ def create_app(
         name="warroom",
     )
     sessions = session_factory(engine)
+    provider_names = set(providers or ())
     if providers is None:
         flags = load_flag_settings(settings.warroom_config)
-        providers = build_providers(flags.providers, environ or os.environ, flags.base_dir)
-        default_provider = flags.default
-    report = load_runbooks(settings.runbook_dirs, roles={r.id for r in policy.roles}, providers=set(providers),
+        providers = build_providers(flags.providers, environ, flags.base_dir) if runs_steps else {}
+        default_provider, provider_names = flags.default, set(flags.providers)
+    report = load_runbooks(settings.runbook_dirs, roles={r.id for r in policy.roles}, providers=provider_names,
                            severities=set(policy.severities.ids()), library=settings.runbook_library)
     for runbook_id, shipped in report.replaced.items():
         log.info("runbook_replaced", runbook=runbook_id, by=report.runbooks[runbook_id].source, shipped=shipped)
@@ -302,7 +308,7 @@ def create_app(
         uow=lambda: SqlUnitOfWork(sessions), chat=SlackIncidentChat(client, policy, outbox),
         clock=clock, policy=policy, directory=SlackDirectory(client),
         runbook_chat=SlackRunbookChat(outbox), catalog=report.runbooks,
-        runner=_step_runner(providers, default_provider, environ or os.environ, settings),
+        runner=_step_runner(providers, default_provider, environ, settings),
         list_cache=timedelta(seconds=settings.list_cache_seconds),
         people=PeopleNames(cache=SqlNameCache(engine), lookup=None if offline else SlackProfiles(client), clock=clock),
     )

@@ -76,7 +76,7 @@ def cmd_manifest(_args: argparse.Namespace) -> int:
         print(f"warroom: warning: PUBLIC_URL is not set, so Slack would send requests to {DEFAULT_PUBLIC_URL}"
               f"/slack/events. Set PUBLIC_URL to this bot's public https address (or SLACK_APP_TOKEN for Socket "
               f"Mode) and generate the manifest again.", file=sys.stderr)
-    warroom = create_app(settings)
+    warroom = create_app(settings, runs_steps=False)
     sys.stdout.write(manifest_yaml(warroom.surface, settings))
     asyncio.run(warroom.engine.dispose())
     return 0
@@ -91,7 +91,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Print an incident's post-incident review as Markdown or JSON."""
     from bot.app import create_app
 
-    warroom = create_app(offline_settings(), offline=True)
+    warroom = create_app(offline_settings(), offline=True, runs_steps=False)
 
     async def run() -> str:
         try:

@@ -75,7 +75,7 @@ async def _with_warroom(use: Callable[[Warroom], Awaitable[T]]) -> T:
     from bot.app import create_app
     from bot.cli import offline_settings
 
-    warroom = create_app(offline_settings())
+    warroom = create_app(offline_settings(), runs_steps=False)
     try:
         await warroom.start_storage()
         return await use(warroom)

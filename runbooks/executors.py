@@ -1,16 +1,14 @@
 """Step executors: run a runbook step for real (commands, HTTP probes, flags); checks and notifications are recorded.
 
 Commands come from the runbook file only (never from chat), run as an argv without a shell, with a
-timeout and a scrubbed environment; their output is capped and redacted before anyone sees it.
+timeout and a scrubbed environment (see runbooks/processes.py); their output is redacted, then cut,
+before anyone sees it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import re
-import signal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,14 +18,22 @@ from bot.domain.errors import FlagProviderError
 from bot.domain.ports import FlagProvider
 from bot.domain.redaction import Redactor
 from bot.domain.runbook import FlagValue, Step, StepKind, StepOutcome
+from runbooks.processes import run_command
 
 OUTPUT_LIMIT = 20_000
+# How much of a command's output is kept (in bytes) before it is redacted and cut to OUTPUT_LIMIT.
+KEPT_OUTPUT = 4 * OUTPUT_LIMIT
 # The only variables a diagnostic command inherits, besides those the operator allows.
 BASE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
 _VAR = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 # Variables a runbook may never pull into a command line, URL or its output.
 SENSITIVE = re.compile(r"TOKEN|SECRET|PASSW|API_?KEY|PRIVATE|CREDENTIAL|SIGNING|^DATABASE_URL$")
 HTTP_BODY_LIMIT = 65_536
+HTTP_SHOWN = 2_000
+# Where kept output was cut, what is shown stops this far before the cut (or at an earlier line break):
+# at least the longest known secret, so no part of one the cut split is shown. The floor covers
+# shape-recognised credentials cut too short to be recognised.
+UNFINISHED_TAIL = 64
 
 
 class MissingVariable(Exception):
@@ -46,10 +52,6 @@ def expand(text: str, environ: Mapping[str, str]) -> str:
         return environ[name]
 
     return _VAR.sub(value, text)
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT] + f"\n… ({len(text) - OUTPUT_LIMIT} more characters)"
 
 
 @dataclass
@@ -89,52 +91,48 @@ class StepRunner:
         cwd = expand(step.workdir, self.environ) if step.workdir else None
         env = {k: self.environ[k] for k in (*BASE_ENV, *self.allowed_env) if k in self.environ}
         try:
-            proc = await asyncio.create_subprocess_exec(*argv, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL,
-                                                        stdout=asyncio.subprocess.PIPE,
-                                                        stderr=asyncio.subprocess.STDOUT,
-                                                        start_new_session=True)  # its own process group
+            ran = await run_command(argv, cwd=cwd, env=env, timeout=step.timeout_seconds, limit=KEPT_OUTPUT)
         except OSError as exc:
             return StepOutcome(ok=False, error=f"could not start `{argv[0]}`: {exc.strerror}")
-        chunks: list[bytes] = []
-
-        async def collect() -> None:  # read as it comes, so a timed-out command still shows what it said
-            assert proc.stdout is not None
-            while data := await proc.stdout.read(65536):
-                if sum(map(len, chunks)) < 4 * OUTPUT_LIMIT:
-                    chunks.append(data)
-
-        reader = asyncio.create_task(collect())
-        timed_out = False
-        try:
-            await asyncio.wait_for(proc.wait(), step.timeout_seconds)
-        except TimeoutError:
-            timed_out = True
-        finally:  # on a timeout, and when Warroom is stopping mid-step: never leave the command running
-            if proc.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)  # the whole group: children would keep the pipe open
-                await asyncio.shield(proc.wait())
-        try:
-            await asyncio.wait_for(reader, 2.0)
-        except TimeoutError:
-            reader.cancel()  # a grandchild that escaped the group still holds the pipe; stop reading
-        text = self.redactor.scrub(_clip(b"".join(chunks).decode(errors="replace")))
-        if timed_out:
-            return StepOutcome(ok=False, output=text, error=f"timed out after {step.timeout_seconds:g} s")
-        if proc.returncode != 0:
-            return StepOutcome(ok=False, output=text, error=f"exited with status {proc.returncode}")
+        text = self._shown(ran.output.decode(errors="replace"), OUTPUT_LIMIT, cut_at=KEPT_OUTPUT if ran.truncated else None)
+        if ran.timed_out:
+            held = "" if ran.returncode is None else ": it exited, but a process it started kept its output open"
+            return StepOutcome(ok=False, output=text, error=f"timed out after {step.timeout_seconds:g} s{held}")
+        if ran.returncode != 0:
+            return StepOutcome(ok=False, output=text, error=f"exited with status {ran.returncode}")
         return StepOutcome(ok=True, output=text)
+
+    def _shown(self, text: str, limit: int, *, cut_at: int | None = None) -> str:
+        """`text` redacted, then cut to `limit`: redaction sees every secret whole before any cut.
+
+        `cut_at`: the text was already cut there when kept, maybe inside a secret redaction could not
+        recognise in part; what is shown stops before it.
+        """
+        text = self.redactor.scrub(text)
+        kept = ""
+        if cut_at is not None:
+            safe = max(0, len(text) - max(self.redactor.longest, UNFINISHED_TAIL))
+            text = text[:text.rfind("\n", 0, safe) + 1 or safe]
+            kept = f"… (output beyond {cut_at:,} bytes not kept)"
+        if len(text) > limit:
+            text = text[:limit] + f"\n… ({len(text) - limit} more characters)"
+        return text + ("\n" if kept and text and not text.endswith("\n") else "") + kept
 
     async def _http(self, step: Step) -> StepOutcome:
         url = expand(step.url, self.environ)
         timeout = aiohttp.ClientTimeout(total=step.timeout_seconds)
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session, session.request(step.method, url) as resp:
-                body = (await resp.content.read(HTTP_BODY_LIMIT)).decode(errors="replace")
+                raw = b""
+                while len(raw) < HTTP_BODY_LIMIT and (chunk := await resp.content.read(HTTP_BODY_LIMIT - len(raw))):
+                    raw += chunk
+                truncated = len(raw) >= HTTP_BODY_LIMIT and not resp.content.at_eof()
                 status = resp.status
         except (aiohttp.ClientError, TimeoutError) as exc:
             return StepOutcome(ok=False, error=f"{step.method} {self.redactor.scrub(url)} failed: {type(exc).__name__}")
-        summary = self.redactor.scrub(f"{step.method} {url} → {status}\n{_clip(body)[:2000]}")
+        body = raw.decode(errors="replace")
+        shown = self._shown(body, HTTP_SHOWN, cut_at=HTTP_BODY_LIMIT if truncated else None)
+        summary = self.redactor.scrub(f"{step.method} {url} → {status}") + "\n" + shown
         if step.expect_status is not None and status != step.expect_status:
             return StepOutcome(ok=False, output=summary, error=f"expected status {step.expect_status}, got {status}")
         if step.expect_body and step.expect_body not in body:

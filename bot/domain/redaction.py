@@ -55,6 +55,11 @@ class Redactor:
         self._patterns = [p if isinstance(p, re.Pattern) else re.compile(p) for p in (patterns or {}).values()]
 
     @property
+    def longest(self) -> int:
+        """The length of the longest known secret (as written or encoded): the most a cut can leave of one."""
+        return len(self._secrets[0]) if self._secrets else 0
+
+    @property
     def pattern_count(self) -> int:
         """How many restricted patterns this redactor applies."""
         return len(self._patterns)

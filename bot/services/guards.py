@@ -41,7 +41,8 @@ class GuardCheck:
     def who_may_approve(self, guard: Guard, incident: Incident) -> str:
         """Who may approve, for a refusal message."""
         if not guard.approver_roles and not guard.approver_groups:
-            return "someone holding a role in this incident (commander, comms lead, scribe)"
+            labels = ", ".join(role.label.lower() for role in self._policy.roles)
+            return f"someone holding a role in this incident ({labels})"
         return self.who_may(Guard(roles=guard.approver_roles, groups=guard.approver_groups), incident)
 
     def who_may(self, guard: Guard, incident: Incident) -> str:

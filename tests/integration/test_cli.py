@@ -111,3 +111,18 @@ async def test_serve_with_an_invalid_config_fails_at_start_naming_file_and_key(t
     code, _, err = await _run("serve", env=env, cwd=tmp_path)
     assert code == 2
     assert "warroom.yaml is invalid" in err and expected in err
+
+
+async def test_commands_that_run_no_steps_do_not_need_a_flag_providers_secret(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    config.write_text("flag_providers:\n"
+                      "  unleash: {type: unleash, url: https://unleash.example.com, token_env: UNLEASH_ADMIN_TOKEN}\n")
+    env = env_for(WARROOM_CONFIG=str(config))  # UNLEASH_ADMIN_TOKEN is not set
+    commands = {"manifest": ("manifest",), "audit": ("audit", "verify"), "export": ("export", "INC-1", "--team", "T1")}
+    for name in commands:
+        (tmp_path / name).mkdir()
+    results = await asyncio.gather(*(_run(*args, env=env, cwd=tmp_path / name) for name, args in commands.items()))
+    (manifest, manifest_out, manifest_err), (audit, audit_out, audit_err), (export, _, export_err) = results
+    assert manifest == 0 and "slash_commands" in manifest_out, manifest_err
+    assert audit == 0 and audit_out == "audit chain intact: 0 records in 0 workspaces\n", audit_err
+    assert export == 2 and export_err == "warroom: There is no INC-1 in this workspace.\n"  # not a missing token

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,7 +15,7 @@ from aiohttp import web
 
 from bot.domain.redaction import Redactor
 from bot.domain.runbook import Step, StepKind
-from runbooks.executors import StepRunner
+from runbooks.executors import HTTP_SHOWN, OUTPUT_LIMIT, StepRunner
 
 
 def command(*argv: str, timeout: float = 10.0, workdir: str | None = None) -> Step:
@@ -56,6 +60,27 @@ async def test_a_timed_out_shell_is_killed_with_its_children(tmp_path: Path) -> 
     assert not _running(child), "the sleep was in the killed process group"
 
 
+@pytest.mark.parametrize("script", [
+    "echo begun; setsid sleep 30 & echo $! > {pid_file}; wait",  # the shell waits for the escaped child
+    "echo begun; setsid sleep 30 & echo $! > {pid_file}",  # the shell exits; the escaped child keeps the output
+])
+async def test_a_timed_out_step_ends_on_time_though_a_child_left_its_session(tmp_path: Path, script: str) -> None:
+    pid_file = tmp_path / "escaped.pid"
+    started = time.monotonic()
+    try:
+        outcome = await runner().run(command("sh", "-c", script.format(pid_file=pid_file), timeout=1.0))
+        elapsed = time.monotonic() - started
+    finally:
+        escaped = int(pid_file.read_text())
+        survived = _running(escaped)
+        if survived:  # leave nothing behind, even when the runner failed to kill it
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(escaped, signal.SIGKILL)
+    assert elapsed < 1.0 + 2.0, f"the step took {elapsed:.1f} s"
+    assert not outcome.ok and outcome.error.startswith("timed out after 1 s") and outcome.output == "begun\n"
+    assert not survived, "the child that left the session outlived the step"
+
+
 def _running(pid: int) -> bool:
     """True while `pid` is a live process (a killed one may linger as a zombie until reaped)."""
     try:
@@ -63,6 +88,22 @@ def _running(pid: int) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state not in ("Z", "X")
+
+
+async def test_a_secret_straddling_the_output_cut_is_redacted_whole() -> None:
+    before = OUTPUT_LIMIT - 5  # the cut falls after "hunte" of "hunter2-secret"
+    outcome = await runner().run(command(sys.executable, "-c", f"print('x' * {before} + 'hunter2-secret')"))
+    assert outcome.ok and "hunte" not in outcome.output
+    assert outcome.output.startswith("x" * before + "[reda") and outcome.output.endswith("(6 more characters)")
+
+
+async def test_output_kept_up_to_the_collection_cap_never_ends_in_part_of_a_secret() -> None:
+    secret = "s3cret-" + "q" * 93  # redacted to 10 characters: 100,000s of bytes shrink below the display cut
+    step = command(sys.executable, "-c", f"import sys; [print({secret!r}) for _ in range(5000)]")
+    outcome = await StepRunner(providers={}, default_provider=None, environ={"PATH": "/usr/bin:/bin"},
+                               redactor=Redactor([secret])).run(step)
+    *lines, last = outcome.output.splitlines()
+    assert outcome.ok and set(lines) == {"[redacted]"} and last.startswith("… (output beyond ")
 
 
 async def test_a_failing_command_reports_its_status_and_output() -> None:
@@ -100,8 +141,12 @@ async def service() -> AsyncIterator[str]:
     async def broken(_request: web.Request) -> web.Response:
         return web.json_response({"status": "degraded"}, status=503)
 
+    async def verbose(_request: web.Request) -> web.Response:
+        return web.Response(text="x" * (HTTP_SHOWN - 5) + "hunter2-secret")  # the cut falls inside the secret
+
     app = web.Application()
     app.router.add_get("/health/workers", workers)
+    app.router.add_get("/health/verbose", verbose)
     app.router.add_get("/health/broken", broken)
     app_runner = web.AppRunner(app)
     await app_runner.setup()
@@ -126,6 +171,11 @@ async def test_an_http_check_fails_on_another_status_or_body(service: str) -> No
     assert not wrong_status.ok and wrong_status.error == "expected status 200, got 503"
     wrong_body = await runner().run(probe(f"{service}/health/workers", body="degraded"))
     assert not wrong_body.ok and wrong_body.error == "the body does not contain 'degraded'"
+
+
+async def test_a_secret_straddling_the_cut_of_a_response_body_is_redacted_whole(service: str) -> None:
+    outcome = await runner().run(probe(f"{service}/health/verbose"))
+    assert outcome.ok and "hunte" not in outcome.output and "x" * (HTTP_SHOWN - 5) + "[reda" in outcome.output
 
 
 async def test_an_unreachable_url_fails_cleanly() -> None:

@@ -9,6 +9,7 @@ import pytest
 from bot.config import load_policy, parse_policy
 from bot.domain.errors import ConfigError, PermissionDenied
 from bot.domain.permissions import Capability, Permissions, Rule
+from bot.domain.policy import Role
 from bot.domain.runbook import Guard, Runbook
 from bot.services.guards import GuardCheck
 from bot.services.incidents import DeclareRequest
@@ -216,3 +217,12 @@ async def test_an_admin_may_approve_where_approvers_are_the_incidents_role_holde
     approval = Guard(roles=("commander",), approval=True)
     assert await check.may_approve(approval, incident, "U8")
     assert not await check.may_approve(approval, incident, "U7")
+
+
+async def test_a_refusal_to_approve_names_the_policys_own_roles() -> None:
+    roles = (Role("commander", "Incident commander", "Leads."), Role("ops", "Ops lead", "Runs the fix."))
+    world = make_world(roles=roles)
+    incident = await world.declare()
+    check = GuardCheck(world.directory, world.services.policy, world.services.incidents.permissions)
+    assert check.who_may_approve(Guard(roles=("commander",), approval=True), incident) == (
+        "someone holding a role in this incident (incident commander, ops lead)")
