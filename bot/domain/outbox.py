@@ -29,7 +29,7 @@ MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", UPLOAD_METHOD})
 POSTING_METHODS = frozenset({"chat.postMessage", UPLOAD_METHOD})
 MAX_BACKOFF = timedelta(seconds=60)
 GIVE_UP_AFTER = timedelta(hours=6)  # transient failures are retried this long, then the call is failed
-_ID = re.compile(r"[CGDUWS][A-Z0-9]{2,}")  # conversations (C, G, D), users (U, W) and user groups (S)
+_ID = re.compile(r"[CGDUWS][A-Z0-9]+")  # conversations (C, G, D), users (U, W) and user groups (S)
 
 
 class CallState(StrEnum):
