@@ -7,7 +7,6 @@ exactly once, and every timeline entry and audit event the users were told about
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -197,8 +196,9 @@ async def test_a_channel_named_by_name_and_by_id_is_paced_as_one_channel(fake_sl
         await bot.settled(timeout=20)
     times = sorted(c.at for c in fake_slack.calls_to("chat.postMessage"))
     assert len(_announcements(fake_slack)) == 6
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) > 0.8 / rate, f"one channel, one pace: {gaps}"
+    # One bucket of one token: six posts take five turns (two lanes of three would take two). Load only
+    # stretches the span, so it is measured first to last rather than gap by gap.
+    assert times[-1] - times[0] > 0.9 * 5 / rate, f"one channel, one pace: {times}"
 
 
 async def _leased_and_waiting(bot: Bot) -> int:
