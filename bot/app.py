@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import load_flag_settings, load_policy, load_restricted_patterns
 from bot.domain.errors import StorageUnavailable
-from bot.domain.outbox import Pace
+from bot.domain.outbox import Pace, is_channel_name
 from bot.domain.policy import Policy
 from bot.domain.ports import (
     Clock,
@@ -56,6 +56,7 @@ from bot.services.updates import UpdateService
 from bot.settings import Settings
 from handlers import dedupe, shape
 from handlers.registry import register_all
+from handlers.slack_channels import SlackChannelNames
 from handlers.slack_chat import SlackDirectory, SlackIncidentChat
 from handlers.slack_people import SlackProfiles
 from handlers.slack_runbook_chat import SlackRunbookChat
@@ -81,6 +82,7 @@ SEEN_KEEP = timedelta(hours=24)
 SEEN_PRUNE_SECONDS = 3600.0
 OUTBOX_PRUNE_SECONDS = 3600.0
 STOP_SECONDS = 5.0
+CHANNEL_WARM_SECONDS = 3.0  # startup waits this long at most to resolve channel names (Slack may be down)
 
 
 def _secrets(settings: Settings) -> tuple[str, ...]:
@@ -113,6 +115,14 @@ def _step_runner(providers: Mapping[str, FlagProvider], default: str | None, env
     runner = SubprocessStepRunner.for_environment(providers, default, environ, _secrets(settings))
     runner.redactor = build_redactor(settings, environ)
     return runner
+
+
+def configured_channels(policy: Policy) -> list[str]:
+    """Every channel warroom.yaml names by name: announcements, escalation contacts and levels, rotation channels."""
+    channels = [policy.announcements_channel or "", *(r.channel for r in policy.rotations)]
+    for severity in policy.severities.levels:
+        channels += [*severity.escalation_contacts, *(t for level in severity.escalation_levels for t in level.notify)]
+    return list(dict.fromkeys(c for c in channels if is_channel_name(c)))
 
 
 def create_web_client(settings: Settings) -> AsyncWebClient:
@@ -179,6 +189,7 @@ class Warroom:
     sender: OutboxSender
     providers: Mapping[str, FlagProvider] = field(default_factory=dict)
     runbook_report: LoadReport = field(default_factory=LoadReport)
+    channels: SlackChannelNames | None = None
 
     async def start_storage(self) -> None:
         """Bring the schema up to date (SQLite) or check that it is (PostgreSQL)."""
@@ -205,6 +216,10 @@ class Warroom:
                                    id="handoffs", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
         if self.sender.transport.client.session is None:
             self.sender.transport.client.session = aiohttp.ClientSession()
+        if self.channels is not None:  # the announcements channel by id from the first declare on
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CHANNEL_WARM_SECONDS):
+                    await self.channels.warm(configured_channels(self.policy))
         self.sender.start()  # also delivers what an earlier run committed and did not send
         if not self.scheduler.running:
             self.scheduler.add_job(self.prune_outbox, "interval", seconds=OUTBOX_PRUNE_SECONDS,
@@ -300,14 +315,15 @@ def create_app(
     for problem in report.problems:
         log.warning("runbook_invalid", file=problem.file, line=problem.line, field=problem.field, problem=problem.message)
     clock = clock or SystemClock()
+    channels = SlackChannelNames(client)  # one cache of channel ids for what is queued and what is sent
     sender = OutboxSender(store=SqlOutboxStore(sessions), transport=SlackWebTransport(create_sender_client(settings)),
                           clock=clock, pace=Pace(rate=settings.channel_rate, burst=settings.channel_burst),
-                          first_retry=settings.slack_retry_seconds)
+                          first_retry=settings.slack_retry_seconds, channels=channels)
     outbox = SqlOutbox(sessions, now=clock.now, wake=sender.wake)
     services = build_services(
-        uow=lambda: SqlUnitOfWork(sessions), chat=SlackIncidentChat(client, policy, outbox),
+        uow=lambda: SqlUnitOfWork(sessions), chat=SlackIncidentChat(client, policy, outbox, channels),
         clock=clock, policy=policy, directory=SlackDirectory(client),
-        runbook_chat=SlackRunbookChat(outbox), catalog=report.runbooks,
+        runbook_chat=SlackRunbookChat(outbox, channels), catalog=report.runbooks,
         runner=_step_runner(providers, default_provider, environ, settings),
         list_cache=timedelta(seconds=settings.list_cache_seconds),
         people=PeopleNames(cache=SqlNameCache(engine), lookup=None if offline else SlackProfiles(client), clock=clock),
@@ -320,6 +336,6 @@ def create_app(
     scheduler = AsyncIOScheduler(timezone=policy.timezone)
     return Warroom(
         settings=settings, policy=policy, bolt=bolt, client=client, engine=engine, incidents=incidents,
-        services=services, providers=providers, runbook_report=report, seen=seen, sender=sender,
+        services=services, providers=providers, runbook_report=report, seen=seen, sender=sender, channels=channels,
         surface=surface, scheduler=scheduler, metrics=Metrics(), health=HealthReport(engine, client, scheduler, report),
     )

@@ -16,19 +16,28 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.errors import ChatUnavailable
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.news import Announcement
-from bot.domain.outbox import UPLOAD_METHOD, OutboundCall, Outbox, card_anchor, topic_key
+from bot.domain.outbox import (
+    UPLOAD_METHOD,
+    ChannelNames,
+    OutboundCall,
+    Outbox,
+    card_anchor,
+    topic_key,
+)
 from bot.domain.policy import Policy
 from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 from handlers import blocks, people_blocks, review_blocks
 from handlers.format import escape, split_targets
 from handlers.ids import Action
+from handlers.slack_channels import distinct_channels
 
 log = structlog.get_logger(__name__)
 
 # Bot scopes the Web API calls below need (read by the manifest).
 SCOPES = (
     "channels:manage",  # conversations.create / invite / setTopic on public channels
-    "channels:read",
+    "channels:read",  # conversations.list: channel names in warroom.yaml resolved to ids
+    "groups:read",  # the same for private channels the bot is in
     "channels:history",  # read a reacted-to message back (conversations.history)
     "chat:write",
     "chat:write.public",  # announce without joining the announcements channel first
@@ -46,10 +55,12 @@ def _unavailable(method: str, exc: SlackApiError) -> ChatUnavailable:
 class SlackIncidentChat:
     """The Slack implementation of the IncidentChat port."""
 
-    def __init__(self, client: AsyncWebClient, policy: Policy, outbox: Outbox) -> None:
+    def __init__(self, client: AsyncWebClient, policy: Policy, outbox: Outbox,
+                 channels: ChannelNames | None = None) -> None:
         self._client = client  # reads and channel creation, which need Slack's answer at once
         self._policy = policy
         self._outbox = outbox  # everything else: committed with the change, delivered by the sender
+        self._channels = channels  # names to ids, so a channel named twice hears a message once
 
     async def create_channel(self, candidate_names: Sequence[str]) -> ChannelRef:
         for name in candidate_names:
@@ -69,6 +80,8 @@ class SlackIncidentChat:
 
     async def _put(self, incident: Incident | None, method: str, **params: object) -> None:
         team = incident.team_id if incident is not None else ""
+        if self._channels is not None and "channel" in params:  # by id when known: one lane per channel
+            params["channel"] = self._channels.known(team, str(params["channel"]))
         await self._outbox.put(OutboundCall(team_id=team, method=method, params=params))
 
     async def invite(self, incident: Incident, user_ids: Sequence[str]) -> None:
@@ -199,7 +212,8 @@ class SlackIncidentChat:
                 ]},
             ]
         await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=full, **extra)
-        for channel in found.channels:  # the on-call or management channel hears it too, with a link back
+        copies = await distinct_channels(self._channels, incident.team_id, found.channels, besides=[incident.channel_id])
+        for channel in copies:  # the on-call or management channel hears it too, with a link back
             await self._put(incident, "chat.postMessage", channel=channel, text=f"{full} <#{incident.channel_id}>")
 
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from bot.domain.incident import Incident
-from bot.domain.outbox import OutboundCall, Outbox, checklist_anchor
+from bot.domain.outbox import ChannelNames, OutboundCall, Outbox, checklist_anchor
 from bot.domain.runbook import Attachment, Runbook, Step, StepOutcome, StepRun
 from handlers import runbook_blocks
 from handlers.format import split_targets
+from handlers.slack_channels import distinct_channels
 
 
 class SlackRunbookChat:
     """The Slack implementation of the RunbookChat port: every message goes through the outbox."""
 
-    def __init__(self, outbox: Outbox) -> None:
+    def __init__(self, outbox: Outbox, channels: ChannelNames | None = None) -> None:
         self._outbox = outbox
+        self._channels = channels  # names to ids, so a channel named twice hears a message once
 
     async def _put(self, incident: Incident, method: str, *, anchor: str | None = None, coalesce_key: str | None = None,
                    ts_from: str | None = None, ts_param: str = "ts", **params: object) -> None:
+        if self._channels is not None and "channel" in params:  # by id when known: one lane per channel
+            params["channel"] = self._channels.known(incident.team_id, str(params["channel"]))
         await self._outbox.put(OutboundCall(team_id=incident.team_id, method=method, params=params, anchor=anchor,
                                             coalesce_key=coalesce_key, ts_from=ts_from, ts_param=ts_param))
 
@@ -55,7 +59,8 @@ class SlackRunbookChat:
         found = split_targets(step.targets, incident.roles)
         mentions, missing, channels = found.mentions, found.unheld_roles, found.channels
         text = f":rotating_light: {' '.join(mentions)} {step.message} ({incident.ref} in <#{incident.channel_id}>)".replace("  ", " ")
-        for channel in [incident.channel_id, *channels]:
+        copies = await distinct_channels(self._channels, incident.team_id, channels, besides=[incident.channel_id])
+        for channel in [incident.channel_id, *copies]:
             await self._put(incident, "chat.postMessage", channel=channel, text=text)
         note = f"; nobody holds {', '.join(missing)}" if missing else ""
         return StepOutcome(ok=True, output=f"sent to {' '.join(mentions + channels) or 'the incident channel'}{note}")

@@ -18,7 +18,7 @@ from bot.domain.outbox import UPLOAD_METHOD, Attempt, OutboundCall, Outcome
 
 log = structlog.get_logger(__name__)
 
-METADATA_TYPE = "warroom_outbox"  # every posted message carries its outbox id, to find it after a timeout
+METADATA_TYPE = "warroom_outbox"  # every posted message carries its outbox tag, to find it after a timeout
 LOOKBACK_MESSAGES = 200  # how many of the channel's newest messages are searched for a lost post
 _TRANSIENT_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 
@@ -35,7 +35,8 @@ def _retry_after(exc: SlackApiError) -> float:
 
 
 def _tag(call: OutboundCall) -> str:
-    return f"{call.team_id}/{call.id}"
+    """Unique forever (the id is not: a pruned id comes back), so it never matches an older message."""
+    return f"{call.team_id}/{call.tag or call.id}"
 
 
 def _tag_block_id(call: OutboundCall) -> str:
@@ -118,7 +119,9 @@ class SlackWebTransport:
     async def find_posted(self, call: OutboundCall) -> str | None:
         channel = str(call.params.get("channel", ""))
         if not call.posts or not channel.startswith(("C", "G")):
-            return None  # a DM is addressed by user id, whose history cannot be read back: resend
+            # A DM is addressed by user id, whose history cannot be read back: resend. (A channel named
+            # by name was resolved to its id before the call was sent.)
+            return None
         try:
             # The newest messages: the lost one went out moments ago (no `oldest`, which clock skew could defeat).
             found = await self.client.conversations_history(channel=channel, limit=LOOKBACK_MESSAGES,

@@ -5,12 +5,14 @@ rolls back with the state change; the sender is woken once that transaction comm
 leases the *head* of each lane (the oldest pending call, when no earlier call of its lane is
 pending), with FOR UPDATE SKIP LOCKED on PostgreSQL, so calls of one channel go out in order even
 with several bot processes, and a call whose sender died is taken again when its lease runs out,
-marked uncertain (it may have reached Slack).
+marked uncertain (it may have reached Slack). Each row gets a random tag when it is stored: ids
+come back after a prune (SQLite reuses the highest), tags never do.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -41,6 +43,7 @@ class OutboxRow(SQLModel, table=True):
         Index("ix_outbox_coalesce", "team_id", "coalesce_key", "state"),
     )
     id: int | None = Field(default=None, primary_key=True)
+    tag: str = Field(max_length=36)  # names the posted message (its metadata), unique forever unlike the id
     team_id: str = Field(max_length=32)
     lane: str = Field(max_length=160)
     method: str = Field(max_length=60)
@@ -64,11 +67,11 @@ def _call(row: Any) -> OutboundCall:
     return OutboundCall(team_id=row.team_id, method=row.method, params=json.loads(row.params), lane=row.lane,
                         coalesce_key=row.coalesce_key, anchor=row.anchor, ts_from=row.ts_from,
                         ts_param=row.ts_param, id=row.id, attempts=row.attempts, created_at=row.created_at,
-                        uncertain=row.uncertain)
+                        uncertain=row.uncertain, tag=row.tag)
 
 
 def _row(call: OutboundCall, now: datetime) -> OutboxRow:
-    return OutboxRow(team_id=call.team_id, lane=call.lane, method=call.method,
+    return OutboxRow(tag=call.tag or uuid.uuid4().hex, team_id=call.team_id, lane=call.lane, method=call.method,
                      params=json.dumps(call.params, separators=(",", ":")), coalesce_key=call.coalesce_key,
                      anchor=call.anchor, ts_from=call.ts_from, ts_param=call.ts_param, created_at=now,
                      next_attempt_at=now)
@@ -152,6 +155,12 @@ class SqlOutboxStore:
             await s.exec(update(t).where(t.c.id == call.id).values(
                 attempts=t.c.attempts + 1, next_attempt_at=at, leased_until=None, error=error[:2000],
                 uncertain=or_(t.c.uncertain, uncertain)))
+            await s.commit()
+
+    async def release(self, call: OutboundCall) -> None:
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        async with self._session() as s:
+            await s.exec(update(t).where(t.c.id == call.id).values(leased_until=None))
             await s.commit()
 
     async def failed(self, call: OutboundCall, error: str, now: datetime) -> None:

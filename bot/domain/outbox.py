@@ -6,14 +6,18 @@ allowed). Calls that are not messages (invite, topic) get a lane of their own so
 the incident card back. A later card update (or topic) *coalesces* with an earlier one not yet sent:
 only the latest state goes out. A post may be given an *anchor*: the ts Slack gives it is remembered, and
 later calls (an update of that message, a reply in its thread) name the anchor instead of a ts they
-cannot know yet.
+cannot know yet. A channel named by name (`#incidents`) is the same lane as its id: names are resolved
+to ids (once, then cached) before a call is queued where possible, and always before it is sent.
+Every call carries a *tag*, unique forever (not its id, which a database may hand out again once old
+calls are pruned): a post whose answer was lost is looked up in the channel by its tag.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -25,6 +29,7 @@ MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", UPLOAD_METHOD})
 POSTING_METHODS = frozenset({"chat.postMessage", UPLOAD_METHOD})
 MAX_BACKOFF = timedelta(seconds=60)
 GIVE_UP_AFTER = timedelta(hours=6)  # transient failures are retried this long, then the call is failed
+_ID = re.compile(r"[CGDUWS][A-Z0-9]+")  # conversations (C, G, D), users (U, W) and user groups (S)
 
 
 class CallState(StrEnum):
@@ -52,6 +57,7 @@ class OutboundCall:
     attempts: int = 0
     created_at: datetime | None = None
     uncertain: bool = False  # an earlier attempt may have reached Slack (timeout, dropped connection)
+    tag: str = ""  # unique forever, given when the call is stored: names the message it posts
 
     def __post_init__(self) -> None:
         if not self.lane:
@@ -63,6 +69,21 @@ class OutboundCall:
     def posts(self) -> bool:
         """True for a call that creates a new message (a resend would show twice)."""
         return self.method in POSTING_METHODS
+
+
+def is_channel_name(channel: str) -> bool:
+    """True for a channel named by name (`#incidents`, `incidents`), not by an id (C…, G…, D…, U…)."""
+    return bool(channel) and ":" not in channel and not _ID.fullmatch(channel)  # not `role:commander`
+
+
+def channel_key(channel: str) -> str:
+    """How a channel compares with another: its id, or its name in one spelling (`#incidents`)."""
+    return f"#{channel.lstrip('#').lower()}" if is_channel_name(channel) else channel
+
+
+def in_channel(call: OutboundCall, channel_id: str) -> OutboundCall:
+    """The call addressed to `channel_id` instead (its name resolved), in that channel's lane."""
+    return replace(call, params={**call.params, "channel": channel_id}, lane="")
 
 
 def card_anchor(team_id: str, incident_id: int) -> str:
@@ -169,12 +190,33 @@ class OutboxStore(Protocol):
         """Release the call to be tried again at `at`."""
         ...
 
+    async def release(self, call: OutboundCall) -> None:
+        """Give the lease back on a call that was never tried (the next sender takes it at once)."""
+        ...
+
     async def failed(self, call: OutboundCall, error: str, now: datetime) -> None:
         """Give the call up."""
         ...
 
     async def backlog(self) -> int:
         """Calls not delivered yet."""
+        ...
+
+
+class ChannelNames(Protocol):
+    """Channel names resolved to ids, as Slack lists them (cached: one listing serves many calls)."""
+
+    def known(self, team_id: str, channel: str) -> str:
+        """The channel's id if it is one or its name is cached, else `channel` as given (never asks Slack)."""
+        ...
+
+    async def resolve(self, team_id: str, channel: str) -> str | None:
+        """The channel's id, listing the workspace's channels if the name is not cached; None: no such
+        channel. Raises LookupError when Slack cannot be asked now."""
+        ...
+
+    def forget(self, team_id: str, channel: str) -> bool:
+        """Drop a cached name whose id Slack no longer knows; True if it was cached."""
         ...
 
 

@@ -3,8 +3,10 @@
 Each lane (channel) sends one call at a time; different lanes go out concurrently. A 429 pauses
 the method for the workspace for Retry-After; 5xx, timeouts and dropped connections are retried
 with backoff; a call that may have reached Slack before failing (a timeout, a dropped connection)
-is looked up in the channel by its outbox id before it is posted again. Everything the sender
-decides is kept in the database, so a restart carries on where it stopped.
+is looked up in the channel by its outbox tag before it is posted again. A channel named by name is
+resolved to its id first, so it is paced, and looked up, as the channel it is. Everything the sender
+decides is kept in the database, so a restart carries on where it stopped; a call still waiting for
+its turn when the sender stops is handed back at once, for the next start to send.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from bot.domain.errors import StorageUnavailable
 from bot.domain.outbox import (
     GIVE_UP_AFTER,
     Attempt,
+    ChannelNames,
     OutboundCall,
     OutboxStore,
     Outcome,
     Pace,
     SlackTransport,
     backoff,
+    in_channel,
+    is_channel_name,
 )
 from bot.domain.ports import Clock
 
@@ -42,13 +47,15 @@ class OutboxSender:
     """The background sender of one Warroom process (any number of processes may run one)."""
 
     def __init__(self, *, store: OutboxStore, transport: SlackTransport, clock: Clock, pace: Pace | None = None,
-                 poll_seconds: float = 1.0, first_retry: float = 1.0) -> None:
+                 poll_seconds: float = 1.0, first_retry: float = 1.0, channels: ChannelNames | None = None) -> None:
         self.store, self.transport, self._clock = store, transport, clock
+        self._channels = channels
         self._pace = pace or Pace()
         self._poll = poll_seconds
         self._first_retry = first_retry
         self._wake = asyncio.Event()
         self._lanes: dict[str, asyncio.Task[None]] = {}
+        self._waiting: set[asyncio.Task[None]] = set()  # lanes waiting for their turn: nothing sent yet
         self._paused: dict[tuple[str, str], float] = {}  # (team, method) -> monotonic until, after a 429
         self._loop_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -75,6 +82,8 @@ class OutboxSender:
             self._loop_task.cancel()
             await asyncio.gather(self._loop_task, return_exceptions=True)
             self._loop_task = None
+        for task in list(self._waiting):  # not sent yet: handed back at once (see _wait_turn)
+            task.cancel()
         lanes = list(self._lanes.values())
         if lanes:
             _, pending = await asyncio.wait(lanes, timeout=drain_seconds)
@@ -136,6 +145,10 @@ class OutboxSender:
             self.wake()  # the next call of this lane may go now
 
     async def _send(self, call: OutboundCall) -> None:
+        resolved = await self._resolve(call)
+        if resolved is None:
+            return
+        named, call = (call if resolved is not call else None), resolved
         if not await self._wait_turn(call):
             return
         if call.uncertain and call.posts:
@@ -155,7 +168,28 @@ class OutboxSender:
                 await self._fail(call, f"the message it refers to ({call.ts_from}) was never posted")
                 return
             call = replace(call, params={**call.params, call.ts_param: ts})
-        await self._settle(call, await self.transport.deliver(call))
+        attempt = await self.transport.deliver(call)
+        if attempt.error == "channel_not_found" and named is not None and self._forget(named):
+            # The cached id is gone (the channel was deleted and made again): list the channels anew.
+            await self.store.retry(call, self._clock.now(), attempt.error, False)
+            return
+        await self._settle(call, attempt)
+
+    async def _resolve(self, call: OutboundCall) -> OutboundCall | None:
+        """The call addressed to its channel's id; None when Slack cannot say now (the call is retried)."""
+        channel = str(call.params.get("channel", ""))
+        if self._channels is None or not is_channel_name(channel):
+            return call
+        try:
+            found = await self._channels.resolve(call.team_id, channel)
+        except LookupError as exc:
+            await self.store.retry(call, self._clock.now() + backoff(call.attempts + 1, first=self._first_retry),
+                                   str(exc), False)
+            return None
+        return call if found is None else in_channel(call, found)  # an unknown name: Slack says so
+
+    def _forget(self, call: OutboundCall) -> bool:
+        return self._channels is not None and self._channels.forget(call.team_id, str(call.params.get("channel", "")))
 
     async def _wait_turn(self, call: OutboundCall) -> bool:
         """Wait for the lane's pace and any 429 pause; False when the call was released instead."""
@@ -166,7 +200,17 @@ class OutboxSender:
             await self.store.retry(call, self._clock.now() + timedelta(seconds=wait), "waiting for Slack's pace", False)
             return False
         if wait > 0:
-            await asyncio.sleep(wait)
+            task = asyncio.current_task()
+            self._waiting.add(task)  # type: ignore[arg-type]
+            try:
+                await asyncio.sleep(wait)
+            except asyncio.CancelledError:
+                if self._stopping:  # never tried: the next start sends it now, not once its lease runs out
+                    with contextlib.suppress(StorageUnavailable):
+                        await self.store.release(call)
+                raise
+            finally:
+                self._waiting.discard(task)  # type: ignore[arg-type]
         return True
 
     async def _settle(self, call: OutboundCall, attempt: Attempt) -> None:

@@ -13,9 +13,10 @@ Reply = dict[str, Any]
 
 
 class PeopleMixin:
-    """conversations.history / replies, usergroups.users.list, and messages by people."""
+    """conversations.history / replies / list, usergroups.users.list, and messages by people."""
 
     channels: dict[str, dict[str, Any]]
+    bot_user_id: str
     usergroups: dict[str, list[str]]
 
     def next_ts(self) -> str: ...  # provided by SlackState
@@ -23,6 +24,8 @@ class PeopleMixin:
     def find_message(self, channel_id: str, ts: str) -> dict[str, Any] | None: ...
 
     def resolve(self, ref: Any) -> dict[str, Any] | None: ...
+
+    def channel_json(self, c: dict[str, Any]) -> Reply: ...
 
     def post_as_user(self, channel_id: str, user_id: str, text: str, ts: str | None = None) -> dict[str, Any]:
         """A person posts a message (at `ts`, default the next one); returns it."""
@@ -58,6 +61,20 @@ class PeopleMixin:
                  and (oldest is None or float(m["ts"]) > float(oldest) or (inclusive and m["ts"] == oldest))]
         return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit,
                 "pin_count": 0, "response_metadata": {"next_cursor": ""}}
+
+    def m_conversations_list(self, p: dict) -> Reply:
+        """Channels of the asked types, a page at a time (`limit`, at most 1000), like Slack's cursor paging."""
+        types = set(str(p.get("types") or "public_channel").split(","))
+        limit = min(int(p.get("limit") or 100), 1000)
+        start = int(str(p.get("cursor") or "0").removeprefix("next:") or 0)
+        kinds = {"im": lambda c: c["id"][0] == "D",
+                 "private_channel": lambda c: c["id"][0] != "D" and c["is_private"] and self.bot_user_id in c["members"],
+                 "public_channel": lambda c: c["id"][0] != "D" and not c["is_private"]}
+        found = [c for c in self.channels.values() if any(kinds[t](c) for t in types if t in kinds)]
+        page = found[start:start + limit]
+        more = start + limit < len(found)
+        return {"ok": True, "channels": [self.channel_json(c) for c in page],
+                "response_metadata": {"next_cursor": f"next:{start + limit}" if more else ""}}
 
     def m_conversations_replies(self, p: dict) -> Reply:
         channel = self.resolve(p.get("channel"))

@@ -54,7 +54,8 @@ class SlackState(PeopleMixin, FilesMixin):
                          "chat.postMessage", "chat.update", "chat.postEphemeral",
                          "chat.getPermalink", "views.open", "views.update", "views.push",
                          "views.publish", "users.info", "reactions.add", "pins.add",
-                         "conversations.history", "conversations.replies", "usergroups.users.list",
+                         "conversations.history", "conversations.replies", "conversations.list",
+                         "usergroups.users.list",
                          "files.getUploadURLExternal", "files.completeUploadExternal")
         }
 

@@ -6,14 +6,19 @@ exactly once, and every timeline entry and audit event the users were told about
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql
 
-from bot.domain.outbox import CallState
+from bot.domain.outbox import CallState, OutboundCall
 from bot.standin import FakeSlack
+from store.engine import session_factory
+from store.outbox import SqlOutbox
 from tests.e2e.harness import Bot, running_bot
 
 FAST = {"WARROOM_SLACK_TIMEOUT_SECONDS": "1", "WARROOM_SLACK_RETRY_SECONDS": "0.1", "WARROOM_CHANNEL_RATE": "20",
@@ -142,3 +147,86 @@ async def test_socket_mode_connections_cut_mid_run_lose_and_double_nothing(fake_
         await fake.socket_command("status monitoring", user_id="U1", channel_id=channel)
         await _assert_nothing_lost_or_doubled(bot, channel)
         assert len(fake.calls_to("apps.connections.open")) == 4
+
+
+async def test_a_lost_post_after_the_prune_is_not_taken_for_an_older_message(faulty_bot: Bot) -> None:
+    """Pruned ids come back on SQLite; a post whose answer was lost must not match an old message's tag."""
+    bot, fake = faulty_bot, faulty_bot.fake
+    channel = await _declare(bot)
+    for text in FOLLOWUPS:
+        await bot.command(f"followup {text}", user_id="U1", channel_id=channel)
+    await bot.settled(timeout=30)
+    assert await bot.warroom.outbox_store.prune(datetime.now(UTC) + timedelta(days=1)) > 0
+    # Every next post fails with a 500 Slack never acted on: each is looked up before it is posted again.
+    fake.fail_next("chat.postMessage", status=500, error="internal_error", times=len(FOLLOWUPS))
+    again = [f"{t} (again)" for t in FOLLOWUPS]
+    for text in again:
+        await bot.command(f"followup {text}", user_id="U1", channel_id=channel)
+    await bot.settled(timeout=30)
+    texts = _texts(fake, channel)
+    assert {t: texts[f"Follow-up: {t}"] for t in again} == {t: 1 for t in again}
+    assert len(fake.calls_to("conversations.history")) >= 1, "the lost posts were looked up"
+
+
+def _announcements(fake: FakeSlack) -> list[str]:
+    return [str(m.get("text", "")) for m in fake.messages("CANNOUNCE")]
+
+
+async def test_an_announcement_to_a_channel_named_by_name_is_not_posted_twice_after_a_5xx(faulty_bot: Bot) -> None:
+    bot, fake = faulty_bot, faulty_bot.fake
+    # The card and the announcement (to "#incidents") are both posted, and both answers are lost.
+    fake.fail_next("chat.postMessage", status=500, error="internal_error", times=2, applied=True)
+    await _declare(bot)
+    await bot.settled(timeout=30)
+    assert _announcements(fake) == ["INC-1 declared: Imports failing"]
+    assert [c.status for c in fake.calls_to("chat.postMessage")].count(500) == 2, "both faults were hit"
+
+
+async def test_a_channel_named_by_name_and_by_id_is_paced_as_one_channel(fake_slack: FakeSlack, database_url: str,
+                                                                        tmp_path: Path) -> None:
+    rate = 4.0
+    env = {**FAST, "WARROOM_CHANNEL_RATE": str(rate), "WARROOM_CHANNEL_BURST": "1"}
+    async with running_bot(fake_slack, database_url, tmp_path, env=env) as bot:
+        team = fake_slack.state.team_id
+        outbox = SqlOutbox(session_factory(bot.warroom.engine), lambda: datetime.now(UTC), bot.warroom.sender.wake)
+        for n in range(3):
+            for channel in ("#incidents", "CANNOUNCE"):
+                await outbox.put(OutboundCall(team_id=team, method="chat.postMessage",
+                                              params={"channel": channel, "text": f"{channel} {n}"}))
+        await bot.settled(timeout=20)
+    times = sorted(c.at for c in fake_slack.calls_to("chat.postMessage"))
+    assert len(_announcements(fake_slack)) == 6
+    # One bucket of one token: six posts take five turns (two lanes of three would take two). Load only
+    # stretches the span, so it is measured first to last rather than gap by gap.
+    assert times[-1] - times[0] > 0.9 * 5 / rate, f"one channel, one pace: {times}"
+
+
+async def _leased_and_waiting(bot: Bot) -> int:
+    async with bot.warroom.engine.connect() as conn:
+        found = await conn.execute(sql("SELECT count(*) FROM outbox WHERE state = 'pending' "
+                                        "AND leased_until IS NOT NULL"))
+        return int(found.scalar_one())
+
+
+async def test_calls_held_back_by_the_pace_at_shutdown_go_out_once_after_a_restart(fake_slack: FakeSlack,
+                                                                                  database_url: str,
+                                                                                  tmp_path: Path) -> None:
+    """The bot stops with calls queued behind a slow pace; the next start on the same database sends each once."""
+    slow = {**FAST, "WARROOM_CHANNEL_RATE": "0.1", "WARROOM_CHANNEL_BURST": "1"}
+    async with running_bot(fake_slack, database_url, tmp_path, env=slow) as bot:
+        channel = await _declare(bot)
+        for text in FOLLOWUPS:
+            await bot.command(f"followup {text}", user_id="U1", channel_id=channel)
+        await bot.command("severity sev2", user_id="U1", channel_id=channel)
+        await bot.command("status identified", user_id="U1", channel_id=channel)
+        await bot.command("status monitoring", user_id="U1", channel_id=channel)
+        assert await bot.warroom.surface.in_flight.wait_idle(10)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while await _leased_and_waiting(bot) == 0:  # the lane's next call is waiting for its turn
+            assert loop.time() < deadline, "no call waited for the pace"
+            await asyncio.sleep(0.05)
+        assert await bot.warroom.outbox_store.backlog() >= len(FOLLOWUPS)
+    async with running_bot(fake_slack, database_url, tmp_path, env=FAST) as bot:
+        await bot.settled(timeout=15)  # at once, not once the stopped bot's leases run out
+        await _assert_nothing_lost_or_doubled(bot, channel)

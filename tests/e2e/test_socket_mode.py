@@ -33,7 +33,7 @@ async def test_declare_over_socket_mode_creates_the_incident(socket_bot: Bot) ->
     assert fake.calls_to("conversations.invite")[0].params["users"] == "U1"
     assert fake.calls_to("conversations.setTopic")[0].params["channel"] == channel_id
     channels = {c.params["channel"] for c in fake.calls_to("chat.postMessage")}
-    assert channels == {channel_id, "#incidents"}
+    assert channels == {channel_id, "CANNOUNCE"}  # #incidents, by its id
     assert fake.violations == []
 
     incident = await socket_bot.warroom.incidents.for_channel(fake.state.team_id, channel_id)

@@ -7,6 +7,7 @@ Every test runs on SQLite and on PostgreSQL and asserts what the Slack stand-in 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from bot.domain.outbox import CallState
 from bot.standin import FakeSlack
 from tests.e2e.harness import Bot, running_bot
 from tests.e2e.scenario import People
+from tests.fakes import FakeClock
 
 FAST = {"WARROOM_CHANNEL_RATE": "20", "WARROOM_CHANNEL_BURST": "4"}
 TITLE = "Imports <failing> & slow"
@@ -148,3 +150,19 @@ async def test_topics_queued_while_slack_holds_them_back_go_out_once_with_the_la
     assert _topic(bot, channel) == latest
     topics = [state for call, state in await bot.warroom.outbox_store.calls(team) if call.method == "conversations.setTopic"]
     assert topics.count(CallState.SUPERSEDED) == 2 and topics.count(CallState.SENT) == 2, topics
+
+
+async def test_a_channel_named_twice_among_the_targets_hears_an_alert_once(fake_slack: FakeSlack, database_url: str,
+                                                                          tmp_path: Path) -> None:
+    """Escalation contacts name the announcements channel by name and by id: it hears the alert once."""
+    (tmp_path / "warroom.yaml").write_text(
+        'announcements_channel: "#incidents"\n'
+        'severities:\n  - {id: SEV1, escalation_contacts: ["#incidents", "CANNOUNCE", "incidents"]}\n')
+    clock = FakeClock(datetime(2026, 11, 22, 14, 0, tzinfo=UTC))
+    async with running_bot(fake_slack, database_url, tmp_path, env=FAST, clock=clock) as bot:
+        await _declare(bot, "sev1")
+        clock.advance(minutes=16)  # past SEV1's response target with no commander
+        await bot.warroom.services.timers.dispatch_due()
+        await bot.settled()
+    alerts = [t for t in _announced(bot) if "has no incident commander" in t]
+    assert len(alerts) == 1, alerts

@@ -41,7 +41,7 @@ async def test_a_customer_update_is_drafted_posted_recorded_and_restarts_the_clo
     assert status == 200 and not body
     posts = await fake.wait_for("chat.postMessage", lambda c: "Status update" in str(c.params.get("text")), count=2)
     await bot.settled()
-    assert {p.params["channel"] for p in posts} == {channel, "#incidents"}
+    assert {p.params["channel"] for p in posts} == {channel, "CANNOUNCE"}  # #incidents, by its id
     assert "Imports paused." in posts[0].params["text"]
 
     team = fake.state.team_id

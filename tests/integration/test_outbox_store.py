@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.incident import Incident
 from bot.domain.outbox import OutboundCall, card_anchor
-from store.engine import session_factory
-from store.outbox import SqlOutbox, SqlOutboxStore
+from store.engine import create_engine, session_factory
+from store.migrate import upgrade
+from store.outbox import OutboxRow, SqlOutbox, SqlOutboxStore
 from store.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -124,3 +126,35 @@ async def test_two_senders_claiming_at_once_never_take_the_same_call(engine: Asy
                                          two.claim_heads(NOW, LEASE, 25, frozenset()))
     ids = [c.id for c in first + second]
     assert len(ids) == len(set(ids)) == 40
+
+
+async def test_a_call_stored_after_the_prune_gets_a_tag_no_earlier_call_had(engine: AsyncEngine) -> None:
+    """SQLite hands a pruned id out again; the tag a posted message carries is never handed out twice."""
+    sessions = session_factory(engine)
+    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
+    await outbox.put(_post("C1", "before"))
+    [before] = await store.claim_heads(NOW, LEASE, 10, frozenset())
+    await store.sent(before, "1.1", NOW)
+    assert await store.prune(NOW + timedelta(days=1)) == 1
+    await outbox.put(_post("C1", "after"))
+    [after] = await store.claim_heads(NOW, LEASE, 10, frozenset())
+    assert before.tag and after.tag and after.tag != before.tag
+
+
+async def test_the_migration_tags_calls_stored_before_it_with_their_id(database_url: str) -> None:
+    """A call queued by the previous version keeps the tag its message may already carry (its id)."""
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine, "0010")
+        columns = OutboxRow.__table__.c  # type: ignore[attr-defined]
+        async with engine.begin() as conn:  # the columns of 0010: no tag yet
+            await conn.execute(insert(OutboxRow.__table__).values({  # type: ignore[attr-defined]
+                columns.id: 7, columns.team_id: "T1", columns.lane: "T1/C1", columns.method: "chat.postMessage",
+                columns.params: '{"channel":"C1","text":"queued"}', columns.ts_param: "ts", columns.state: "pending",
+                columns.attempts: 0, columns.uncertain: False, columns.created_at: NOW,
+                columns.next_attempt_at: NOW, columns.error: ""}))
+        await upgrade(engine)
+        [(call, state)] = await SqlOutboxStore(session_factory(engine)).calls("T1")
+        assert (call.id, call.tag, state) == (7, "7", "pending")
+    finally:
+        await engine.dispose()
