@@ -72,7 +72,7 @@ class SqlUnitOfWork:
         except _UNAVAILABLE:
             pass  # the original error (if any) is what matters; the connection is discarded anyway
         if exc is not None and not self._committed and is_conflict(exc):
-            raise TransactionConflict("Another change was being saved at the same moment; nothing was saved. "
+            raise TransactionConflict("another change to this workspace was being saved at the same moment. "
                                       "Try again.") from exc
         if exc is not None and is_unavailable(exc):
             raise StorageUnavailable("The database is unreachable; nothing was saved. Try again shortly.") from exc
