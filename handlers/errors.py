@@ -15,7 +15,14 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.errors import InfrastructureError, InvalidInput, StorageUnavailable, UserError
+from bot.domain.commits import CommitCount
+from bot.domain.errors import (
+    InfrastructureError,
+    InvalidInput,
+    StorageUnavailable,
+    TransactionConflict,
+    UserError,
+)
 from bot.domain.redaction import Redactor
 
 log = structlog.get_logger(__name__)
@@ -30,19 +37,36 @@ def _user_id(body: dict[str, Any]) -> str | None:
     return body.get("user_id") or (body.get("event") or {}).get("user")
 
 
-def message_for(error: BaseException) -> tuple[str, str | None]:
-    """The text to show for `error` and, for unexpected errors, the ref that is logged with it."""
+def message_for(error: BaseException, *, saved: bool = False) -> tuple[str, str | None]:
+    """The text to show for `error` and, for unexpected errors, the ref that is logged with it.
+
+    `saved`: the request committed something before the error (a step after the change failed), so
+    it must not be reported as "not saved".
+    """
     if isinstance(error, InvalidInput):
         return "\n".join(error.errors.values()), None
     if isinstance(error, UserError):
         return str(error), None
     ref = uuid.uuid4().hex[:8]
+    if saved and isinstance(error, InfrastructureError):
+        return (f":warning: Saved, but a step after it failed: {_after_saving(error)} Check the channel before "
+                f"trying again. (ref {ref})"), ref
     if isinstance(error, StorageUnavailable):  # the transaction that failed was rolled back, not half-written
         return f":warning: Not saved: the database is unreachable. Try again in a minute. (ref {ref})", ref
+    if isinstance(error, TransactionConflict):  # lost the race on every attempt; each one was rolled back
+        return f":warning: Not saved: {_SHOWN.scrub(str(error))} (ref {ref})", ref
     if isinstance(error, InfrastructureError):
         return f":warning: {_SHOWN.scrub(str(error))} (ref {ref})", ref
     return (f":boom: Something went wrong (ref {ref}). Check the channel and `/incident list` to see what was done "
             f"before trying again, and tell your Warroom admins the ref."), ref
+
+
+def _after_saving(error: InfrastructureError) -> str:
+    if isinstance(error, StorageUnavailable):
+        return "the database became unreachable."
+    if isinstance(error, TransactionConflict):
+        return "another change was being saved at the same moment."
+    return _SHOWN.scrub(str(error)).rstrip(".") + "."
 
 
 async def deliver(text: str, body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient) -> None:
@@ -57,14 +81,15 @@ async def deliver(text: str, body: dict[str, Any], respond: AsyncRespond | None,
 
 
 async def report_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None,
-                       client: AsyncWebClient) -> None:
-    """Log `error` and show the person who caused it what happened (with a ref when unexpected)."""
-    text, ref = message_for(error)
+                       client: AsyncWebClient, *, saved: bool = False) -> None:
+    """Log `error` and show the person who caused it what happened (with a ref when unexpected);
+    `saved`: the request had committed something before it failed."""
+    text, ref = message_for(error, saved=saved)
     if ref is None:
         log.info("user_error", error=type(error).__name__, message=str(error))
     elif isinstance(error, InfrastructureError):
         log.warning("infrastructure_error", ref=ref, error=type(error).__name__, message=str(error),
-                    cause=repr(error.__cause__))
+                    cause=repr(error.__cause__), saved=saved)
     else:
         log.error("unhandled_error", ref=ref, exc_info=error)
     try:
@@ -122,13 +147,13 @@ def guard(listener: Listener, in_flight: InFlight) -> Listener:
         available = {"ack": ack, "body": body, "respond": respond, "client": client, "payload": payload,
                      "command": command, "action": action, "view": view, "event": event, "context": context,
                      "say": say, "logger": logger}
-        with in_flight:
+        with in_flight, CommitCount() as commits:
             try:
                 await listener(**{name: available[name] for name in wanted})
             except Exception as exc:  # noqa: BLE001 - the one place every listener error is reported
                 if ack.response is None:
                     await ack()
-                await report_error(exc, body, respond, client)
+                await report_error(exc, body, respond, client, saved=commits.saved)
 
     guarded.__name__ = getattr(listener, "__name__", "listener")
     return guarded

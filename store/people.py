@@ -8,6 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.incident import FollowUp, RoleAssignment
+from store.locks import lock_workspace
 from store.models import FollowUpRow, RoleAssignmentRow
 
 _ASSIGNMENT_FIELDS = [f for f in RoleAssignmentRow.model_fields if f != "id"]
@@ -29,12 +30,14 @@ class SqlRoleRepository:
         self._s = session
 
     async def add(self, assignment: RoleAssignment) -> RoleAssignment:
+        await lock_workspace(self._s, assignment.team_id)
         row = RoleAssignmentRow(**{k: v for k, v in asdict(assignment).items() if k != "id"})
         self._s.add(row)
         await self._s.flush()
         return _assignment(row)
 
     async def update(self, assignment: RoleAssignment) -> RoleAssignment:
+        await lock_workspace(self._s, assignment.team_id)
         row = (await self._s.exec(select(RoleAssignmentRow).where(
             RoleAssignmentRow.team_id == assignment.team_id, RoleAssignmentRow.id == assignment.id))).one()
         for name in _ASSIGNMENT_FIELDS:
@@ -63,12 +66,14 @@ class SqlFollowUpRepository:
         self._s = session
 
     async def add(self, followup: FollowUp) -> FollowUp:
+        await lock_workspace(self._s, followup.team_id)
         row = FollowUpRow(**{k: v for k, v in asdict(followup).items() if k != "id"})
         self._s.add(row)
         await self._s.flush()
         return _followup(row)
 
     async def update(self, followup: FollowUp) -> FollowUp:
+        await lock_workspace(self._s, followup.team_id)
         row = (await self._s.exec(select(FollowUpRow).where(
             FollowUpRow.team_id == followup.team_id, FollowUpRow.id == followup.id))).one()
         for name in _FOLLOWUP_FIELDS:

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import select as core_select
 from sqlalchemy import union, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.audit_chain import AuditChain, ChainHead, link
 from bot.domain.incident import AuditEvent, TimelineEntry, TimelineKind
+from store.locks import head_for_update, lock_workspace
 from store.models import AuditChainHeadRow, AuditEventRow, TimelineEntryRow
 
 _ENTRY_FIELDS = [f for f in TimelineEntryRow.model_fields if f not in ("id", "kind", "captured_by")]
@@ -42,12 +42,14 @@ class SqlTimelineRepository:
         self._s = session
 
     async def add(self, entry: TimelineEntry) -> TimelineEntry:
+        await lock_workspace(self._s, entry.team_id)
         row = TimelineEntryRow(**_entry_values(entry))
         self._s.add(row)
         await self._s.flush()
         return _entry(row)
 
     async def update(self, entry: TimelineEntry) -> TimelineEntry:
+        await lock_workspace(self._s, entry.team_id)
         row = (await self._s.exec(select(TimelineEntryRow).where(
             TimelineEntryRow.team_id == entry.team_id, TimelineEntryRow.id == entry.id))).one()
         for name, value in _entry_values(entry).items():
@@ -57,6 +59,7 @@ class SqlTimelineRepository:
         return _entry(row)
 
     async def add_captured(self, entry: TimelineEntry) -> TimelineEntry | None:
+        await lock_workspace(self._s, entry.team_id)
         row = TimelineEntryRow(**_entry_values(entry))
         try:
             async with self._s.begin_nested():  # a savepoint: losing the race must not end the transaction
@@ -67,6 +70,8 @@ class SqlTimelineRepository:
 
     async def get_by_source(self, team_id: str, incident_id: int, channel_id: str, ts: str,
                             *, for_update: bool = False) -> TimelineEntry | None:
+        if for_update:
+            await lock_workspace(self._s, team_id)
         stmt = select(TimelineEntryRow).where(
             TimelineEntryRow.team_id == team_id, TimelineEntryRow.incident_id == incident_id,
             TimelineEntryRow.source_channel_id == channel_id, TimelineEntryRow.source_ts == ts)
@@ -88,14 +93,15 @@ class SqlAuditLog:
 
     An append locks its workspace's row in audit_chain_head (SELECT ... FOR UPDATE on PostgreSQL;
     SQLite has one writer at a time anyway), so concurrent appends take seq 1, 2, 3... in turn
-    and the head moves in the same transaction as the record.
+    and the head moves in the same transaction as the record. Every other write of the
+    workspace takes that lock first too (store/locks.py), so the order of locks is always the same.
     """
 
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
     async def add(self, event: AuditEvent) -> AuditEvent:
-        linked = link(event, await self._lock_head(event.team_id))
+        linked = link(event, await head_for_update(self._s, event.team_id))
         values = {k: v for k, v in asdict(linked).items() if k != "id"}
         row = AuditEventRow(**values)
         self._s.add(row)
@@ -104,17 +110,6 @@ class SqlAuditLog:
         await self._s.exec(update(heads).where(heads.c.team_id == linked.team_id)  # type: ignore[call-overload]
                            .values(seq=linked.seq, hash=linked.hash))
         return replace(linked, id=row.id)
-
-    async def _lock_head(self, team_id: str) -> ChainHead:
-        heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
-        dialect = self._s.bind.dialect.name if self._s.bind else "sqlite"
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        start = ChainHead.start(team_id)
-        await self._s.exec(insert(heads).values(team_id=team_id, seq=start.seq, hash=start.hash)  # type: ignore[call-overload]
-                           .on_conflict_do_nothing(index_elements=["team_id"]))
-        stmt = core_select(heads.c.seq, heads.c.hash).where(heads.c.team_id == team_id).with_for_update()
-        seq, hash_ = (await self._s.exec(stmt)).one()  # type: ignore[call-overload]
-        return ChainHead(team_id, seq, hash_)
 
     async def list_for(self, team_id: str, incident_id: int) -> list[AuditEvent]:
         table = AuditEventRow.__table__  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.incident import Incident
+from store.locks import lock_workspace
 from store.models import IncidentRow, WorkspaceRow
 
 _INCIDENT_FIELDS = [f for f in IncidentRow.model_fields if f not in ("id", "milestones")]
@@ -55,12 +56,14 @@ class SqlIncidentRepository:
         return int(result.scalar_one())
 
     async def add(self, incident: Incident) -> Incident:
+        await lock_workspace(self._s, incident.team_id)
         row = IncidentRow(**_incident_values(incident))
         self._s.add(row)
         await self._s.flush()
         return _incident(row)
 
     async def update(self, incident: Incident) -> Incident:
+        await lock_workspace(self._s, incident.team_id)
         row = await self._row(incident.team_id, incident.id)
         for f, value in _incident_values(incident).items():
             setattr(row, f, value)
@@ -83,12 +86,14 @@ class SqlIncidentRepository:
 
     async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:
         stmt = select(IncidentRow).where(IncidentRow.team_id == team_id, IncidentRow.id == incident_id)
-        if for_update:  # PostgreSQL locks the row; SQLite's single connection already serializes writers
+        if for_update:  # PostgreSQL locks the row (its workspace first: store/locks.py); SQLite has one writer
+            await lock_workspace(self._s, team_id)
             stmt = stmt.with_for_update()
         row = (await self._s.exec(stmt)).first()
         return _incident(row) if row else None
 
     async def set_card(self, team_id: str, incident_id: int, card_ts: str) -> None:
+        await lock_workspace(self._s, team_id)
         await self._s.exec(update(IncidentRow).where(  # type: ignore[call-overload]
             IncidentRow.team_id == team_id, IncidentRow.id == incident_id).values(card_ts=card_ts))
 

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.runbook import Attachment, StepRun, StepState
 from store.columns import utc_field
+from store.locks import lock_workspace
 
 
 class RunbookAttachmentRow(SQLModel, table=True):
@@ -79,6 +80,7 @@ class SqlRunbookRepository:
         self._s = session
 
     async def attach(self, attachment: Attachment, step_ids: Sequence[str]) -> Attachment:
+        await lock_workspace(self._s, attachment.team_id)
         row = RunbookAttachmentRow(**{k: v for k, v in asdict(attachment).items() if k != "id"})
         self._s.add(row)
         for step_id in step_ids:
@@ -100,6 +102,7 @@ class SqlRunbookRepository:
         return [_attachment(r) for r in rows]
 
     async def set_message(self, attachment: Attachment, channel_id: str, ts: str) -> None:
+        await lock_workspace(self._s, attachment.team_id)
         await self._s.exec(update(RunbookAttachmentRow).where(  # type: ignore[call-overload]
             RunbookAttachmentRow.team_id == attachment.team_id, RunbookAttachmentRow.id == attachment.id)
             .values(channel_id=channel_id, message_ts=ts))
@@ -114,6 +117,7 @@ class SqlRunbookRepository:
                     **changes: Any) -> bool:
         """Move the step to `changes` only if it is still in one of `from_states` (and, when given, at
         `at_attempt`, so a stale approval cannot act on a newer request); True if this call won."""
+        await lock_workspace(self._s, run.team_id)
         values = {k: (v.value if isinstance(v, StepState) else v) for k, v in changes.items()}
         conditions = [StepRunRow.team_id == run.team_id, StepRunRow.incident_id == run.incident_id,
                       StepRunRow.runbook_id == run.runbook_id, StepRunRow.step_id == run.step_id,

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.timers import Timer, TimerKind
 from store.columns import utc_field
+from store.locks import lock_workspace
 
 
 class TimerRow(SQLModel, table=True):
@@ -60,6 +61,7 @@ class SqlTimerRepository:
 
     async def replan(self, team_id: str, incident_id: int, wanted: Sequence[Timer]) -> None:
         """Add the wanted timers that do not exist yet; cancel pending ones no longer wanted."""
+        await lock_workspace(self._s, team_id)
         existing = await self.for_incident(team_id, incident_id)
         have = {t.key for t in existing}
         keep = {t.key for t in wanted}
@@ -86,6 +88,7 @@ class SqlTimerRepository:
 
     async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
         """Record what became of a claimed timer."""
+        await lock_workspace(self._s, timer.team_id)
         await self._s.exec(update(TimerRow).where(TimerRow.id == timer.id)  # type: ignore[call-overload]
                            .values(state=state, sent_at=sent_at, late=late, claimed_until=None))
 

@@ -12,8 +12,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.errors import StorageUnavailable
+from bot.domain.commits import committed
+from bot.domain.errors import StorageUnavailable, TransactionConflict
 from store.context import active_session, discard_after_commit, run_after_commit
+from store.locks import forget_locks
 from store.people import SqlFollowUpRepository, SqlRoleRepository
 from store.records import SqlAuditLog, SqlTimelineRepository
 from store.repositories import SqlIncidentRepository
@@ -22,6 +24,9 @@ from store.timers import SqlHandoffRepository, SqlTimerRepository
 
 # Connection-level failures: the database is down or went away. Other errors are bugs and propagate.
 _UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, OSError, TimeoutError)
+# A transaction that lost a race: PostgreSQL's deadlock_detected and serialization_failure, SQLite's busy writer.
+_CONFLICT_STATES = frozenset({"40P01", "40001"})
+_SQLITE_BUSY = ("database is locked", "database table is locked")
 
 
 class SqlUnitOfWork:
@@ -39,6 +44,7 @@ class SqlUnitOfWork:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None
+        self._committed = False
 
     async def __aenter__(self) -> Self:
         self._session = self._sessions()
@@ -59,11 +65,15 @@ class SqlUnitOfWork:
         assert self._session is not None
         active_session.reset(self._token)
         discard_after_commit(self._session)
+        forget_locks(self._session)
         try:
             await self._session.rollback()
             await self._session.close()
         except _UNAVAILABLE:
             pass  # the original error (if any) is what matters; the connection is discarded anyway
+        if exc is not None and not self._committed and is_conflict(exc):
+            raise TransactionConflict("another change to this workspace was being saved at the same moment. "
+                                      "Try again.") from exc
         if exc is not None and is_unavailable(exc):
             raise StorageUnavailable("The database is unreachable; nothing was saved. Try again shortly.") from exc
 
@@ -71,9 +81,22 @@ class SqlUnitOfWork:
         """Commit the session's work."""
         assert self._session is not None
         await self._session.commit()
+        self._committed = True
+        forget_locks(self._session)
+        committed()
         # Calls queued after this point would be rolled back at exit: they commit on their own instead.
         active_session.set(None)
         run_after_commit(self._session)
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether `exc` means the transaction lost a race with another and was rolled back (safe to run again)."""
+    if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
+        return False
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if state in _CONFLICT_STATES:
+        return True
+    return isinstance(exc, OperationalError) and any(busy in str(exc.orig) for busy in _SQLITE_BUSY)
 
 
 def is_unavailable(exc: BaseException) -> bool:

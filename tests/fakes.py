@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
+from bot.domain.commits import committed
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
 from bot.domain.news import Announcement
 from bot.domain.ports import CachedName, ChannelRef, ChatMessage, HandoverSummary
@@ -249,6 +250,7 @@ class FakeUnitOfWork:
         self._db.timeline, self._db.audit = self._staged.timeline, self._staged.audit
         self._db.roles, self._db.followups = self._staged.roles, self._staged.followups
         self._db.timers, self._db.handoffs = self._staged.timers, self._staged.handoffs
+        committed()
 
 
 class FakeChat:

@@ -12,6 +12,7 @@
     ├── ConfigError                    bad settings or warroom.yaml (names file, key, expectation)
     └── InfrastructureError            something outside Warroom failed
         ├── StorageUnavailable         the database cannot be reached or is behind on migrations
+        ├── TransactionConflict        a transaction lost a deadlock or serialization race (re-run it)
         ├── ChatUnavailable            Slack refused or failed a Web API call
         └── FlagProviderError          a feature-flag provider refused or failed
 """
@@ -69,6 +70,11 @@ class InfrastructureError(WarroomError):
 
 class StorageUnavailable(InfrastructureError):
     """The database is unreachable or its schema is not current."""
+
+
+class TransactionConflict(InfrastructureError):
+    """A transaction lost a race with another one (deadlock, serialization failure, SQLite busy): it was
+    rolled back whole, so the use case can run again from the start."""
 
 
 class ChatUnavailable(InfrastructureError):

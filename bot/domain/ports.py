@@ -262,7 +262,7 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     async def commit(self) -> None:
-        """Make the work durable."""
+        """Make the work durable, then report it (`bot.domain.commits.committed`)."""
         ...
 
 

@@ -17,6 +17,7 @@ from bot.domain.policy import Policy
 from bot.domain.ports import ChannelRef, Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
 from bot.services.permissions import PermissionCheck
 from bot.services.recording import record
+from bot.services.retry import retried
 
 log = structlog.get_logger(__name__)
 
@@ -118,7 +119,7 @@ class IncidentService:
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
                  list_cache: timedelta = timedelta(seconds=2),
-                 on_change: Callable[[Incident], Awaitable[None]] | None = None,
+                 on_change: Callable[[UnitOfWork, Incident], Awaitable[None]] | None = None,
                  permissions: PermissionCheck | None = None) -> None:
         self._uow = uow
         self.permissions = permissions or PermissionCheck(uow=uow, clock=clock, policy=policy)
@@ -126,7 +127,7 @@ class IncidentService:
         self._clock = clock
         self.policy = policy
         self._open = OpenIncidents(list_cache)
-        self.on_change = on_change  # told after every committed change (the timers replan on it)
+        self.on_change = on_change  # told of every change inside its transaction (the timers replan on it)
 
     async def find_similar(self, team_id: str, title: str, service: str) -> list[Incident]:
         """Open incidents that look like the one about to be declared."""
@@ -162,6 +163,7 @@ class IncidentService:
         log.info("incident_declared", team_id=incident.team_id, incident=incident.ref, severity=incident.severity)
         return DeclareResult(incident=incident)
 
+    @retried
     async def _create(self, request: DeclareRequest, number: int, now: datetime, channel: ChannelRef) -> Incident:
         async with self._uow() as uow:
             incident = await uow.incidents.add(
@@ -186,15 +188,16 @@ class IncidentService:
             await self._chat.invite(incident, [request.user_id])
             await self._chat.set_topic(incident)
             await self._chat.announce(incident)
+            await self.changed(uow, incident)
             await uow.commit()
         self._open.drop(request.team_id)
-        await self.changed(incident)
         return incident
 
-    async def changed(self, incident: Incident) -> None:
-        """Tell whoever follows incident changes (the timers) that `incident` changed."""
+    async def changed(self, uow: UnitOfWork, incident: Incident) -> None:
+        """Tell whoever follows incident changes (the timers) that `incident` changed, in the change's own
+        transaction: what it causes commits with it, and a failure there means nothing was saved."""
         if self.on_change is not None:
-            await self.on_change(incident)
+            await self.on_change(uow, incident)
 
     async def for_channel(self, team_id: str, channel_id: str) -> Incident:
         """The incident of this channel, or NotInIncidentChannel."""
@@ -206,6 +209,7 @@ class IncidentService:
             )
         return incident
 
+    @retried
     async def change_status(self, team_id: str, incident_id: int, user_id: str, new_status: str,
                             *, details: dict[str, str] | None = None) -> Incident:
         """Move the incident along the lifecycle (with resolution `details`); record it; update the card."""
@@ -227,12 +231,13 @@ class IncidentService:
                                before={"status": incident.status}, after={"status": target.id})
             await self._publish_change(changed, f"<@{user_id}> changed the status to *{target.label}*.",
                                        status_news(self.policy, incident.status, target.id, user_id))
+            await self.changed(uow, changed)
             await uow.commit()
         self._open.drop(team_id)
-        await self.changed(changed)
         log.info("status_changed", team_id=team_id, incident=changed.ref, old=incident.status, new=target.id)
         return changed
 
+    @retried
     async def change_severity(self, team_id: str, incident_id: int, user_id: str, severity: str) -> Incident:
         """Change the incident's severity; record it; update the card."""
         now = self._clock.now()
@@ -248,9 +253,9 @@ class IncidentService:
                                before={"severity": incident.severity}, after={"severity": new.id})
             await self._publish_change(changed, f"<@{user_id}> changed the severity to *{new.id}* ({new.label}).",
                                        severity_news(self.policy, incident.severity, new.id, user_id))
+            await self.changed(uow, changed)
             await uow.commit()
         self._open.drop(team_id)
-        await self.changed(changed)
         log.info("severity_changed", team_id=team_id, incident=changed.ref, old=incident.severity, new=new.id)
         return changed
 

@@ -16,6 +16,7 @@ from bot.domain.stats import Stats, incident_stats, parse_period
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.people import PeopleNames
 from bot.services.recording import audit, record
+from bot.services.retry import retried
 from bot.services.review import ReviewData, render_markdown, review_context, review_json
 
 log = structlog.get_logger(__name__)
@@ -44,6 +45,7 @@ class ReviewService:
         self.policy = incidents.policy
         self._template = review_template
 
+    @retried
     async def set_milestone(self, team_id: str, channel_id: str, actor: str, name: str, when: str) -> Incident:
         """Back-fill a milestone from a time typed in the workspace's time zone."""
         milestone = milestones.parse_milestone(name)
@@ -67,6 +69,7 @@ class ReviewService:
             await uow.commit()
         return changed
 
+    @retried
     async def add_followup(self, team_id: str, channel_id: str, actor: str, text: str, owner: str | None) -> FollowUp:
         """Record a follow-up action and post it with a button that closes it."""
         text = " ".join(text.split())
@@ -86,6 +89,7 @@ class ReviewService:
             await uow.commit()
         return followup
 
+    @retried
     async def close_followup(self, team_id: str, followup_id: int, actor: str) -> tuple[Incident, FollowUp]:
         """Mark a follow-up done (idempotent: closing a closed one changes nothing)."""
         now = self._clock.now()

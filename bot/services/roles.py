@@ -22,6 +22,7 @@ from bot.domain.ports import (
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.permissions import PermissionCheck
 from bot.services.recording import audit, record
+from bot.services.retry import retried
 
 log = structlog.get_logger(__name__)
 
@@ -84,6 +85,7 @@ class RoleService:
         await uow.commit()  # the refusal is recorded even though nothing else changes
         raise PermissionDenied(message)
 
+    @retried
     async def assign(self, team_id: str, incident_id: int, actor: str, role_text: str, user_id: str,
                      *, handover: bool = False, open_steps: Sequence[str] = ()) -> Incident:
         """Give `role` to `user_id`; the previous holder's assignment ends now; the channel is told in one line
@@ -128,10 +130,10 @@ class RoleService:
                     open_steps=list(open_steps)))
             else:
                 await self._chat.post_change(changed, line)
+            if self._incidents is not None:
+                await self._incidents.changed(uow, changed)
             await uow.commit()
         log.info("role_assigned", team_id=team_id, incident=changed.ref, role=role.id, handover=handover)
-        if self._incidents is not None:
-            await self._incidents.changed(changed)
         return changed
 
     async def handover(self, team_id: str, incident_id: int, actor: str, to_user: str,

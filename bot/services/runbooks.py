@@ -40,6 +40,7 @@ from bot.domain.runbook import (
 from bot.services.guards import GuardCheck
 from bot.services.incidents import IncidentService
 from bot.services.recording import audit, record
+from bot.services.retry import retried
 from bot.services.runbook_upkeep import UNKNOWN_RESULT, RunbookUpkeep
 
 log = structlog.get_logger(__name__)
@@ -91,6 +92,7 @@ class RunbookService(RunbookUpkeep):
             await self._chat.suggest_runbooks(incident, found)
         return found
 
+    @retried
     async def attach(self, team_id: str, channel_id: str, actor: str, name: str) -> tuple[Incident, Runbook]:
         """Attach a runbook and post its checklist (attaching twice posts nothing new)."""
         runbook = self.find(name)
@@ -170,6 +172,7 @@ class RunbookService(RunbookUpkeep):
         return await self._execute(incident, runbook, step, attachment, run, from_states, actor=actor,
                                    approver=None, rollback=rollback)
 
+    @retried
     async def skip(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str) -> StepRun:
         """Mark a step as not needed (who may run a guarded step may skip it); recorded like a run."""
         async with self._uow() as uow:
@@ -195,6 +198,7 @@ class RunbookService(RunbookUpkeep):
             await uow.commit()
         return next(r for r in runs if r.step_id == step_id)
 
+    @retried
     async def _ask_approval(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment,
                             run: StepRun, actor: str, rollback: bool, from_states: tuple[StepState, ...]) -> StepRun:
         now = self._clock.now()
@@ -217,6 +221,7 @@ class RunbookService(RunbookUpkeep):
             await uow.commit()
         return waiting
 
+    @retried
     async def _withdraw_request(self, incident: Incident, step: Step, run: StepRun, actor: str, *, reason: str) -> bool:
         """Put a step waiting for approval back where it was; True if it was still waiting."""
         back = StepState(run.extra.get("from", StepState.PENDING.value))
@@ -288,6 +293,7 @@ class RunbookService(RunbookUpkeep):
         state = current.state.value.replace("_", " ")
         return f"“{step.title}” is {state}{by}; nothing was started twice."
 
+    @retried  # only until its claim commits: a step that ran is never run again by a retry
     async def _execute(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment, run: StepRun,
                        from_states: tuple[StepState, ...], *, actor: str, approver: str | None, rollback: bool,
                        at_attempt: int | None = None) -> StepRun:
@@ -325,6 +331,7 @@ class RunbookService(RunbookUpkeep):
             log.error("step_crashed", step=step.id, ref=ref, exc_info=exc)
             return StepOutcome(ok=False, error=f"the step crashed ({type(exc).__name__}, ref {ref}); see Warroom's log")
 
+    @retried
     async def _finish(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment, run: StepRun,
                       outcome: StepOutcome, *, actor: str, approver: str | None, rollback: bool) -> StepRun:
         now = self._clock.now()

@@ -15,6 +15,7 @@ from bot.domain.incident import Incident, TimelineEntry, TimelineKind
 from bot.domain.ports import ChatMessage, Clock, IncidentChat, UnitOfWorkFactory
 from bot.services.incidents import IncidentService
 from bot.services.recording import audit
+from bot.services.retry import retried
 
 log = structlog.get_logger(__name__)
 
@@ -42,6 +43,7 @@ class TimelineService:
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, incidents: IncidentService) -> None:
         self._uow, self._chat, self._clock, self._incidents = uow, chat, clock, incidents
 
+    @retried
     async def note(self, team_id: str, channel_id: str, actor: str, text: str) -> TimelineEntry:
         """`/incident note <text>` (prefix `decision:`, `action:` or `update:` to set the kind)."""
         kind, body = split_kind(text)
@@ -57,13 +59,15 @@ class TimelineService:
             await uow.commit()
         return entry
 
+    @retried
     async def capture(self, team_id: str, message: ChatMessage, *, actor: str, via: str) -> TimelineEntry | None:
         """Add a channel message to its incident's timeline; None when it was already there."""
         incident = await self._incidents.for_channel(team_id, message.channel_id)
         permalink = await self._chat.permalink(message.channel_id, message.ts)
         now = self._clock.now()
         async with self._uow() as uow:
-            existing = await uow.timeline.get_by_source(team_id, incident.id, message.channel_id, message.ts)  # type: ignore[arg-type]
+            existing = await uow.timeline.get_by_source(team_id, incident.id, message.channel_id, message.ts,  # type: ignore[arg-type]
+                                                        for_update=True)
             if existing is not None:
                 if via in existing.captured_by and existing.visible:
                     return None  # the same capture again (or Slack redelivering the event)
@@ -94,6 +98,7 @@ class TimelineService:
             return None
         return await self.capture(team_id, message, actor=actor, via=via)
 
+    @retried
     async def _change(self, team_id: str, channel_id: str, ts: str, actor: str,
                       change: Callable[[TimelineEntry, datetime], tuple[TimelineEntry, str, dict[str, Any]] | None]) -> None:
         """Read, change and write one captured entry in a single transaction (row locked on PostgreSQL),

@@ -11,8 +11,9 @@ from bot.domain.incident import Incident, TimelineEntry, TimelineKind
 from bot.domain.milestones import format_duration
 from bot.domain.oncall import on_call, turn_at
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, TimerChat, UnitOfWorkFactory
+from bot.domain.ports import Clock, TimerChat, UnitOfWork, UnitOfWorkFactory
 from bot.domain.timers import Timer, TimerKind, is_late, plan, still_applies
+from bot.services.retry import retried
 
 log = structlog.get_logger(__name__)
 
@@ -29,11 +30,9 @@ class TimerService:
         self.running = asyncio.Lock()  # held while a dispatch runs: shutdown waits for it, not kills it
         self.stopped = False  # set at shutdown: a poll that starts afterwards does nothing
 
-    async def replan(self, incident: Incident) -> None:
-        """Bring the incident's stored timers in line with its current state (idempotent)."""
-        async with self._uow() as uow:
-            await uow.timers.replan(incident.team_id, incident.id, plan(incident, self.policy))  # type: ignore[arg-type]
-            await uow.commit()
+    async def replan(self, uow: UnitOfWork, incident: Incident) -> None:
+        """Bring the incident's stored timers in line with its current state, in the transaction that changed it."""
+        await uow.timers.replan(incident.team_id, incident.id, plan(incident, self.policy))  # type: ignore[arg-type]
 
     async def dispatch_due(self, limit: int = 2000, workers: int = WORKERS) -> int:
         """Claim every timer that has fallen due (at most `limit`), then send them `workers` at a time,
@@ -59,6 +58,7 @@ class TimerService:
 
         return sum(await asyncio.gather(*(fire(t) for t in claimed)))
 
+    @retried
     async def _fire(self, timer: Timer) -> int:
         async with self._uow() as uow:
             incident = await uow.incidents.get(timer.team_id, timer.incident_id)

@@ -18,6 +18,7 @@ from bot.domain.ports import Clock, UnitOfWorkFactory, UpdateChat
 from bot.domain.runbook import FlagValue, show_value
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.recording import record
+from bot.services.retry import retried
 
 log = structlog.get_logger(__name__)
 
@@ -100,6 +101,7 @@ class UpdateService:
         )
         return incident, text.strip()
 
+    @retried
     async def snooze(self, team_id: str, channel_id: str, actor: str, minutes: int) -> Incident:
         """Hold the update reminders for `minutes` (recorded; an update posted meanwhile clears it)."""
         if not 1 <= minutes <= 240:
@@ -113,10 +115,11 @@ class UpdateService:
             await record(uow, changed, actor=actor, action="incident.update_snoozed", at=now, kind=TimelineKind.UPDATE,
                          text=f"Update reminders snoozed for {minutes} min", after={"until": until.isoformat()})
             await self._chat.update_card(changed)
+            await self._incidents.changed(uow, changed)
             await uow.commit()
-        await self._incidents.changed(changed)
         return changed
 
+    @retried
     async def post(self, team_id: str, channel_id: str, actor: str, audience: Audience, text: str) -> Incident:
         """Post the update in the incident and announcements channels, record it, restart the update clock."""
         text = text.strip()
@@ -134,7 +137,7 @@ class UpdateService:
                          text=f"Status update ({audience.value}): {text}", after={"audience": audience.value})
             await self._chat.post_update(changed, audience.value, text, actor)
             await self._chat.update_card(changed)
+            await self._incidents.changed(uow, changed)  # the update clock restarts: the timers move
             await uow.commit()
         log.info("update_posted", team_id=team_id, incident=changed.ref, audience=audience.value)
-        await self._incidents.changed(changed)  # the update clock restarts: the timers move
         return changed
