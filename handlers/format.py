@@ -6,15 +6,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.text import escape
+
+__all__ = ["Targets", "clip", "clip_escaped", "escape", "slack_date", "split_targets"]
+
 
 def clip(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def escape(text: str) -> str:
-    """User text as data in mrkdwn, a topic or a notification: `&`, `<` and `>` as Slack's entities."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def clip_escaped(text: str, limit: int) -> str:
