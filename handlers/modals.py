@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
+from bot.domain.text import control_character_error
 from bot.services.incidents import SERVICE_MAX, SUMMARY_MAX, TITLE_MAX, DeclareRequest
 
 HINT_MAX = 2000  # Slack's limit for an input block's hint
@@ -138,3 +139,8 @@ def resolve_modal(channel_id: str) -> dict[str, Any]:
 def read_text_values(view: dict[str, Any], *block_ids: str) -> dict[str, str]:
     """Plain text input values by block id ('' when empty)."""
     return {b: _text(_element(view, b).get("value")) for b in block_ids}
+
+
+def control_errors(values: dict[str, str]) -> dict[str, str]:
+    """A form error for each value with a control character (no database stores a NUL), by block id."""
+    return {b: error for b, value in values.items() if (error := control_character_error(value, "This field"))}

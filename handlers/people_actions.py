@@ -13,7 +13,7 @@ from bot.domain.ports import ChatMessage
 from bot.services.container import Services
 from handlers import people_blocks
 from handlers.ids import Action, Block, Callback
-from handlers.modals import read_text_values
+from handlers.modals import control_errors, read_text_values
 from handlers.parse import count_value, payload_text, view_metadata
 from handlers.surface import Surface
 
@@ -65,6 +65,9 @@ def register(surface: Surface, services: Services) -> None:
         values = read_text_values(view, Block.RESOLUTION, Block.IMPACT, Block.ROOT_CAUSE)
         if not values[Block.RESOLUTION].strip():
             await ack(response_action="errors", errors={Block.RESOLUTION: "Say how the incident was resolved."})
+            return
+        if errors := control_errors(values):
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
         channel_id = str(view_metadata(view).get("channel_id", ""))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import aiohttp
 import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -27,7 +28,7 @@ log = structlog.get_logger(__name__)
 
 # Bot scopes the Web API calls below need (read by the manifest).
 SCOPES = (
-    "channels:manage",  # conversations.create / invite / setTopic on public channels
+    "channels:manage",  # conversations.create / invite / setTopic / archive on public channels
     "channels:read",
     "channels:history",  # read a reacted-to message back (conversations.history)
     "chat:write",
@@ -66,6 +67,18 @@ class SlackIncidentChat:
             f"Every candidate channel name is taken ({candidate_names[0]} and {len(candidate_names) - 1} more); "
             "archive old incident channels or change channel_name_pattern."
         )
+
+    async def archive_channel(self, channel: ChannelRef) -> None:
+        # Called at once, not through the outbox: the database the outbox lives in just failed.
+        try:
+            await self._client.conversations_archive(channel=channel.id)
+        except SlackApiError as exc:
+            log.warning("orphan_channel_not_archived", channel=channel.id, error=exc.response.get("error"))
+            return
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("orphan_channel_not_archived", channel=channel.id, error=repr(exc))
+            return
+        log.info("orphan_channel_archived", channel=channel.id, name=channel.name)
 
     async def _put(self, incident: Incident | None, method: str, **params: object) -> None:
         team = incident.team_id if incident is not None else ""
