@@ -178,7 +178,7 @@ class SlackIncidentChat:
                         title=f"{incident.ref} post-incident review", content=markdown)
 
     async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
-        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=f"Follow-up: {followup.text}",
+        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=f"Follow-up: {escape(followup.text)}",
                         blocks=people_blocks.followup(followup))
 
 
@@ -189,7 +189,7 @@ class SlackIncidentChat:
             await self._put(None, "chat.postMessage", channel=user, text=text[:3900])
 
     async def post_update(self, incident: Incident, audience: str, text: str, author: str) -> None:
-        body = f":mega: *Status update* ({audience.replace('_', ' ')}) by <@{author}>\n{text}"
+        body = f":mega: *Status update* ({audience.replace('_', ' ')}) by <@{author}>\n{escape(text)}"
         await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=body[:3900])
         if self._policy.announcements_channel:
             await self._put(incident, "chat.postMessage", channel=self._policy.announcements_channel,

@@ -14,8 +14,8 @@ from bot.domain.incident import AuditEvent, Incident, TimelineEntry, similar_inc
 from bot.domain.news import Announcement, severity_news, status_news
 from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
-from bot.domain.text import control_character_error, escape
 from bot.domain.ports import ChannelRef, Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
+from bot.domain.text import control_character_error, escape
 from bot.services.permissions import PermissionCheck
 from bot.services.recording import record
 
