@@ -22,6 +22,7 @@ COMMAND_TEXT_MAX = 4000
 RECEIVED_MAX = COMMAND_TEXT_MAX * len("&amp;")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 _ENTITY = re.compile(r"&(amp|lt|gt);")
+_PERSON = re.compile(r"[UW][A-Z0-9]+")
 # One pass over Slack's tokens and entities: a decoded `&lt;` is never read again (`&amp;lt;` is `&lt;`).
 _SLACK = re.compile(r"<([@#!])([^<>|]*)(?:\|([^<>]*))?>|<([a-z][a-z0-9+.-]*:[^<>|]*)(?:\|([^<>]*))?>|&(amp|lt|gt);")
 
@@ -30,12 +31,14 @@ def _entities(text: str) -> str:
     return _ENTITY.sub(lambda m: _ENTITIES[m.group(1)], text)
 
 
-def _typed(m: re.Match[str]) -> str:
+def _typed(m: re.Match[str], keep_people: bool = False) -> str:
     sigil, target, label, url, url_label, entity = m.groups()
     if entity:
         return _ENTITIES[entity]
     if url is not None:  # Slack turned a typed address into a link: the address as typed
         return _entities(url_label or url)
+    if sigil == "@" and keep_people and _PERSON.fullmatch(target):
+        return f"<@{target}>"
     if sigil == "@":
         return "@" + _entities(label or target)
     if sigil == "#":
@@ -44,9 +47,13 @@ def _typed(m: re.Match[str]) -> str:
     return shown if shown.startswith("@") else "@" + shown
 
 
-def from_slack(text: str) -> str:
-    """Slack's escaped command text as typed: entities decoded once, mentions and links as `@ana`, `#general`, the address."""
-    return _SLACK.sub(_typed, text)
+def from_slack(text: str, *, keep_people: bool = False) -> str:
+    """Slack's escaped command text as typed: entities decoded once, mentions and links as `@ana`, `#general`, the address.
+
+    `keep_people` keeps a person Slack mentioned as `<@U1>` (a note: the timeline shows the person and the
+    review names them); Warroom shows such a mention, never a special one (see handlers.format.defang).
+    """
+    return _SLACK.sub(lambda m: _typed(m, keep_people), text)
 
 
 def checked_command_text(text: str) -> str:

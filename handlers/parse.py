@@ -276,7 +276,7 @@ def parse_command(text: str) -> Command:
             raise InvalidCommand(f"Mention who takes over. {_usage('handover')}.")
         return Handover(user_id=user)
     if sub == "note":
-        return Note(text=from_slack(_rest(text)))
+        return Note(text=from_slack(_rest(text), keep_people=True))
     if sub == "timeline":
         page = count_value(args[0] if args else "1", 0)
         if len(args) > 1 or not page:

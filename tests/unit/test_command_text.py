@@ -22,9 +22,13 @@ def test_slack_escaping_is_undone_exactly_once() -> None:
 
 
 def test_mentions_and_links_slack_inserted_are_stored_as_typed_in_free_text() -> None:
-    parsed = parse_command("note ask <@U123|ana> in <#C9|general> about <https://x.example|x.example> "
+    parsed = parse_command("followup ask <@U123|ana> in <#C9|general> about <https://x.example|x.example> "
                            "and <https://y.example/?a=1&amp;b=2> <!here> <!subteam^S1|@oncall>")
-    assert parsed == Note("ask @ana in #general about x.example and https://y.example/?a=1&b=2 @here @oncall")
+    assert parsed == AddFollowUp("ask @ana in #general about x.example and https://y.example/?a=1&b=2 @here @oncall")
+
+
+def test_a_note_keeps_the_people_slack_mentioned_so_the_timeline_and_review_name_them() -> None:
+    assert parse_command("note ask <@U123|ana> &amp; <!here>, see &lt;@U9&gt;") == Note("ask <@U123> & @here, see <@U9>")
 
 
 @pytest.mark.parametrize(("text", "expected"), [
