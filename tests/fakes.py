@@ -279,6 +279,9 @@ class FakeChat:
                 return ChannelRef(id=f"C{len(self.taken):04d}", name=name)
         raise AssertionError("no free name")
 
+    async def archive_channel(self, channel: ChannelRef) -> None:
+        self._step("archive_channel", channel)
+
     async def invite(self, incident: Incident, user_ids: Sequence[str]) -> None:
         self._step("invite", (incident.channel_id, tuple(user_ids)))
 

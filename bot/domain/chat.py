@@ -53,6 +53,10 @@ class IncidentChat(Protocol):
         """Create a channel with the first free name of `candidate_names`."""
         ...
 
+    async def archive_channel(self, channel: ChannelRef) -> None:
+        """Archive a channel created for an incident that could not be saved (best effort: never raises)."""
+        ...
+
     async def invite(self, incident: Incident, user_ids: Sequence[str]) -> None:
         """Invite users to the incident's channel (already-members are fine)."""
         ...

@@ -19,6 +19,7 @@ from bot.domain.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from bot.domain.text import escape
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.permissions import PermissionCheck
 from bot.services.recording import audit, record
@@ -49,7 +50,7 @@ class RoleService:
             return self.policy.role(text)
         except KeyError:
             names = ", ".join(f"`{r.id}`" for r in self.policy.roles)
-            raise InvalidInput({"role": f"`{text}` is not a role. Use one of: {names}."}) from None
+            raise InvalidInput({"role": f"`{escape(text[:40])}` is not a role. Use one of: {names}."}) from None
 
     async def _groups_of(self, role: Role, actor: str) -> frozenset[str]:
         """The user groups of `actor` that can decide who may reassign `role` (asked before any transaction)."""
