@@ -85,7 +85,7 @@ STOP_SECONDS = 5.0
 
 def _secrets(settings: Settings) -> tuple[str, ...]:
     return tuple(s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_signing_secret,
-                                                settings.slack_app_token) if s is not None)
+                                                settings.slack_app_token, settings.health_token) if s is not None)
 
 
 def known_secrets(settings: Settings, environ: Mapping[str, str]) -> tuple[str, ...]:
