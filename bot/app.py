@@ -309,7 +309,7 @@ def create_app(
     incidents = services.incidents
     seen = SqlSeenRequests(engine)
     shape.install(bolt)  # first: nothing below reads an envelope Slack would not send
-    dedupe.install(bolt, seen, clock or SystemClock())
+    dedupe.install(bolt, seen)
     surface = register_all(bolt, services)
     scheduler = AsyncIOScheduler(timezone=policy.timezone)
     return Warroom(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -21,7 +22,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.domain.errors import StorageUnavailable
-from bot.domain.ports import Clock, SeenRequests
+from bot.domain.ports import SeenRequests
 
 log = structlog.get_logger(__name__)
 
@@ -57,14 +58,14 @@ def team_of(body: dict[str, Any]) -> str:
     return str(team or body.get("enterprise_id") or "-")
 
 
-def install(app: AsyncApp, seen: SeenRequests, clock: Clock) -> None:
+def install(app: AsyncApp, seen: SeenRequests) -> None:
     """Add the global middleware that drops redeliveries and refuses replays (after Bolt's signature check)."""
 
     # Bolt passes arguments by name: `next` it must be.
     async def drop_redeliveries(req: AsyncBoltRequest, body: dict[str, Any],
                                 next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         key = delivery_key(body, req.headers.get("x-slack-signature", [None])[0])
-        if key is not None and not await _first_time(seen, team_of(body), key, clock):
+        if key is not None and not await _first_time(seen, team_of(body), key):
             if key.startswith(REPLAY_PREFIX):
                 return _refuse_replay(body)
             log.info("redelivery_dropped", team_id=team_of(body), key=key,
@@ -87,12 +88,14 @@ def _refuse_replay(body: dict[str, Any]) -> BoltResponse:
     return BoltResponse(status=409, body=REPLAY_TEXT)
 
 
-async def _first_time(seen: SeenRequests, team_id: str, key: str, clock: Clock) -> bool:
+async def _first_time(seen: SeenRequests, team_id: str, key: str) -> bool:
     """Whether this is the first delivery; when that cannot be told in time, handle it (the listener's
     own writes then say whether the database is there), rather than drop what may be new."""
     try:
         async with asyncio.timeout(CHECK_SECONDS):
-            return await seen.first_time(team_id, key, clock.now())
+            # Wall-clock time, not the use cases' clock: Slack's redelivery and signature windows are real time,
+            # and so is the pruning (Warroom.forget_old_deliveries).
+            return await seen.first_time(team_id, key, datetime.now(UTC))
     except (StorageUnavailable, TimeoutError) as exc:
         log.warning("redelivery_check_skipped", team_id=team_id, key=key, error=type(exc).__name__)
         return True
