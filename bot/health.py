@@ -132,7 +132,7 @@ def _loopback(remote: str | None) -> bool:
 
 def may_see_details(remote: str | None, headers: Mapping[str, str], token: str | None) -> bool:
     """Whether a /health caller sees each check's detail: WARROOM_HEALTH_TOKEN as a bearer token, or a local,
-    unproxied caller (`warroom doctor`, a probe on the host)."""
+    unproxied caller (a probe or an operator on the host)."""
     lowered = {name.lower(): value for name, value in headers.items()}
     if token and _bearer_matches(lowered.get("authorization", ""), token):
         return True

@@ -16,6 +16,7 @@ from bot.domain.errors import StorageUnavailable
 from bot.health import may_see_details, public_view
 from bot.metrics import SLACK_KINDS
 from bot.slack_gate import MAX_BODY, signature_problem
+from handlers import shape
 
 SLACK_PATH = "/slack/events"
 log = structlog.get_logger(__name__)
@@ -60,6 +61,11 @@ def create_web_app(warroom: Warroom) -> web.Application:
             log.warning("malformed_slack_payload", kind="unparsed", error=type(exc).__name__)
             return answered("malformed", 400, started, "malformed Slack payload")
         kind = request_kind(bolt_request.body)
+        if not shape.well_formed(bolt_request.body):
+            # Before dispatch: Bolt's own middleware (authorization, self-events) runs before ours and reads
+            # the envelope unchecked (`event` as a string is an AttributeError and a traceback inside Bolt).
+            log.warning("malformed_slack_payload", kind=kind)
+            return answered("malformed", 400, started, "malformed Slack payload")
         try:
             bolt_response = await warroom.bolt.async_dispatch(bolt_request)
         except (KeyError, IndexError, TypeError, AttributeError) as exc:

@@ -23,6 +23,7 @@ import structlog
 
 from bot.log import configure_logging
 from bot.metrics import REQUEST_KINDS
+from bot.slack_gate import MAX_BODY
 from bot.standin.signing import sign
 from tests.e2e.harness import SIGNING_SECRET, Bot
 
@@ -129,6 +130,31 @@ async def test_unsigned_junk_gets_400_or_401_and_no_traceback(bot: Bot, index: i
     assert sink.problems == []
     await bot.settled()
     assert bot.writes() == []
+
+
+@pytest.mark.parametrize("body", ['{"type": "event_callback", "event": {', '{"type": "x", "a": ' + "[" * 5000 + "]" * 5000 + "}",
+                                  "payload=" + "%5B" * 5000, '{"type": "event_callback", "event": "x"}'],
+                         ids=["broken-json", "nested-json", "nested-form-payload", "event-not-an-object"])
+async def test_signed_junk_gets_400_and_no_traceback(bot: Bot, body: str) -> None:
+    now = int(time.time())
+    headers = {"Content-Type": JSON if body.startswith("{") else FORM, "X-Slack-Request-Timestamp": str(now),
+               "X-Slack-Signature": sign(SIGNING_SECRET, now, body)}
+    with logged_to(LogSink()) as sink:
+        async with aiohttp.ClientSession() as session, session.post(bot.events_url, data=body.encode(),
+                                                                     headers=headers) as resp:
+            status = resp.status
+    assert status == 400
+    assert [line for line in sink.problems if "Traceback" in line or '"exception"' in line] == []
+    await bot.settled()
+    assert bot.writes() == []
+
+
+async def test_a_body_over_a_mebibyte_gets_413_before_its_signature_is_even_checked(bot: Bot) -> None:
+    async with aiohttp.ClientSession() as session, session.post(bot.events_url, data=io.BytesIO(b"x" * (MAX_BODY + 1)),
+                                                                 headers={"Content-Type": FORM}) as resp:
+        assert resp.status == 413
+    _, metrics = await bot.get("/metrics")
+    assert 'warroom_requests_total{kind="too_large",status="413"} 1.0' in metrics
 
 
 async def test_metrics_labels_come_from_fixed_sets_and_unsigned_bodies_add_none(bot: Bot) -> None:
