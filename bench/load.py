@@ -19,6 +19,8 @@ import aiohttp
 from bench.stats import Sample
 from bot.standin import FakeSlack, signed_headers
 
+_SENDS = itertools.count()  # across phases: a warm-up and the phase after it share their bodies
+
 
 class Client:
     """Signs and POSTs pre-built form bodies to one /slack/events URL."""
@@ -46,7 +48,6 @@ async def closed_loop(client: Client, bodies: list[str], concurrency: int, durat
     """`concurrency` workers send back to back until `duration` is over; in-flight ones finish."""
     sample = Sample()
     pool = itertools.cycle(bodies)
-    sent = itertools.count()
     deadline = time.perf_counter() + duration
 
     async def worker() -> None:
@@ -54,7 +55,7 @@ async def closed_loop(client: Client, bodies: list[str], concurrency: int, durat
             try:
                 # A body signed twice in the same second is a replay, and Warroom refuses it: each send is its own
                 # delivery, as each of Slack's is (Slack's differ by trigger_id; here by a field Bolt ignores).
-                status, text, elapsed = await client.send(f"{next(pool)}&bench_send={next(sent)}")
+                status, text, elapsed = await client.send(f"{next(pool)}&bench_send={next(_SENDS)}")
             except (aiohttp.ClientError, TimeoutError):
                 sample.errors += 1
                 continue
