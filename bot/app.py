@@ -247,6 +247,7 @@ class Warroom:
         if sender_session is not None and not sender_session.closed:
             await sender_session.close()
         await close_providers(self.providers)
+        await self.seen.flush()  # delivery records written behind (SQLite) reach the database before it closes
         await self.engine.dispose()
         session = getattr(self.client, "session", None)
         if session is not None and not session.closed:

@@ -28,7 +28,9 @@ async def test_the_same_key_in_another_workspace_is_new(engine: AsyncEngine) -> 
 
 
 async def test_a_new_store_on_the_same_database_still_knows_the_key(engine: AsyncEngine) -> None:
-    assert await SqlSeenRequests(engine).first_time("T1", "action:a:1.2:3.4", T0)
+    before_a_restart = SqlSeenRequests(engine)
+    assert await before_a_restart.first_time("T1", "action:a:1.2:3.4", T0)
+    await before_a_restart.flush()  # as Warroom.stop does
     assert not await SqlSeenRequests(engine).first_time("T1", "action:a:1.2:3.4", T0)
 
 
@@ -43,6 +45,7 @@ async def test_many_deliveries_at_once_are_each_new_once_however_they_are_groupe
     keys = [f"signed:v0={n:064x}" for n in range(300)] * 2
     results = await asyncio.gather(*(seen.first_time("T1", key, T0) for key in keys))
     assert results[:300] == [True] * 300 and results[300:] == [False] * 300
+    await seen.flush()
     assert not await SqlSeenRequests(engine).first_time("T1", keys[0], T0)
 
 
