@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.domain.chat import Directory, RunbookChat
 from bot.domain.errors import InvalidCommand, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
 from bot.domain.policy import Policy
-from bot.domain.ports import (
-    Clock,
-    Directory,
-    RunbookChat,
-    StepRunner,
-    UnitOfWorkFactory,
-)
+from bot.domain.ports import Clock, StepRunner, UnitOfWorkFactory
 from bot.domain.runbook import Attachment, Runbook
 from bot.services.guarded_steps import GuardedSteps
 from bot.services.guards import GuardCheck

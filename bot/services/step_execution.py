@@ -8,9 +8,10 @@ from dataclasses import replace
 
 import structlog
 
+from bot.domain.chat import RunbookChat
 from bot.domain.errors import ChatUnavailable, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
-from bot.domain.ports import Clock, RunbookChat, StepRunner, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock, StepRunner, UnitOfWork, UnitOfWorkFactory
 from bot.domain.runbook import (
     Attachment,
     NotifyStep,
