@@ -52,6 +52,7 @@ def test_every_step_kind_has_a_type_a_file_model_an_executor_and_a_button_label(
     for kind in StepKind:
         assert STEP_TYPES[kind].kind is kind, kind
         assert get_args(STEP_MODELS[kind].model_fields["kind"].annotation) == (kind.value,), kind
+        assert STEP_MODELS[kind].step_type is STEP_TYPES[kind], kind
         assert callable(EXECUTORS[kind]), kind
         assert KIND_LABEL[kind], kind
     assert set(STEP_TYPES) == set(STEP_MODELS) == set(EXECUTORS) == set(KIND_LABEL) == set(StepKind)
