@@ -23,6 +23,7 @@ STATE_EMOJI = {
     StepState.RUNNING: ":arrows_counterclockwise:", StepState.DONE: ":white_check_mark:",
     StepState.FAILED: ":x:", StepState.SKIPPED: ":fast_forward:", StepState.ROLLED_BACK: ":leftwards_arrow_with_hook:",
 }
+# Each kind's button on a pending step; a done step of a kind that rolls back gets "Roll back" instead.
 KIND_LABEL = {StepKind.CHECK: "Tick", StepKind.COMMAND: "Run", StepKind.HTTP_CHECK: "Check",
               StepKind.FLAG: "Run", StepKind.NOTIFY: "Send"}
 
@@ -94,7 +95,7 @@ def _accessory(runbook: Runbook, step: Step, run: StepRun) -> dict[str, Any] | N
     if run.state in (StepState.PENDING, StepState.FAILED, StepState.SKIPPED, StepState.ROLLED_BACK):
         label = {StepState.FAILED: "Retry", StepState.ROLLED_BACK: "Run again"}.get(run.state, KIND_LABEL[step.kind])
         return _button(Action.STEP_RUN, label, value, _confirm(step, label), "danger" if step.guard else None)
-    if run.state is StepState.DONE and step.kind is StepKind.FLAG:
+    if run.state is StepState.DONE and step.reversible:
         return _button(Action.STEP_ROLLBACK, "Roll back", value, _confirm(step, "Roll back", rollback=True))
     return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.domain.incident import Incident
 from bot.domain.outbox import ChannelNames, OutboundCall, Outbox, checklist_anchor
-from bot.domain.runbook import Attachment, Runbook, Step, StepOutcome, StepRun
+from bot.domain.runbook import Attachment, NotifyStep, Runbook, Step, StepOutcome, StepRun
 from handlers import runbook_blocks
 from handlers.format import escape, split_targets
 from handlers.slack_channels import distinct_channels
@@ -55,7 +55,7 @@ class SlackRunbookChat:
         await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=f"Approval needed{' to roll back' if rollback else ''}: {escape(step.title)}",
                         blocks=runbook_blocks.approval_request(step, run, runbook, rollback))
 
-    async def notify_targets(self, incident: Incident, step: Step) -> StepOutcome:
+    async def notify_targets(self, incident: Incident, step: NotifyStep) -> StepOutcome:
         found = split_targets(step.targets, incident.roles)
         mentions, missing, channels = found.mentions, found.unheld_roles, found.channels
         text = f":rotating_light: {' '.join(mentions)} {escape(step.message)} ({incident.ref} in <#{incident.channel_id}>)".replace("  ", " ")
