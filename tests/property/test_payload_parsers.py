@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.domain.errors import UserError
 from bot.domain.milestones import parse_milestone, parse_when
 from bot.domain.stats import parse_period
-from bot.services.postmortem import parse_ref
+from bot.services.review_reader import parse_ref
 from bot.services.updates import Audience, parse_audience
 from handlers.ids import Block
 from handlers.modals import read_declare_values, read_text_values
