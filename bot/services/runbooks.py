@@ -9,14 +9,9 @@ from dataclasses import replace
 
 import structlog
 
-from bot.domain.errors import (
-    ChatUnavailable,
-    IncidentNotFound,
-    InvalidCommand,
-    InvalidInput,
-    PermissionDenied,
-)
-from bot.domain.incident import AuditEvent, Incident, TimelineKind
+from bot.domain.access import RunStep
+from bot.domain.errors import ChatUnavailable, InvalidCommand, InvalidInput
+from bot.domain.incident import Incident, TimelineKind
 from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
 from bot.domain.ports import (
@@ -24,7 +19,6 @@ from bot.domain.ports import (
     Directory,
     RunbookChat,
     StepRunner,
-    UnitOfWork,
     UnitOfWorkFactory,
 )
 from bot.domain.runbook import (
@@ -37,27 +31,26 @@ from bot.domain.runbook import (
     StepState,
     show_value,
 )
-from bot.services.guards import GuardCheck
 from bot.services.incidents import IncidentService
-from bot.services.recording import audit, record
+from bot.services.recording import record
 from bot.services.retry import retried
+from bot.services.runbook_clicks import RunbookClicks, guarded
 from bot.services.runbook_upkeep import UNKNOWN_RESULT, RunbookUpkeep
 
 log = structlog.get_logger(__name__)
 
 RUNNABLE = (StepState.PENDING, StepState.FAILED, StepState.SKIPPED, StepState.ROLLED_BACK)
 ERROR_MAX = 2000  # the step_run.error column
-REQUEST_REFUSED = "request.refused"  # a button naming a runbook, step or request that is not there
 
 
-class RunbookService(RunbookUpkeep):
+class RunbookService(RunbookClicks, RunbookUpkeep):
     """Runbooks in an incident: attach, run, approve, roll back."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: RunbookChat, clock: Clock, incidents: IncidentService,
                  directory: Directory, runner: StepRunner, catalog: Mapping[str, Runbook]) -> None:
         self._uow, self._chat, self._clock, self._incidents = uow, chat, clock, incidents
         self._runner = runner
-        self._guards = GuardCheck(directory, incidents.policy, incidents.permissions)
+        self._permissions = incidents.permissions
         self.catalog = dict(catalog)
 
     @property
@@ -112,35 +105,6 @@ class RunbookService(RunbookUpkeep):
             await uow.commit()
         return incident, runbook
 
-    async def _refused(self, uow: UnitOfWork, team_id: str, actor: str, incident: Incident | None,
-                       error: Exception, **after: object) -> Exception:
-        """Audit a button that names what is not there (stale or tampered), commit that, hand back `error`."""
-        await uow.audit.add(AuditEvent(team_id=team_id, incident_id=incident.id if incident else None, actor=actor,
-                                       action=REQUEST_REFUSED, at=self._clock.now(),
-                                       after={**after, "reason": str(error)}))
-        await uow.commit()
-        return error
-
-    async def _load(self, uow: UnitOfWork, team_id: str, channel_id: str, runbook_id: str,
-                    step_id: str, actor: str = "") -> tuple[Incident, Runbook, Step, Attachment, StepRun, list[StepRun]]:
-        incident = await uow.incidents.get_by_channel(team_id, channel_id)
-        runbook = self.catalog.get(runbook_id)
-        attachment = await uow.runbooks.attachment(team_id, incident.id, runbook_id) if incident else None  # type: ignore[arg-type]
-        named = {"channel": channel_id, "runbook": runbook_id[:100], "step": step_id[:100]}
-        if incident is None or runbook is None or attachment is None:
-            raise await self._refused(uow, team_id, actor, incident, IncidentNotFound(
-                "That runbook is not attached to an incident in this channel."), **named)
-        try:
-            step = runbook.step(step_id)
-        except KeyError:
-            raise await self._refused(uow, team_id, actor, incident, InvalidCommand(
-                "That step is not in the runbook any more; run `/incident runbook` again."), **named) from None
-        runs = await uow.runbooks.steps(team_id, incident.id, runbook_id)  # type: ignore[arg-type]
-        run = next((r for r in runs if r.step_id == step_id), None)
-        if run is None:
-            raise InvalidCommand(f"“{step.title}” was added to the runbook after it was attached to this incident.")
-        return incident, runbook, step, attachment, run, runs
-
     async def request(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str,
                       *, rollback: bool = False, attempt: int | None = None) -> StepRun:
         """A click on a step's button (showing `attempt`): check who, then run it or ask for approval."""
@@ -148,17 +112,9 @@ class RunbookService(RunbookUpkeep):
             incident, runbook, step, attachment, run, runs = await self._load(uow, team_id, channel_id, runbook_id, step_id, actor)
             if attempt is not None and attempt != run.attempt:
                 raise InvalidInput({"step": await self._busy(uow, run, step)})
-        await self._require(Capability.RUN_GUARDED_STEPS, actor, incident, step)
-        allowed = await self._guards.permitted(step.guard, incident, actor)
-        now = self._clock.now()
         what = "roll back" if rollback else "run"
-        if not allowed:
-            async with self._uow() as uow:
-                await audit(uow, incident, actor=actor, action="runbook.step_refused", at=now,
-                            after={"runbook": runbook.id, "step": step.id, "op": what})
-                await uow.commit()
-            assert step.guard is not None
-            raise PermissionDenied(f"Only {self._guards.who_may(step.guard, incident)} may {what} “{step.title}”.")
+        await self._check(actor, incident, runbook, step, *guarded(step, Capability.RUN_GUARDED_STEPS),
+                          RunStep(step.guard, step.title, what), op=what)
         from_states = (StepState.DONE,) if rollback else RUNNABLE
         if rollback and step.kind is not StepKind.FLAG:
             raise InvalidCommand("Only flag steps can be rolled back.")
@@ -177,15 +133,9 @@ class RunbookService(RunbookUpkeep):
         """Mark a step as not needed (who may run a guarded step may skip it); recorded like a run."""
         async with self._uow() as uow:
             incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id, actor)
+        await self._check(actor, incident, runbook, step, *guarded(step, Capability.RUN_GUARDED_STEPS),
+                          RunStep(step.guard, step.title, "skip"), op="skip")
         now = self._clock.now()
-        await self._require(Capability.RUN_GUARDED_STEPS, actor, incident, step)
-        if not await self._guards.permitted(step.guard, incident, actor):
-            assert step.guard is not None
-            async with self._uow() as uow:
-                await audit(uow, incident, actor=actor, action="runbook.step_refused", at=now,
-                            after={"runbook": runbook.id, "step": step.id, "op": "skip"})
-                await uow.commit()
-            raise PermissionDenied(f"Only {self._guards.who_may(step.guard, incident)} may skip “{step.title}”.")
         async with self._uow() as uow:
             won = await uow.runbooks.claim(run, (StepState.PENDING, StepState.FAILED), state=StepState.SKIPPED,
                                            actor=actor, finished_at=now)
@@ -197,101 +147,6 @@ class RunbookService(RunbookUpkeep):
             await self._chat.update_checklist(incident, attachment, runbook, runs)
             await uow.commit()
         return next(r for r in runs if r.step_id == step_id)
-
-    @retried
-    async def _ask_approval(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment,
-                            run: StepRun, actor: str, rollback: bool, from_states: tuple[StepState, ...]) -> StepRun:
-        now = self._clock.now()
-        op = "rollback" if rollback else "run"
-        async with self._uow() as uow:
-            # A new attempt number: the Approve button carries it, so an approval can only act on this request.
-            won = await uow.runbooks.claim(run, from_states, at_attempt=run.attempt, state=StepState.AWAITING_APPROVAL,
-                                           requested_by=actor, attempt=run.attempt + 1,
-                                           extra={"op": op, "from": run.state.value})
-            if not won:
-                raise InvalidInput({"step": await self._busy(uow, run, step)})
-            await record(uow, incident, actor=actor, action="runbook.approval_requested", at=now,
-                         kind=TimelineKind.ACTION, text=f"Approval requested to {'roll back' if rollback else 'run'} “{step.title}”",
-                         after={"runbook": runbook.id, "step": step.id, "op": op})
-            runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
-            waiting = next(r for r in runs if r.step_id == step.id)
-            # Queued with the request: an approval request nobody can see is never left waiting.
-            await self._chat.post_approval_request(incident, runbook, step, waiting, rollback)
-            await self._chat.update_checklist(incident, attachment, runbook, runs)
-            await uow.commit()
-        return waiting
-
-    @retried
-    async def _withdraw_request(self, incident: Incident, step: Step, run: StepRun, actor: str, *, reason: str) -> bool:
-        """Put a step waiting for approval back where it was; True if it was still waiting."""
-        back = StepState(run.extra.get("from", StepState.PENDING.value))
-        async with self._uow() as uow:
-            won = await uow.runbooks.claim(run, (StepState.AWAITING_APPROVAL,), at_attempt=run.attempt, state=back)
-            if won:
-                await record(uow, incident, actor=actor, action="runbook.approval_withdrawn", at=self._clock.now(),
-                             kind=TimelineKind.ACTION, text=f"Approval request for “{step.title}” withdrawn: {reason}",
-                             after={"runbook": run.runbook_id, "step": step.id, "reason": reason})
-                await uow.commit()
-        return won
-
-    async def cancel(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str,
-                     attempt: int) -> StepRun:
-        """The requester (or anyone who may run the step) withdraws an approval request."""
-        async with self._uow() as uow:
-            incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id, actor)
-        if actor != run.requested_by and not await self._guards.permitted(step.guard, incident, actor):
-            raise PermissionDenied(f"Only <@{run.requested_by}> or whoever may run “{step.title}” can cancel this request.")
-        if run.state is not StepState.AWAITING_APPROVAL or run.attempt != attempt:
-            raise InvalidInput({"step": "That approval request is no longer open."})
-        await self._withdraw_request(incident, step, run, actor, reason=f"cancelled by <@{actor}>")
-        async with self._uow() as uow:
-            runs = await uow.runbooks.steps(team_id, run.incident_id, runbook_id)
-        await self._chat.update_checklist(incident, attachment, runbook, runs)
-        return next(r for r in runs if r.step_id == step_id)
-
-    async def approve(self, team_id: str, channel_id: str, approver: str, runbook_id: str, step_id: str,
-                      attempt: int | None = None) -> StepRun:
-        """A second, permitted person approves request number `attempt`; the step then runs (once)."""
-        async with self._uow() as uow:
-            incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id,
-                                                                           approver)
-        await self._require(Capability.APPROVE, approver, incident, step)
-        attempt = run.attempt if attempt is None else attempt
-        if run.state is not StepState.AWAITING_APPROVAL or run.attempt != attempt:
-            await self._incidents.permissions.record_refusal(
-                team_id, approver, REQUEST_REFUSED, incident, runbook=runbook.id, step=step.id, attempt=attempt,
-                reason="approval request not open")
-            raise InvalidInput({"step": f"That approval request for “{step.title}” is no longer open "
-                                        f"(the step is {run.state.value.replace('_', ' ')})."})
-        assert step.guard is not None
-        refusal = None
-        if approver == run.requested_by:
-            refusal = f"A different person must approve “{step.title}”: you asked for it."
-        elif not await self._guards.may_approve(step.guard, incident, approver):
-            refusal = f"Only {self._guards.who_may_approve(step.guard, incident)} may approve “{step.title}”."
-        if refusal:
-            async with self._uow() as uow:
-                await audit(uow, incident, actor=approver, action="runbook.approval_refused", at=self._clock.now(),
-                            after={"runbook": runbook.id, "step": step.id, "reason": refusal})
-                await uow.commit()
-            raise PermissionDenied(refusal)
-        rollback = run.extra.get("op") == "rollback"
-        return await self._execute(incident, runbook, step, attachment, run, (StepState.AWAITING_APPROVAL,),
-                                   actor=run.requested_by or approver, approver=approver, rollback=rollback,
-                                   at_attempt=attempt)
-
-    async def _require(self, capability: Capability, user: str, incident: Incident, step: Step) -> None:
-        """The permission model's rule for guarded steps (the step's own guard is checked after it)."""
-        if step.guard is not None:
-            await self._incidents.permissions.require(capability, user, team_id=incident.team_id, incident=incident)
-
-    async def _busy(self, uow: UnitOfWork, run: StepRun, step: Step) -> str:
-        current = next((r for r in await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
-                        if r.step_id == run.step_id), run)
-        who = current.actor or current.requested_by
-        by = f" (<@{who}>)" if who else ""
-        state = current.state.value.replace("_", " ")
-        return f"“{step.title}” is {state}{by}; nothing was started twice."
 
     @retried  # only until its claim commits: a step that ran is never run again by a retry
     async def _execute(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment, run: StepRun,
