@@ -87,7 +87,7 @@ CHANNEL_WARM_SECONDS = 3.0  # startup waits this long at most to resolve channel
 
 def _secrets(settings: Settings) -> tuple[str, ...]:
     return tuple(s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_signing_secret,
-                                                settings.slack_app_token) if s is not None)
+                                                settings.slack_app_token, settings.health_token) if s is not None)
 
 
 def known_secrets(settings: Settings, environ: Mapping[str, str]) -> tuple[str, ...]:
@@ -262,6 +262,7 @@ class Warroom:
         if sender_session is not None and not sender_session.closed:
             await sender_session.close()
         await close_providers(self.providers)
+        await self.seen.flush()  # delivery records written behind (SQLite) reach the database before it closes
         await self.engine.dispose()
         session = getattr(self.client, "session", None)
         if session is not None and not session.closed:
@@ -331,7 +332,7 @@ def create_app(
     incidents = services.incidents
     seen = SqlSeenRequests(engine)
     shape.install(bolt)  # first: nothing below reads an envelope Slack would not send
-    dedupe.install(bolt, seen, clock or SystemClock())
+    dedupe.install(bolt, seen)
     surface = register_all(bolt, services)
     scheduler = AsyncIOScheduler(timezone=policy.timezone)
     return Warroom(

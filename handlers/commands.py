@@ -15,6 +15,7 @@ from bot.services.incidents import DeclareRequest, DeclareResult, validate_decla
 from handlers import blocks
 from handlers.answer import Answer, answer_in_ack
 from handlers.export_commands import handle_export
+from handlers.format import escape
 from handlers.ids import SLASH_COMMAND
 from handlers.modals import declare_modal
 from handlers.parse import (
@@ -94,7 +95,7 @@ def register(surface: Surface, services: Services) -> None:
                                         view=declare_modal(policy, source_channel_id=channel_id))
             case Declare():
                 assert request is not None
-                await ack(response_type="ephemeral", text=f"Declaring {request.severity}: *{request.title}*…")
+                await ack(response_type="ephemeral", text=f"Declaring {request.severity}: *{escape(request.title)}*…")
                 result = await services.declare(request)
                 pending = {"severity": request.severity, "title": request.title, "service": request.service}
                 await report_declared(respond, result, pending, services)

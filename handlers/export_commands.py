@@ -8,7 +8,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.services.container import Services
-from handlers.format import clip
+from handlers.format import clip_escaped, escape
 from handlers.parse import Export
 
 # Slack cuts message text at 40,000 characters; the fence and the note below must fit too.
@@ -17,8 +17,9 @@ EXPORT_TEXT_MAX = 39_000
 
 def export_text(ref: str, fmt: str, document: str) -> str:
     """The review as an ephemeral message: in a code block, cut to fit, saying how to get all of it."""
-    body = clip(document.replace("```", "'''"), EXPORT_TEXT_MAX)
-    note = "" if len(body) == len(document) else f"\n_Cut to fit Slack; `warroom export {ref} --format {fmt}` prints it all._"
+    fenced = document.replace("```", "'''")
+    body = clip_escaped(fenced, EXPORT_TEXT_MAX)  # a code block still parses `<!channel>`: escaped too
+    note = "" if body == escape(fenced) else f"\n_Cut to fit Slack; `warroom export {ref} --format {fmt}` prints it all._"
     return f"*{ref} review* ({fmt})\n```\n{body}\n```{note}"
 
 

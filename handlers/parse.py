@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.errors import InvalidCommand
+from handlers.command_text import checked_command_text, from_slack
 from handlers.format import escape
 
 USAGE = {
@@ -232,13 +233,17 @@ def _export(args: list[str]) -> Export:
 
 
 def parse_command(text: str) -> Command:
-    """Turn the text after `/incident` into a Command, or raise InvalidCommand saying what to type."""
+    """Turn the text after `/incident` (as Slack sends it: escaped) into a Command holding what was typed,
+    or raise InvalidCommand saying what to type."""
+    text = checked_command_text(text or "")
     try:
-        words = shlex.split(text or "")
+        slack_words = shlex.split(text)
     except ValueError:
-        words = (text or "").split()
-    if not words:
+        slack_words = text.split()
+    if not slack_words:
         return OpenDeclareModal()
+    # Words as typed; a user argument is read from Slack's own form (`<@U1|ana>` carries the id).
+    words = [from_slack(w) for w in slack_words]
     sub, args = words[0].lower(), words[1:]
     if sub == "declare":
         if not args:
@@ -248,7 +253,7 @@ def parse_command(text: str) -> Command:
             raise InvalidCommand(f"Give a severity and a title. {_usage('declare')}, e.g. `/incident declare sev1 Imports failing`.")
         # The title as typed (quotes and apostrophes kept), without the severity and --service.
         raw = _SERVICE_OPTION.sub(" ", _rest(text)).split(maxsplit=1)
-        title = raw[1].strip() if len(raw) > 1 else ""
+        title = from_slack(raw[1].strip()) if len(raw) > 1 else ""
         if len(title) >= 2 and title[0] == title[-1] and title[0] in "\"'":
             title = title[1:-1]
         return Declare(severity=args[0], title=title, service=service)
@@ -261,17 +266,17 @@ def parse_command(text: str) -> Command:
             raise InvalidCommand(f"Give the new severity. {_usage('severity')}, e.g. `/incident severity sev2`.")
         return ChangeSeverity(severity=args[0])
     if sub == "role":
-        user = user_id_of(args[1]) if len(args) == 2 else None
+        user = user_id_of(slack_words[2]) if len(args) == 2 else None
         if user is None:
             raise InvalidCommand(f"Name the role and mention the person. {_usage('role')}, e.g. `/incident role commander @ana`.")
         return AssignRole(role=args[0].lower(), user_id=user)
     if sub == "handover":
-        user = user_id_of(args[0]) if len(args) == 1 else None
+        user = user_id_of(slack_words[1]) if len(args) == 1 else None
         if user is None:
             raise InvalidCommand(f"Mention who takes over. {_usage('handover')}.")
         return Handover(user_id=user)
     if sub == "note":
-        return Note(text=_rest(text))
+        return Note(text=from_slack(_rest(text), keep_people=True))
     if sub == "timeline":
         page = count_value(args[0] if args else "1", 0)
         if len(args) > 1 or not page:
@@ -287,7 +292,7 @@ def parse_command(text: str) -> Command:
         owner = user_id_of(words_[-1]) if words_ else None
         if owner is not None:
             body = body[: body.rfind(words_[-1])].strip()
-        return AddFollowUp(text=body, owner=owner)
+        return AddFollowUp(text=from_slack(body), owner=owner)
     if sub == "resolve":
         return Resolve()
     if sub in ("oncall", "on-call"):

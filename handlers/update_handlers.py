@@ -13,7 +13,7 @@ from bot.domain.errors import InvalidInput
 from bot.services.container import Services
 from bot.services.updates import UPDATE_MAX, Audience, parse_audience
 from handlers.ids import Action, Block, Callback, Field
-from handlers.modals import read_text_values
+from handlers.modals import control_errors, read_text_values
 from handlers.parse import count_value, view_metadata
 from handlers.surface import Surface
 
@@ -76,6 +76,9 @@ def register(surface: Surface, services: Services) -> None:
         text = read_text_values(view, Block.UPDATE_TEXT)[Block.UPDATE_TEXT]
         if not text.strip():
             await ack(response_action="errors", errors={Block.UPDATE_TEXT: "Write the update before posting it."})
+            return
+        if errors := control_errors({Block.UPDATE_TEXT: text}):
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
         meta = view_metadata(view)

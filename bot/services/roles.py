@@ -18,6 +18,7 @@ from bot.domain.ports import (
     IncidentChat,
     UnitOfWorkFactory,
 )
+from bot.domain.text import escape
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.permissions import PermissionCheck
 from bot.services.recording import record
@@ -42,7 +43,7 @@ class RoleService:
             return self.policy.role(text)
         except KeyError:
             names = ", ".join(f"`{r.id}`" for r in self.policy.roles)
-            raise InvalidInput({"role": f"`{text}` is not a role. Use one of: {names}."}) from None
+            raise InvalidInput({"role": f"`{escape(text[:40])}` is not a role. Use one of: {names}."}) from None
 
     @retried
     async def assign(self, team_id: str, incident_id: int, actor: str, role_text: str, user_id: str,

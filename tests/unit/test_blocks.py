@@ -96,10 +96,10 @@ def test_the_duplicate_confirmation_fits_private_metadata_even_with_a_long_summa
 
 
 def test_a_long_runbook_checklist_stays_within_block_kit_limits() -> None:
-    from bot.domain.runbook import Guard, Procedure, Runbook, Step, StepKind, StepRun, StepState
+    from bot.domain.runbook import FlagStep, Guard, Procedure, Runbook, StepRun, StepState
     from handlers.runbook_blocks import checklist
 
-    steps = tuple(Step(id=f"s{n}", title=f"Step {n} " + "x" * 200, kind=StepKind.FLAG, flag="F", value=False,
+    steps = tuple(FlagStep(id=f"s{n}", title=f"Step {n} " + "x" * 200, flag="F", value=False,
                        rollback=True, guard=Guard(roles=("commander",), confirm="Sure? " * 80, approval=True))
                   for n in range(60))
     runbook = Runbook(id="long", title="T" * 300, summary="s", procedures=(Procedure(id="p", title="P", steps=steps),))

@@ -1,35 +1,29 @@
-"""A click on a runbook step: what it names, whether the clicker may, and a second person's approval."""
+"""Running guarded steps once per click: what a click names, who may, dependencies, approvals, skip and cancel."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 
-from bot.domain.access import Approve, Cancel, Question, Use
+from bot.domain.access import Approve, Cancel, Question, RunStep, Use
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
 from bot.domain.permissions import Capability
-from bot.domain.ports import Clock, RunbookChat, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import UnitOfWork
 from bot.domain.runbook import Attachment, Runbook, Step, StepRun, StepState
 from bot.services.permissions import PermissionCheck
 from bot.services.recording import record
 from bot.services.retry import retried
+from bot.services.step_execution import StepExecution
 
+RUNNABLE = (StepState.PENDING, StepState.FAILED, StepState.SKIPPED, StepState.ROLLED_BACK)
 REQUEST_REFUSED = "request.refused"  # a button naming a runbook, step or request that is not there
 
 
-class RunbookClicks:
-    """Mixed into RunbookService: needs `_uow`, `_clock`, `_chat`, `_permissions`, `catalog` and `_execute`."""
+class GuardedSteps(StepExecution):
+    """Mixed into RunbookService: needs `_permissions` and `catalog` besides StepExecution's."""
 
-    _uow: UnitOfWorkFactory
-    _clock: Clock
-    _chat: RunbookChat
     _permissions: PermissionCheck
     catalog: Mapping[str, Runbook]
-
-    def _execute(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment, run: StepRun,
-                 from_states: tuple[StepState, ...], *, actor: str, approver: str | None, rollback: bool,
-                 at_attempt: int | None = None) -> Awaitable[StepRun]:
-        raise NotImplementedError  # RunbookService runs the step
 
     async def _refused(self, uow: UnitOfWork, team_id: str, actor: str, incident: Incident | None,
                        error: Exception, **after: object) -> Exception:
@@ -65,13 +59,48 @@ class RunbookClicks:
             await self._permissions.check(question, user, team_id=incident.team_id, incident=incident,
                                           runbook=runbook.id, step=step.id, **context)
 
-    async def _busy(self, uow: UnitOfWork, run: StepRun, step: Step) -> str:
-        current = next((r for r in await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
-                        if r.step_id == run.step_id), run)
-        who = current.actor or current.requested_by
-        by = f" (<@{who}>)" if who else ""
-        state = current.state.value.replace("_", " ")
-        return f"“{step.title}” is {state}{by}; nothing was started twice."
+    async def request(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str,
+                      *, rollback: bool = False, attempt: int | None = None) -> StepRun:
+        """A click on a step's button (showing `attempt`): check who, then run it or ask for approval."""
+        async with self._uow() as uow:
+            incident, runbook, step, attachment, run, runs = await self._load(uow, team_id, channel_id, runbook_id, step_id, actor)
+            if attempt is not None and attempt != run.attempt:
+                raise InvalidInput({"step": await self._busy(uow, run, step)})
+        what = "roll back" if rollback else "run"
+        await self._check(actor, incident, runbook, step, *guarded(step, Capability.RUN_GUARDED_STEPS),
+                          RunStep(step.guard, step.title, what), op=what)
+        from_states = (StepState.DONE,) if rollback else RUNNABLE
+        if rollback and not step.reversible:
+            raise InvalidCommand("Only flag steps can be rolled back.")
+        if not rollback:
+            done = {r.step_id for r in runs if r.state is StepState.DONE}
+            waiting = [s.title for s in runbook.steps() if s.id in step.depends_on and s.id not in done]
+            if waiting:
+                raise InvalidInput({"step": f"Do “{waiting[0]}” first: “{step.title}” depends on it."})
+        if step.guard is not None and step.guard.approval:
+            return await self._ask_approval(incident, runbook, step, attachment, run, actor, rollback, from_states)
+        return await self._execute(incident, runbook, step, attachment, run, from_states, actor=actor,
+                                   approver=None, rollback=rollback)
+
+    @retried
+    async def skip(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str) -> StepRun:
+        """Mark a step as not needed (who may run a guarded step may skip it); recorded like a run."""
+        async with self._uow() as uow:
+            incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id, actor)
+        await self._check(actor, incident, runbook, step, *guarded(step, Capability.RUN_GUARDED_STEPS),
+                          RunStep(step.guard, step.title, "skip"), op="skip")
+        now = self._clock.now()
+        async with self._uow() as uow:
+            won = await uow.runbooks.claim(run, (StepState.PENDING, StepState.FAILED), state=StepState.SKIPPED,
+                                           actor=actor, finished_at=now)
+            if not won:
+                raise InvalidInput({"step": await self._busy(uow, run, step)})
+            await record(uow, incident, actor=actor, action="runbook.step_skipped", at=now, kind=TimelineKind.ACTION,
+                         text=f"Skipped “{step.title}”", after={"runbook": runbook.id, "step": step.id})
+            runs = await uow.runbooks.steps(team_id, run.incident_id, runbook_id)
+            await self._chat.update_checklist(incident, attachment, runbook, runs)
+            await uow.commit()
+        return next(r for r in runs if r.step_id == step_id)
 
     @retried
     async def _ask_approval(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment,
