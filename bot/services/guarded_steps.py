@@ -1,22 +1,17 @@
-"""Running guarded steps once per click: who may, dependencies, approvals by a second person, skips."""
+"""Running guarded steps once per click: what a click names, who may, dependencies, approvals, skip and cancel."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.domain.errors import (
-    IncidentNotFound,
-    InvalidCommand,
-    InvalidInput,
-    PermissionDenied,
-)
-from bot.domain.incident import AuditEvent, Incident, TimelineKind
+from bot.domain.access import Approve, Cancel, Question, RunStep, Use
+from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
+from bot.domain.incident import Incident, TimelineKind
 from bot.domain.permissions import Capability
 from bot.domain.ports import UnitOfWork
 from bot.domain.runbook import Attachment, Runbook, Step, StepRun, StepState
-from bot.services.guards import GuardCheck
-from bot.services.incidents import IncidentService
-from bot.services.recording import audit, record
+from bot.services.permissions import PermissionCheck
+from bot.services.recording import record
 from bot.services.retry import retried
 from bot.services.step_execution import StepExecution
 
@@ -25,19 +20,16 @@ REQUEST_REFUSED = "request.refused"  # a button naming a runbook, step or reques
 
 
 class GuardedSteps(StepExecution):
-    """Mixed into RunbookService: needs `_incidents`, `_guards` and `catalog` besides StepExecution's."""
+    """Mixed into RunbookService: needs `_permissions` and `catalog` besides StepExecution's."""
 
-    _incidents: IncidentService
-    _guards: GuardCheck
+    _permissions: PermissionCheck
     catalog: Mapping[str, Runbook]
 
     async def _refused(self, uow: UnitOfWork, team_id: str, actor: str, incident: Incident | None,
                        error: Exception, **after: object) -> Exception:
         """Audit a button that names what is not there (stale or tampered), commit that, hand back `error`."""
-        await uow.audit.add(AuditEvent(team_id=team_id, incident_id=incident.id if incident else None, actor=actor,
-                                       action=REQUEST_REFUSED, at=self._clock.now(),
-                                       after={**after, "reason": str(error)}))
-        await uow.commit()
+        await self._permissions.record_refusal(team_id, actor, REQUEST_REFUSED, incident, uow=uow,
+                                               after={**after, "reason": str(error)})
         return error
 
     async def _load(self, uow: UnitOfWork, team_id: str, channel_id: str, runbook_id: str,
@@ -60,6 +52,13 @@ class GuardedSteps(StepExecution):
             raise InvalidCommand(f"“{step.title}” was added to the runbook after it was attached to this incident.")
         return incident, runbook, step, attachment, run, runs
 
+    async def _check(self, user: str, incident: Incident, runbook: Runbook, step: Step, *questions: Question,
+                     **context: object) -> None:
+        """Ask each question in turn; the first refusal is audited (naming the step) and raised, saying who may."""
+        for question in questions:
+            await self._permissions.check(question, user, team_id=incident.team_id, incident=incident,
+                                          runbook=runbook.id, step=step.id, **context)
+
     async def request(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str,
                       *, rollback: bool = False, attempt: int | None = None) -> StepRun:
         """A click on a step's button (showing `attempt`): check who, then run it or ask for approval."""
@@ -67,17 +66,9 @@ class GuardedSteps(StepExecution):
             incident, runbook, step, attachment, run, runs = await self._load(uow, team_id, channel_id, runbook_id, step_id, actor)
             if attempt is not None and attempt != run.attempt:
                 raise InvalidInput({"step": await self._busy(uow, run, step)})
-        await self._require(Capability.RUN_GUARDED_STEPS, actor, incident, step)
-        allowed = await self._guards.permitted(step.guard, incident, actor)
-        now = self._clock.now()
         what = "roll back" if rollback else "run"
-        if not allowed:
-            async with self._uow() as uow:
-                await audit(uow, incident, actor=actor, action="runbook.step_refused", at=now,
-                            after={"runbook": runbook.id, "step": step.id, "op": what})
-                await uow.commit()
-            assert step.guard is not None
-            raise PermissionDenied(f"Only {self._guards.who_may(step.guard, incident)} may {what} “{step.title}”.")
+        await self._check(actor, incident, runbook, step, *guarded(step, Capability.RUN_GUARDED_STEPS),
+                          RunStep(step.guard, step.title, what), op=what)
         from_states = (StepState.DONE,) if rollback else RUNNABLE
         if rollback and not step.reversible:
             raise InvalidCommand("Only flag steps can be rolled back.")
@@ -96,15 +87,9 @@ class GuardedSteps(StepExecution):
         """Mark a step as not needed (who may run a guarded step may skip it); recorded like a run."""
         async with self._uow() as uow:
             incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id, actor)
+        await self._check(actor, incident, runbook, step, *guarded(step, Capability.RUN_GUARDED_STEPS),
+                          RunStep(step.guard, step.title, "skip"), op="skip")
         now = self._clock.now()
-        await self._require(Capability.RUN_GUARDED_STEPS, actor, incident, step)
-        if not await self._guards.permitted(step.guard, incident, actor):
-            assert step.guard is not None
-            async with self._uow() as uow:
-                await audit(uow, incident, actor=actor, action="runbook.step_refused", at=now,
-                            after={"runbook": runbook.id, "step": step.id, "op": "skip"})
-                await uow.commit()
-            raise PermissionDenied(f"Only {self._guards.who_may(step.guard, incident)} may skip “{step.title}”.")
         async with self._uow() as uow:
             won = await uow.runbooks.claim(run, (StepState.PENDING, StepState.FAILED), state=StepState.SKIPPED,
                                            actor=actor, finished_at=now)
@@ -158,8 +143,7 @@ class GuardedSteps(StepExecution):
         """The requester (or anyone who may run the step) withdraws an approval request."""
         async with self._uow() as uow:
             incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id, actor)
-        if actor != run.requested_by and not await self._guards.permitted(step.guard, incident, actor):
-            raise PermissionDenied(f"Only <@{run.requested_by}> or whoever may run “{step.title}” can cancel this request.")
+        await self._check(actor, incident, runbook, step, Cancel(step.guard, step.title, run.requested_by), op="cancel")
         if run.state is not StepState.AWAITING_APPROVAL or run.attempt != attempt:
             raise InvalidInput({"step": "That approval request is no longer open."})
         await self._withdraw_request(incident, step, run, actor, reason=f"cancelled by <@{actor}>")
@@ -174,32 +158,22 @@ class GuardedSteps(StepExecution):
         async with self._uow() as uow:
             incident, runbook, step, attachment, run, _ = await self._load(uow, team_id, channel_id, runbook_id, step_id,
                                                                            approver)
-        await self._require(Capability.APPROVE, approver, incident, step)
+        await self._check(approver, incident, runbook, step, *guarded(step, Capability.APPROVE))
         attempt = run.attempt if attempt is None else attempt
         if run.state is not StepState.AWAITING_APPROVAL or run.attempt != attempt:
-            await self._incidents.permissions.record_refusal(
-                team_id, approver, REQUEST_REFUSED, incident, runbook=runbook.id, step=step.id, attempt=attempt,
-                reason="approval request not open")
+            await self._permissions.record_refusal(
+                team_id, approver, REQUEST_REFUSED, incident,
+                after={"runbook": runbook.id, "step": step.id, "attempt": attempt, "reason": "approval request not open"})
             raise InvalidInput({"step": f"That approval request for “{step.title}” is no longer open "
                                         f"(the step is {run.state.value.replace('_', ' ')})."})
         assert step.guard is not None
-        refusal = None
-        if approver == run.requested_by:
-            refusal = f"A different person must approve “{step.title}”: you asked for it."
-        elif not await self._guards.may_approve(step.guard, incident, approver):
-            refusal = f"Only {self._guards.who_may_approve(step.guard, incident)} may approve “{step.title}”."
-        if refusal:
-            async with self._uow() as uow:
-                await audit(uow, incident, actor=approver, action="runbook.approval_refused", at=self._clock.now(),
-                            after={"runbook": runbook.id, "step": step.id, "reason": refusal})
-                await uow.commit()
-            raise PermissionDenied(refusal)
+        await self._check(approver, incident, runbook, step, Approve(step.guard, step.title, run.requested_by))
         rollback = run.extra.get("op") == "rollback"
         return await self._execute(incident, runbook, step, attachment, run, (StepState.AWAITING_APPROVAL,),
                                    actor=run.requested_by or approver, approver=approver, rollback=rollback,
                                    at_attempt=attempt)
 
-    async def _require(self, capability: Capability, user: str, incident: Incident, step: Step) -> None:
-        """The permission model's rule for guarded steps (the step's own guard is checked after it)."""
-        if step.guard is not None:
-            await self._incidents.permissions.require(capability, user, team_id=incident.team_id, incident=incident)
+
+def guarded(step: Step, capability: Capability) -> tuple[Question, ...]:
+    """The permission model's rule for `capability`, asked for guarded steps only (their guard narrows it)."""
+    return (Use(capability),) if step.guard is not None else ()

@@ -11,7 +11,6 @@ from bot.domain.policy import Policy
 from bot.domain.ports import Clock, StepRunner, UnitOfWorkFactory
 from bot.domain.runbook import Attachment, Runbook
 from bot.services.guarded_steps import GuardedSteps
-from bot.services.guards import GuardCheck
 from bot.services.incidents import IncidentService
 from bot.services.recording import record
 from bot.services.retry import retried
@@ -25,7 +24,7 @@ class RunbookService(GuardedSteps, RunbookUpkeep):
                  directory: Directory, runner: StepRunner, catalog: Mapping[str, Runbook]) -> None:
         self._uow, self._chat, self._clock, self._incidents = uow, chat, clock, incidents
         self._runner = runner
-        self._guards = GuardCheck(directory, incidents.policy, incidents.permissions)
+        self._permissions = incidents.permissions
         self.catalog = dict(catalog)
 
     @property
