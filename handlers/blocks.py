@@ -12,7 +12,6 @@ from bot.domain.policy import Policy
 from handlers.format import clip as _text
 from handlers.format import clip_escaped, escape, slack_date
 from handlers.ids import Action, Block
-from handlers.parse import USAGE
 from handlers.people_blocks import role_elements
 
 HEADER_MAX = 150
@@ -170,8 +169,8 @@ def incident_list(incidents: list[Incident], policy: Policy) -> list[dict[str, A
     return blocks
 
 
-def help_blocks(policy: Policy) -> list[dict[str, Any]]:
-    """What /incident can do, with the policy's severities and statuses."""
+def help_blocks(policy: Policy, usages: list[str]) -> list[dict[str, Any]]:
+    """What /incident can do (`usages`, one line per sub-command), with the policy's severities and statuses."""
     severities = "\n".join(
         f"• *{s.id}* ({', '.join(s.aliases) or 'no aliases'}): {s.description}"
         for s in sorted(policy.severities.levels, key=lambda s: s.rank)
@@ -179,7 +178,7 @@ def help_blocks(policy: Policy) -> list[dict[str, Any]]:
     statuses = " → ".join(s.id for s in policy.lifecycle.statuses)
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": "*Warroom commands*\n" + "\n".join(
-            f"• `{u}`" for u in USAGE.values()) + "\n• `/incident` alone opens the declare form."}},
+            f"• `{u}`" for u in usages) + "\n• `/incident` alone opens the declare form."}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _text(f"*Severities*\n{severities}", 3000)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _text(f"Statuses: {statuses}", 2000)}]},
     ]

@@ -15,7 +15,7 @@ from handlers import people_blocks
 from handlers.format import escape
 from handlers.ids import Action, Block, Callback
 from handlers.modals import control_errors, read_text_values
-from handlers.parse import count_value, payload_text, view_metadata
+from handlers.payload import count_value, payload_text, view_metadata
 from handlers.surface import Surface
 
 

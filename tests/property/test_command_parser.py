@@ -29,7 +29,7 @@ def test_any_command_text_gives_a_command_or_a_usage_answer(text: str) -> None:
     except UserError as exc:
         assert str(exc), "a refusal must say what to type instead"
         return
-    assert isinstance(parsed, Command.__args__)  # type: ignore[attr-defined]
+    assert isinstance(parsed, Command)
 
 
 @PARSER_RUNS

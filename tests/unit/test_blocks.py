@@ -12,6 +12,7 @@ from bot.standin.blocks import check_blocks, check_view
 from handlers import blocks
 from handlers.ids import Action, Block
 from handlers.modals import confirm_duplicate_modal, declare_modal, read_declare_values
+from handlers.parse import USAGE
 
 POLICY = load_policy(None)
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
@@ -64,7 +65,7 @@ def test_a_list_of_many_incidents_stays_under_50_blocks() -> None:
 
 
 def test_help_and_empty_list_are_valid() -> None:
-    assert check_blocks(blocks.help_blocks(POLICY)) == []
+    assert check_blocks(blocks.help_blocks(POLICY, list(USAGE.values()))) == []
     assert check_blocks(blocks.incident_list([], POLICY)) == []
 
 

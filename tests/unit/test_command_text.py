@@ -9,7 +9,9 @@ import pytest
 from bot.domain.errors import InvalidCommand
 from handlers import parse
 from handlers.command_text import COMMAND_TEXT_MAX
-from handlers.parse import AddFollowUp, AssignRole, Declare, Handover, Note, parse_command
+from handlers.incident_commands import Declare
+from handlers.parse import parse_command
+from handlers.people_commands import AddFollowUp, AssignRole, Handover, Note
 
 
 def test_a_title_slack_escaped_is_stored_as_typed() -> None:
