@@ -28,11 +28,17 @@ async def test_a_second_person_approves_the_agent_kill_switch_and_the_page_shows
     await expect(safe_mode.locator(".flag-value")).to_have_text("0")
     await expect(flags).to_contain_text(str(flags_file))
 
+    # The page renders an ephemeral reply's mrkdwn as Slack does: *…* next to punctuation is bold. The
+    # bot's own "Declaring SEV0: *…*…" is replaced by "INC-1 declared" as soon as the work is done, so a
+    # lasting reply of the same shape is shown here instead of racing the bot for it.
+    sandbox.live.add_ephemeral("UADA", "CGENERAL", "Declaring SEV0: *Agents posting on their own*…", None, None)
+    shaped = page.locator("article.msg.ephemeral", has_text="Declaring SEV0")
+    await expect(shaped.locator(".bk-text b")).to_have_text("Agents posting on their own")
+
     composer = page.get_by_label("Message", exact=True)
     await composer.fill("/incident declare sev0 Agents posting on their own")
     await composer.press("Enter")
-    declaring = page.locator("article.msg.ephemeral", has_text="Declaring SEV0")
-    await expect(declaring.locator(".bk-text b")).to_have_text("Agents posting on their own")  # *…*… is bold, as in Slack
+    await expect(page.locator("article.msg.ephemeral", has_text="INC-1 declared")).to_be_visible()
     await page.get_by_role("link", name="# inc-1-agents-posting-on-their-own").click()
     card = page.locator("article.msg", has=page.locator(".bk-header", has_text="INC-1: Agents posting on their own"))
     await card.get_by_label("Assign incident commander").select_option(label="Ada Lovelace (@ada)")
