@@ -71,7 +71,7 @@ from store.engine import create_engine, session_factory
 from store.migrate import ensure_current, upgrade
 from store.names import SqlNameCache
 from store.outbox import PRUNE_AFTER as OUTBOX_PRUNE_AFTER
-from store.outbox import SqlOutbox, SqlOutboxStore
+from store.outbox import SqlOutboxStore
 from store.uow import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -156,12 +156,14 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, 
     incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
                                 on_change=timers.replan,
                                 permissions=PermissionCheck(uow=uow, clock=clock, policy=policy, directory=directory))
+    runbooks = RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
+                              runner=runner, catalog=catalog)
+    incidents.on_declared = runbooks.suggest  # offered in the declare's own transaction
     return Services(
         timers=timers,
         oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),  # type: ignore[arg-type]
         updates=UpdateService(uow=uow, chat=chat, clock=clock, incidents=incidents),  # type: ignore[arg-type]
-        runbooks=RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
-                                runner=runner, catalog=catalog),
+        runbooks=runbooks,
         incidents=incidents,
         roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory, incidents=incidents),
         timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
@@ -319,11 +321,12 @@ def create_app(
     sender = OutboxSender(store=SqlOutboxStore(sessions), transport=SlackWebTransport(create_sender_client(settings)),
                           clock=clock, pace=Pace(rate=settings.channel_rate, burst=settings.channel_burst),
                           first_retry=settings.slack_retry_seconds, channels=channels)
-    outbox = SqlOutbox(sessions, now=clock.now, wake=sender.wake)
     services = build_services(
-        uow=lambda: SqlUnitOfWork(sessions), chat=SlackIncidentChat(client, policy, outbox, channels),
+        # Each unit of work stores the Slack calls its change queued, and wakes the sender once they commit.
+        uow=lambda: SqlUnitOfWork(sessions, now=clock.now, wake=sender.wake),
+        chat=SlackIncidentChat(client, policy, channels),
         clock=clock, policy=policy, directory=SlackDirectory(client),
-        runbook_chat=SlackRunbookChat(outbox, channels), catalog=report.runbooks,
+        runbook_chat=SlackRunbookChat(channels), catalog=report.runbooks,
         runner=_step_runner(providers, default_provider, environ, settings),
         list_cache=timedelta(seconds=settings.list_cache_seconds),
         people=PeopleNames(cache=SqlNameCache(engine), lookup=None if offline else SlackProfiles(client), clock=clock),

@@ -20,6 +20,7 @@ from bot.domain.chat import (  # noqa: F401  (re-exported: the chat ports used t
     UpdateChat,
 )
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
+from bot.domain.outbox import Outbox
 from bot.domain.runbook import Attachment, FlagValue, Step, StepOutcome, StepRun, StepState
 from bot.domain.timers import Timer
 
@@ -180,8 +181,8 @@ class RunbookRepository(Protocol):
         """Every runbook attached to the incident."""
         ...
 
-    async def set_message(self, attachment: Attachment, channel_id: str, ts: str) -> None:
-        """Remember where the checklist message is."""
+    async def set_message(self, team_id: str, attachment_id: int, channel_id: str, ts: str) -> None:
+        """Remember where the checklist message is (touches nothing else)."""
         ...
 
     async def steps(self, team_id: str, incident_id: int, runbook_id: str) -> list[StepRun]:
@@ -244,7 +245,11 @@ class SeenRequests(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction: commits only on `commit()`, rolls back when the block exits otherwise."""
+    """One transaction: commits only on `commit()`, rolls back when the block exits otherwise.
+
+    Everything one change causes goes into it: the state, its timeline entry, audit record, timers,
+    and (through `outbox`, handed to the chat ports) the messages it sends.
+    """
 
     incidents: IncidentRepository
     timeline: TimelineRepository
@@ -254,6 +259,7 @@ class UnitOfWork(Protocol):
     runbooks: RunbookRepository
     timers: TimerRepository
     handoffs: HandoffRepository
+    outbox: Outbox  # the Slack calls of this change, stored when it commits and sent afterwards
 
     async def __aenter__(self) -> Self: ...
 
@@ -262,7 +268,7 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     async def commit(self) -> None:
-        """Make the work durable, then report it (`bot.domain.commits.committed`)."""
+        """Make the work durable with the calls queued in `outbox`, then report it (`bot.domain.commits.committed`)."""
         ...
 
 

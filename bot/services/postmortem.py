@@ -11,7 +11,7 @@ import structlog
 from bot.domain import milestones
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
-from bot.domain.ports import Clock, IncidentChat, UnitOfWorkFactory
+from bot.domain.ports import Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
 from bot.domain.stats import Stats, incident_stats, parse_period
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.people import PeopleNames
@@ -65,7 +65,7 @@ class ReviewService:
             await audit(uow, changed, actor=actor, action="incident.milestone_set", at=now,
                         before={milestone.value: old.isoformat() if old else None},
                         after={milestone.value: at.isoformat()})
-            await self._chat.update_card(changed)
+            await self._chat.update_card(uow.outbox, changed)
             await uow.commit()
         return changed
 
@@ -85,7 +85,7 @@ class ReviewService:
             owned = f" (owner <@{owner}>)" if owner else ""
             await record(uow, incident, actor=actor, action="followup.added", at=now, kind=TimelineKind.ACTION,
                          text=f"Follow-up: {text}{owned}", after={"followup": followup.id, "owner": owner})
-            await self._chat.post_followup(incident, followup)
+            await self._chat.post_followup(uow.outbox, incident, followup)
             await uow.commit()
         return followup
 
@@ -107,31 +107,43 @@ class ReviewService:
         return incident, followup
 
     async def resolve(self, team_id: str, incident_id: int, actor: str, details: dict[str, str]) -> str:
-        """Resolve with a summary, then post the post-incident review; returns its Markdown."""
+        """Resolve with a summary and post the post-incident review, in one transaction; returns its Markdown."""
         unknown = set(details) - set(RESOLUTION_FIELDS)
         if unknown or not details.get("resolution", "").strip():
             raise InvalidInput({"resolution": "Say how the incident was resolved."})
         clean = {k: v.strip()[:3000] for k, v in details.items()}
-        changed = await self._incidents.change_status(team_id, incident_id, actor, "resolved", details=clean)
-        data = await self.review_data(team_id, incident_id)
-        markdown = render_markdown(data, self._template)
-        await self._chat.post_review(changed, review_context(data), markdown)
-        log.info("incident_resolved", team_id=team_id, incident=changed.ref)
-        return markdown
+        # Names first: looking them up may ask Slack, and no connection is held across that.
+        before = await self.review_data(team_id, incident_id, named=False)
+        names = await self._names(team_id, {*before.people(), actor})
+        markdown: list[str] = []
 
-    async def review_data(self, team_id: str, incident_id: int) -> ReviewData:
-        """Everything the review shows, loaded in one transaction."""
+        async def post_review(uow: UnitOfWork, changed: Incident) -> None:
+            data = replace(await self._load(uow, team_id, incident_id), names=names)
+            markdown[:] = [render_markdown(data, self._template)]
+            await self._chat.post_review(uow.outbox, changed, review_context(data), markdown[0])
+
+        changed = await self._incidents.change_status(team_id, incident_id, actor, "resolved", details=clean,
+                                                      then=post_review)
+        log.info("incident_resolved", team_id=team_id, incident=changed.ref)
+        return markdown[0]
+
+    async def review_data(self, team_id: str, incident_id: int, *, named: bool = True) -> ReviewData:
+        """Everything the review shows, loaded in one transaction (with people's names unless not `named`)."""
         async with self._uow() as uow:
-            incident = await load_incident(uow, team_id, incident_id)
-            timeline = await uow.timeline.list_for(team_id, incident_id)
-            roles = await uow.roles.list_for(team_id, incident_id)
-            followups = await uow.followups.list_for(team_id, incident_id)
-            actions = [a for a in await uow.audit.list_for(team_id, incident_id) if a.action in STEP_ACTIONS]
-        data = ReviewData(incident=incident, policy=self.policy, timeline=timeline, roles=roles,
+            data = await self._load(uow, team_id, incident_id)
+        return replace(data, names=await self._names(team_id, data.people())) if named else data
+
+    async def _load(self, uow: UnitOfWork, team_id: str, incident_id: int) -> ReviewData:
+        incident = await load_incident(uow, team_id, incident_id)
+        timeline = await uow.timeline.list_for(team_id, incident_id)
+        roles = await uow.roles.list_for(team_id, incident_id)
+        followups = await uow.followups.list_for(team_id, incident_id)
+        actions = [a for a in await uow.audit.list_for(team_id, incident_id) if a.action in STEP_ACTIONS]
+        return ReviewData(incident=incident, policy=self.policy, timeline=timeline, roles=roles,
                           followups=followups, actions=actions, generated_at=self._clock.now())
-        if self._people is None:
-            return data
-        return replace(data, names=await self._people.names(team_id, data.people()))
+
+    async def _names(self, team_id: str, people: set[str]) -> dict[str, str]:
+        return {} if self._people is None else await self._people.names(team_id, people)
 
     async def render(self, team_id: str, incident_id: int, fmt: str) -> str:
         """The review as Markdown (`md`) or JSON (`json`)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import replace
 
 import structlog
@@ -85,11 +85,11 @@ class RunbookService(RunbookUpkeep):
                 found.append(runbook)
         return found
 
-    async def suggest(self, incident: Incident) -> list[Runbook]:
-        """Offer the runbooks that match a new incident's service in its channel."""
+    async def suggest(self, uow: UnitOfWork, incident: Incident) -> list[Runbook]:
+        """Offer the runbooks that match a new incident's service in its channel (queued in `uow`)."""
         found = self.suggestions(incident)
         if found:
-            await self._chat.suggest_runbooks(incident, found)
+            await self._chat.suggest_runbooks(uow.outbox, incident, found)
         return found
 
     @retried
@@ -108,7 +108,7 @@ class RunbookService(RunbookUpkeep):
                          text=f"Runbook attached: {runbook.title}", after={"runbook": runbook.id})
             runs = await uow.runbooks.steps(team_id, incident.id, runbook.id)  # type: ignore[arg-type]
             # Queued in this transaction: its ts is written back to the attachment once Slack has it.
-            await self._chat.post_checklist(incident, attachment, runbook, runs)
+            await self._chat.post_checklist(uow.outbox, incident, attachment, runbook, runs)
             await uow.commit()
         return incident, runbook
 
@@ -194,7 +194,7 @@ class RunbookService(RunbookUpkeep):
             await record(uow, incident, actor=actor, action="runbook.step_skipped", at=now, kind=TimelineKind.ACTION,
                          text=f"Skipped “{step.title}”", after={"runbook": runbook.id, "step": step.id})
             runs = await uow.runbooks.steps(team_id, run.incident_id, runbook_id)
-            await self._chat.update_checklist(incident, attachment, runbook, runs)
+            await self._chat.update_checklist(uow.outbox, incident, attachment, runbook, runs)
             await uow.commit()
         return next(r for r in runs if r.step_id == step_id)
 
@@ -216,14 +216,15 @@ class RunbookService(RunbookUpkeep):
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
             waiting = next(r for r in runs if r.step_id == step.id)
             # Queued with the request: an approval request nobody can see is never left waiting.
-            await self._chat.post_approval_request(incident, runbook, step, waiting, rollback)
-            await self._chat.update_checklist(incident, attachment, runbook, runs)
+            await self._chat.post_approval_request(uow.outbox, incident, runbook, step, waiting, rollback)
+            await self._chat.update_checklist(uow.outbox, incident, attachment, runbook, runs)
             await uow.commit()
         return waiting
 
     @retried
-    async def _withdraw_request(self, incident: Incident, step: Step, run: StepRun, actor: str, *, reason: str) -> bool:
-        """Put a step waiting for approval back where it was; True if it was still waiting."""
+    async def _withdraw_request(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment,
+                                run: StepRun, actor: str, *, reason: str) -> list[StepRun]:
+        """Put a step waiting for approval back where it was, with its checklist; the runs as they are now."""
         back = StepState(run.extra.get("from", StepState.PENDING.value))
         async with self._uow() as uow:
             won = await uow.runbooks.claim(run, (StepState.AWAITING_APPROVAL,), at_attempt=run.attempt, state=back)
@@ -231,8 +232,10 @@ class RunbookService(RunbookUpkeep):
                 await record(uow, incident, actor=actor, action="runbook.approval_withdrawn", at=self._clock.now(),
                              kind=TimelineKind.ACTION, text=f"Approval request for “{step.title}” withdrawn: {reason}",
                              after={"runbook": run.runbook_id, "step": step.id, "reason": reason})
-                await uow.commit()
-        return won
+            runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
+            await self._chat.update_checklist(uow.outbox, incident, attachment, runbook, runs)
+            await uow.commit()
+        return runs
 
     async def cancel(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str,
                      attempt: int) -> StepRun:
@@ -243,10 +246,8 @@ class RunbookService(RunbookUpkeep):
             raise PermissionDenied(f"Only <@{run.requested_by}> or whoever may run “{step.title}” can cancel this request.")
         if run.state is not StepState.AWAITING_APPROVAL or run.attempt != attempt:
             raise InvalidInput({"step": "That approval request is no longer open."})
-        await self._withdraw_request(incident, step, run, actor, reason=f"cancelled by <@{actor}>")
-        async with self._uow() as uow:
-            runs = await uow.runbooks.steps(team_id, run.incident_id, runbook_id)
-        await self._chat.update_checklist(incident, attachment, runbook, runs)
+        runs = await self._withdraw_request(incident, runbook, step, attachment, run, actor,
+                                            reason=f"cancelled by <@{actor}>")
         return next(r for r in runs if r.step_id == step_id)
 
     async def approve(self, team_id: str, channel_id: str, approver: str, runbook_id: str, step_id: str,
@@ -306,11 +307,12 @@ class RunbookService(RunbookUpkeep):
             if not won:  # someone else's click, or Slack delivering this one again
                 raise InvalidInput({"step": await self._busy(uow, run, step)})
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
-            await self._chat.update_checklist(incident, attachment, runbook, runs)
+            await self._chat.update_checklist(uow.outbox, incident, attachment, runbook, runs)
             await uow.commit()
         running = replace(run, state=StepState.RUNNING, attempt=attempt)
-        try:
-            outcome = await self._outcome(incident, step, rollback)
+        try:  # a notify step (None here) queues its messages in the transaction that records it
+            outcome = None if step.kind is StepKind.NOTIFY else await self._outcome(step, self._runner.run(
+                step, rollback=rollback))
         except BaseException:  # cancelled (shutdown): never leave the step RUNNING
             await asyncio.shield(self._finish(incident, runbook, step, attachment, running,
                                               StepOutcome(ok=False, error=UNKNOWN_RESULT), actor=actor,
@@ -319,11 +321,9 @@ class RunbookService(RunbookUpkeep):
         return await self._finish(incident, runbook, step, attachment, running, outcome, actor=actor,
                                   approver=approver, rollback=rollback)
 
-    async def _outcome(self, incident: Incident, step: Step, rollback: bool) -> StepOutcome:
+    async def _outcome(self, step: Step, running: Awaitable[StepOutcome]) -> StepOutcome:
         try:
-            if step.kind is StepKind.NOTIFY:
-                return await self._chat.notify_targets(incident, step)
-            return await self._runner.run(step, rollback=rollback)
+            return await running
         except ChatUnavailable as exc:
             return StepOutcome(ok=False, error=str(exc))
         except Exception as exc:
@@ -333,18 +333,20 @@ class RunbookService(RunbookUpkeep):
 
     @retried
     async def _finish(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment, run: StepRun,
-                      outcome: StepOutcome, *, actor: str, approver: str | None, rollback: bool) -> StepRun:
+                      outcome: StepOutcome | None, *, actor: str, approver: str | None, rollback: bool) -> StepRun:
         now = self._clock.now()
-        done = StepState.ROLLED_BACK if rollback else StepState.DONE
-        state = done if outcome.ok else (StepState.DONE if rollback else StepState.FAILED)
-        verb = "Rolled back" if rollback else "Ran"
-        change = (f": {step.flag} {show_value(outcome.before)} → {show_value(outcome.after)}"
-                  if step.kind is StepKind.FLAG and outcome.ok else "")
-        approved = f" (approved by <@{approver}>)" if approver else ""
-        result = "done" if outcome.ok else f"failed: {outcome.error}"
-        # A failed rollback keeps the values of the run it tried to undo.
-        values = {"before": outcome.before, "after": outcome.after} if outcome.ok or not rollback else {}
         async with self._uow() as uow:
+            if outcome is None:  # a notify step: its messages commit with its record
+                outcome = await self._outcome(step, self._chat.notify_targets(uow.outbox, incident, step))
+            done = StepState.ROLLED_BACK if rollback else StepState.DONE
+            state = done if outcome.ok else (StepState.DONE if rollback else StepState.FAILED)
+            verb = "Rolled back" if rollback else "Ran"
+            change = (f": {step.flag} {show_value(outcome.before)} → {show_value(outcome.after)}"
+                      if step.kind is StepKind.FLAG and outcome.ok else "")
+            approved = f" (approved by <@{approver}>)" if approver else ""
+            result = "done" if outcome.ok else f"failed: {outcome.error}"
+            # A failed rollback keeps the values of the run it tried to undo.
+            values = {"before": outcome.before, "after": outcome.after} if outcome.ok or not rollback else {}
             await uow.runbooks.claim(run, (StepState.RUNNING,), state=state, finished_at=now, output=outcome.output,
                                      error=outcome.error[:ERROR_MAX], **values)
             await record(uow, incident, actor=actor, at=now, kind=TimelineKind.ACTION,
@@ -356,9 +358,9 @@ class RunbookService(RunbookUpkeep):
                                 "value": outcome.after, "approver": approver, "error": outcome.error[:ERROR_MAX],
                                 "attempt": run.attempt})
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
-            await self._chat.update_checklist(incident, attachment, runbook, runs)
+            await self._chat.update_checklist(uow.outbox, incident, attachment, runbook, runs)
             if outcome.output or outcome.error:
-                await self._chat.post_step_output(incident, attachment, step, outcome)
+                await self._chat.post_step_output(uow.outbox, incident, attachment, step, outcome)
             await uow.commit()
         log.info("runbook_step_finished", incident=incident.ref, runbook=runbook.id, step=step.id, ok=outcome.ok,
                  rollback=rollback)
