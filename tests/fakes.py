@@ -236,6 +236,13 @@ class FakeOutbox:
         self.queued.append(call)
 
 
+def _queue(outbox: Outbox, name: str) -> None:
+    """A fake chat's request as a call in a fake unit of work's outbox. A real outbox (the fake chats beside
+    the SQL unit of work) is left alone: its sender would try to make the call."""
+    if isinstance(outbox, FakeOutbox):
+        outbox.put(OutboundCall(team_id="", method=name, params={}))
+
+
 class FakeUnitOfWork:
     """Stages changes on a copy of the MemoryDB; `commit()` publishes them, anything else drops them."""
 
@@ -289,7 +296,7 @@ class FakeChat:
     def _queued(self, outbox: Outbox, name: str, arg: object) -> None:
         """Record the request and queue it in the change's outbox, as the Slack adapter would."""
         self._step(name, arg)
-        outbox.put(OutboundCall(team_id="", method=name, params={}))
+        _queue(outbox, name)
 
     def calls(self, name: str) -> list[object]:
         return [arg for n, arg in self.log if n == name]
@@ -371,7 +378,7 @@ class FakeRunbookChat:
 
     def _queued(self, outbox: Outbox, name: str, arg: object) -> None:
         self.log.append((name, arg))
-        outbox.put(OutboundCall(team_id="", method=name, params={}))
+        _queue(outbox, name)
 
     def calls(self, name: str) -> list[object]:
         return [arg for n, arg in self.log if n == name]
