@@ -156,14 +156,12 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, 
     incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
                                 on_change=timers.replan,
                                 permissions=PermissionCheck(uow=uow, clock=clock, policy=policy, directory=directory))
-    runbooks = RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
-                              runner=runner, catalog=catalog)
-    incidents.on_declared = runbooks.suggest  # offered in the declare's own transaction
     return Services(
         timers=timers,
         oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),  # type: ignore[arg-type]
         updates=UpdateService(uow=uow, chat=chat, clock=clock, incidents=incidents),  # type: ignore[arg-type]
-        runbooks=runbooks,
+        runbooks=RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
+                                runner=runner, catalog=catalog),
         incidents=incidents,
         roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory, incidents=incidents),
         timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
@@ -322,8 +320,7 @@ def create_app(
                           clock=clock, pace=Pace(rate=settings.channel_rate, burst=settings.channel_burst),
                           first_retry=settings.slack_retry_seconds, channels=channels)
     services = build_services(
-        # Each unit of work stores the Slack calls its change queued, and wakes the sender once they commit.
-        uow=lambda: SqlUnitOfWork(sessions, now=clock.now, wake=sender.wake),
+        uow=lambda: SqlUnitOfWork(sessions, now=clock.now, wake=sender.wake),  # stores its Slack calls, wakes the sender
         chat=SlackIncidentChat(client, policy, channels),
         clock=clock, policy=policy, directory=SlackDirectory(client),
         runbook_chat=SlackRunbookChat(channels), catalog=report.runbooks,

@@ -30,9 +30,12 @@ class Services:
     oncall: OnCallService
     updates: UpdateService
 
+    def __post_init__(self) -> None:
+        # The runbooks that match a new incident are offered in the declare's own transaction.
+        self.incidents.on_declared = self.runbooks.suggest
+
     async def declare(self, request: DeclareRequest, *, force: bool = False) -> DeclareResult:
-        """Declare; the runbooks that match the incident are offered in the declare's own transaction
-        (wired in `bot.app.build_services`)."""
+        """Declare, offering the runbooks that match the incident."""
         return await self.incidents.declare(request, force=force)
 
     async def export(self, team_id: str, channel_id: str, user_id: str, ref: str = "",

@@ -223,7 +223,7 @@ class RunbookService(RunbookUpkeep):
 
     @retried
     async def _withdraw_request(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment,
-                                run: StepRun, actor: str, *, reason: str) -> list[StepRun]:
+                                run: StepRun, actor: str, reason: str) -> list[StepRun]:
         """Put a step waiting for approval back where it was, with its checklist; the runs as they are now."""
         back = StepState(run.extra.get("from", StepState.PENDING.value))
         async with self._uow() as uow:
@@ -246,8 +246,7 @@ class RunbookService(RunbookUpkeep):
             raise PermissionDenied(f"Only <@{run.requested_by}> or whoever may run “{step.title}” can cancel this request.")
         if run.state is not StepState.AWAITING_APPROVAL or run.attempt != attempt:
             raise InvalidInput({"step": "That approval request is no longer open."})
-        runs = await self._withdraw_request(incident, runbook, step, attachment, run, actor,
-                                            reason=f"cancelled by <@{actor}>")
+        runs = await self._withdraw_request(incident, runbook, step, attachment, run, actor, f"cancelled by <@{actor}>")
         return next(r for r in runs if r.step_id == step_id)
 
     async def approve(self, team_id: str, channel_id: str, approver: str, runbook_id: str, step_id: str,
@@ -310,9 +309,8 @@ class RunbookService(RunbookUpkeep):
             await self._chat.update_checklist(uow.outbox, incident, attachment, runbook, runs)
             await uow.commit()
         running = replace(run, state=StepState.RUNNING, attempt=attempt)
-        try:  # a notify step (None here) queues its messages in the transaction that records it
-            outcome = None if step.kind is StepKind.NOTIFY else await self._outcome(step, self._runner.run(
-                step, rollback=rollback))
+        try:  # a notify step (None) queues its messages in the transaction that records it
+            outcome = None if step.kind is StepKind.NOTIFY else await self._outcome(step, self._runner.run(step, rollback=rollback))
         except BaseException:  # cancelled (shutdown): never leave the step RUNNING
             await asyncio.shield(self._finish(incident, runbook, step, attachment, running,
                                               StepOutcome(ok=False, error=UNKNOWN_RESULT), actor=actor,
