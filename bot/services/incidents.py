@@ -88,12 +88,11 @@ async def load_incident(uow: UnitOfWork, team_id: str, incident_id: int, *, for_
 
 
 class IncidentService:
-    """Declaring and changing incidents: state in one transaction, then Slack side effects."""
+    """Declaring and changing incidents: each change in one transaction with the Slack calls it causes."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
                  list_cache: timedelta = timedelta(seconds=2),
                  on_change: Callable[[UnitOfWork, Incident], Awaitable[None]] | None = None,
-                 on_declared: Callable[[UnitOfWork, Incident], Awaitable[object]] | None = None,
                  permissions: PermissionCheck | None = None) -> None:
         self._uow = uow
         self.permissions = permissions or PermissionCheck(uow=uow, clock=clock, policy=policy)
@@ -102,7 +101,8 @@ class IncidentService:
         self.policy = policy
         self._open = OpenIncidents(list_cache)
         self.on_change = on_change  # told of every change inside its transaction (the timers replan on it)
-        self.on_declared = on_declared  # told of a new incident inside its transaction (runbooks are suggested)
+        # Told of a new incident inside its transaction (Services sets it: matching runbooks are offered).
+        self.on_declared: Callable[[UnitOfWork, Incident], Awaitable[object]] | None = None
 
     async def find_similar(self, team_id: str, title: str, service: str) -> list[Incident]:
         """Open incidents that look like the one about to be declared."""
