@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import NamedTuple, Protocol, Self
+from typing import Protocol, Self
 
 from bot.domain.audit_chain import AuditChain
 from bot.domain.chat import (  # noqa: F401  (re-exported: the chat ports used to live here)
@@ -245,11 +245,8 @@ class SeenRequests(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction: commits only on `commit()`, rolls back when the block exits otherwise.
-
-    Everything one change causes goes into it: the state, its timeline entry, audit record, timers,
-    and (through `outbox`, handed to the chat ports) the messages it sends.
-    """
+    """One transaction: commits only on `commit()`, rolls back when the block exits otherwise. Everything one
+    change causes goes into it: the state, its timeline entry, audit record, timers and messages (`outbox`)."""
 
     incidents: IncidentRepository
     timeline: TimelineRepository
@@ -298,31 +295,4 @@ class FlagProvider(Protocol):
 
     async def set(self, flag: str, value: FlagValue) -> FlagValue:
         """Set the flag; returns its previous value."""
-        ...
-
-
-class CachedName(NamedTuple):
-    """A person's display name and when it was looked up."""
-
-    name: str
-    fetched_at: datetime
-
-
-class NameCache(Protocol):
-    """Display names already looked up, kept across restarts."""
-
-    async def get(self, team_id: str, user_ids: Collection[str]) -> dict[str, CachedName]:
-        """The cached names of those of `user_ids` that were looked up before."""
-        ...
-
-    async def put(self, team_id: str, names: Mapping[str, str], at: datetime) -> None:
-        """Remember `names` (user id -> name), looked up at `at`."""
-        ...
-
-
-class ProfileLookup(Protocol):
-    """Asks the chat platform for a person's name."""
-
-    async def display_name(self, team_id: str, user_id: str) -> str | None:
-        """The name people see for `user_id` (None: no such user); raises ChatUnavailable when it cannot ask."""
         ...
