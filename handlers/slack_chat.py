@@ -110,15 +110,15 @@ class SlackIncidentChat:
             params["ts"] = incident.card_ts
         # Only the latest state of the card goes out when several updates queue up.
         outbox.put(OutboundCall(team_id=incident.team_id, method="chat.update", params=params,
-                                            coalesce_key=anchor, ts_from=None if incident.card_ts else anchor))
+                                coalesce_key=anchor, ts_from=None if incident.card_ts else anchor))
 
     async def announce(self, outbox: Outbox, incident: Incident) -> None:
         channel = self._policy.announcements_channel
         if not channel:
             return
         self._put(outbox, incident, "chat.postMessage", channel=channel,
-                        text=f"{incident.ref} declared: {escape(incident.title)}",
-                        blocks=blocks.announcement(incident, self._policy), unfurl_links=False)
+                  text=f"{incident.ref} declared: {escape(incident.title)}",
+                  blocks=blocks.announcement(incident, self._policy), unfurl_links=False)
 
     async def announce_change(self, outbox: Outbox, incident: Incident, announcement: Announcement) -> None:
         channel = self._policy.announcements_channel
@@ -133,13 +133,13 @@ class SlackIncidentChat:
     async def notify_role_holder(self, outbox: Outbox, incident: Incident, role_id: str, user_id: str) -> None:
         role = self._policy.role(role_id)
         self._put(outbox, incident, "chat.postMessage", channel=user_id,
-                        text=f"You are now the {role.label.lower()} of {incident.ref}",
-                        blocks=people_blocks.role_dm(incident, self._policy, role_id))
+                  text=f"You are now the {role.label.lower()} of {incident.ref}",
+                  blocks=people_blocks.role_dm(incident, self._policy, role_id))
 
     async def post_handover(self, outbox: Outbox, summary: HandoverSummary) -> None:
         self._put(outbox, summary.incident, "chat.postMessage", channel=summary.incident.channel_id,
-                        text=f"Handover: <@{summary.to_user}> is now incident commander",
-                        blocks=people_blocks.handover(summary, self._policy))
+                  text=f"Handover: <@{summary.to_user}> is now incident commander",
+                  blocks=people_blocks.handover(summary, self._policy))
 
     async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
         try:
@@ -172,14 +172,14 @@ class SlackIncidentChat:
         for n, chunk in enumerate(messages, 1):
             part = f" ({n}/{len(messages)})" if len(messages) > 1 else ""
             self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, blocks=chunk,
-                            text=f"{incident.ref} post-incident review{part}", unfurl_links=False)
+                      text=f"{incident.ref} post-incident review{part}", unfurl_links=False)
         # The whole review, as the Markdown people keep, in the same lane: it follows the messages.
         self._put(outbox, incident, UPLOAD_METHOD, channel=incident.channel_id, filename=f"{incident.ref}-review.md",
-                        title=f"{incident.ref} post-incident review", content=markdown)
+                  title=f"{incident.ref} post-incident review", content=markdown)
 
     async def post_followup(self, outbox: Outbox, incident: Incident, followup: FollowUp) -> None:
         self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=f"Follow-up: {followup.text}",
-                        blocks=people_blocks.followup(followup))
+                  blocks=people_blocks.followup(followup))
 
 
     async def post_handoff(self, outbox: Outbox, channel: str, text: str, incoming: str, outgoing: str) -> None:
@@ -193,7 +193,7 @@ class SlackIncidentChat:
         self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=body[:3900])
         if self._policy.announcements_channel:
             self._put(outbox, incident, "chat.postMessage", channel=self._policy.announcements_channel,
-                            text=f"{incident.ref}: {body} <#{incident.channel_id}>"[:3900])
+                      text=f"{incident.ref}: {body} <#{incident.channel_id}>"[:3900])
 
     async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
         found = split_targets(targets, incident.roles)

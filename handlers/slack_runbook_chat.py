@@ -17,7 +17,7 @@ class SlackRunbookChat:
         self._channels = channels  # names to ids, so a channel named twice hears a message once
 
     def _put(self, outbox: Outbox, incident: Incident, method: str, *, anchor: str | None = None, coalesce_key: str | None = None,
-                   ts_from: str | None = None, ts_param: str = "ts", **params: object) -> None:
+             ts_from: str | None = None, ts_param: str = "ts", **params: object) -> None:
         if self._channels is not None and "channel" in params:  # by id when known: one lane per channel
             params["channel"] = self._channels.known(incident.team_id, str(params["channel"]))
         outbox.put(OutboundCall(team_id=incident.team_id, method=method, params=params, anchor=anchor,
@@ -27,8 +27,8 @@ class SlackRunbookChat:
                              runs: list[StepRun]) -> None:
         assert attachment.id is not None
         self._put(outbox, incident, "chat.postMessage", anchor=checklist_anchor(incident.team_id, attachment.id),
-                        channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {runbook.title}",
-                        blocks=runbook_blocks.checklist(runbook, runs))
+                  channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {runbook.title}",
+                  blocks=runbook_blocks.checklist(runbook, runs))
 
     def _message_ref(self, incident: Incident, attachment: Attachment, param: str) -> dict[str, object]:
         """The checklist's ts, or the anchor to take it from once its post has gone out."""
@@ -41,18 +41,18 @@ class SlackRunbookChat:
                                runs: list[StepRun]) -> None:
         assert attachment.id is not None
         self._put(outbox, incident, "chat.update", coalesce_key=checklist_anchor(incident.team_id, attachment.id),
-                        channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {runbook.title}",
-                        blocks=runbook_blocks.checklist(runbook, runs), **self._message_ref(incident, attachment, "ts"))
+                  channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {runbook.title}",
+                  blocks=runbook_blocks.checklist(runbook, runs), **self._message_ref(incident, attachment, "ts"))
 
     async def post_step_output(self, outbox: Outbox, incident: Incident, attachment: Attachment, step: Step, outcome: StepOutcome) -> None:
         self._put(outbox, incident, "chat.postMessage", channel=attachment.channel_id or incident.channel_id,
-                        text=runbook_blocks.step_output(step, outcome),
-                        **self._message_ref(incident, attachment, "thread_ts"))
+                  text=runbook_blocks.step_output(step, outcome),
+                  **self._message_ref(incident, attachment, "thread_ts"))
 
     async def post_approval_request(self, outbox: Outbox, incident: Incident, runbook: Runbook, step: Step, run: StepRun,
                                     rollback: bool) -> None:
         self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=f"Approval needed{' to roll back' if rollback else ''}: {step.title}",
-                        blocks=runbook_blocks.approval_request(step, run, runbook, rollback))
+                  blocks=runbook_blocks.approval_request(step, run, runbook, rollback))
 
     async def notify_targets(self, outbox: Outbox, incident: Incident, step: Step) -> StepOutcome:
         found = split_targets(step.targets, incident.roles)
@@ -66,4 +66,4 @@ class SlackRunbookChat:
 
     async def suggest_runbooks(self, outbox: Outbox, incident: Incident, runbooks: list[Runbook]) -> None:
         self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text="Runbooks that may help",
-                        blocks=runbook_blocks.suggestions(runbooks))
+                  blocks=runbook_blocks.suggestions(runbooks))
