@@ -19,6 +19,8 @@ import aiohttp
 from bench.stats import Sample
 from bot.standin import FakeSlack, signed_headers
 
+_SENDS = itertools.count()  # across phases: a warm-up and the phase after it share their bodies
+
 
 class Client:
     """Signs and POSTs pre-built form bodies to one /slack/events URL."""
@@ -51,7 +53,9 @@ async def closed_loop(client: Client, bodies: list[str], concurrency: int, durat
     async def worker() -> None:
         while time.perf_counter() < deadline:
             try:
-                status, text, elapsed = await client.send(next(pool))
+                # A body signed twice in the same second is a replay, and Warroom refuses it: each send is its own
+                # delivery, as each of Slack's is (Slack's differ by trigger_id; here by a field Bolt ignores).
+                status, text, elapsed = await client.send(f"{next(pool)}&bench_send={next(_SENDS)}")
             except (aiohttp.ClientError, TimeoutError):
                 sample.errors += 1
                 continue

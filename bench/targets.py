@@ -18,9 +18,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Warroom, create_app
+from bot.config import load_config
 from bot.serve import freeze_startup_objects, start
 from bot.services.incidents import DeclareRequest
-from bot.settings import load_settings
 from bot.standin import FakeSlack
 from tests.databases import fresh_database
 from tests.e2e.harness import SIGNING_SECRET, bot_environ
@@ -72,7 +72,7 @@ async def warroom(fake: FakeSlack, database_url: str, tmp: Path,
     """The real Warroom (create_app + start, settings as the e2e tests build them, plus `extra_env`)."""
     env = bot_environ(fake, database_url, WARROOM_CONFIG=str(tmp / "warroom.yaml"),
                       WARROOM_LIST_CACHE_SECONDS=str(list_cache_seconds), **extra_env)
-    app = create_app(load_settings(env, env_file=None))
+    app = create_app(load_config(env, env_file=None))
     running = await start(app, host="127.0.0.1", port=0)
     freeze_startup_objects()  # as `warroom serve` does after start-up
     try:

@@ -25,10 +25,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import build_services, create_app
-from bot.config import load_policy
+from bot.config import load_config, load_policy
 from bot.serve import freeze_startup_objects, start
 from bot.services.incidents import DeclareRequest
-from bot.settings import load_settings
 from bot.standin import FakeSlack
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade
@@ -89,7 +88,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             env = bot_environ(fake, url, WARROOM_CONFIG=str(Path(tmp) / "warroom.yaml"), LOG_LEVEL="warning",
                               WARROOM_TIMER_POLL_SECONDS="0.1")
             started = time.perf_counter()
-            warroom = create_app(load_settings(env, env_file=None))
+            warroom = create_app(load_config(env, env_file=None))
             running = await start(warroom, host="127.0.0.1", port=0)
             startup = time.perf_counter() - started
             freeze_startup_objects()

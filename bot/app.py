@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,16 +12,10 @@ import aiohttp
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import load_flag_settings, load_policy, load_restricted_patterns
+from bot.config import Config
 from bot.domain.errors import StorageUnavailable
 from bot.domain.outbox import Pace, is_channel_name
 from bot.domain.policy import Policy
@@ -36,10 +29,10 @@ from bot.domain.ports import (
     StepRunner,
     UnitOfWorkFactory,
 )
-from bot.domain.redaction import Redactor
 from bot.domain.runbook import Runbook
 from bot.health import HealthReport
 from bot.metrics import Metrics
+from bot.redactor import build_redactor, slack_secrets
 from bot.services.clock import SystemClock
 from bot.services.container import Services
 from bot.services.delivery import OutboxSender
@@ -54,6 +47,8 @@ from bot.services.timeline import TimelineService
 from bot.services.timers import TimerService
 from bot.services.updates import UpdateService
 from bot.settings import Settings
+from bot.slack_clients import create_sender_client, create_web_client
+from bot.storage import start_storage
 from handlers import dedupe, shape
 from handlers.registry import register_all
 from handlers.slack_channels import SlackChannelNames
@@ -62,13 +57,11 @@ from handlers.slack_people import SlackProfiles
 from handlers.slack_runbook_chat import SlackRunbookChat
 from handlers.slack_transport import SlackWebTransport
 from handlers.surface import Surface
-from runbooks.executors import SENSITIVE
 from runbooks.executors import StepRunner as SubprocessStepRunner
 from runbooks.flags import build_providers, close_providers
 from runbooks.loader import LoadReport, load_runbooks
 from store.dedupe import SqlSeenRequests
 from store.engine import create_engine, session_factory
-from store.migrate import ensure_current, upgrade
 from store.names import SqlNameCache
 from store.outbox import PRUNE_AFTER as OUTBOX_PRUNE_AFTER
 from store.outbox import SqlOutboxStore
@@ -85,35 +78,10 @@ STOP_SECONDS = 5.0
 CHANNEL_WARM_SECONDS = 3.0  # startup waits this long at most to resolve channel names (Slack may be down)
 
 
-def _secrets(settings: Settings) -> tuple[str, ...]:
-    return tuple(s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_signing_secret,
-                                                settings.slack_app_token) if s is not None)
-
-
-def known_secrets(settings: Settings, environ: Mapping[str, str]) -> tuple[str, ...]:
-    """Every secret value Warroom holds: Slack credentials, the database password, flag-provider tokens."""
-    values = [*_secrets(settings), *(v for k, v in environ.items() if SENSITIVE.search(k))]
-    with contextlib.suppress(ValueError, TypeError):
-        values.append(make_url(settings.database_url).password or "")
-    for provider in load_flag_settings(settings.warroom_config).providers.values():
-        for key, value in (provider or {}).items():
-            if isinstance(value, str) and key.endswith("_env"):  # token_env, secret_env: the variable's value
-                values.append(environ.get(value, ""))
-            elif isinstance(value, str) and SENSITIVE.search(key.upper()):  # a secret written inline
-                values.append(value)
-    return tuple(v for v in values if v)
-
-
-def build_redactor(settings: Settings, environ: Mapping[str, str]) -> Redactor:
-    """The redactor for logs and command output: known secrets plus warroom.yaml's restricted patterns."""
-    return Redactor(known_secrets(settings, environ), load_restricted_patterns(settings.warroom_config))
-
-
-def _step_runner(providers: Mapping[str, FlagProvider], default: str | None, environ: Mapping[str, str],
-                 settings: Settings) -> SubprocessStepRunner:
+def _step_runner(config: Config, providers: Mapping[str, FlagProvider], default: str | None) -> SubprocessStepRunner:
     """Runs runbook steps; what their commands print is redacted like the log before anyone sees it."""
-    runner = SubprocessStepRunner.for_environment(providers, default, environ, _secrets(settings))
-    runner.redactor = build_redactor(settings, environ)
+    runner = SubprocessStepRunner.for_environment(providers, default, config.environ, slack_secrets(config.settings))
+    runner.redactor = build_redactor(config)
     return runner
 
 
@@ -123,28 +91,6 @@ def configured_channels(policy: Policy) -> list[str]:
     for severity in policy.severities.levels:
         channels += [*severity.escalation_contacts, *(t for level in severity.escalation_levels for t in level.notify)]
     return list(dict.fromkeys(c for c in channels if is_channel_name(c)))
-
-
-def create_web_client(settings: Settings) -> AsyncWebClient:
-    """The Web API client: honours SLACK_API_URL and retries 429 (Retry-After), 5xx and network errors."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
-
-
-def create_sender_client(settings: Settings) -> AsyncWebClient:
-    """The outbox sender's client: no retry handlers, because the sender keeps its retries in the database."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=int(max(1, settings.slack_timeout_seconds)),
-                          retry_handlers=[])
 
 
 def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
@@ -193,10 +139,7 @@ class Warroom:
 
     async def start_storage(self) -> None:
         """Bring the schema up to date (SQLite) or check that it is (PostgreSQL)."""
-        if self.settings.migrate_on_start:
-            await upgrade(self.engine)
-        else:
-            await ensure_current(self.engine)
+        await start_storage(self.engine, self.settings)
 
     async def start(self) -> None:
         """Prepare storage, open the Web API's HTTP session and start the scheduler."""
@@ -262,6 +205,7 @@ class Warroom:
         if sender_session is not None and not sender_session.closed:
             await sender_session.close()
         await close_providers(self.providers)
+        await self.seen.flush()  # delivery records written behind (SQLite) reach the database before it closes
         await self.engine.dispose()
         session = getattr(self.client, "session", None)
         if session is not None and not session.closed:
@@ -269,29 +213,21 @@ class Warroom:
 
 
 def create_app(
-    settings: Settings,
+    config: Config,
     *,
-    policy: Policy | None = None,
     clock: Clock | None = None,
     client: AsyncWebClient | None = None,
     engine: AsyncEngine | None = None,
-    environ: Mapping[str, str] | None = None,
-    offline: bool = False,
     providers: Mapping[str, FlagProvider] | None = None,
     default_provider: str | None = None,
-    runs_steps: bool = True,
 ) -> Warroom:
-    """Build the Bolt app, engine, scheduler and services; nothing starts until `start()`.
+    """Build the Bolt app, engine, scheduler and services from the Config; nothing starts until `start()`.
 
-    `environ` (the process's when None; an empty mapping is an empty environment) gives flag
-    providers their secrets and runbook commands their variables.
-    `offline` (commands like `warroom export`) never asks Slack: people's names come from the cache only.
-    `providers` (with `default_provider`) replace the flag providers of warroom.yaml.
-    `runs_steps=False` (manifest, export, audit) builds no flag providers: their secrets are not needed.
+    `providers` (with `default_provider`) replace the flag providers of warroom.yaml; an empty mapping
+    (`warroom manifest`, which runs no steps) builds none, so their secrets are not needed.
     """
+    settings, policy, flags = config.settings, config.policy, config.flags
     settings.require_slack()
-    environ = os.environ if environ is None else environ
-    policy = policy or load_policy(settings.warroom_config)
     client = client or create_web_client(settings)
     engine = engine or create_engine(settings.database_url)
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -303,12 +239,11 @@ def create_app(
         name="warroom",
     )
     sessions = session_factory(engine)
-    provider_names = set(providers or ())
     if providers is None:
-        flags = load_flag_settings(settings.warroom_config)
-        providers = build_providers(flags.providers, environ, flags.base_dir) if runs_steps else {}
-        default_provider, provider_names = flags.default, set(flags.providers)
-    report = load_runbooks(settings.runbook_dirs, roles={r.id for r in policy.roles}, providers=provider_names,
+        providers = build_providers(flags.providers, config.environ, flags.base_dir)
+        default_provider = flags.default
+    report = load_runbooks(settings.runbook_dirs, roles={r.id for r in policy.roles},
+                           providers={*flags.providers, *providers},
                            severities=set(policy.severities.ids()), library=settings.runbook_library)
     for runbook_id, shipped in report.replaced.items():
         log.info("runbook_replaced", runbook=runbook_id, by=report.runbooks[runbook_id].source, shipped=shipped)
@@ -324,14 +259,14 @@ def create_app(
         chat=SlackIncidentChat(client, policy, channels),
         clock=clock, policy=policy, directory=SlackDirectory(client),
         runbook_chat=SlackRunbookChat(channels), catalog=report.runbooks,
-        runner=_step_runner(providers, default_provider, environ, settings),
+        runner=_step_runner(config, providers, default_provider),
         list_cache=timedelta(seconds=settings.list_cache_seconds),
-        people=PeopleNames(cache=SqlNameCache(engine), lookup=None if offline else SlackProfiles(client), clock=clock),
+        people=PeopleNames(cache=SqlNameCache(engine), lookup=SlackProfiles(client), clock=clock),
     )
     incidents = services.incidents
     seen = SqlSeenRequests(engine)
     shape.install(bolt)  # first: nothing below reads an envelope Slack would not send
-    dedupe.install(bolt, seen, clock or SystemClock())
+    dedupe.install(bolt, seen)
     surface = register_all(bolt, services)
     scheduler = AsyncIOScheduler(timezone=policy.timezone)
     return Warroom(

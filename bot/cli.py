@@ -8,27 +8,30 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
+
+from pydantic import SecretStr
 
 from bot.cli_audit import add_audit_commands
 from bot.cli_runbooks import add_runbook_commands
+from bot.config import load_config
 from bot.domain.errors import ConfigError, StorageUnavailable, UserError
-from bot.settings import DEFAULT_PUBLIC_URL, Settings, load_settings
-
-
-def _settings() -> Settings:
-    return load_settings(os.environ)
+from bot.settings import DEFAULT_PUBLIC_URL, load_settings
+from bot.storage import opened_storage
 
 
 def cmd_serve(_args: argparse.Namespace) -> int:
     """Run the bot."""
-    from bot.app import build_redactor, create_app
+    from bot.app import create_app
     from bot.log import configure_logging
+    from bot.redactor import build_redactor
     from bot.serve import serve_forever
 
-    settings = _settings()
-    configure_logging(settings.log_level, settings.log_format, redactor=build_redactor(settings, os.environ))
-    asyncio.run(serve_forever(create_app(settings)))
+    config = load_config(os.environ)
+    settings = config.settings
+    configure_logging(settings.log_level, settings.log_format, redactor=build_redactor(config))
+    asyncio.run(serve_forever(create_app(config)))
     return 0
 
 
@@ -49,7 +52,7 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     from store.engine import create_engine
     from store.migrate import current_revision, upgrade
 
-    settings = _settings()
+    settings = load_settings(os.environ)
 
     async def run() -> None:
         engine = create_engine(settings.database_url)
@@ -70,36 +73,29 @@ def cmd_manifest(_args: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.manifest import manifest_yaml
 
-    # The manifest needs no credentials: placeholders let it be printed before the app exists.
-    settings = offline_settings()
+    config = load_config(os.environ)
+    settings = config.settings
     if not settings.socket_mode and settings.public_url == DEFAULT_PUBLIC_URL:
         print(f"warroom: warning: PUBLIC_URL is not set, so Slack would send requests to {DEFAULT_PUBLIC_URL}"
               f"/slack/events. Set PUBLIC_URL to this bot's public https address (or SLACK_APP_TOKEN for Socket "
               f"Mode) and generate the manifest again.", file=sys.stderr)
-    warroom = create_app(settings, runs_steps=False)
+    # The manifest lists the listeners; Bolt builds no app without a token, and this one is never sent.
+    unsent = {"slack_bot_token": settings.slack_bot_token or SecretStr("xoxb-manifest-only"),
+              "slack_signing_secret": settings.slack_signing_secret or SecretStr("manifest-only")}
+    warroom = create_app(replace(config, settings=settings.model_copy(update=unsent)), providers={})
     sys.stdout.write(manifest_yaml(warroom.surface, settings))
     asyncio.run(warroom.engine.dispose())
     return 0
 
 
-def offline_settings() -> Settings:
-    """Settings for commands that never call Slack (placeholders stand in for missing credentials)."""
-    return load_settings({"SLACK_BOT_TOKEN": "xoxb-placeholder", "SLACK_SIGNING_SECRET": "placeholder", **os.environ})
-
-
 def cmd_export(args: argparse.Namespace) -> int:
     """Print an incident's post-incident review as Markdown or JSON."""
-    from bot.app import create_app
-
-    warroom = create_app(offline_settings(), offline=True, runs_steps=False)
+    config = load_config(os.environ)
 
     async def run() -> str:
-        try:
-            await warroom.start_storage()
-            incident = await warroom.services.reviews.find(args.team, args.incident)
-            return await warroom.services.reviews.render(incident.team_id, incident.id, args.format)  # type: ignore[arg-type]
-        finally:
-            await warroom.engine.dispose()
+        async with opened_storage(config) as storage:
+            incident = await storage.reviews.find(args.team, args.incident)
+            return await storage.reviews.render(incident.team_id, incident.id, args.format)  # type: ignore[arg-type]
 
     output = asyncio.run(run())
     if args.output:

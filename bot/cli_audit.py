@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
+from bot.config import load_config
 from bot.domain.audit_chain import ChainReport
-from bot.services.audit import EXPORT_FORMATS, AuditService
-
-if TYPE_CHECKING:
-    from bot.app import Warroom
+from bot.services.audit import EXPORT_FORMATS
+from bot.storage import Storage, opened_storage
 
 T = TypeVar("T")
 
@@ -35,7 +35,7 @@ def add_audit_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Check the audit hash chain of every workspace; exit 1 listing what was changed, removed or inserted."""
-    report = asyncio.run(_with_warroom(lambda warroom: _audit(warroom).verify(args.team)))
+    report = asyncio.run(_with_storage(lambda storage: storage.audit.verify(args.team)))
     sys.stdout.write(describe(report))
     return 0 if report.intact else 1
 
@@ -43,11 +43,11 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_export(args: argparse.Namespace) -> int:
     """Print an incident's audit events (seq, time, actor, action, before, after, hash) as JSON or CSV."""
 
-    async def export(warroom: Warroom) -> str:
-        incident = await warroom.services.reviews.find(args.team, args.incident)
-        return await _audit(warroom).export(incident, args.format)
+    async def export(storage: Storage) -> str:
+        incident = await storage.reviews.find(args.team, args.incident)
+        return await storage.audit.export(incident, args.format)
 
-    output = asyncio.run(_with_warroom(export))
+    output = asyncio.run(_with_storage(export))
     if args.output:
         Path(args.output).write_text(output, encoding="utf-8", newline="")
     else:
@@ -69,23 +69,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-async def _with_warroom(use: Callable[[Warroom], Awaitable[T]]) -> T:
-    # Built like `warroom export`: the app factory with placeholder Slack credentials, storage
-    # checked (or migrated, on SQLite) first, the engine disposed at the end.
-    from bot.app import create_app
-    from bot.cli import offline_settings
-
-    warroom = create_app(offline_settings(), runs_steps=False)
-    try:
-        await warroom.start_storage()
-        return await use(warroom)
-    finally:
-        await warroom.engine.dispose()
-
-
-def _audit(warroom: Warroom) -> AuditService:
-    from store.engine import session_factory
-    from store.uow import SqlUnitOfWork
-
-    sessions = session_factory(warroom.engine)
-    return AuditService(uow=lambda: SqlUnitOfWork(sessions))
+async def _with_storage(use: Callable[[Storage], Awaitable[T]]) -> T:
+    # Storage alone: the schema checked (or migrated, on SQLite) first, the engine disposed at the end.
+    async with opened_storage(load_config(os.environ)) as storage:
+        return await use(storage)

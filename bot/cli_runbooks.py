@@ -9,9 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import load_flag_settings, load_policy
-from bot.domain.policy import Policy
-from bot.settings import Settings, load_settings
+from bot.config import Config, load_config
 from runbooks.format import RunbookModel
 from runbooks.loader import LoadReport, load_runbooks
 
@@ -23,18 +21,17 @@ def schema_json() -> str:
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
-def load_configured_runbooks(settings: Settings, policy: Policy, dirs: Sequence[Path] = ()) -> LoadReport:
+def load_configured_runbooks(config: Config, dirs: Sequence[Path] = ()) -> LoadReport:
     """`dirs` alone when given; otherwise what the bot loads: the shipped library and WARROOM_RUNBOOKS."""
-    flags = load_flag_settings(settings.warroom_config)
+    settings, policy = config.settings, config.policy
     return load_runbooks(dirs or settings.runbook_dirs, roles={r.id for r in policy.roles},
-                         providers=set(flags.providers), severities=set(policy.severities.ids()),
+                         providers=set(config.flags.providers), severities=set(policy.severities.ids()),
                          library=None if dirs else settings.runbook_library)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate runbooks; print every problem with file, line and field."""
-    settings = load_settings({"SLACK_BOT_TOKEN": "x", "SLACK_SIGNING_SECRET": "x", **os.environ})
-    report = load_configured_runbooks(settings, load_policy(settings.warroom_config), [Path(d) for d in args.dirs])
+    report = load_configured_runbooks(load_config(os.environ), [Path(d) for d in args.dirs])
     for runbook_id, shipped in sorted(report.replaced.items()):
         print(f"{report.runbooks[runbook_id].source}: replaces the shipped runbook {runbook_id!r} ({shipped})")
     for problem in report.problems:

@@ -1,220 +1,37 @@
-"""Load the incident policy (`warroom.yaml`) into the domain's Policy, failing fast by key."""
+"""Warroom's configuration, loaded once: the environment's Settings and `warroom.yaml`, validated by key.
+
+The entry point calls `load_config(environ)` and passes the Config down; nothing else reads the file.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, time, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
 import yaml
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import ValidationError
 
-from bot.config_access import PermissionsConfig, RedactionConfig
 from bot.config_merge import entry_ids, merge_config
+from bot.config_schema import BUSINESS_DAYS, WarroomConfig, parse_duration
 from bot.domain.errors import ConfigError
 from bot.domain.lifecycle import Lifecycle, Status
 from bot.domain.oncall import Rotation
-from bot.domain.permissions import Capability
 from bot.domain.policy import Policy, Role
 from bot.domain.severity import EscalationLevel, Severity, SeverityScale
+from bot.settings import Settings, load_settings
 
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
-
-
-def parse_duration(value: Any) -> timedelta:
-    """`15m`, `1h30m`, `2d`, `45s` or a number of seconds -> timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
-    if isinstance(value, str):
-        if value.strip() == "0":
-            return timedelta(0)
-        match = _DURATION.match(value)
-        if match and any(match.groups()):
-            d, h, m, s = (int(g or 0) for g in match.groups())
-            return timedelta(days=d, hours=h, minutes=m, seconds=s)
-    raise ValueError("expected a duration such as 30s, 15m, 1h or 2h30m")
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class EscalationLevelConfig(_Strict):
-    after: Duration
-    notify: list[Annotated[str, Field(pattern=r"^(role:[a-z0-9_-]+|[SUW][A-Z0-9]+|#[a-z0-9_-]+|C[A-Z0-9]+)$")]] = Field(
-        min_length=1)
-
-
-class SeverityConfig(_Strict):
-    id: str = Field(min_length=1, max_length=20)
-    label: str = Field(min_length=1, max_length=40)
-    description: str = Field(min_length=1, max_length=500)
-    aliases: list[str] = []
-    examples: list[str] = []
-    response_target: Duration
-    update_cadence: Duration
-    escalation_contacts: list[str] = []
-    escalation: list[EscalationLevelConfig] = []
-    review_due: str | None = Field(default=None, description="e.g. 48h or '3 business days'")
-
-    @field_validator("review_due")
-    @classmethod
-    def _review_due(cls, value: str | None) -> str | None:
-        if value is not None and not _BUSINESS.match(value):
-            parse_duration(value)
-        return value
-
-
-class StatusConfig(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=30)
-    label: str = Field(min_length=1, max_length=40)
-    description: str = ""
-    emoji: str = ""
-    closed: bool = False
-    transitions: list[str] = []
-
-
-class LifecycleConfig(_Strict):
-    initial: str
-    statuses: list[StatusConfig] = Field(min_length=2)
-
-    @model_validator(mode="after")
-    def _transitions_known(self) -> LifecycleConfig:
-        ids = [s.id for s in self.statuses]
-        if self.initial not in ids:
-            raise ValueError(f"initial status {self.initial!r} must be one of {ids}")
-        for s in self.statuses:
-            unknown = [t for t in s.transitions if t not in ids]
-            if unknown:
-                raise ValueError(f"status {s.id!r} lists unknown transitions {unknown}; known: {ids}")
-        return self
-
-
-class RoleConfig(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=30)
-    label: str = Field(min_length=1, max_length=40)
-    duties: str = Field(min_length=1, max_length=1000)
-    restricted: bool = False
-
-
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-class HandoffConfig(_Strict):
-    day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
-    time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-class RotationConfig(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=40)
-    name: str = Field(min_length=1, max_length=80)
-    members: list[Annotated[str, Field(pattern=r"^[UW][A-Z0-9]+$")]] = Field(min_length=1)
-    channel: str = ""
-    length_days: int = Field(default=7, ge=1, le=90)
-    handoff: HandoffConfig = HandoffConfig()
-    timezone: str = "UTC"
-    start: date = Field(description="a handoff date (on the handoff day) from which turns are counted")
-
-    @model_validator(mode="after")
-    def _start_on_handoff_day(self) -> RotationConfig:
-        ZoneInfo(self.timezone)
-        if self.length_days % 7 == 0 and _WEEKDAYS[self.start.weekday()] != self.handoff.day:
-            raise ValueError(f"start {self.start} is a {_WEEKDAYS[self.start.weekday()]}, but handoffs are on "
-                             f"{self.handoff.day}s")
-        return self
-
-
-class DuplicatesConfig(_Strict):
-    window: Duration = timedelta(hours=1)
-    similarity: float = Field(default=0.75, ge=0, le=1)
-
-
-class WarroomConfig(_Strict):
-    announcements_channel: str | None = None
-    announce_severity_lowered: bool = False
-    channel_name_pattern: str = "inc-{number}-{title}"
-    timezone: str = "UTC"
-    duplicates: DuplicatesConfig = DuplicatesConfig()
-    severities: list[SeverityConfig] = Field(min_length=1)
-    lifecycle: LifecycleConfig
-    roles: list[RoleConfig] = Field(min_length=1)
-    role_admins: list[Annotated[str, Field(pattern=r"^[USW][A-Z0-9]+$")]] = []  # the older name of permissions.admins
-    permissions: PermissionsConfig = PermissionsConfig()
-    timeline_emoji: str = Field(default="pushpin", pattern=r"^[a-z0-9_+\-']+$")
-    review_template: str = ""
-    oncall: list[RotationConfig] = []
-    flag_providers: dict[str, dict[str, Any]] = {}
-    default_flag_provider: str | None = None
-    redaction: RedactionConfig = RedactionConfig()
-
-    @model_validator(mode="after")
-    def _default_provider_exists(self) -> WarroomConfig:
-        if self.default_flag_provider and self.default_flag_provider not in self.flag_providers:
-            raise ValueError(f"default_flag_provider {self.default_flag_provider!r} is not one of flag_providers "
-                             f"({sorted(self.flag_providers) or 'none configured'})")
-        return self
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"expected an IANA time zone such as UTC or Europe/Berlin, got {value!r}") from None
-        return value
-
-    @model_validator(mode="after")
-    def _permission_roles_exist(self) -> WarroomConfig:
-        known = [r.id for r in self.roles]
-        for cap in Capability:
-            for entry in getattr(self.permissions, cap.value):
-                if entry.startswith("role:") and entry[5:] not in known:
-                    raise ValueError(f"permissions.{cap.value}: {entry!r} names no role; roles are {known}")
-        return self
-
-    @model_validator(mode="after")
-    def _commander_exists(self) -> WarroomConfig:
-        if "commander" not in [r.id for r in self.roles]:
-            raise ValueError("roles must include one with id `commander` (handover and escalation need it)")
-        return self
-
-    @model_validator(mode="after")
-    def _pattern_fields(self) -> WarroomConfig:
-        try:
-            self.channel_name_pattern.format(number=1, title="t", severity="s", date="d")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"channel_name_pattern may only use {{number}} {{title}} {{severity}} {{date}} ({exc})"
-            ) from exc
-        if "{number}" not in self.channel_name_pattern:
-            raise ValueError("channel_name_pattern must contain {number} so every channel name is unique")
-        return self
-
-
-_BUSINESS = re.compile(r"^\s*(\d+)\s*business\s+days?\s*$")
+__all__ = ["Config", "ConfigFile", "FlagSettings", "default_policy_text", "load_config", "load_policy",
+           "parse_config", "parse_duration", "parse_policy", "read_config_file"]
 
 
 def _review(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
-    match = _BUSINESS.match(text)
+    match = BUSINESS_DAYS.match(text)
     return {"review_business_days": int(match.group(1))} if match else {"review_due": parse_duration(text)}
 
 
@@ -283,8 +100,26 @@ def default_policy_text() -> str:
     return resources.files("bot").joinpath("warroom.example.yaml").read_text(encoding="utf-8")
 
 
-def parse_policy(text: str, source: str = "warroom.yaml", base: Path | None = None) -> Policy:
-    """Parse policy YAML laid over the defaults key by key (bot.config_merge)."""
+@dataclass(frozen=True)
+class FlagSettings:
+    """The flag providers configured in warroom.yaml (built by the composition root)."""
+
+    providers: dict[str, dict[str, Any]]
+    default: str | None
+    base_dir: Path
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """What `warroom.yaml` says, laid over the shipped defaults and validated as a whole."""
+
+    policy: Policy
+    flags: FlagSettings
+    restricted_patterns: dict[str, str]  # redaction: the patterns in force
+
+
+def parse_config(text: str, source: str = "warroom.yaml", base: Path | None = None) -> ConfigFile:
+    """Parse policy YAML laid over the defaults key by key (bot.config_merge); errors name file and key."""
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
@@ -295,45 +130,55 @@ def parse_policy(text: str, source: str = "warroom.yaml", base: Path | None = No
     merged = merge_config(defaults, data)
     try:
         cfg = WarroomConfig.model_validate(merged)
-        return _to_policy(cfg, base)
+        policy = _to_policy(cfg, base)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source, merged)) from exc
     except ValueError as exc:
         raise ConfigError(f"{source} is invalid: {exc}") from exc
+    providers = dict(cfg.flag_providers)
+    default = cfg.default_flag_provider or (next(iter(providers)) if len(providers) == 1 else None)
+    return ConfigFile(policy=policy, flags=FlagSettings(providers, default, base or Path.cwd()),
+                      restricted_patterns=cfg.redaction.active())
 
 
-@dataclass(frozen=True)
-class FlagSettings:
-    """The flag providers configured in warroom.yaml (built by the composition root)."""
-
-    providers: dict[str, dict[str, Any]]
-    default: str | None
-    base_dir: Path
+def parse_policy(text: str, source: str = "warroom.yaml", base: Path | None = None) -> Policy:
+    """The policy alone from policy YAML (see parse_config)."""
+    return parse_config(text, source, base).policy
 
 
-def load_flag_settings(path: Path | None) -> FlagSettings:
-    """The `flag_providers` section (validated with the rest of the file by load_policy)."""
+def read_config_file(path: Path | None) -> ConfigFile:
+    """Read `path` once and parse it; the shipped defaults when `path` is None or does not exist."""
     if path is None or not path.exists():
-        return FlagSettings({}, None, Path.cwd())
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    providers = dict(data.get("flag_providers") or {})
-    default = data.get("default_flag_provider") or (next(iter(providers)) if len(providers) == 1 else None)
-    return FlagSettings(providers, default, path.parent)
-
-
-def load_restricted_patterns(path: Path | None) -> dict[str, str]:
-    """The restricted patterns in force (shipped defaults plus `redaction` in `path`), validated by name."""
-    text, source = default_policy_text(), "built-in defaults"
-    if path is not None and path.exists():
-        text, source = path.read_text(encoding="utf-8"), str(path)
-    parse_policy(text, source, None if path is None else path.parent)  # the whole file must be valid
-    data = yaml.safe_load(text) or {}
-    defaults = yaml.safe_load(default_policy_text())
-    return RedactionConfig.model_validate(merge_config(defaults, data).get("redaction")).active()
+        return parse_config(default_policy_text(), "built-in defaults")
+    return parse_config(path.read_text(encoding="utf-8"), str(path), path.parent)
 
 
 def load_policy(path: Path | None) -> Policy:
-    """Load the policy from `path`, or the defaults when `path` is None or does not exist."""
-    if path is None or not path.exists():
-        return parse_policy(default_policy_text(), "built-in defaults")
-    return parse_policy(path.read_text(encoding="utf-8"), str(path), path.parent)
+    """The policy alone from `path` (tests and benchmarks; the app reads its config with load_config)."""
+    return read_config_file(path).policy
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the environment and warroom.yaml say, parsed and validated once at the entry point."""
+
+    settings: Settings
+    policy: Policy
+    flags: FlagSettings
+    restricted_patterns: Mapping[str, str]
+    # What flag providers take their secrets from and runbook commands run with.
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_parts(cls, settings: Settings, file: ConfigFile | None = None, *, policy: Policy | None = None,
+                   environ: Mapping[str, str] | None = None) -> Config:
+        """A Config from parts already loaded (tests, doctor); the shipped defaults for what is not given."""
+        file = file or parse_config(default_policy_text(), "built-in defaults")
+        return cls(settings=settings, policy=policy or file.policy, flags=file.flags,
+                   restricted_patterns=file.restricted_patterns, environ={} if environ is None else environ)
+
+
+def load_config(environ: Mapping[str, str], *, env_file: Path | None = Path(".env")) -> Config:
+    """Settings from `environ` (and `env_file`), then the warroom.yaml they name, read once."""
+    settings = load_settings(environ, env_file)
+    return Config.from_parts(settings, read_config_file(settings.warroom_config), environ=environ)

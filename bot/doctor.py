@@ -8,9 +8,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.cli_runbooks import load_configured_runbooks
-from bot.config import load_policy
+from bot.config import Config, ConfigFile, read_config_file
 from bot.domain.errors import ConfigError
-from bot.domain.policy import Policy
 from bot.health import Check, check_database, check_runbooks, check_slack
 from bot.settings import Settings, load_settings
 
@@ -32,13 +31,13 @@ def _settings_check(environ: Mapping[str, str]) -> tuple[Settings | None, Check]
     return settings, Check(True, f"Slack API {settings.slack_api_url}, {'Socket Mode' if settings.socket_mode else 'HTTP'}")
 
 
-def _policy_check(settings: Settings) -> tuple[Policy | None, Check]:
+def _policy_check(settings: Settings) -> tuple[ConfigFile | None, Check]:
     try:
-        policy = load_policy(settings.warroom_config)
+        parsed = read_config_file(settings.warroom_config)
     except ConfigError as exc:
         return None, Check(False, str(exc))
     source = settings.warroom_config if settings.warroom_config.exists() else "built-in defaults"
-    return policy, Check(True, f"{source}: severities {', '.join(policy.severities.ids())}")
+    return parsed, Check(True, f"{source}: severities {', '.join(parsed.policy.severities.ids())}")
 
 
 def _sqlite_file(settings: Settings) -> Path | None:
@@ -66,7 +65,7 @@ async def _database_check(settings: Settings) -> Check:
 
 
 async def _slack_check(settings: Settings) -> Check:
-    from bot.app import create_web_client
+    from bot.slack_clients import create_web_client
 
     if settings.slack_bot_token is None:
         return Check(False, "not checked: SLACK_BOT_TOKEN is not set")
@@ -81,11 +80,11 @@ async def run_doctor(environ: Mapping[str, str]) -> int:
     if settings is None:
         print("     config, runbooks, database and slack are not checked until the settings are valid")
         return 1
-    policy, check = _policy_check(settings)
+    parsed, check = _policy_check(settings)
     checks.append(("config", check))
     _line(*checks[-1])
-    runbooks = check_runbooks(load_configured_runbooks(settings, policy or load_policy(None)))
-    if policy is None:
+    runbooks = check_runbooks(load_configured_runbooks(Config.from_parts(settings, parsed, environ=environ)))
+    if parsed is None:
         runbooks.detail += " (checked against the built-in policy, as the config is invalid)"
     checks.append(("runbooks", runbooks))
     _line(*checks[-1])

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +23,8 @@ from store.migrate import current_revision, head_revision
 
 CHECK_TIMEOUT = 3.0
 SLACK_CACHE_SECONDS = 60.0
+# A reverse proxy on the same host adds one of these: its callers are not local, though it connects from loopback.
+PROXY_HEADERS = frozenset({"forwarded", "x-forwarded-for", "x-real-ip"})
 
 
 @dataclass
@@ -108,3 +113,33 @@ class HealthReport:
                   "runbooks": check_runbooks(self._runbooks)}
         ok = all(c.ok for c in checks.values())
         return ok, {"status": "ok" if ok else "degraded", "checks": {k: c.as_dict() for k, c in checks.items()}}
+
+
+def _bearer_matches(authorization: str, token: str) -> bool:
+    scheme, _, given = authorization.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"),
+                                                             token.encode())
+
+
+def _loopback(remote: str | None) -> bool:
+    try:
+        address = ipaddress.ip_address(remote or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
+    return bool((mapped or address).is_loopback)
+
+
+def may_see_details(remote: str | None, headers: Mapping[str, str], token: str | None) -> bool:
+    """Whether a /health caller sees each check's detail: WARROOM_HEALTH_TOKEN as a bearer token, or a local,
+    unproxied caller (a probe or an operator on the host)."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    if token and _bearer_matches(lowered.get("authorization", ""), token):
+        return True
+    return not PROXY_HEADERS & lowered.keys() and _loopback(remote)
+
+
+def public_view(body: dict[str, Any]) -> dict[str, Any]:
+    """/health for anyone: the overall status and each check's status, nothing about what or where they are."""
+    checks = body.get("checks", {})
+    return {"status": body["status"], "checks": {name: {"status": check["status"]} for name, check in checks.items()}}

@@ -59,7 +59,7 @@ def configure_logging(
 ) -> None:
     """Route structlog, stdlib logging (Bolt, aiohttp, SQLAlchemy), warnings and uncaught exceptions
     through one pipeline that redacts every line, tracebacks included, after they are rendered to text."""
-    # A composed redactor (bot.app.build_redactor) brings the settings' secrets and the configured patterns.
+    # A composed redactor (bot.redactor.build_redactor) brings the settings' secrets and the configured patterns.
     scrubber = LogRedactor(redactor or Redactor(secrets, patterns))
     pre_chain: list[Any] = [
         structlog.contextvars.merge_contextvars,

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+# Label values come from these fixed sets, never from a request: anyone can POST anything.
+SLACK_KINDS = frozenset({"command", "event_callback", "block_actions", "block_suggestion", "view_submission",
+                         "view_closed", "shortcut", "message_action", "url_verification", "ssl_check"})
+REQUEST_KINDS = SLACK_KINDS | {"other", "unsigned", "malformed", "too_large"}
+
 
 class Metrics:
     """Requests, ack latency and incidents by state."""
@@ -22,6 +27,7 @@ class Metrics:
 
     def observe_request(self, kind: str, status: int, seconds: float) -> None:
         """Count one request and its ack latency."""
+        kind = kind if kind in REQUEST_KINDS else "other"
         self.requests.labels(kind=kind, status=str(status)).inc()
         self.ack_seconds.labels(kind=kind).observe(seconds)
 

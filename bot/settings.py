@@ -38,6 +38,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "WARROOM_SLACK_TIMEOUT_SECONDS": ("slack_timeout_seconds", "How long a Slack call may take before it is retried (messages are looked up first, never posted twice)."),
     "WARROOM_SLACK_RETRY_SECONDS": ("slack_retry_seconds", "Wait before retrying a failed Slack call; it doubles each time, up to 60 s."),
     "WARROOM_CHANNEL_BURST": ("channel_burst", "Messages Warroom may send to one channel at once before that pace applies."),
+    "WARROOM_HEALTH_TOKEN": ("health_token", "Bearer token that shows /health's details to a caller that is not local."),
 }
 
 
@@ -76,6 +77,7 @@ class Settings(BaseModel):
     channel_burst: int = Field(default=4, ge=1, le=100)
     slack_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     slack_retry_seconds: float = Field(default=1.0, gt=0, le=60)
+    health_token: SecretStr | None = None
 
     @property
     def runbook_dirs(self) -> list[Path]:

@@ -8,47 +8,79 @@ from typing import Any
 
 import structlog
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app import Warroom
 from bot.domain.errors import StorageUnavailable
+from bot.health import may_see_details, public_view
+from bot.metrics import SLACK_KINDS
+from bot.slack_gate import MAX_BODY, signature_problem
+from handlers import shape
 
 SLACK_PATH = "/slack/events"
 log = structlog.get_logger(__name__)
 
 
-def request_kind(body: dict[str, Any]) -> str:
-    """command, block_actions, view_submission, event_callback... for metrics labels."""
+def request_kind(body: Any) -> str:
+    """command, block_actions, view_submission, event_callback...: a metrics label from a fixed set."""
     if not isinstance(body, dict):
-        return "unknown"
+        return "other"
     if "command" in body:
         return "command"
     kind = body.get("type")
-    return kind if isinstance(kind, str) and len(kind) < 40 else "unknown"
+    return kind if isinstance(kind, str) and kind in SLACK_KINDS else "other"
 
 
 def create_web_app(warroom: Warroom) -> web.Application:
     """An aiohttp application serving Warroom."""
+    settings = warroom.settings
+    secret = settings.slack_signing_secret.get_secret_value().encode() if settings.slack_signing_secret else b""
+
+    def answered(kind: str, status: int, started: float, text: str) -> web.Response:
+        warroom.metrics.observe_request(kind, status, time.perf_counter() - started)
+        return web.Response(status=status, text=text)
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
-        bolt_request = None
         try:
-            bolt_request = await to_bolt_request(request)
+            raw = await request.read()  # once; aiohttp stops reading at client_max_size
+        except web.HTTPRequestEntityTooLarge:
+            return answered("too_large", 413, started, "request too large")
+        problem = signature_problem(raw, request.headers.get("X-Slack-Request-Timestamp"),
+                                    request.headers.get("X-Slack-Signature"), secret, time.time())
+        if problem is not None:
+            # Debug only: a flood of forged requests must not become a flood of log lines (/metrics counts them).
+            log.debug("unsigned_request_refused", reason=problem)
+            return answered("unsigned", 401, started, "invalid Slack signature")
+        try:
+            bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
+                                            headers=request.headers)  # type: ignore[arg-type]
+        except (ValueError, RecursionError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            # Signed, so from Slack or someone holding the secret; still a bad request, not a server error.
+            log.warning("malformed_slack_payload", kind="unparsed", error=type(exc).__name__)
+            return answered("malformed", 400, started, "malformed Slack payload")
+        kind = request_kind(bolt_request.body)
+        if not shape.well_formed(bolt_request.body):
+            # Before dispatch: Bolt's own middleware (authorization, self-events) runs before ours and reads
+            # the envelope unchecked (`event` as a string is an AttributeError and a traceback inside Bolt).
+            log.warning("malformed_slack_payload", kind=kind)
+            return answered("malformed", 400, started, "malformed Slack payload")
+        try:
             bolt_response = await warroom.bolt.async_dispatch(bolt_request)
         except (KeyError, IndexError, TypeError, AttributeError) as exc:
             # Bolt reads some payload keys unchecked (view.type, a JSON null body...) before any middleware: a
             # malformed payload is a bad request, not a server error (found by tests/property/test_http_fuzz.py).
-            kind = request_kind(bolt_request.body) if bolt_request is not None else "unparsed"
             log.warning("malformed_slack_payload", kind=kind, error=type(exc).__name__)
-            return web.Response(status=400, text="malformed Slack payload")
-        warroom.metrics.observe_request(
-            request_kind(bolt_request.body), bolt_response.status, time.perf_counter() - started
-        )
+            return answered("malformed", 400, started, "malformed Slack payload")
+        warroom.metrics.observe_request(kind, bolt_response.status, time.perf_counter() - started)
         return await to_aiohttp_response(bolt_response)
 
-    async def health(_request: web.Request) -> web.Response:
+    async def health(request: web.Request) -> web.Response:
         ok, body = await warroom.health.run()
+        token = settings.health_token.get_secret_value() if settings.health_token else None
+        if not may_see_details(request.remote, request.headers, token):
+            body = public_view(body)  # drivers, hosts, users and team ids help an attacker more than anyone
         return web.json_response(body, status=200 if ok else 503, dumps=json.dumps)
 
     async def metrics(_request: web.Request) -> web.Response:
@@ -61,8 +93,8 @@ def create_web_app(warroom: Warroom) -> web.Application:
         warroom.metrics.set_outbox(delivered=warroom.sender.delivered, failed=warroom.sender.failures, backlog=backlog)
         return web.Response(body=warroom.metrics.render(), content_type="text/plain", charset="utf-8")
 
-    app = web.Application()
-    if not warroom.settings.socket_mode:
+    app = web.Application(client_max_size=MAX_BODY)
+    if not settings.socket_mode:
         # In Socket Mode requests come over the websocket and are not signed: taking HTTP ones
         # too would let anyone who reaches the port act as Slack.
         app.router.add_post(SLACK_PATH, slack_events)

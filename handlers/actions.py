@@ -12,7 +12,7 @@ from bot.domain.errors import InvalidCommand
 from bot.services.container import Services
 from bot.services.incidents import DeclareRequest
 from handlers.ids import Action
-from handlers.parse import payload_text
+from handlers.payload import payload_text
 from handlers.surface import Surface
 
 

@@ -12,7 +12,6 @@ from bot.domain.policy import Policy
 from handlers.format import clip as _text
 from handlers.format import clip_escaped, escape, slack_date
 from handlers.ids import Action, Block
-from handlers.parse import USAGE
 from handlers.people_blocks import role_elements
 
 HEADER_MAX = 150
@@ -60,13 +59,13 @@ def incident_card(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
         f"*Declared by*\n<@{incident.declared_by}> {slack_date(incident.declared_at, '{time}')}",
     ]
     if incident.service:
-        fields.append(f"*Service*\n{_text(incident.service, 200)}")
+        fields.append(f"*Service*\n{clip_escaped(incident.service, 200)}")
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _text(f"{incident.ref}: {incident.title}", HEADER_MAX)}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": _text(f, 2000)} for f in fields[:10]]},
     ]
     if incident.summary:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _text(incident.summary, 3000)}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip_escaped(incident.summary, 3000)}})
     elements: list[dict[str, Any]] = []
     options = status_options(policy, incident)
     if options:
@@ -97,8 +96,8 @@ def _every(cadence: timedelta) -> str:
 
 
 def card_text(incident: Incident) -> str:
-    """Plain-text fallback for notifications and screen readers."""
-    return f"{incident.ref} [{incident.severity}] {incident.title} — {incident.status}"
+    """The fallback text for notifications and screen readers (Slack parses it as mrkdwn: the title escaped)."""
+    return f"{incident.ref} [{incident.severity}] {escape(incident.title)} — {incident.status}"
 
 
 def topic(incident: Incident, policy: Policy) -> str:
@@ -162,7 +161,7 @@ def incident_list(incidents: list[Incident], policy: Policy) -> list[dict[str, A
         where = f"<#{inc.channel_id}>" if inc.channel_id else "_no channel_"
         status = policy.lifecycle.get(inc.status).label
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _text(
-            f"{severity_emoji(policy, inc.severity)} *{inc.ref}* {inc.title}\n"
+            f"{severity_emoji(policy, inc.severity)} *{inc.ref}* {escape(inc.title)}\n"
             f"{inc.severity} · {status} · {where} · declared {slack_date(inc.declared_at)}", 3000)}})
     if len(incidents) > len(shown):
         blocks.append({"type": "context", "elements": [
@@ -170,8 +169,8 @@ def incident_list(incidents: list[Incident], policy: Policy) -> list[dict[str, A
     return blocks
 
 
-def help_blocks(policy: Policy) -> list[dict[str, Any]]:
-    """What /incident can do, with the policy's severities and statuses."""
+def help_blocks(policy: Policy, usages: list[str]) -> list[dict[str, Any]]:
+    """What /incident can do (`usages`, one line per sub-command), with the policy's severities and statuses."""
     severities = "\n".join(
         f"• *{s.id}* ({', '.join(s.aliases) or 'no aliases'}): {s.description}"
         for s in sorted(policy.severities.levels, key=lambda s: s.rank)
@@ -179,7 +178,7 @@ def help_blocks(policy: Policy) -> list[dict[str, Any]]:
     statuses = " → ".join(s.id for s in policy.lifecycle.statuses)
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": "*Warroom commands*\n" + "\n".join(
-            f"• `{u}`" for u in USAGE.values()) + "\n• `/incident` alone opens the declare form."}},
+            f"• `{u}`" for u in usages) + "\n• `/incident` alone opens the declare form."}},
         {"type": "section", "text": {"type": "mrkdwn", "text": _text(f"*Severities*\n{severities}", 3000)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": _text(f"Statuses: {statuses}", 2000)}]},
     ]
@@ -188,7 +187,7 @@ def help_blocks(policy: Policy) -> list[dict[str, Any]]:
 def duplicate_prompt(duplicates: list[Incident], policy: Policy, pending_value: str) -> list[dict[str, Any]]:
     """Show likely duplicates before creating a new incident; offer to declare anyway."""
     lines = "\n".join(
-        f"• *{d.ref}* {d.title} ({d.severity}, {policy.lifecycle.get(d.status).label})"
+        f"• *{d.ref}* {escape(d.title)} ({d.severity}, {policy.lifecycle.get(d.status).label})"
         + (f" in <#{d.channel_id}>" if d.channel_id else "")
         for d in duplicates[:10]
     )

@@ -1,13 +1,19 @@
-"""Drop Slack's redeliveries: an event or a click already handled is acked and not handled again.
+"""Drop Slack's redeliveries and refuse replays: what was already handled is not handled again.
 
 Slack redelivers an event when the ack was late or failed (X-Slack-Retry-Num), and Socket Mode may
-resend an envelope after a reconnect; the record is in the database, so a restart does not forget it.
+resend an envelope after a reconnect; those are acked quietly. Slack never resends a slash command,
+a view submission or a shortcut, and they carry no id: over HTTP, their signature (an HMAC of the
+timestamp and the body) names the delivery, so the same signed request again is a captured one
+replayed inside the five minutes the signature is good for. It is refused. The record is in the
+database, so a restart does not forget it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -16,16 +22,23 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.domain.errors import StorageUnavailable
-from bot.domain.ports import Clock, SeenRequests
+from bot.domain.ports import SeenRequests
 
 log = structlog.get_logger(__name__)
 
 # The record is written before the ack, which Slack wants within 3 s: a slow database is not waited for.
 CHECK_SECONDS = 1.0
+REPLAY_PREFIX = "signed:"
+# Read-only, and asked again by Slack as a person types: the same signed request twice is harmless.
+UNGUARDED = frozenset({"url_verification", "ssl_check", "block_suggestion"})
+REPLAY_TEXT = "This request was already received and handled; a replayed request is not acted on again."
 
 
-def delivery_key(body: dict[str, Any]) -> str | None:
-    """What identifies this delivery across redeliveries; None for requests Slack never redelivers."""
+def delivery_key(body: dict[str, Any], signature: str | None = None) -> str | None:
+    """What identifies this delivery across redeliveries and replays; None for requests that need no record.
+
+    `signature` is X-Slack-Signature (HTTP only: Socket Mode envelopes are not signed, and not replayable).
+    """
     kind = body.get("type")
     if kind == "event_callback" and body.get("event_id"):
         return f"event:{body['event_id']}"
@@ -34,6 +47,8 @@ def delivery_key(body: dict[str, Any]) -> str | None:
         container = body.get("container") or {}
         where = container.get("message_ts") or container.get("view_id") or (body.get("view") or {}).get("id") or "-"
         return f"action:{action.get('action_id', '')}:{where}:{action.get('action_ts', '')}"
+    if signature and kind not in UNGUARDED:
+        return REPLAY_PREFIX + signature
     return None
 
 
@@ -43,14 +58,16 @@ def team_of(body: dict[str, Any]) -> str:
     return str(team or body.get("enterprise_id") or "-")
 
 
-def install(app: AsyncApp, seen: SeenRequests, clock: Clock) -> None:
-    """Add the global middleware that drops redeliveries (after Bolt's signature check)."""
+def install(app: AsyncApp, seen: SeenRequests) -> None:
+    """Add the global middleware that drops redeliveries and refuses replays (after Bolt's signature check)."""
 
     # Bolt passes arguments by name: `next` it must be.
     async def drop_redeliveries(req: AsyncBoltRequest, body: dict[str, Any],
                                 next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
-        key = delivery_key(body)
-        if key is not None and not await _first_time(seen, team_of(body), key, clock):
+        key = delivery_key(body, req.headers.get("x-slack-signature", [None])[0])
+        if key is not None and not await _first_time(seen, team_of(body), key):
+            if key.startswith(REPLAY_PREFIX):
+                return _refuse_replay(body)
             log.info("redelivery_dropped", team_id=team_of(body), key=key,
                      retry_num=req.headers.get("x-slack-retry-num", [None])[0])
             return BoltResponse(status=200, body="")
@@ -60,12 +77,25 @@ def install(app: AsyncApp, seen: SeenRequests, clock: Clock) -> None:
     app.middleware(drop_redeliveries)
 
 
-async def _first_time(seen: SeenRequests, team_id: str, key: str, clock: Clock) -> bool:
+def _refuse_replay(body: dict[str, Any]) -> BoltResponse:
+    """A command is told in words it can show; anything else gets 409 (Slack itself never sends these)."""
+    command = "command" in body
+    log.warning("replay_refused", team_id=team_of(body), kind="command" if command else str(body.get("type"))[:40],
+                user_id=body.get("user_id") or (body.get("user") or {}).get("id"))
+    if command:
+        return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": REPLAY_TEXT}),
+                            headers={"content-type": "application/json"})
+    return BoltResponse(status=409, body=REPLAY_TEXT)
+
+
+async def _first_time(seen: SeenRequests, team_id: str, key: str) -> bool:
     """Whether this is the first delivery; when that cannot be told in time, handle it (the listener's
     own writes then say whether the database is there), rather than drop what may be new."""
     try:
         async with asyncio.timeout(CHECK_SECONDS):
-            return await seen.first_time(team_id, key, clock.now())
+            # Wall-clock time, not the use cases' clock: Slack's redelivery and signature windows are real time,
+            # and so is the pruning (Warroom.forget_old_deliveries).
+            return await seen.first_time(team_id, key, datetime.now(UTC))
     except (StorageUnavailable, TimeoutError) as exc:
         log.warning("redelivery_check_skipped", team_id=team_id, key=key, error=type(exc).__name__)
         return True

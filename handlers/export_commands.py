@@ -1,32 +1,66 @@
-"""`/incident export`: the post-incident review, shown only to the person who may read it."""
+"""`/incident export` and `/incident stats`: reviews read back, shown only to the person who asked."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
-
-from bot.services.container import Services
-from handlers.format import clip
-from handlers.parse import Export
+from bot.domain.errors import InvalidCommand
+from handlers.answer import Answer, answer_in_ack
+from handlers.format import clip_escaped, escape
+from handlers.stats_blocks import stats_blocks
+from handlers.subcommand import Call, Command, Subcommand, Typed
 
 # Slack cuts message text at 40,000 characters; the fence and the note below must fit too.
 EXPORT_TEXT_MAX = 39_000
 
 
+@dataclass(frozen=True)
+class Export(Command):
+    """`/incident export [INC-42] [md|json]`: the review of this channel's incident, or of INC-42."""
+
+    ref: str = ""
+    fmt: str = "md"
+
+
+@dataclass(frozen=True)
+class ShowStats(Command):
+    """`/incident stats 30d`."""
+
+    period: str = ""
+
+
 def export_text(ref: str, fmt: str, document: str) -> str:
     """The review as an ephemeral message: in a code block, cut to fit, saying how to get all of it."""
-    body = clip(document.replace("```", "'''"), EXPORT_TEXT_MAX)
-    note = "" if len(body) == len(document) else f"\n_Cut to fit Slack; `warroom export {ref} --format {fmt}` prints it all._"
+    fenced = document.replace("```", "'''")
+    body = clip_escaped(fenced, EXPORT_TEXT_MAX)  # a code block still parses `<!channel>`: escaped too
+    note = "" if body == escape(fenced) else f"\n_Cut to fit Slack; `warroom export {ref} --format {fmt}` prints it all._"
     return f"*{ref} review* ({fmt})\n```\n{body}\n```{note}"
 
 
-async def handle_export(parsed: Export, command: dict[str, Any], ack: AsyncAck, respond: AsyncRespond,
-                        services: Services) -> None:
+def _parse_export(typed: Typed) -> Export:
+    formats = [a.lower() for a in typed.args if a.lower() in ("md", "json")]
+    refs = [a for a in typed.args if a.lower() not in ("md", "json")]
+    if len(formats) > 1 or len(refs) > 1:
+        raise InvalidCommand(f"{typed.usage}: at most one incident and one format.")
+    return Export(ref=refs[0] if refs else "", fmt=formats[0] if formats else "md")
+
+
+async def _export(parsed: Export, call: Call) -> None:
     """Ack at once, check the `export` capability in this workspace, then reply ephemerally."""
-    await ack()
-    incident, document = await services.export(command["team_id"], command.get("channel_id", ""),
-                                               command["user_id"], parsed.ref, parsed.fmt)
-    await respond(response_type="ephemeral", replace_original=False,
-                  text=export_text(incident.ref, parsed.fmt, document))
+    await call.ack()
+    incident, document = await call.services.export(call.team_id, call.channel_id, call.user_id, parsed.ref, parsed.fmt)
+    await call.respond(response_type="ephemeral", replace_original=False,
+                       text=export_text(incident.ref, parsed.fmt, document))
+
+
+async def _show_stats(parsed: ShowStats, call: Call) -> None:
+    async def stats() -> Answer:
+        found = await call.services.reviews.stats(call.team_id, parsed.period)
+        return f"Incident stats, {found.label}", stats_blocks(found)
+
+    await answer_in_ack(call.ack, call.respond, stats())
+
+
+STATS = Subcommand("stats", "/incident stats [7d|30d|90d|YYYY-MM-DD..YYYY-MM-DD]",
+                   lambda typed: ShowStats(period=" ".join(typed.args)), (ShowStats,), _show_stats)
+EXPORT = Subcommand("export", "/incident export [INC-42] [md|json]", _parse_export, (Export,), _export)

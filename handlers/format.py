@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from bot.domain.text import escape
+
+__all__ = ["Targets", "clip", "clip_escaped", "defang", "escape", "slack_date", "split_targets"]
 
 
 def clip(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def escape(text: str) -> str:
-    """User text as data in mrkdwn, a topic or a notification: `&`, `<` and `>` as Slack's entities."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def clip_escaped(text: str, limit: int) -> str:
@@ -58,3 +58,27 @@ def split_targets(targets: Iterable[str], roles: Mapping[str, str]) -> Targets:
             found.channels.append(target)
     return found
 
+
+
+# Stored text that may hold Slack markup: captured messages, Warroom's own records (mentions), notes as typed.
+_STORED = re.compile(r"<([@#][UWC][A-Z0-9]+(?:\|[^<>]*)?|!date\^[^<>]*)>"  # people, channels, dates: kept
+                     r"|<!([^<>|]*)(?:\|([^<>]*))?>"  # special mentions: shown as text
+                     r"|<((?:https?|mailto):[^<>|]*)(?:\|([^<>]*))?>"  # links: shown with their address
+                     r"|(&(?:amp|lt|gt);)|([&<>])")
+
+
+def defang(text: str) -> str:
+    """Stored text safe in mrkdwn: mentions of people and channels kept; `<!channel>`, `<!here>` and the like as
+    plain text; a link as its label and its address; every other `&`, `<`, `>` escaped."""
+
+    def shown(m: re.Match[str]) -> str:
+        kept, special, special_label, url, label, entity, char = m.groups()
+        if kept or entity:
+            return m.group(0)
+        if special is not None:
+            return escape(special_label or "@" + special.split("^")[-1])
+        if url is not None:
+            return f"<{url}>" if not label or label == url else f"{escape(label)} (<{url}>)"
+        return escape(char)
+
+    return _STORED.sub(shown, text)

@@ -7,11 +7,12 @@ from typing import Any
 
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
+from bot.domain.text import control_character_error
 from bot.services.incidents import SERVICE_MAX, SUMMARY_MAX, TITLE_MAX, DeclareRequest
 
 HINT_MAX = 2000  # Slack's limit for an input block's hint
 from handlers.blocks import severity_options
-from handlers.format import clip
+from handlers.format import clip, escape
 from handlers.ids import Block, Callback, Field
 
 
@@ -97,7 +98,7 @@ def _fit_metadata(meta: dict[str, Any], limit: int = 3000) -> str:
 def confirm_duplicate_modal(request: DeclareRequest, duplicates: list[Incident], policy: Policy) -> dict[str, Any]:
     """Asks the declarer whether to declare anyway when similar incidents are open."""
     lines = "\n".join(
-        f"• *{d.ref}* {d.title} ({d.severity}, {policy.lifecycle.get(d.status).label})"
+        f"• *{d.ref}* {escape(d.title)} ({d.severity}, {policy.lifecycle.get(d.status).label})"
         + (f" in <#{d.channel_id}>" if d.channel_id else "") for d in duplicates[:10]
     )
     meta = {"severity": request.severity, "title": request.title, "service": request.service,
@@ -110,7 +111,7 @@ def confirm_duplicate_modal(request: DeclareRequest, duplicates: list[Incident],
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": _fit_metadata(meta),
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": (
-            f":warning: Open incidents that look like *{request.title}*:\n{lines}\n\n"
+            f":warning: Open incidents that look like *{escape(request.title)}*:\n{lines}\n\n"
             "Cancel and join one of them, or declare a new incident anyway.")[:3000]}}],
     }
 
@@ -138,3 +139,8 @@ def resolve_modal(channel_id: str) -> dict[str, Any]:
 def read_text_values(view: dict[str, Any], *block_ids: str) -> dict[str, str]:
     """Plain text input values by block id ('' when empty)."""
     return {b: _text(_element(view, b).get("value")) for b in block_ids}
+
+
+def control_errors(values: dict[str, str]) -> dict[str, str]:
+    """A form error for each value with a control character (no database stores a NUL), by block id."""
+    return {b: error for b, value in values.items() if (error := control_character_error(value, "This field"))}

@@ -12,9 +12,10 @@ from bot.domain.errors import InvalidCommand
 from bot.domain.ports import ChatMessage
 from bot.services.container import Services
 from handlers import people_blocks
+from handlers.format import escape
 from handlers.ids import Action, Block, Callback
-from handlers.modals import read_text_values
-from handlers.parse import count_value, payload_text, view_metadata
+from handlers.modals import control_errors, read_text_values
+from handlers.payload import count_value, payload_text, view_metadata
 from handlers.surface import Surface
 
 
@@ -47,7 +48,7 @@ def register(surface: Surface, services: Services) -> None:
         if not followup_id:
             raise InvalidCommand("That button is out of date.")
         _, item = await services.reviews.close_followup(body["team"]["id"], followup_id, body["user"]["id"])
-        await respond(replace_original=True, text=f"Follow-up done: {item.text}", blocks=people_blocks.followup(item))
+        await respond(replace_original=True, text=f"Follow-up done: {escape(item.text)}", blocks=people_blocks.followup(item))
 
     async def timeline_page(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -65,6 +66,9 @@ def register(surface: Surface, services: Services) -> None:
         values = read_text_values(view, Block.RESOLUTION, Block.IMPACT, Block.ROOT_CAUSE)
         if not values[Block.RESOLUTION].strip():
             await ack(response_action="errors", errors={Block.RESOLUTION: "Say how the incident was resolved."})
+            return
+        if errors := control_errors(values):
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
         channel_id = str(view_metadata(view).get("channel_id", ""))

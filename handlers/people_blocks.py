@@ -7,7 +7,7 @@ from typing import Any
 from bot.domain.incident import FollowUp, Incident, TimelineEntry
 from bot.domain.policy import Policy
 from bot.domain.ports import HandoverSummary
-from handlers.format import slack_date
+from handlers.format import defang, escape, slack_date
 from handlers.ids import Action, Block
 
 TIMELINE_PAGE_SIZE = 20
@@ -40,7 +40,7 @@ def role_dm(incident: Incident, policy: Policy, role_id: str) -> list[dict[str, 
     status = policy.lifecycle.get(incident.status).label
     due = incident.next_update_due(policy)
     return [
-        _section(f"You are now the *{role.label.lower()}* of *{incident.ref}: {incident.title}* in <#{incident.channel_id}>."),
+        _section(f"You are now the *{role.label.lower()}* of *{incident.ref}: {escape(incident.title)}* in <#{incident.channel_id}>."),
         _section(f"*Your duties:* {role.duties}"),
         {"type": "context", "elements": [{"type": "mrkdwn", "text":
             f"{incident.severity} · {status} · next update due {slack_date(due) if due else '—'}"}]},
@@ -52,8 +52,8 @@ def handover(summary: HandoverSummary, policy: Policy) -> list[dict[str, Any]]:
     incident = summary.incident
     status = policy.lifecycle.get(incident.status).label
     previous = f"<@{summary.from_user}>" if summary.from_user else "nobody"
-    steps = "\n".join(f"• {s}" for s in summary.open_steps) or "_No runbook steps open._"
-    followups = "\n".join(f"• {f.text}" + (f" (<@{f.owner}>)" if f.owner else "") for f in summary.open_followups[:15])
+    steps = "\n".join(f"• {escape(s)}" for s in summary.open_steps) or "_No runbook steps open._"
+    followups = "\n".join(f"• {escape(f.text)}" + (f" (<@{f.owner}>)" if f.owner else "") for f in summary.open_followups[:15])
     due = slack_date(summary.next_update_due) if summary.next_update_due else "—"
     return [
         {"type": "header", "text": {"type": "plain_text", "text": f"Handover: {incident.ref}"[:150]}},
@@ -72,9 +72,9 @@ def followup(item: FollowUp) -> list[dict[str, Any]]:
     """A follow-up with a button that closes it (or its done state)."""
     owner = f" · owner <@{item.owner}>" if item.owner else ""
     if not item.open:
-        return [_section(f":white_check_mark: ~{item.text}~{owner} · done by <@{item.done_by}>")]
+        return [_section(f":white_check_mark: ~{escape(item.text)}~{owner} · done by <@{item.done_by}>")]
     return [
-        _section(f":clipboard: *Follow-up:* {item.text}{owner}"),
+        _section(f":clipboard: *Follow-up:* {escape(item.text)}{owner}"),
         {"type": "actions", "block_id": Block.FOLLOWUP_ACTIONS, "elements": [
             {"type": "button", "action_id": Action.FOLLOWUP_DONE, "value": str(item.id), "style": "primary",
              "text": {"type": "plain_text", "text": "Mark done"}}]},
@@ -89,7 +89,7 @@ def timeline_page(incident: Incident, entries: list[TimelineEntry], page: int, p
     for entry in entries:
         link = f" <{entry.permalink}|view>" if entry.permalink else ""
         blocks.append(_section(f"{slack_date(entry.occurred_at, '{date_short} {time}')} · <@{entry.author}> · "
-                               f"_{entry.kind.value}_\n{entry.text}{link}"))
+                               f"_{entry.kind.value}_\n{defang(entry.text)}{link}"))
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Page {page} of {pages} (newest first)"}]})
     nav = []
     if page < pages:

@@ -1,84 +1,154 @@
-"""/incident sub-commands for roles, the timeline, milestones, follow-ups, resolving and stats."""
+"""/incident sub-commands for people and the timeline: roles, handover, notes, milestones, follow-ups, on-call."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.services.container import Services
-from bot.services.updates import parse_audience
+from bot.domain.errors import InvalidCommand
 from handlers import people_blocks
-from handlers.answer import Answer, answer_in_ack
-from handlers.modals import resolve_modal
-from handlers.parse import (
-    AddFollowUp,
-    AssignRole,
-    Command,
-    Handover,
-    Note,
-    PostUpdate,
-    Resolve,
-    RunbookCommand,
-    SetMilestone,
-    ShowOnCall,
-    ShowStats,
-    ShowTimeline,
-)
-from handlers.runbook_handlers import runbook_command
-from handlers.stats_blocks import oncall_blocks as stats_blocks_oncall
-from handlers.stats_blocks import stats_blocks
-from handlers.update_handlers import open_update_form
+from handlers.command_text import from_slack
+from handlers.payload import count_value
+from handlers.stats_blocks import oncall_blocks
+from handlers.subcommand import Call, Command, Subcommand, Typed, user_id_of
 
 
-async def handle_people_command(parsed: Command, command: dict[str, Any], ack: AsyncAck, respond: AsyncRespond,
-                                client: AsyncWebClient, services: Services) -> None:
-    """Ack, run the one use case the command names, answer ephemerally where there is something to say."""
-    team_id, user_id, channel_id = command["team_id"], command["user_id"], command.get("channel_id", "")
-    match parsed:
-        case AssignRole(role=role, user_id=target):
-            await ack()
-            incident = await services.incidents.for_channel(team_id, channel_id)
-            await services.roles.assign(team_id, incident.id, user_id, role, target)  # type: ignore[arg-type]
-        case Handover(user_id=target):
-            await ack()
-            incident = await services.incidents.for_channel(team_id, channel_id)
-            steps = await services.runbooks.open_steps(team_id, incident.id)  # type: ignore[arg-type]
-            await services.roles.handover(team_id, incident.id, user_id, target, steps)  # type: ignore[arg-type]
-        case Note(text=text):
-            await ack()
-            entry = await services.timeline.note(team_id, channel_id, user_id, text)
-            await respond(response_type="ephemeral", text=f"Added to the timeline as a {entry.kind.value}.")
-        case ShowTimeline(page=page):
-            await ack()
-            incident, entries, page, pages = await services.timeline.page(
-                team_id, channel_id, page, people_blocks.TIMELINE_PAGE_SIZE)
-            await respond(response_type="ephemeral", text=f"{incident.ref} timeline, page {page} of {pages}",
-                          blocks=people_blocks.timeline_page(incident, entries, page, pages))
-        case SetMilestone(milestone=name, when=when):
-            await ack()
-            await services.reviews.set_milestone(team_id, channel_id, user_id, name, when)
-            await respond(response_type="ephemeral", text=f"Milestone {name} set.")
-        case AddFollowUp(text=text, owner=owner):
-            await ack()
-            await services.reviews.add_followup(team_id, channel_id, user_id, text, owner)
-        case Resolve():
-            await ack()  # the form opens at once (the trigger expires in seconds); the channel is checked on submit
-            await client.views_open(trigger_id=command["trigger_id"], view=resolve_modal(channel_id))
-        case ShowOnCall():
-            await ack(response_type="ephemeral", text="Who is on call",
-                      blocks=stats_blocks_oncall(services.oncall.now_and_next()))
-        case PostUpdate(audience=audience):
-            chosen = parse_audience(audience)
-            await ack()
-            await open_update_form(client, services, command["trigger_id"], team_id, channel_id, chosen)
-        case RunbookCommand(name=name):
-            await runbook_command(name, command, ack, respond, services)
-        case ShowStats(period=period):
-            async def stats() -> Answer:
-                found = await services.reviews.stats(team_id, period)
-                return f"Incident stats, {found.label}", stats_blocks(found)
+@dataclass(frozen=True)
+class AssignRole(Command):
+    """`/incident role commander @ana`."""
 
-            await answer_in_ack(ack, respond, stats())
+    role: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Handover(Command):
+    """`/incident handover @ana`."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Note(Command):
+    """`/incident note decision: roll back`."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowTimeline(Command):
+    """`/incident timeline [page]`."""
+
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class SetMilestone(Command):
+    """`/incident milestone detected 14:02`."""
+
+    milestone: str
+    when: str
+
+
+@dataclass(frozen=True)
+class AddFollowUp(Command):
+    """`/incident followup Add an alert @ana`."""
+
+    text: str
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class ShowOnCall(Command):
+    """`/incident oncall`."""
+
+
+def _parse_role(typed: Typed) -> AssignRole:
+    user = user_id_of(typed.slack_words[2]) if len(typed.args) == 2 else None
+    if user is None:
+        raise InvalidCommand(f"Name the role and mention the person. {typed.usage}, e.g. `/incident role commander @ana`.")
+    return AssignRole(role=typed.args[0].lower(), user_id=user)
+
+
+async def _assign_role(parsed: AssignRole, call: Call) -> None:
+    await call.ack()
+    incident = await call.services.incidents.for_channel(call.team_id, call.channel_id)
+    await call.services.roles.assign(call.team_id, incident.id, call.user_id, parsed.role, parsed.user_id)  # type: ignore[arg-type]
+
+
+def _parse_handover(typed: Typed) -> Handover:
+    user = user_id_of(typed.slack_words[1]) if len(typed.args) == 1 else None
+    if user is None:
+        raise InvalidCommand(f"Mention who takes over. {typed.usage}.")
+    return Handover(user_id=user)
+
+
+async def _handover(parsed: Handover, call: Call) -> None:
+    await call.ack()
+    services = call.services
+    incident = await services.incidents.for_channel(call.team_id, call.channel_id)
+    steps = await services.runbooks.open_steps(call.team_id, incident.id)  # type: ignore[arg-type]
+    await services.roles.handover(call.team_id, incident.id, call.user_id, parsed.user_id, steps)  # type: ignore[arg-type]
+
+
+async def _note(parsed: Note, call: Call) -> None:
+    await call.ack()
+    entry = await call.services.timeline.note(call.team_id, call.channel_id, call.user_id, parsed.text)
+    await call.respond(response_type="ephemeral", text=f"Added to the timeline as a {entry.kind.value}.")
+
+
+def _parse_timeline(typed: Typed) -> ShowTimeline:
+    page = count_value(typed.args[0] if typed.args else "1", 0)
+    if len(typed.args) > 1 or not page:
+        raise InvalidCommand(f"{typed.usage}: the page is a number.")
+    return ShowTimeline(page=page)
+
+
+async def _show_timeline(parsed: ShowTimeline, call: Call) -> None:
+    await call.ack()
+    incident, entries, page, pages = await call.services.timeline.page(
+        call.team_id, call.channel_id, parsed.page, people_blocks.TIMELINE_PAGE_SIZE)
+    await call.respond(response_type="ephemeral", text=f"{incident.ref} timeline, page {page} of {pages}",
+                       blocks=people_blocks.timeline_page(incident, entries, page, pages))
+
+
+def _parse_milestone(typed: Typed) -> SetMilestone:
+    if len(typed.args) < 2:
+        raise InvalidCommand(f"Name the milestone and the time. {typed.usage}, e.g. `/incident milestone detected 14:02`.")
+    return SetMilestone(milestone=typed.args[0], when=" ".join(typed.args[1:]))
+
+
+async def _set_milestone(parsed: SetMilestone, call: Call) -> None:
+    await call.ack()
+    await call.services.reviews.set_milestone(call.team_id, call.channel_id, call.user_id, parsed.milestone, parsed.when)
+    await call.respond(response_type="ephemeral", text=f"Milestone {parsed.milestone} set.")
+
+
+def _parse_followup(typed: Typed) -> AddFollowUp:
+    body = typed.rest
+    words = body.split()
+    owner = user_id_of(words[-1]) if words else None
+    if owner is not None:
+        body = body[: body.rfind(words[-1])].strip()
+    return AddFollowUp(text=from_slack(body), owner=owner)
+
+
+async def _add_followup(parsed: AddFollowUp, call: Call) -> None:
+    await call.ack()
+    await call.services.reviews.add_followup(call.team_id, call.channel_id, call.user_id, parsed.text, parsed.owner)
+
+
+async def _show_oncall(parsed: ShowOnCall, call: Call) -> None:
+    await call.ack(response_type="ephemeral", text="Who is on call", blocks=oncall_blocks(call.services.oncall.now_and_next()))
+
+
+ROLE = Subcommand("role", "/incident role <role> @user", _parse_role, (AssignRole,), _assign_role)
+HANDOVER = Subcommand("handover", "/incident handover @user", _parse_handover, (Handover,), _handover)
+NOTE = Subcommand("note", "/incident note [decision:|action:|update:] <text>",
+                  lambda typed: Note(text=from_slack(typed.rest, keep_people=True)), (Note,), _note)
+TIMELINE = Subcommand("timeline", "/incident timeline [page]", _parse_timeline, (ShowTimeline,), _show_timeline)
+MILESTONE = Subcommand("milestone", "/incident milestone <started|detected|acknowledged|mitigated|resolved> <time>",
+                       _parse_milestone, (SetMilestone,), _set_milestone)
+FOLLOWUP = Subcommand("followup", "/incident followup <text> [@owner]", _parse_followup, (AddFollowUp,), _add_followup,
+                      aliases=("follow-up",))
+ONCALL = Subcommand("oncall", "/incident oncall", lambda typed: ShowOnCall(), (ShowOnCall,), _show_oncall,
+                    aliases=("on-call",))

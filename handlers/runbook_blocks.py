@@ -14,7 +14,7 @@ from bot.domain.runbook import (
     StepState,
     rollback_question,
 )
-from handlers.format import clip, slack_date
+from handlers.format import clip, clip_escaped, escape, slack_date
 from handlers.ids import Action
 
 MAX_STEPS = 45  # one section per step, within the 50-block message limit
@@ -23,6 +23,7 @@ STATE_EMOJI = {
     StepState.RUNNING: ":arrows_counterclockwise:", StepState.DONE: ":white_check_mark:",
     StepState.FAILED: ":x:", StepState.SKIPPED: ":fast_forward:", StepState.ROLLED_BACK: ":leftwards_arrow_with_hook:",
 }
+# Each kind's button on a pending step; a done step of a kind that rolls back gets "Roll back" instead.
 KIND_LABEL = {StepKind.CHECK: "Tick", StepKind.COMMAND: "Run", StepKind.HTTP_CHECK: "Check",
               StepKind.FLAG: "Run", StepKind.NOTIFY: "Send"}
 
@@ -85,7 +86,7 @@ def _status(run: StepRun) -> str:
     if when:
         parts.append(slack_date(when, "{time}"))
     if run.error:
-        parts.append(f"error: {clip(run.error, 200)}")
+        parts.append(f"error: {clip_escaped(run.error, 200)}")
     return " · ".join(parts)
 
 
@@ -94,7 +95,7 @@ def _accessory(runbook: Runbook, step: Step, run: StepRun) -> dict[str, Any] | N
     if run.state in (StepState.PENDING, StepState.FAILED, StepState.SKIPPED, StepState.ROLLED_BACK):
         label = {StepState.FAILED: "Retry", StepState.ROLLED_BACK: "Run again"}.get(run.state, KIND_LABEL[step.kind])
         return _button(Action.STEP_RUN, label, value, _confirm(step, label), "danger" if step.guard else None)
-    if run.state is StepState.DONE and step.kind is StepKind.FLAG:
+    if run.state is StepState.DONE and step.reversible:
         return _button(Action.STEP_ROLLBACK, "Roll back", value, _confirm(step, "Roll back", rollback=True))
     return None
 
@@ -113,7 +114,7 @@ def checklist(runbook: Runbook, runs: list[StepRun]) -> list[dict[str, Any]]:
                 continue
             lock = " :lock:" if step.guard and step.guard.restricted else ""
             section: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": clip(
-                f"{STATE_EMOJI[run.state]} *{step.title}*{lock}  _{procedure.title}_\n{_status(run)}", 3000)}}
+                f"{STATE_EMOJI[run.state]} *{escape(step.title)}*{lock}  _{escape(procedure.title)}_\n{_status(run)}", 3000)}}
             accessory = _accessory(runbook, step, run)
             if accessory:
                 section["accessory"] = accessory
@@ -137,10 +138,10 @@ def approval_request(step: Step, run: StepRun, runbook: Runbook, rollback: bool)
     """Asks a second person to approve a guarded step."""
     verb = "roll back" if rollback else "run"
     question = confirm_text(step, rollback)
-    asks = f"\n>{question}" if question else ""  # the approver reads what the requester confirmed (runbook text, like the title)
+    asks = f"\n>{escape(question)}" if question else ""  # the approver reads what the requester confirmed (runbook text, like the title)
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(
-            f":raised_hand: <@{run.requested_by}> asks to {verb} *{step.title}* ({runbook.title}). "
+            f":raised_hand: <@{run.requested_by}> asks to {verb} *{escape(step.title)}* ({escape(runbook.title)}). "
             f"A different permitted person must approve.{asks}", 3000)}},
         {"type": "actions", "elements": [
             _button(Action.STEP_APPROVE, "Approve", step_value(runbook.id, step.id, run.attempt),
@@ -154,13 +155,14 @@ def suggestions(runbooks: list[Runbook]) -> list[dict[str, Any]]:
     """Matching runbooks, each with an Attach button."""
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Runbooks that may help*"}}]
     for runbook in runbooks[:20]:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(f"*{runbook.title}*\n{runbook.summary}", 3000)},
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(f"*{escape(runbook.title)}*\n{escape(runbook.summary)}", 3000)},
                        "accessory": _button(Action.RUNBOOK_ATTACH, "Attach", runbook.id, None)})
     return blocks
 
 
 def step_output(step: Step, outcome: StepOutcome) -> str:
     """A step's output for the checklist thread (code block, within Slack's text limits)."""
-    head = f"*{step.title}*: " + ("done" if outcome.ok else f"failed: {outcome.error}")
-    body = f"\n```{clip(outcome.output, 38_000)}```" if outcome.output else ""
+    head = f"*{escape(step.title)}*: " + ("done" if outcome.ok else f"failed: {escape(outcome.error or '')}")
+    # A command's output is data too: a code block still parses `<!channel>` and links.
+    body = f"\n```{clip_escaped(outcome.output, 38_000)}```" if outcome.output else ""
     return head + body

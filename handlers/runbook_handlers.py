@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -12,7 +13,15 @@ from bot.services.container import Services
 from handlers import runbook_blocks
 from handlers.answer import Answer, answer_in_ack
 from handlers.ids import Action
+from handlers.subcommand import Call, Command, Subcommand
 from handlers.surface import Surface
+
+
+@dataclass(frozen=True)
+class RunbookCommand(Command):
+    """`/incident runbook [name]`: attach one, or list the ones that match."""
+
+    name: str = ""
 
 
 def _step(action: dict[str, Any]) -> tuple[str, str, int | None]:
@@ -22,13 +31,12 @@ def _step(action: dict[str, Any]) -> tuple[str, str, int | None]:
         raise InvalidCommand("That button is not a runbook step; run `/incident runbook` again.") from None
 
 
-async def runbook_command(name: str, command: dict[str, Any], ack: AsyncAck, respond: AsyncRespond,
-                          services: Services) -> None:
+async def _runbook_command(parsed: RunbookCommand, call: Call) -> None:
     """Attach the named runbook, or list the runbooks (matching ones first) with Attach buttons."""
-    team_id, channel_id, user_id = command["team_id"], command.get("channel_id", ""), command["user_id"]
-    if name:
-        await ack()
-        await services.runbooks.attach(team_id, channel_id, user_id, name)
+    services, team_id, channel_id = call.services, call.team_id, call.channel_id
+    if parsed.name:
+        await call.ack()
+        await services.runbooks.attach(team_id, channel_id, call.user_id, parsed.name)
         return
 
     async def listing() -> Answer:
@@ -37,7 +45,11 @@ async def runbook_command(name: str, command: dict[str, Any], ack: AsyncAck, res
         others = sorted((r for r in services.runbooks.catalog.values() if r not in matching), key=lambda r: r.title)
         return "Runbooks", runbook_blocks.suggestions([*matching, *others])
 
-    await answer_in_ack(ack, respond, listing())
+    await answer_in_ack(call.ack, call.respond, listing())
+
+
+RUNBOOK = Subcommand("runbook", "/incident runbook [name]", lambda typed: RunbookCommand(name=" ".join(typed.args)),
+                     (RunbookCommand,), _runbook_command, aliases=("runbooks",))
 
 
 def register(surface: Surface, services: Services) -> None:

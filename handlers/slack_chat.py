@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import aiohttp
 import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -36,7 +37,7 @@ log = structlog.get_logger(__name__)
 
 # Bot scopes the Web API calls below need (read by the manifest).
 SCOPES = (
-    "channels:manage",  # conversations.create / invite / setTopic on public channels
+    "channels:manage",  # conversations.create / invite / setTopic / archive on public channels
     "channels:read",  # conversations.list: channel names in warroom.yaml resolved to ids
     "groups:read",  # the same for private channels the bot is in
     "channels:history",  # read a reacted-to message back (conversations.history)
@@ -76,6 +77,18 @@ class SlackIncidentChat:
             f"Every candidate channel name is taken ({candidate_names[0]} and {len(candidate_names) - 1} more); "
             "archive old incident channels or change channel_name_pattern."
         )
+
+    async def archive_channel(self, channel: ChannelRef) -> None:
+        # Called at once, not through the outbox: the database the outbox lives in just failed.
+        try:
+            await self._client.conversations_archive(channel=channel.id)
+        except SlackApiError as exc:
+            log.warning("orphan_channel_not_archived", channel=channel.id, error=exc.response.get("error"))
+            return
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("orphan_channel_not_archived", channel=channel.id, error=repr(exc))
+            return
+        log.info("orphan_channel_archived", channel=channel.id, name=channel.name)
 
     def _put(self, outbox: Outbox, incident: Incident | None, method: str, **params: object) -> None:
         """Queue the call in the change's outbox (committed with it, sent by the outbox sender)."""
@@ -178,7 +191,7 @@ class SlackIncidentChat:
                   title=f"{incident.ref} post-incident review", content=markdown)
 
     async def post_followup(self, outbox: Outbox, incident: Incident, followup: FollowUp) -> None:
-        self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=f"Follow-up: {followup.text}",
+        self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=f"Follow-up: {escape(followup.text)}",
                   blocks=people_blocks.followup(followup))
 
 
@@ -189,7 +202,7 @@ class SlackIncidentChat:
             self._put(outbox, None, "chat.postMessage", channel=user, text=text[:3900])
 
     async def post_update(self, outbox: Outbox, incident: Incident, audience: str, text: str, author: str) -> None:
-        body = f":mega: *Status update* ({audience.replace('_', ' ')}) by <@{author}>\n{text}"
+        body = f":mega: *Status update* ({audience.replace('_', ' ')}) by <@{author}>\n{escape(text)}"
         self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=body[:3900])
         if self._policy.announcements_channel:
             self._put(outbox, incident, "chat.postMessage", channel=self._policy.announcements_channel,

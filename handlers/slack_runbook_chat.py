@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.domain.incident import Incident
 from bot.domain.outbox import ChannelNames, OutboundCall, Outbox, checklist_anchor
-from bot.domain.runbook import Attachment, Runbook, Step, StepOutcome, StepRun
+from bot.domain.runbook import Attachment, NotifyStep, Runbook, Step, StepOutcome, StepRun
 from handlers import runbook_blocks
-from handlers.format import split_targets
+from handlers.format import escape, split_targets
 from handlers.slack_channels import distinct_channels
 
 
@@ -27,7 +27,7 @@ class SlackRunbookChat:
                              runs: list[StepRun]) -> None:
         assert attachment.id is not None
         self._put(outbox, incident, "chat.postMessage", anchor=checklist_anchor(incident.team_id, attachment.id),
-                  channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {runbook.title}",
+                  channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {escape(runbook.title)}",
                   blocks=runbook_blocks.checklist(runbook, runs))
 
     def _message_ref(self, incident: Incident, attachment: Attachment, param: str) -> dict[str, object]:
@@ -41,7 +41,7 @@ class SlackRunbookChat:
                                runs: list[StepRun]) -> None:
         assert attachment.id is not None
         self._put(outbox, incident, "chat.update", coalesce_key=checklist_anchor(incident.team_id, attachment.id),
-                  channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {runbook.title}",
+                  channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {escape(runbook.title)}",
                   blocks=runbook_blocks.checklist(runbook, runs), **self._message_ref(incident, attachment, "ts"))
 
     async def post_step_output(self, outbox: Outbox, incident: Incident, attachment: Attachment, step: Step, outcome: StepOutcome) -> None:
@@ -51,13 +51,13 @@ class SlackRunbookChat:
 
     async def post_approval_request(self, outbox: Outbox, incident: Incident, runbook: Runbook, step: Step, run: StepRun,
                                     rollback: bool) -> None:
-        self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=f"Approval needed{' to roll back' if rollback else ''}: {step.title}",
+        self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=f"Approval needed{' to roll back' if rollback else ''}: {escape(step.title)}",
                   blocks=runbook_blocks.approval_request(step, run, runbook, rollback))
 
-    async def notify_targets(self, outbox: Outbox, incident: Incident, step: Step) -> StepOutcome:
+    async def notify_targets(self, outbox: Outbox, incident: Incident, step: NotifyStep) -> StepOutcome:
         found = split_targets(step.targets, incident.roles)
         mentions, missing, channels = found.mentions, found.unheld_roles, found.channels
-        text = f":rotating_light: {' '.join(mentions)} {step.message} ({incident.ref} in <#{incident.channel_id}>)".replace("  ", " ")
+        text = f":rotating_light: {' '.join(mentions)} {escape(step.message)} ({incident.ref} in <#{incident.channel_id}>)".replace("  ", " ")
         copies = await distinct_channels(self._channels, incident.team_id, channels, besides=[incident.channel_id])
         for channel in [incident.channel_id, *copies]:
             self._put(outbox, incident, "chat.postMessage", channel=channel, text=text)

@@ -7,11 +7,11 @@ from typing import Any
 from bot.domain.milestones import format_duration
 from bot.domain.oncall import OnCall, Rotation
 from bot.domain.stats import Bucket, Stats
-from handlers.format import slack_date
+from handlers.format import escape, slack_date
 
 
 def _line(bucket: Bucket) -> str:
-    return f"*{bucket.key}*: {bucket.count} · MTTA {format_duration(bucket.mtta)} · MTTR {format_duration(bucket.mttr)}"
+    return f"*{escape(bucket.key)}*: {bucket.count} · MTTA {format_duration(bucket.mtta)} · MTTR {format_duration(bucket.mttr)}"
 
 
 def stats_blocks(stats: Stats) -> list[dict[str, Any]]:

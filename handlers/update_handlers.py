@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -13,11 +14,19 @@ from bot.domain.errors import InvalidInput
 from bot.services.container import Services
 from bot.services.updates import UPDATE_MAX, Audience, parse_audience
 from handlers.ids import Action, Block, Callback, Field
-from handlers.modals import read_text_values
-from handlers.parse import count_value, view_metadata
+from handlers.modals import control_errors, read_text_values
+from handlers.payload import count_value, view_metadata
+from handlers.subcommand import Call, Command, Subcommand
 from handlers.surface import Surface
 
 MAX_SNOOZE_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True)
+class PostUpdate(Command):
+    """`/incident update customer`: opens the status update form for that audience."""
+
+    audience: str = "internal"
 
 
 def update_modal(channel_id: str, audience: Audience, text: str | None) -> dict[str, Any]:
@@ -52,6 +61,17 @@ async def open_update_form(client: AsyncWebClient, services: Services, trigger_i
                               view=update_modal(channel_id, audience, draft))
 
 
+async def _post_update(parsed: PostUpdate, call: Call) -> None:
+    chosen = parse_audience(parsed.audience)
+    await call.ack()
+    await open_update_form(call.client, call.services, call.command["trigger_id"], call.team_id, call.channel_id, chosen)
+
+
+UPDATE = Subcommand("update", "/incident update [internal|customer|status_page|resolved]",
+                    lambda typed: PostUpdate(audience=typed.args[0] if typed.args else "internal"), (PostUpdate,),
+                    _post_update)
+
+
 def register(surface: Surface, services: Services) -> None:
     """Register the Post update button and the form's submission."""
 
@@ -76,6 +96,9 @@ def register(surface: Surface, services: Services) -> None:
         text = read_text_values(view, Block.UPDATE_TEXT)[Block.UPDATE_TEXT]
         if not text.strip():
             await ack(response_action="errors", errors={Block.UPDATE_TEXT: "Write the update before posting it."})
+            return
+        if errors := control_errors({Block.UPDATE_TEXT: text}):
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
         meta = view_metadata(view)

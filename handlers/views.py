@@ -13,7 +13,7 @@ from bot.services.incidents import DeclareRequest, DeclareResult, validate_decla
 from handlers.answer import within_ack_time
 from handlers.ids import Block, Callback
 from handlers.modals import FIELD_BLOCKS, confirm_duplicate_modal, read_declare_values
-from handlers.parse import view_metadata
+from handlers.payload import view_metadata
 from handlers.surface import Surface
 
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 
 from bot.domain.errors import FlagProviderError
 from bot.domain.ports import FlagProvider
 from bot.domain.redaction import Redactor
-from bot.domain.runbook import FlagValue, Step, StepKind, StepOutcome
+from bot.domain.runbook import CommandStep, FlagStep, HttpCheckStep, Step, StepKind, StepOutcome
 from runbooks.processes import run_command
 
 OUTPUT_LIMIT = 20_000
@@ -73,20 +74,17 @@ class StepRunner:
                    redactor=Redactor([*found, *secrets]))
 
     async def run(self, step: Step, *, rollback: bool = False) -> StepOutcome:
-        """Run `step` (or undo a flag step); never raises for the step's own failure."""
+        """Run `step` (or undo a flag step) with its kind's executor; never raises for the step's own failure."""
         try:
-            match step.kind:
-                case StepKind.COMMAND:
-                    return await self._command(step)
-                case StepKind.HTTP_CHECK:
-                    return await self._http(step)
-                case StepKind.FLAG:
-                    return await self._flag(step, step.rollback if rollback else step.value)
-            return StepOutcome(ok=True)
+            return await EXECUTORS[step.kind](self, step, rollback)
         except MissingVariable as exc:
             return StepOutcome(ok=False, error=str(exc))
 
-    async def _command(self, step: Step) -> StepOutcome:
+    async def _nothing(self, step: Step, rollback: bool) -> StepOutcome:
+        """A check is ticked and a notification is sent through the chat: nothing runs here, the run is recorded."""
+        return StepOutcome(ok=True)
+
+    async def _command(self, step: CommandStep, rollback: bool) -> StepOutcome:
         argv = [expand(a, self.environ) for a in step.argv]
         cwd = expand(step.workdir, self.environ) if step.workdir else None
         env = {k: self.environ[k] for k in (*BASE_ENV, *self.allowed_env) if k in self.environ}
@@ -118,7 +116,7 @@ class StepRunner:
             text = text[:limit] + f"\n… ({len(text) - limit} more characters)"
         return text + ("\n" if kept and text and not text.endswith("\n") else "") + kept
 
-    async def _http(self, step: Step) -> StepOutcome:
+    async def _http(self, step: HttpCheckStep, rollback: bool) -> StepOutcome:
         url = expand(step.url, self.environ)
         timeout = aiohttp.ClientTimeout(total=step.timeout_seconds)
         try:
@@ -139,7 +137,8 @@ class StepRunner:
             return StepOutcome(ok=False, output=summary, error=f"the body does not contain {step.expect_body!r}")
         return StepOutcome(ok=True, output=summary)
 
-    async def _flag(self, step: Step, value: FlagValue) -> StepOutcome:
+    async def _flag(self, step: FlagStep, rollback: bool) -> StepOutcome:
+        value = step.rollback if rollback else step.value
         name = step.provider or self.default_provider
         provider = self.providers.get(name or "")
         if provider is None:
@@ -151,3 +150,14 @@ class StepRunner:
         except FlagProviderError as exc:
             return StepOutcome(ok=False, error=str(exc))
         return StepOutcome(ok=True, before=before, after=value, output=f"{step.flag}: {before!r} → {value!r} ({provider.name})")
+
+
+# Each kind's executor, found by the kind: (runner, step of that kind, rollback) -> outcome.
+Executor = Callable[[StepRunner, Any, bool], Awaitable[StepOutcome]]
+EXECUTORS: dict[StepKind, Executor] = {
+    StepKind.CHECK: StepRunner._nothing,
+    StepKind.COMMAND: StepRunner._command,
+    StepKind.HTTP_CHECK: StepRunner._http,
+    StepKind.FLAG: StepRunner._flag,
+    StepKind.NOTIFY: StepRunner._nothing,
+}

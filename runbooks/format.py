@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from bot.domain import runbook as domain
 
 ID = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60,
                           description="lower-case letters, digits, - and _")]
@@ -53,8 +55,18 @@ class GuardModel(_Strict):
     approvers: ApproversModel | None = Field(
         default=None, description="who may approve; default: anyone holding a role in the incident")
 
+    def to_guard(self) -> domain.Guard:
+        """The domain guard."""
+        approvers = self.approvers
+        return domain.Guard(roles=tuple(self.roles), groups=tuple(self.groups), confirm=self.confirm,
+                            approval=self.approval, rollback_confirm=self.rollback_confirm,
+                            approver_roles=tuple(approvers.roles) if approvers else (),
+                            approver_groups=tuple(approvers.groups) if approvers else ())
+
 
 class _StepBase(_Strict):
+    step_type: ClassVar[type[domain.Step]]  # the domain type this kind of file step loads as
+
     id: ID
     title: str = Field(min_length=1, max_length=150)
     description: str = Field(default="", max_length=2000)
@@ -63,15 +75,25 @@ class _StepBase(_Strict):
 
     @model_validator(mode="after")
     def _only_flag_steps_roll_back(self) -> _StepBase:
-        if self.guard is not None and self.guard.rollback_confirm and getattr(self, "kind", "") != "flag":
+        if self.guard is not None and self.guard.rollback_confirm and not self.step_type.reversible:
             raise ValueError("guard.rollback_confirm: only flag steps can be rolled back")
         return self
+
+    def _common(self) -> dict[str, Any]:
+        """The fields every kind of step has, as the domain holds them."""
+        return {"id": self.id, "title": self.title, "description": self.description, "depends_on": tuple(self.depends_on),
+                "guard": self.guard.to_guard() if self.guard is not None else None}
 
 
 class CheckStep(_StepBase):
     """A manual item a responder ticks."""
 
     kind: Literal["check"]
+    step_type: ClassVar[type[domain.Step]] = domain.CheckStep
+
+    def to_step(self) -> domain.CheckStep:
+        """The domain step."""
+        return domain.CheckStep(**self._common())
 
 
 class CommandStep(_StepBase):
@@ -81,6 +103,12 @@ class CommandStep(_StepBase):
     argv: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
     timeout: Seconds = 30.0
     workdir: str | None = None
+    step_type: ClassVar[type[domain.Step]] = domain.CommandStep
+
+    def to_step(self) -> domain.CommandStep:
+        """The domain step."""
+        return domain.CommandStep(**self._common(), argv=tuple(self.argv), timeout_seconds=self.timeout,
+                                  workdir=self.workdir)
 
 
 class HttpCheckStep(_StepBase):
@@ -92,6 +120,12 @@ class HttpCheckStep(_StepBase):
     expect_status: int | None = Field(default=200, ge=100, le=599)
     expect_body: str = ""
     timeout: Seconds = 10.0
+    step_type: ClassVar[type[domain.Step]] = domain.HttpCheckStep
+
+    def to_step(self) -> domain.HttpCheckStep:
+        """The domain step."""
+        return domain.HttpCheckStep(**self._common(), url=self.url, method=self.method, expect_status=self.expect_status,
+                                    expect_body=self.expect_body, timeout_seconds=self.timeout)
 
 
 class FlagStep(_StepBase):
@@ -102,6 +136,12 @@ class FlagStep(_StepBase):
     value: FlagScalar
     rollback: FlagScalar
     provider: str | None = Field(default=None, description="a provider from warroom.yaml; default: the default one")
+    step_type: ClassVar[type[domain.Step]] = domain.FlagStep
+
+    def to_step(self) -> domain.FlagStep:
+        """The domain step."""
+        return domain.FlagStep(**self._common(), flag=self.flag, value=self.value, rollback=self.rollback,
+                               provider=self.provider)
 
 
 class NotifyStep(_StepBase):
@@ -111,9 +151,17 @@ class NotifyStep(_StepBase):
     targets: list[Annotated[str, Field(pattern=r"^(role:[a-z0-9_-]+|[SUW][A-Z0-9]+|#[a-z0-9_-]+|C[A-Z0-9]+)$")]] = Field(
         min_length=1, description="role:commander, S… user group, U… user, #channel or C… channel id")
     message: str = Field(min_length=1, max_length=2000)
+    step_type: ClassVar[type[domain.Step]] = domain.NotifyStep
+
+    def to_step(self) -> domain.NotifyStep:
+        """The domain step."""
+        return domain.NotifyStep(**self._common(), targets=tuple(self.targets), message=self.message)
 
 
-StepModel = Annotated[CheckStep | CommandStep | HttpCheckStep | FlagStep | NotifyStep, Field(discriminator="kind")]
+# The file format of every kind: a new kind is one model in this union (tests/unit/test_step_kinds.py).
+StepFile = CheckStep | CommandStep | HttpCheckStep | FlagStep | NotifyStep
+StepModel = Annotated[StepFile, Field(discriminator="kind")]
+STEP_MODELS: dict[domain.StepKind, type[StepFile]] = {m.step_type.kind: m for m in get_args(StepFile)}
 
 
 class ProcedureModel(_Strict):

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.domain.runbook import Guard, Procedure, Runbook, Step, StepKind, TriageRow
+from bot.domain.runbook import Procedure, Runbook, StepKind, TriageRow
 from runbooks.format import RunbookModel
 
 LIBRARY = Path(__file__).parent / "library"
@@ -95,32 +95,6 @@ def _problems(exc: ValidationError, file: str, lines: dict[tuple[Any, ...], int]
     return found
 
 
-def _guard(model: Any) -> Guard | None:
-    if model is None:
-        return None
-    approvers = model.approvers
-    return Guard(roles=tuple(model.roles), groups=tuple(model.groups), confirm=model.confirm, approval=model.approval,
-                 rollback_confirm=model.rollback_confirm,
-                 approver_roles=tuple(approvers.roles) if approvers else (),
-                 approver_groups=tuple(approvers.groups) if approvers else ())
-
-
-def _step(model: Any) -> Step:
-    common = {"id": model.id, "title": model.title, "kind": StepKind(model.kind), "guard": _guard(model.guard),
-              "depends_on": tuple(model.depends_on), "description": model.description}
-    match model.kind:
-        case "command":
-            return Step(**common, argv=tuple(model.argv), timeout_seconds=model.timeout, workdir=model.workdir)
-        case "http_check":
-            return Step(**common, url=model.url, method=model.method, expect_status=model.expect_status,
-                        expect_body=model.expect_body, timeout_seconds=model.timeout)
-        case "flag":
-            return Step(**common, flag=model.flag, value=model.value, rollback=model.rollback, provider=model.provider)
-        case "notify":
-            return Step(**common, targets=tuple(model.targets), message=model.message)
-    return Step(**common)
-
-
 def to_runbook(model: RunbookModel, source: str) -> Runbook:
     """The domain value of a validated runbook file."""
     return Runbook(
@@ -128,7 +102,7 @@ def to_runbook(model: RunbookModel, source: str) -> Runbook:
         services=tuple(model.applies_to.services), alerts=tuple(model.applies_to.alerts),
         severities=tuple(model.applies_to.severities),
         triage=tuple(TriageRow(t.symptom, t.likely_causes, t.checks, t.escalate_when) for t in model.triage),
-        procedures=tuple(Procedure(id=p.id, title=p.title, when=p.when, steps=tuple(_step(s) for s in p.steps))
+        procedures=tuple(Procedure(id=p.id, title=p.title, when=p.when, steps=tuple(s.to_step() for s in p.steps))
                          for p in model.procedures),
     )
 

@@ -16,7 +16,7 @@ from bot.domain.names import CachedName
 from bot.domain.news import Announcement
 from bot.domain.outbox import OutboundCall, Outbox
 from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
-from bot.domain.runbook import Step, StepOutcome
+from bot.domain.runbook import FlagStep, Step, StepOutcome
 from bot.domain.timers import Timer
 
 
@@ -310,6 +310,9 @@ class FakeChat:
                 return ChannelRef(id=f"C{len(self.taken):04d}", name=name)
         raise AssertionError("no free name")
 
+    async def archive_channel(self, channel: ChannelRef) -> None:
+        self._step("archive_channel", channel)
+
     async def invite(self, outbox: Outbox, incident: Incident, user_ids: Sequence[str]) -> None:
         self._queued(outbox, "invite", (incident.channel_id, tuple(user_ids)))
 
@@ -414,6 +417,8 @@ class FakeStepRunner:
 
     async def run(self, step: Step, *, rollback: bool = False) -> StepOutcome:
         self.runs.append((step.id, rollback))
+        if not isinstance(step, FlagStep):  # only a flag step has values before and after
+            return self.outcomes.get(step.id, StepOutcome(ok=True))
         return self.outcomes.get(step.id, StepOutcome(ok=True, before=step.rollback if not rollback else step.value,
                                                       after=step.rollback if rollback else step.value))
 

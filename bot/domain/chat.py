@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.news import Announcement
 from bot.domain.outbox import Outbox
-from bot.domain.runbook import Attachment, Runbook, Step, StepOutcome, StepRun
+from bot.domain.runbook import Attachment, NotifyStep, Runbook, Step, StepOutcome, StepRun
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ class IncidentChat(Protocol):
 
     async def create_channel(self, candidate_names: Sequence[str]) -> ChannelRef:
         """Create a channel with the first free name of `candidate_names`."""
+        ...
+
+    async def archive_channel(self, channel: ChannelRef) -> None:
+        """Archive a channel created for an incident that could not be saved (best effort: never raises)."""
         ...
 
     async def invite(self, outbox: Outbox, incident: Incident, user_ids: Sequence[str]) -> None:
@@ -133,7 +137,7 @@ class RunbookChat(Protocol):
         """Ask for a second person's approval of a guarded step."""
         ...
 
-    async def notify_targets(self, outbox: Outbox, incident: Incident, step: Step) -> StepOutcome:
+    async def notify_targets(self, outbox: Outbox, incident: Incident, step: NotifyStep) -> StepOutcome:
         """Ping a notify step's roles, groups, users and channels."""
         ...
 

@@ -2,7 +2,8 @@
 
 A rule lists who is allowed: `anyone`, holders of an incident role (`role:commander`), Slack user
 groups (`S...`) or user ids (`U...`/`W...`). A runbook step's own `guard:` narrows the
-`run_guarded_steps` and `approve` rules further; it never widens them.
+`run_guarded_steps` and `approve` rules further; it never widens them. The decision itself (allowed,
+or who may) is made in one place: `bot/domain/access.py`.
 """
 
 from __future__ import annotations
@@ -122,24 +123,3 @@ class Permissions:
     def is_admin(self, user: str, member_of: Collection[str]) -> bool:
         """Is `user` an admin, by id or through one of the groups they are in?"""
         return any(a == user or (is_group(a) and a in member_of) for a in self.admins)
-
-    def allows(self, capability: Capability, *, user: str, incident_roles: Mapping[str, str] | None = None,
-               member_of: Collection[str] = ()) -> bool:
-        """May `user` (holding `incident_roles` role -> holder, in groups `member_of`) do `capability`?"""
-        rule = self.rule(capability)
-        if rule.anyone or user in rule.users or self.is_admin(user, member_of):
-            return True
-        roles = incident_roles or {}
-        if any(roles.get(role) == user for role in rule.roles):
-            return True
-        return any(group in member_of for group in rule.groups)
-
-    def who_may(self, capability: Capability, role_labels: Mapping[str, str] | None = None) -> str:
-        """The refusal text: "Only the incident commander, <!subteam^S1> or an admin may resolve ..."."""
-        rule = self.rule(capability)
-        labels = role_labels or {}
-        people = [f"the {labels.get(r, r).lower()}" for r in rule.roles]
-        people += [mention(g) for g in rule.groups] + [mention(u) for u in rule.users]
-        people.append("an admin" if self.admins else "an admin (none are configured: `permissions.admins`)")
-        listed = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " or " + people[-1]
-        return f"Only {listed} may {VERBS[capability]}."

@@ -243,6 +243,10 @@ class SeenRequests(Protocol):
         """Drop what was recorded before `before` (Slack stops redelivering long before); how many."""
         ...
 
+    async def flush(self) -> None:
+        """Wait until everything recorded so far is stored (before shutting down)."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction: commits only on `commit()`, rolls back when the block exits otherwise. Everything one

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 FlagValue = bool | int | float | str | None
 
@@ -54,33 +55,99 @@ class Guard:
         return bool(self.confirm or self.rollback_confirm)
 
 
-@dataclass(frozen=True)
+DEFAULT_TIMEOUT = 30.0  # seconds a step may run when its kind sets no limit of its own
+
+
+@dataclass(frozen=True, kw_only=True)
 class Step:
-    """One step of a procedure."""
+    """What every step has, whatever it does. Each kind is a subclass (CheckStep, ...; see STEP_TYPES)."""
+
+    kind: ClassVar[StepKind]
+    reversible: ClassVar[bool] = False  # a done step can be rolled back
 
     id: str
     title: str
-    kind: StepKind
     guard: Guard | None = None
     depends_on: tuple[str, ...] = ()
     description: str = ""
-    # command
-    argv: tuple[str, ...] = ()
-    timeout_seconds: float = 30.0
+
+    @property
+    def timeout_seconds(self) -> float:
+        """How long a run may take (kinds that run something set their own)."""
+        return DEFAULT_TIMEOUT
+
+    @property
+    def setting(self) -> str | None:
+        """What a run changes, recorded with its value before and after (a flag step's flag); None: nothing."""
+        return None
+
+    def undo_question(self) -> str:
+        """What undoing the step asks when the runbook gives no rollback_confirm."""
+        return f"Undo “{self.title}”?"  # a fallback that still names the step
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckStep(Step):
+    """A manual item a responder ticks."""
+
+    kind: ClassVar[StepKind] = StepKind.CHECK
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandStep(Step):
+    """A diagnostic argv defined in the runbook, never taken from chat."""
+
+    kind: ClassVar[StepKind] = StepKind.COMMAND
+    argv: tuple[str, ...]
+    timeout_seconds: float = DEFAULT_TIMEOUT
     workdir: str | None = None
-    # http_check
-    url: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpCheckStep(Step):
+    """Probe a URL for an expected status or body."""
+
+    kind: ClassVar[StepKind] = StepKind.HTTP_CHECK
+    url: str
     method: str = "GET"
     expect_status: int | None = 200
     expect_body: str = ""
-    # flag
-    provider: str | None = None
-    flag: str = ""
-    value: FlagValue = None
-    rollback: FlagValue = None
-    # notify
-    targets: tuple[str, ...] = ()  # role ids, user groups (S...), users (U...) or channels (#name / C...)
-    message: str = ""
+    timeout_seconds: float = DEFAULT_TIMEOUT
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlagStep(Step):
+    """Set a feature flag (the kill switch); rolling back sets it to `rollback`."""
+
+    kind: ClassVar[StepKind] = StepKind.FLAG
+    reversible: ClassVar[bool] = True
+    flag: str
+    value: FlagValue
+    rollback: FlagValue
+    provider: str | None = None  # default: the default flag provider
+
+    @property
+    def setting(self) -> str:
+        """The flag."""
+        return self.flag
+
+    def undo_question(self) -> str:
+        """Names the value rolling back restores."""
+        return f"Set {self.flag} back to {show_value(self.rollback)}?"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotifyStep(Step):
+    """Ping roles, user groups, users or channels."""
+
+    kind: ClassVar[StepKind] = StepKind.NOTIFY
+    targets: tuple[str, ...]  # role ids (role:x), user groups (S...), users (U...) or channels (#name / C...)
+    message: str
+
+
+# Every kind's type: adding a kind is a type here plus an entry in each adapter's registry
+# (runbooks.format, runbooks.executors, handlers.runbook_blocks); tests/unit/test_step_kinds.py checks them all.
+STEP_TYPES: dict[StepKind, type[Step]] = {t.kind: t for t in (CheckStep, CommandStep, HttpCheckStep, FlagStep, NotifyStep)}
 
 
 @dataclass(frozen=True)
@@ -191,9 +258,7 @@ def show_value(value: FlagValue) -> str:
 
 
 def rollback_question(step: Step) -> str:
-    """What undoing the step asks: the runbook's rollback_confirm, else a question naming what it restores."""
+    """What undoing the step asks: the runbook's rollback_confirm, else the step's own question."""
     if step.guard is not None and step.guard.rollback_confirm:
         return step.guard.rollback_confirm
-    if step.kind is StepKind.FLAG:
-        return f"Set {step.flag} back to {show_value(step.rollback)}?"
-    return f"Undo “{step.title}”?"  # only flag steps roll back today; a fallback that still names the step
+    return step.undo_question()

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bot.domain.runbook import FlagValue, Runbook, StepKind
+from bot.domain.runbook import FlagStep, FlagValue, Runbook
 from runbooks.flags import FileFlagProvider
 
 FLAGS_FILE = "flags.yaml"
@@ -27,7 +27,7 @@ def normal_values(runbooks: Iterable[Runbook]) -> dict[str, FlagValue]:
     values: dict[str, FlagValue] = {}
     for runbook in runbooks:
         for step in runbook.steps():
-            if step.kind is StepKind.FLAG and step.rollback is not None:
+            if isinstance(step, FlagStep) and step.rollback is not None:
                 values.setdefault(step.flag, step.rollback)
     return dict(sorted(values.items()))
 

@@ -19,11 +19,10 @@ import structlog
 from aiohttp import web
 
 from bot.app import create_app
-from bot.config import load_flag_settings
+from bot.config import load_config
 from bot.domain.errors import ConfigError
 from bot.manifest import build_manifest
 from bot.serve import Running, start
-from bot.settings import load_settings
 from bot.standin import FakeSlack
 from bot.standin.live import LiveWorkspace
 from bot.web import SLACK_PATH
@@ -119,10 +118,12 @@ async def _start(data_dir: Path, listener: socket.socket, environ: Mapping[str, 
         env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=secret, SLACK_API_URL=fake.api_url,
                    DATABASE_URL=f"sqlite:///{(data_dir / 'warroom.db').resolve()}",
                    HOST="127.0.0.1", PORT="0", WARROOM_AUTO_MIGRATE="true")
-        settings = load_settings(env, env_file=None)
+        # Runbook commands see the user's environment; the Slack side and storage are the sandbox's.
+        config = dataclasses.replace(load_config(env, env_file=None), environ=environ)
+        settings = config.settings
         # Every provider the user's warroom.yaml names is the sandbox's flags file: nothing real is flipped.
-        named = load_flag_settings(settings.warroom_config).providers
-        warroom = create_app(settings, environ=environ, providers=flags.providers(named), default_provider=PROVIDER)
+        named = config.flags.providers
+        warroom = create_app(config, providers=flags.providers(named), default_provider=PROVIDER)
         await flags.seed(normal_values(warroom.runbook_report.runbooks.values()))
         for name in sorted(policy_channels(warroom.policy)):
             if fake.channel_by_name(name) is None:

@@ -16,6 +16,7 @@ from bot.domain.news import Announcement, severity_news, status_news
 from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
 from bot.domain.ports import ChannelRef, Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
+from bot.domain.text import control_character_error, escape
 from bot.services.open_incidents import OpenIncidents
 from bot.services.permissions import PermissionCheck
 from bot.services.recording import record
@@ -62,7 +63,7 @@ def validate_declare(request: DeclareRequest, policy: Policy) -> DeclareRequest:
     elif len(title) > TITLE_MAX:
         errors["title"] = f"Keep the title under {TITLE_MAX} characters (it has {len(title)})."
     if not policy.severities.is_severity(severity):
-        shown = f"`{severity[:20]}` is not a severity. " if severity else ""
+        shown = f"`{escape(severity[:20])}` is not a severity. " if severity else ""
         errors["severity"] = f"{shown}Choose one of {', '.join(policy.severities.ids())}."
     else:
         severity = policy.severities.resolve(severity).id
@@ -70,6 +71,12 @@ def validate_declare(request: DeclareRequest, policy: Policy) -> DeclareRequest:
         errors["summary"] = f"Keep the summary under {SUMMARY_MAX} characters."
     if len(request.service.strip()) > SERVICE_MAX:
         errors["service"] = f"Keep the service name under {SERVICE_MAX} characters."
+    # PostgreSQL refuses NUL in text: refused here, before a channel is created for an insert that would fail.
+    for name, value, what in (("title", request.title, "The title"), ("summary", request.summary, "The summary"),
+                              ("service", request.service, "The service name"), ("severity", severity, "The severity")):
+        error = control_character_error(value, what)
+        if error and name not in errors:
+            errors[name] = error
     if errors:
         raise InvalidInput(errors)
     return DeclareRequest(
@@ -136,7 +143,13 @@ class IncidentService:
             for n in range(CHANNEL_NAME_ATTEMPTS)
         ]
         channel = await self._chat.create_channel(names)
-        incident = await self._create(request, number, now, channel)
+        try:
+            incident = await self._create(request, number, now, channel)
+        except Exception:
+            # Nothing was saved (the transaction rolled back): archive the channel rather than leave
+            # an empty one behind, then let the error reach the declarer.
+            await self._chat.archive_channel(channel)
+            raise
         log.info("incident_declared", team_id=incident.team_id, incident=incident.ref, severity=incident.severity)
         return DeclareResult(incident=incident)
 

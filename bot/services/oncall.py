@@ -8,6 +8,7 @@ from bot.domain.oncall import OnCall, Rotation, on_call, turn_at
 from bot.domain.oncall import handoff_at as handoff_time
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock, OnCallChat, UnitOfWorkFactory
+from bot.domain.text import escape
 from bot.domain.timers import LATE_AFTER
 
 log = structlog.get_logger(__name__)
@@ -32,11 +33,11 @@ class OnCallService:
             for team_id in await uow.incidents.workspaces():
                 for incident in await uow.incidents.list_by_status(team_id, open_ids):
                     owner = incident.roles.get("commander")
-                    lines.append(f"• *{incident.ref}* {incident.title} — {incident.severity}, {incident.status}, "
+                    lines.append(f"• *{incident.ref}* {escape(incident.title)} — {incident.severity}, {incident.status}, "
                                  f"commander {f'<@{owner}>' if owner else 'none'}")
                     for item in await uow.followups.list_for(team_id, incident.id):  # type: ignore[arg-type]
                         if item.open:
-                            lines.append(f"   ◦ follow-up: {item.text}" + (f" (<@{item.owner}>)" if item.owner else ""))
+                            lines.append(f"   ◦ follow-up: {escape(item.text)}" + (f" (<@{item.owner}>)" if item.owner else ""))
         return "\n".join(lines) or "No open incidents."
 
     async def dispatch_handoffs(self) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import replace
 
 import structlog
@@ -17,33 +15,23 @@ from bot.services.incidents import IncidentService, load_incident
 from bot.services.people import PeopleNames
 from bot.services.recording import audit, record
 from bot.services.retry import retried
-from bot.services.review import ReviewData, render_markdown, review_context, review_json
+from bot.services.review import render_markdown, review_context
+from bot.services.review_reader import ReviewReader
 
 log = structlog.get_logger(__name__)
 
 FOLLOWUP_MAX = 1000
-STEP_ACTIONS = ("runbook.step_run", "runbook.step_rolled_back")  # what "Actions taken" lists
 RESOLUTION_FIELDS = ("resolution", "impact", "root_cause")
-_REF = re.compile(r"^(?:inc-?)?(\d{1,9})$", re.IGNORECASE)  # bounded: an int column, not a 5000-digit number
 
 
-def parse_ref(text: str) -> int:
-    """`INC-42`, `inc42` or `42` -> 42."""
-    match = _REF.match(text.strip())
-    if not match:
-        raise InvalidCommand(f"`{text}` is not an incident reference; use one like `INC-42`.")
-    return int(match.group(1))
-
-
-class ReviewService:
+class ReviewService(ReviewReader):
     """Everything that turns an incident into an honest review."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, incidents: IncidentService,
                  review_template: str | None = None, people: PeopleNames | None = None) -> None:
-        self._uow, self._chat, self._clock, self._incidents = uow, chat, clock, incidents
-        self._people = people  # None: people show as their user ids
-        self.policy = incidents.policy
-        self._template = review_template
+        super().__init__(uow=uow, clock=clock, policy=incidents.policy, review_template=review_template,
+                         people=people)
+        self._chat, self._incidents = chat, incidents
 
     @retried
     async def set_milestone(self, team_id: str, channel_id: str, actor: str, name: str, when: str) -> Incident:
@@ -126,48 +114,6 @@ class ReviewService:
                                                       then=post_review)
         log.info("incident_resolved", team_id=team_id, incident=changed.ref)
         return markdown[0]
-
-    async def review_data(self, team_id: str, incident_id: int, *, named: bool = True) -> ReviewData:
-        """Everything the review shows, loaded in one transaction (with people's names unless not `named`)."""
-        async with self._uow() as uow:
-            data = await self._load(uow, team_id, incident_id)
-        return replace(data, names=await self._names(team_id, data.people())) if named else data
-
-    async def _load(self, uow: UnitOfWork, team_id: str, incident_id: int) -> ReviewData:
-        incident = await load_incident(uow, team_id, incident_id)
-        timeline = await uow.timeline.list_for(team_id, incident_id)
-        roles = await uow.roles.list_for(team_id, incident_id)
-        followups = await uow.followups.list_for(team_id, incident_id)
-        actions = [a for a in await uow.audit.list_for(team_id, incident_id) if a.action in STEP_ACTIONS]
-        return ReviewData(incident=incident, policy=self.policy, timeline=timeline, roles=roles,
-                          followups=followups, actions=actions, generated_at=self._clock.now())
-
-    async def _names(self, team_id: str, people: set[str]) -> dict[str, str]:
-        return {} if self._people is None else await self._people.names(team_id, people)
-
-    async def render(self, team_id: str, incident_id: int, fmt: str) -> str:
-        """The review as Markdown (`md`) or JSON (`json`)."""
-        data = await self.review_data(team_id, incident_id)
-        if fmt == "json":
-            return json.dumps(review_json(data), indent=2, ensure_ascii=False)
-        if fmt == "md":
-            return render_markdown(data, self._template)
-        raise InvalidCommand(f"`{fmt}` is not an export format; use `md` or `json`.")
-
-    async def find(self, team_id: str | None, ref: str) -> Incident:
-        """The incident INC-<n> of this workspace (of the only workspace when `team_id` is None)."""
-        number = parse_ref(ref)
-        if team_id is None:
-            async with self._uow() as uow:
-                teams = await uow.incidents.workspaces()
-            if len(teams) != 1:
-                raise InvalidCommand(f"Name the workspace with --team; incidents exist in: {', '.join(teams) or 'none'}.")
-            team_id = teams[0]
-        async with self._uow() as uow:
-            incident = await uow.incidents.get_by_number(team_id, number)
-        if incident is None:
-            raise IncidentNotFound(f"There is no INC-{number} in this workspace.")
-        return incident
 
     async def stats(self, team_id: str, period: str) -> Stats:
         """Count, MTTA and MTTR by severity and service over `period` (default 30 days)."""

@@ -7,30 +7,24 @@ from collections.abc import Sequence
 import structlog
 
 from bot.domain import milestones
-from bot.domain.errors import InvalidInput, PermissionDenied
+from bot.domain.access import COMMANDER, Asker, Reassign, decide
+from bot.domain.errors import InvalidInput
 from bot.domain.incident import Incident, RoleAssignment
-from bot.domain.permissions import Capability
 from bot.domain.policy import Policy, Role
 from bot.domain.ports import (
     Clock,
     Directory,
     HandoverSummary,
     IncidentChat,
-    UnitOfWork,
     UnitOfWorkFactory,
 )
+from bot.domain.text import escape
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.permissions import PermissionCheck
-from bot.services.recording import audit, record
+from bot.services.recording import record
 from bot.services.retry import retried
 
 log = structlog.get_logger(__name__)
-
-COMMANDER = "commander"
-
-
-def _mention(target: str) -> str:
-    return f"<!subteam^{target}>" if target.startswith("S") else f"<@{target}>"
 
 
 class RoleService:
@@ -49,41 +43,7 @@ class RoleService:
             return self.policy.role(text)
         except KeyError:
             names = ", ".join(f"`{r.id}`" for r in self.policy.roles)
-            raise InvalidInput({"role": f"`{text}` is not a role. Use one of: {names}."}) from None
-
-    async def _groups_of(self, role: Role, actor: str) -> frozenset[str]:
-        """The user groups of `actor` that can decide who may reassign `role` (asked before any transaction)."""
-        if not role.restricted:
-            return frozenset()
-        model = self._permissions.model
-        groups = model.groups_for(Capability.REASSIGN_COMMANDER) if role.id == COMMANDER else tuple(
-            a for a in model.admins if a.startswith("S"))
-        return await self._permissions.member_of(actor, groups)
-
-    async def _check_may_reassign(self, uow: UnitOfWork, incident: Incident, role: Role, actor: str,
-                                  member_of: frozenset[str]) -> None:
-        holder = incident.roles.get(role.id)
-        if not role.restricted or holder is None or holder == actor:
-            return
-        model = self._permissions.model
-        if role.id == COMMANDER:
-            allowed = model.allows(Capability.REASSIGN_COMMANDER, user=actor, incident_roles=incident.roles,
-                                   member_of=member_of)
-            rule = model.rule(Capability.REASSIGN_COMMANDER)
-            others = [*rule.groups, *rule.users]
-        else:
-            allowed, others = model.is_admin(actor, member_of), []
-        if allowed:
-            return
-        who = " or ".join([f"the current {role.label.lower()} <@{holder}>",
-                           *(_mention(a) for a in dict.fromkeys([*others, *model.admins]))])
-        message = f"Only {who} can reassign the {role.label.lower()}."
-        await audit(uow, incident, actor=actor, action="role.reassign_refused", at=self._clock.now(),
-                    before={"role": role.id, "user": holder},
-                    after={"capability": Capability.REASSIGN_COMMANDER.value if role.id == COMMANDER else None,
-                           "reason": message})
-        await uow.commit()  # the refusal is recorded even though nothing else changes
-        raise PermissionDenied(message)
+            raise InvalidInput({"role": f"`{escape(text[:40])}` is not a role. Use one of: {names}."}) from None
 
     @retried
     async def assign(self, team_id: str, incident_id: int, actor: str, role_text: str, user_id: str,
@@ -92,14 +52,17 @@ class RoleService:
         (a handover: in the handover summary, with the open runbook steps)."""
         role = self.resolve_role(role_text)
         # Asked before the transaction: it may call Slack, and no connection is held across that.
-        member_of = await self._groups_of(role, actor)
+        member_of = await self._permissions.groups_of(Reassign(role, None), actor)
         now = self._clock.now()
         async with self._uow() as uow:
             incident = await load_incident(uow, team_id, incident_id, for_update=True)
             previous = incident.roles.get(role.id)
             if previous == user_id:
                 raise InvalidInput({"role": f"<@{user_id}> is already the {role.label.lower()}."})
-            await self._check_may_reassign(uow, incident, role, actor, member_of)
+            decision = decide(self.policy, Reassign(role, previous), Asker(actor, incident.roles, member_of))
+            if not decision.allowed:
+                raise await self._permissions.refused(decision, actor, team_id=team_id, incident=incident, uow=uow,
+                                                      before={"role": role.id, "user": previous})
             current = await uow.roles.current(team_id, incident_id, role.id)
             if current is not None:
                 await uow.roles.update(RoleAssignment(**{**current.__dict__, "relinquished_at": now}))

@@ -12,6 +12,7 @@ from bot.domain.milestones import format_duration
 from bot.domain.oncall import on_call, turn_at
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock, TimerChat, UnitOfWork, UnitOfWorkFactory
+from bot.domain.text import escape
 from bot.domain.timers import Timer, TimerKind, is_late, plan, still_applies
 from bot.services.retry import retried
 
@@ -100,7 +101,7 @@ class TimerService:
                 on_call_now = tuple(on_call(r, now).current for r in self.policy.rotations if turn_at(r, now) >= 0)
                 channels = tuple(c for c in (*on_call_now, *severity.escalation_contacts,
                                              self.policy.announcements_channel or "") if c)
-                return (f":rotating_light: {incident.ref} ({severity.id}: {incident.title}) has no incident commander "
+                return (f":rotating_light: {incident.ref} ({severity.id}: {escape(incident.title)}) has no incident commander "
                         f"after {format_duration(severity.response_target)}. `/incident role commander @you`"), channels
         if timer.kind is TimerKind.REVIEW:
             when = {0: "is due in a day", 1: "is due now"}.get(timer.level, f"is {timer.level - 1} day(s) overdue")
@@ -110,7 +111,7 @@ class TimerService:
         number, levels = timer.level - 1, severity.escalation_levels
         level = levels[number - 1]
         return (f":rotating_light: Escalation level {number} of {len(levels)}: {incident.ref} ({severity.id}: "
-                f"{incident.title}) is unresolved after {format_duration(level.after)}."), level.notify
+                f"{escape(incident.title)}) is unresolved after {format_duration(level.after)}."), level.notify
 
     def _to(self, incident: Incident, role_id: str) -> str:
         """A reminder's addressee: the role's holder, or whoever covers the unfilled role (saying so)."""

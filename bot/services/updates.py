@@ -16,6 +16,7 @@ from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKin
 from bot.domain.milestones import format_duration, format_time
 from bot.domain.ports import Clock, UnitOfWorkFactory, UpdateChat
 from bot.domain.runbook import FlagValue, show_value
+from bot.domain.text import escape
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.recording import record
 from bot.services.retry import retried
@@ -42,7 +43,7 @@ def parse_audience(text: str) -> Audience:
     try:
         return Audience(wanted)
     except ValueError:
-        raise InvalidCommand(f"`{text}` is not an audience; use one of {', '.join(a.value for a in Audience)}.") from None
+        raise InvalidCommand(f"`{escape(text[:40])}` is not an audience; use one of {', '.join(a.value for a in Audience)}.") from None
 
 
 def public_actions(entries: list[TimelineEntry], events: list[AuditEvent], limit: int = DRAFT_ACTIONS) -> list[str]:

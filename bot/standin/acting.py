@@ -82,7 +82,9 @@ class ActingMixin:
                                               f"\"{error}\" (HTTP {status}, {elapsed:.1f} s)", None, None)
 
     def escape(self, text: str) -> str:
-        """Turn @name and #channel into Slack's <@U…|name> and <#C…|name>, as Slack does."""
+        """What Slack sends for typed text: `&`, `<`, `>` as entities, then @name and #channel as
+        <@U…|name> and <#C…|name>."""
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         def swap(match: re.Match[str]) -> str:
             sigil, name = match.group(1), match.group(2).lower()
             if sigil == "@":

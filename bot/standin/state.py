@@ -51,6 +51,7 @@ class SlackState(PeopleMixin, FilesMixin):
             name: getattr(self, "m_" + name.replace(".", "_"))
             for name in ("auth.test", "conversations.create", "conversations.invite",
                          "conversations.setTopic", "conversations.info", "conversations.join",
+                         "conversations.archive",
                          "chat.postMessage", "chat.update", "chat.postEphemeral",
                          "chat.getPermalink", "views.open", "views.update", "views.push",
                          "views.publish", "users.info", "reactions.add", "pins.add",
@@ -85,7 +86,8 @@ class SlackState(PeopleMixin, FilesMixin):
         channel_id = channel_id or f"C{next(self._ids):08d}"
         self.channels[channel_id] = {"id": channel_id, "name": name, "topic": "",
                                      "members": {self.bot_user_id}, "messages": [],
-                                     "is_private": is_private, "created": int(time.time())}
+                                     "is_private": is_private, "created": int(time.time()),
+                                     "archived": False}
         return self.channels[channel_id]
 
     def add_user(self, user_id: str, *, name: str | None = None, real_name: str | None = None,
@@ -130,7 +132,7 @@ class SlackState(PeopleMixin, FilesMixin):
         return {
             "id": c["id"], "name": c["name"], "name_normalized": c["name"],
             "is_channel": not c["is_private"], "is_group": False, "is_im": c["id"][0] == "D",
-            "is_mpim": False, "is_private": c["is_private"], "is_archived": False,
+            "is_mpim": False, "is_private": c["is_private"], "is_archived": c.get("archived", False),
             "is_general": c["name"] == "general", "is_shared": False, "is_ext_shared": False,
             "is_org_shared": False, "is_member": self.bot_user_id in c["members"],
             "created": c["created"], "creator": self.bot_user_id, "unlinked": 0,
@@ -187,6 +189,15 @@ class SlackState(PeopleMixin, FilesMixin):
             return err("too_long")
         channel["topic"] = str(p.get("topic") or "")
         return {"ok": True, "channel": self.channel_json(channel)}
+
+    def m_conversations_archive(self, p: dict) -> Reply:
+        channel = self.channels.get(str(p.get("channel")))
+        if channel is None:
+            return err("channel_not_found")
+        if channel["archived"]:
+            return err("already_archived")
+        channel["archived"] = True
+        return {"ok": True}
 
     def m_conversations_info(self, p: dict) -> Reply:
         channel = self.channels.get(str(p.get("channel")))

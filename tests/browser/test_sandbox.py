@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.async_api import Page, expect
@@ -21,7 +22,8 @@ async def test_a_sev1_declared_from_the_composer_gets_a_commander_and_is_resolve
     declared = page.locator("article.msg.ephemeral", has_text="INC-1 declared")
     await expect(declared).to_contain_text("Only visible to you")
     await channel.click()
-    card = page.locator("article.msg", has=page.locator(".bk-header", has_text="INC-1: Imports failing"))
+    # The header alone: the review posted at resolution has "INC-1: Imports failing — post-incident review".
+    card = page.locator("article.msg", has=page.locator(".bk-header", has_text=re.compile(r"^INC-1: Imports failing$")))
     await expect(card).to_be_visible()
     commander = card.locator(".bk-field-cell", has_text="Incident commander")
     await expect(commander).to_contain_text("unassigned")

@@ -91,6 +91,21 @@ async def test_a_slash_command_from_the_composer_declares_and_answers_only_the_d
     assert sandbox.fake.violations == []
 
 
+async def test_markup_typed_in_the_composer_reaches_the_bot_escaped_as_slack_sends_it_and_stays_text(
+    sandbox: Sandbox,
+) -> None:
+    await _act(sandbox, "type", ADA, channel="CGENERAL", text="/incident declare sev1 R&D &lt;b&gt; <!channel>")
+    channel = await _until(sandbox, lambda: next((c for c in sandbox.live.snapshot()["channels"]
+                                                  if c["name"].startswith("inc-1-")), None), "no channel")
+    channel = sandbox.fake.channel_by_name(channel["name"])
+    card = await _until(sandbox, lambda: next((m for m in channel["messages"] if m.get("blocks")), None), "no card")
+    # Slack sends `R&amp;D &amp;lt;b&amp;gt; &lt;!channel&gt;` for what was typed; the bot unescapes it
+    # once (what was typed, entities included, is the title) and escapes it once on the way out.
+    assert card["blocks"][0]["text"]["text"] == "INC-1: R&D &lt;b&gt; <!channel>"  # a header is plain text
+    assert "<!channel>" not in json.dumps([b for b in card["blocks"][1:]])
+    assert sandbox.fake.violations == []
+
+
 async def test_a_second_person_is_refused_the_commander_role_and_only_they_see_why(sandbox: Sandbox) -> None:
     channel, card = await _declared(sandbox)
     roles = next(i for i, b in enumerate(card["blocks"]) if b.get("block_id") == "card_roles")

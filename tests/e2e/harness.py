@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import yaml
 
-from bot.app import Warroom, build_redactor, create_app
+from bot.app import Warroom, create_app
+from bot.config import Config, load_config
 from bot.log import configure_logging
+from bot.redactor import build_redactor
 from bot.serve import Running, start
-from bot.settings import load_settings
 from bot.standin import FakeSlack
 
 # A planted run (tests/integration/test_planted_secrets.py) names a JSON file of secret and restricted values
@@ -82,18 +83,23 @@ def bot_environ(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, s
     }
 
 
+def bot_config(env: dict[str, str], environ: Mapping[str, str] = os.environ) -> Config:
+    """The Config `env` makes (no .env file); runbook commands and flag providers see `environ`."""
+    return replace(load_config(env, env_file=None), environ=environ)
+
+
 def log_as_served(fake: FakeSlack, tmp_path: Path) -> None:
     """Configure logging as `warroom serve` does for a bot on `fake`: everything, through its redactor, to stderr."""
     env = bot_environ(fake, f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}", SLACK_APP_TOKEN=fake.app_token,
                       WARROOM_CONFIG=str(tmp_path / "warroom.yaml"))
-    configure_logging("debug", "json", redactor=build_redactor(load_settings(env, env_file=None), os.environ))
+    configure_logging("debug", "json", redactor=build_redactor(bot_config(env)))
 
 
 @asynccontextmanager
 async def running_bot(fake: FakeSlack, database_url: str, tmp_path: Path, **overrides: Any) -> AsyncIterator[Bot]:
     """Start Warroom (HTTP, or Socket Mode with SLACK_APP_TOKEN in `env`) and stop it afterwards."""
     env = bot_environ(fake, database_url, WARROOM_CONFIG=str(tmp_path / "warroom.yaml"), **overrides.pop("env", {}))
-    warroom = create_app(load_settings(env, env_file=None), **overrides)
+    warroom = create_app(bot_config(env, overrides.pop("environ", os.environ)), **overrides)
     running = await start(warroom, host="127.0.0.1", port=0)
     try:
         yield Bot(warroom=warroom, running=running, fake=fake)

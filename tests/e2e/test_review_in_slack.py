@@ -61,7 +61,7 @@ async def _incident_resolved(bot: Bot, clock: FakeClock | None) -> str:
     advance(2)
     await bot.command("role commander <@U2|bo>", user_id="U1", channel_id=channel)
     advance(3)
-    await bot.command("note decision: <@U2> rolls back release 4.2 & watches the queue", user_id="U3", channel_id=channel)
+    await bot.command("note decision: <@U2|bo> rolls back release 4.2 &amp; watches the queue", user_id="U3", channel_id=channel)
     advance(5)
     await bot.command("followup Alert on import queue depth <@U4|di>", user_id="U2", channel_id=channel)
     if clock is not None:  # a time before the declaration (on the system clock, 13:52 may be to come)

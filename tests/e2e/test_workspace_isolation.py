@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import create_app
-from bot.settings import load_settings
+from bot.config import load_config
 from bot.standin import FakeSlack
 from handlers.ids import Action, Block, Callback, Field
 from handlers.parse import USAGE
@@ -193,8 +193,7 @@ def _registered(surface: Surface) -> set[tuple[str, str]]:
 
 
 async def test_every_registered_surface_has_a_cross_workspace_request(fake_slack: FakeSlack, tmp_path: Path) -> None:
-    settings = load_settings(bot_environ(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"), env_file=None)
-    warroom = create_app(settings)
+    warroom = create_app(load_config(bot_environ(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"), env_file=None))
     covered = {(kind, re.sub(r"commander$", "", str(name))) for kind, name, _, _ in REQUESTS}
     assert covered == _registered(warroom.surface)
     await warroom.engine.dispose()

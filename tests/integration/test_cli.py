@@ -126,3 +126,24 @@ async def test_commands_that_run_no_steps_do_not_need_a_flag_providers_secret(tm
     assert manifest == 0 and "slash_commands" in manifest_out, manifest_err
     assert audit == 0 and audit_out == "audit chain intact: 0 records in 0 workspaces\n", audit_err
     assert export == 2 and export_err == "warroom: There is no INC-1 in this workspace.\n"  # not a missing token
+
+
+async def test_export_and_audit_build_storage_only_no_slack_and_no_flag_providers(tmp_path: Path) -> None:
+    config = tmp_path / "warroom.yaml"
+    config.write_text("flag_providers:\n"
+                      "  unleash: {type: unleash, url: https://unleash.example.com, token_env: UNLEASH_ADMIN_TOKEN}\n")
+    env = env_for(WARROOM_CONFIG=str(config))  # no Slack credentials, UNLEASH_ADMIN_TOKEN is not set
+    script = ("import sys\nfrom bot.cli import main\n"
+              "codes = [main(['audit', 'verify']), main(['audit', 'export', 'INC-1', '--team', 'T1']),"
+              " main(['export', 'INC-1', '--team', 'T1'])]\n"
+              "built = sorted({m.split('.')[0] if m.startswith('slack') else m for m in sys.modules"
+              " if m.startswith(('slack_bolt', 'slack_sdk', 'handlers', 'runbooks.flags', 'bot.app'))})\n"
+              "print(codes, built)\n")
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", script, env=env, cwd=tmp_path,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert lines[0] == "audit chain intact: 0 records in 0 workspaces"
+    assert err.decode().splitlines() == ["warroom: There is no INC-1 in this workspace."] * 2  # storage answered
+    assert lines[-1] == "[0, 2, 2] []"  # nothing of Slack, the Slack handlers or the flag providers was even loaded

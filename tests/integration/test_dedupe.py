@@ -28,7 +28,9 @@ async def test_the_same_key_in_another_workspace_is_new(engine: AsyncEngine) -> 
 
 
 async def test_a_new_store_on_the_same_database_still_knows_the_key(engine: AsyncEngine) -> None:
-    assert await SqlSeenRequests(engine).first_time("T1", "action:a:1.2:3.4", T0)
+    before_a_restart = SqlSeenRequests(engine)
+    assert await before_a_restart.first_time("T1", "action:a:1.2:3.4", T0)
+    await before_a_restart.flush()  # as Warroom.stop does
     assert not await SqlSeenRequests(engine).first_time("T1", "action:a:1.2:3.4", T0)
 
 
@@ -36,6 +38,15 @@ async def test_concurrent_deliveries_of_one_key_have_exactly_one_winner(engine: 
     seen = SqlSeenRequests(engine)
     results = await asyncio.gather(*(seen.first_time("T1", "event:EvRace", T0) for _ in range(8)))
     assert sorted(results) == [False] * 7 + [True]
+
+
+async def test_many_deliveries_at_once_are_each_new_once_however_they_are_grouped(engine: AsyncEngine) -> None:
+    seen = SqlSeenRequests(engine)
+    keys = [f"signed:v0={n:064x}" for n in range(300)] * 2
+    results = await asyncio.gather(*(seen.first_time("T1", key, T0) for key in keys))
+    assert results[:300] == [True] * 300 and results[300:] == [False] * 300
+    await seen.flush()
+    assert not await SqlSeenRequests(engine).first_time("T1", keys[0], T0)
 
 
 async def test_long_keys_are_stored_as_a_digest_and_still_told_apart(engine: AsyncEngine) -> None:
@@ -60,5 +71,9 @@ async def test_an_unreachable_database_is_storage_unavailable_not_a_redelivery()
     try:
         with pytest.raises(StorageUnavailable, match="unreachable"):
             await SqlSeenRequests(engine).first_time("T1", "event:Ev1", T0)
+        seen = SqlSeenRequests(engine)
+        results = await asyncio.gather(*(seen.first_time("T1", f"event:Ev{n}", T0) for n in range(5)),
+                                       return_exceptions=True)
+        assert [type(r) for r in results] == [StorageUnavailable] * 5
     finally:
         await engine.dispose()

@@ -18,9 +18,9 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Warroom, create_app
+from bot.config import load_config
 from bot.domain.incident import Incident
 from bot.services.incidents import DeclareRequest
-from bot.settings import load_settings
 from bot.standin import FakeSlack
 from store.engine import session_factory
 from store.outbox import OutboxRow
@@ -80,7 +80,7 @@ async def warroom(fake_slack: FakeSlack, engine: AsyncEngine, database_url: str,
                   tmp_path: Path) -> AsyncIterator[Warroom]:
     """Warroom's real wiring on a migrated database; the outbox sender is not started, so calls stay queued."""
     env = bot_environ(fake_slack, database_url, WARROOM_CONFIG=str(tmp_path / "warroom.yaml"))
-    app = create_app(load_settings(env, env_file=None), engine=engine)
+    app = create_app(load_config(env, env_file=None), engine=engine)
     try:
         yield app
     finally:

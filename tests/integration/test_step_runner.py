@@ -14,12 +14,12 @@ import pytest
 from aiohttp import web
 
 from bot.domain.redaction import Redactor
-from bot.domain.runbook import Step, StepKind
+from bot.domain.runbook import CommandStep, FlagStep, HttpCheckStep
 from runbooks.executors import HTTP_SHOWN, OUTPUT_LIMIT, StepRunner
 
 
-def command(*argv: str, timeout: float = 10.0, workdir: str | None = None) -> Step:
-    return Step(id="c", title="cmd", kind=StepKind.COMMAND, argv=argv, timeout_seconds=timeout, workdir=workdir)
+def command(*argv: str, timeout: float = 10.0, workdir: str | None = None) -> CommandStep:
+    return CommandStep(id="c", title="cmd", argv=argv, timeout_seconds=timeout, workdir=workdir)
 
 
 def runner(**environ: str) -> StepRunner:
@@ -156,9 +156,8 @@ async def service() -> AsyncIterator[str]:
     await app_runner.cleanup()
 
 
-def probe(url: str, status: int | None = 200, body: str = "") -> Step:
-    return Step(id="h", title="probe", kind=StepKind.HTTP_CHECK, url=url, expect_status=status, expect_body=body,
-                timeout_seconds=5)
+def probe(url: str, status: int | None = 200, body: str = "") -> HttpCheckStep:
+    return HttpCheckStep(id="h", title="probe", url=url, expect_status=status, expect_body=body, timeout_seconds=5)
 
 
 async def test_an_http_check_passes_on_the_expected_status_and_body(service: str) -> None:
@@ -184,6 +183,6 @@ async def test_an_unreachable_url_fails_cleanly() -> None:
 
 
 async def test_a_flag_step_without_a_configured_provider_says_so() -> None:
-    step = Step(id="f", title="kill", kind=StepKind.FLAG, flag="FEATURE_IMPORTS", value=False, rollback=True)
+    step = FlagStep(id="f", title="kill", flag="FEATURE_IMPORTS", value=False, rollback=True)
     outcome = await runner().run(step)
     assert not outcome.ok and outcome.error.startswith("no default flag provider is configured")

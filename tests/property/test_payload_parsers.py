@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from bot.domain.errors import UserError
 from bot.domain.milestones import parse_milestone, parse_when
 from bot.domain.stats import parse_period
-from bot.services.postmortem import parse_ref
+from bot.services.review_reader import parse_ref
 from bot.services.updates import Audience, parse_audience
 from handlers.ids import Block
 from handlers.modals import read_declare_values, read_text_values
-from handlers.parse import MAX_COUNT, count_value, payload_text, view_metadata
+from handlers.payload import MAX_COUNT, count_value, payload_text, view_metadata
 from handlers.runbook_blocks import read_step_value
 from handlers.runbook_handlers import _step
 from tests.property.strategies import PARSER_RUNS, digits, joined, json_values, mutated, shape

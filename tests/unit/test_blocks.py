@@ -12,6 +12,7 @@ from bot.standin.blocks import check_blocks, check_view
 from handlers import blocks
 from handlers.ids import Action, Block
 from handlers.modals import confirm_duplicate_modal, declare_modal, read_declare_values
+from handlers.parse import USAGE
 
 POLICY = load_policy(None)
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
@@ -64,7 +65,7 @@ def test_a_list_of_many_incidents_stays_under_50_blocks() -> None:
 
 
 def test_help_and_empty_list_are_valid() -> None:
-    assert check_blocks(blocks.help_blocks(POLICY)) == []
+    assert check_blocks(blocks.help_blocks(POLICY, list(USAGE.values()))) == []
     assert check_blocks(blocks.incident_list([], POLICY)) == []
 
 
@@ -96,10 +97,10 @@ def test_the_duplicate_confirmation_fits_private_metadata_even_with_a_long_summa
 
 
 def test_a_long_runbook_checklist_stays_within_block_kit_limits() -> None:
-    from bot.domain.runbook import Guard, Procedure, Runbook, Step, StepKind, StepRun, StepState
+    from bot.domain.runbook import FlagStep, Guard, Procedure, Runbook, StepRun, StepState
     from handlers.runbook_blocks import checklist
 
-    steps = tuple(Step(id=f"s{n}", title=f"Step {n} " + "x" * 200, kind=StepKind.FLAG, flag="F", value=False,
+    steps = tuple(FlagStep(id=f"s{n}", title=f"Step {n} " + "x" * 200, flag="F", value=False,
                        rollback=True, guard=Guard(roles=("commander",), confirm="Sure? " * 80, approval=True))
                   for n in range(60))
     runbook = Runbook(id="long", title="T" * 300, summary="s", procedures=(Procedure(id="p", title="P", steps=steps),))

@@ -10,6 +10,7 @@ import yaml
 from slack_bolt.async_app import AsyncApp
 
 from bot.app import create_app
+from bot.config import Config
 from bot.manifest import build_manifest
 from bot.settings import load_settings
 
@@ -22,7 +23,7 @@ def _registered_bolt_listeners(app: AsyncApp) -> int:
 
 def test_the_manifest_lists_exactly_what_the_app_registers(tmp_path: Path) -> None:
     settings = load_settings({**ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}, env_file=None)
-    warroom = create_app(settings)
+    warroom = create_app(Config.from_parts(settings))
     surface = warroom.surface
     manifest = build_manifest(surface, settings)
 
@@ -42,7 +43,7 @@ def test_the_manifest_lists_exactly_what_the_app_registers(tmp_path: Path) -> No
 def test_socket_mode_manifests_have_no_request_urls(tmp_path: Path) -> None:
     settings = load_settings({**ENV, "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"},
                              env_file=None)
-    manifest = build_manifest(create_app(settings).surface, settings)
+    manifest = build_manifest(create_app(Config.from_parts(settings)).surface, settings)
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert "url" not in manifest["features"]["slash_commands"][0]
     assert "url" not in manifest["settings"]["interactivity"]

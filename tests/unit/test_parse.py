@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.errors import InvalidCommand
-from handlers.parse import (
+from handlers.incident_commands import (
     ChangeSeverity,
     ChangeStatus,
     Declare,
-    Help,
     ListOpen,
     OpenDeclareModal,
-    parse_command,
 )
+from handlers.parse import parse_command
+from handlers.subcommands import Help
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -13,12 +13,11 @@ from urllib.parse import quote
 import pytest
 import structlog
 
-from bot.app import build_redactor, known_secrets
-from bot.config import load_restricted_patterns
+from bot.config import load_config, read_config_file
 from bot.domain.errors import ConfigError, FlagProviderError
 from bot.domain.redaction import REDACTED, Redactor
 from bot.log import configure_logging
-from bot.settings import load_settings
+from bot.redactor import build_redactor, known_secrets
 from handlers.errors import message_for
 
 BOT_TOKEN = "xoxb-1111-2222-AbCdEfGhIjKl"
@@ -29,7 +28,7 @@ IBAN = "GB29NWBK60161331926819"
 ACCOUNT = "20-00-00 55779911"
 PAYER = "payer id PYR-4417-0093"
 CSV_ROW = "2026-01-27,ACME Ltd,55779911,1250.00,INV-1042"
-PATTERNS = load_restricted_patterns(None)
+PATTERNS = read_config_file(None).restricted_patterns
 
 
 @pytest.fixture
@@ -118,7 +117,7 @@ def test_warnings_go_through_the_redacting_log(log_stream: io.StringIO) -> None:
 def test_restricted_patterns_come_from_the_config_and_add_to_the_defaults(tmp_path: Path) -> None:
     path = tmp_path / "warroom.yaml"
     path.write_text("redaction:\n  restricted_patterns:\n    client: 'CLIENT-\\d{4}'\n    csv_row: ''\n")
-    patterns = load_restricted_patterns(path)
+    patterns = read_config_file(path).restricted_patterns
     assert set(patterns) == {"iban", "bank_account", "payer_id", "client"}
     redactor = Redactor((), patterns)
     assert redactor.scrub("CLIENT-1234 " + IBAN) == f"{REDACTED} {REDACTED}"
@@ -126,7 +125,7 @@ def test_restricted_patterns_come_from_the_config_and_add_to_the_defaults(tmp_pa
 
 
 def test_the_defaults_apply_without_a_warroom_yaml(tmp_path: Path) -> None:
-    assert load_restricted_patterns(tmp_path / "missing.yaml") == PATTERNS
+    assert read_config_file(tmp_path / "missing.yaml").restricted_patterns == PATTERNS
     assert set(PATTERNS) == {"iban", "bank_account", "payer_id", "csv_row"}
 
 
@@ -134,7 +133,7 @@ def test_a_bad_restricted_pattern_is_a_config_error_naming_it(tmp_path: Path) ->
     path = tmp_path / "warroom.yaml"
     path.write_text("redaction:\n  restricted_patterns:\n    payer: '(unclosed'\n")
     with pytest.raises(ConfigError, match=r"redaction\.restricted_patterns.*payer: not a valid regular expression"):
-        load_restricted_patterns(path)
+        read_config_file(path)
 
 
 def test_every_secret_the_settings_and_flag_providers_hold_is_known(tmp_path: Path) -> None:
@@ -144,10 +143,10 @@ def test_every_secret_the_settings_and_flag_providers_hold_is_known(tmp_path: Pa
     environ = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_APP_TOKEN": APP_TOKEN,
                "DATABASE_URL": "postgresql://warroom:pg-pass-778@db:5432/warroom", "WARROOM_CONFIG": str(config),
                "UNLEASH_ADMIN_TOKEN": "unleash-admin-991", "BILLING_FLAGS_HMAC": "hmac-value-313"}
-    settings = load_settings(environ, env_file=None)
-    secrets = set(known_secrets(settings, environ))
+    config = load_config(environ, env_file=None)
+    secrets = set(known_secrets(config))
     assert {BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, "pg-pass-778", "unleash-admin-991", "hmac-value-313"} <= secrets
-    redactor = build_redactor(settings, environ)
+    redactor = build_redactor(config)
     assert redactor.scrub("hmac-value-313 and " + IBAN) == f"{REDACTED} and {REDACTED}"
 
 

@@ -6,11 +6,12 @@ from dataclasses import replace
 from typing import Any
 
 from bot.domain.runbook import (
+    CheckStep,
+    FlagStep,
+    FlagValue,
     Guard,
     Procedure,
     Runbook,
-    Step,
-    StepKind,
     StepRun,
     StepState,
     rollback_question,
@@ -19,8 +20,8 @@ from bot.standin.blocks import check_blocks
 from handlers.ids import Action
 from handlers.runbook_blocks import approval_request, checklist
 
-KILL = Step(id="disable-imports", title="Disable imports", kind=StepKind.FLAG, flag="FEATURE_IMPORTS", value=False,
-            rollback=True, guard=Guard(roles=("commander",), confirm="Disable CSV imports for every firm?", approval=True))
+KILL = FlagStep(id="disable-imports", title="Disable imports", flag="FEATURE_IMPORTS", value=False,
+                rollback=True, guard=Guard(roles=("commander",), confirm="Disable CSV imports for every firm?", approval=True))
 RUNBOOK = Runbook(id="imports", title="Imports", summary="s", procedures=(Procedure(id="p", title="P", steps=(KILL,)),))
 
 
@@ -77,10 +78,10 @@ def test_the_approver_of_a_rollback_reads_and_confirms_the_rollback_question() -
 
 
 def test_the_derived_rollback_question_names_each_kind_of_restored_value() -> None:
-    def flag(rollback: object) -> Step:
-        return Step(id="f", title="Replay all", kind=StepKind.FLAG, flag="SF_EVENTS_REPLAY", value="ALL", rollback=rollback)  # type: ignore[arg-type]
+    def flag(rollback: FlagValue) -> FlagStep:
+        return FlagStep(id="f", title="Replay all", flag="SF_EVENTS_REPLAY", value="ALL", rollback=rollback)
 
     assert rollback_question(flag("LATEST")) == "Set SF_EVENTS_REPLAY back to LATEST?"
     assert rollback_question(flag(0)) == "Set SF_EVENTS_REPLAY back to 0?"
     assert rollback_question(flag(None)) == "Set SF_EVENTS_REPLAY back to (unset)?"
-    assert rollback_question(Step(id="c", title="Restart API", kind=StepKind.CHECK)) == "Undo “Restart API”?"
+    assert rollback_question(CheckStep(id="c", title="Restart API")) == "Undo “Restart API”?"

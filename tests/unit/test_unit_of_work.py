@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.errors import StorageUnavailable
-from bot.domain.runbook import Procedure, Runbook, Step, StepKind
+from bot.domain.runbook import CheckStep, Procedure, Runbook
 from tests.unit.services import make_world
 
 IMPORTS = Runbook(id="imports", title="Imports", summary="s", services=("imports",), procedures=(
-    Procedure(id="p", title="P", steps=(Step(id="look", title="Look", kind=StepKind.CHECK),)),))
+    Procedure(id="p", title="P", steps=(CheckStep(id="look", title="Look"),)),))
 
 
 async def test_a_declare_commits_its_card_and_runbook_suggestion_with_the_incident() -> None:

@@ -1,0 +1,53 @@
+"""Storage alone: what `warroom export` and `warroom audit` build (the database, no Slack, no flag providers)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Config
+from bot.services.audit import AuditService
+from bot.services.clock import SystemClock
+from bot.services.people import PeopleNames
+from bot.services.review_reader import ReviewReader
+from bot.settings import Settings
+from store.engine import create_engine, session_factory
+from store.migrate import ensure_current, upgrade
+from store.names import SqlNameCache
+from store.uow import SqlUnitOfWork
+
+
+async def start_storage(engine: AsyncEngine, settings: Settings) -> None:
+    """Bring the schema up to date (SQLite) or check that it is (PostgreSQL)."""
+    if settings.migrate_on_start:
+        await upgrade(engine)
+    else:
+        await ensure_current(engine)
+
+
+@dataclass(frozen=True)
+class Storage:
+    """The read-only use cases over the database."""
+
+    reviews: ReviewReader
+    audit: AuditService
+
+
+@asynccontextmanager
+async def opened_storage(config: Config) -> AsyncIterator[Storage]:
+    """The database with its schema checked (migrated, on SQLite); the engine is disposed on leaving."""
+    engine = create_engine(config.settings.database_url)
+    try:
+        await start_storage(engine, config.settings)
+        sessions = session_factory(engine)
+        clock = SystemClock()
+        # People's names come from the cache only: these commands never ask Slack.
+        people = PeopleNames(cache=SqlNameCache(engine), lookup=None, clock=clock)
+        reviews = ReviewReader(uow=lambda: SqlUnitOfWork(sessions), clock=clock, policy=config.policy,
+                               review_template=config.policy.review_template, people=people)
+        yield Storage(reviews=reviews, audit=AuditService(uow=lambda: SqlUnitOfWork(sessions)))
+    finally:
+        await engine.dispose()
