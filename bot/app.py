@@ -64,7 +64,7 @@ from store.dedupe import SqlSeenRequests
 from store.engine import create_engine, session_factory
 from store.names import SqlNameCache
 from store.outbox import PRUNE_AFTER as OUTBOX_PRUNE_AFTER
-from store.outbox import SqlOutbox, SqlOutboxStore
+from store.outbox import SqlOutboxStore
 from store.uow import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -254,11 +254,11 @@ def create_app(
     sender = OutboxSender(store=SqlOutboxStore(sessions), transport=SlackWebTransport(create_sender_client(settings)),
                           clock=clock, pace=Pace(rate=settings.channel_rate, burst=settings.channel_burst),
                           first_retry=settings.slack_retry_seconds, channels=channels)
-    outbox = SqlOutbox(sessions, now=clock.now, wake=sender.wake)
     services = build_services(
-        uow=lambda: SqlUnitOfWork(sessions), chat=SlackIncidentChat(client, policy, outbox, channels),
+        uow=lambda: SqlUnitOfWork(sessions, now=clock.now, wake=sender.wake),  # stores its Slack calls, wakes the sender
+        chat=SlackIncidentChat(client, policy, channels),
         clock=clock, policy=policy, directory=SlackDirectory(client),
-        runbook_chat=SlackRunbookChat(outbox, channels), catalog=report.runbooks,
+        runbook_chat=SlackRunbookChat(channels), catalog=report.runbooks,
         runner=_step_runner(config, providers, default_provider),
         list_cache=timedelta(seconds=settings.list_cache_seconds),
         people=PeopleNames(cache=SqlNameCache(engine), lookup=SlackProfiles(client), clock=clock),

@@ -1,7 +1,8 @@
 """IncidentChat over Slack's Web API: renders domain values with the Block Kit builders.
 
-Messages and channel changes go into the outbox, inside the transaction of the change that causes
-them; only what needs Slack's answer at once (creating a channel, reading a message) calls Slack here.
+Messages and channel changes go into the outbox of the unit of work of the change that causes them
+(each method is handed it); only what needs Slack's answer at once (creating a channel, reading a
+message) calls Slack here.
 """
 
 from __future__ import annotations
@@ -56,11 +57,9 @@ def _unavailable(method: str, exc: SlackApiError) -> ChatUnavailable:
 class SlackIncidentChat:
     """The Slack implementation of the IncidentChat port."""
 
-    def __init__(self, client: AsyncWebClient, policy: Policy, outbox: Outbox,
-                 channels: ChannelNames | None = None) -> None:
+    def __init__(self, client: AsyncWebClient, policy: Policy, channels: ChannelNames | None = None) -> None:
         self._client = client  # reads and channel creation, which need Slack's answer at once
         self._policy = policy
-        self._outbox = outbox  # everything else: committed with the change, delivered by the sender
         self._channels = channels  # names to ids, so a channel named twice hears a message once
 
     async def create_channel(self, candidate_names: Sequence[str]) -> ChannelRef:
@@ -91,30 +90,31 @@ class SlackIncidentChat:
             return
         log.info("orphan_channel_archived", channel=channel.id, name=channel.name)
 
-    async def _put(self, incident: Incident | None, method: str, **params: object) -> None:
+    def _put(self, outbox: Outbox, incident: Incident | None, method: str, **params: object) -> None:
+        """Queue the call in the change's outbox (committed with it, sent by the outbox sender)."""
         team = incident.team_id if incident is not None else ""
         if self._channels is not None and "channel" in params:  # by id when known: one lane per channel
             params["channel"] = self._channels.known(team, str(params["channel"]))
-        await self._outbox.put(OutboundCall(team_id=team, method=method, params=params))
+        outbox.put(OutboundCall(team_id=team, method=method, params=params))
 
-    async def invite(self, incident: Incident, user_ids: Sequence[str]) -> None:
-        await self._put(incident, "conversations.invite", channel=incident.channel_id, users=list(user_ids))
+    async def invite(self, outbox: Outbox, incident: Incident, user_ids: Sequence[str]) -> None:
+        self._put(outbox, incident, "conversations.invite", channel=incident.channel_id, users=list(user_ids))
 
-    async def set_topic(self, incident: Incident) -> None:
+    async def set_topic(self, outbox: Outbox, incident: Incident) -> None:
         assert incident.id is not None
         # Only the latest topic goes out when several changes queue up.
-        await self._outbox.put(OutboundCall(
+        outbox.put(OutboundCall(
             team_id=incident.team_id, method="conversations.setTopic", coalesce_key=topic_key(incident.team_id, incident.id),
             params={"channel": incident.channel_id, "topic": blocks.topic(incident, self._policy)}))
 
-    async def post_card(self, incident: Incident) -> None:
+    async def post_card(self, outbox: Outbox, incident: Incident) -> None:
         assert incident.id is not None
-        await self._outbox.put(OutboundCall(
+        outbox.put(OutboundCall(
             team_id=incident.team_id, method="chat.postMessage", anchor=card_anchor(incident.team_id, incident.id),
             params={"channel": incident.channel_id, "text": blocks.card_text(incident),
                     "blocks": blocks.incident_card(incident, self._policy)}))
 
-    async def update_card(self, incident: Incident) -> None:
+    async def update_card(self, outbox: Outbox, incident: Incident) -> None:
         assert incident.id is not None
         anchor = card_anchor(incident.team_id, incident.id)
         params = {"channel": incident.channel_id, "text": blocks.card_text(incident),
@@ -122,37 +122,37 @@ class SlackIncidentChat:
         if incident.card_ts:
             params["ts"] = incident.card_ts
         # Only the latest state of the card goes out when several updates queue up.
-        await self._outbox.put(OutboundCall(team_id=incident.team_id, method="chat.update", params=params,
-                                            coalesce_key=anchor, ts_from=None if incident.card_ts else anchor))
+        outbox.put(OutboundCall(team_id=incident.team_id, method="chat.update", params=params,
+                                coalesce_key=anchor, ts_from=None if incident.card_ts else anchor))
 
-    async def announce(self, incident: Incident) -> None:
+    async def announce(self, outbox: Outbox, incident: Incident) -> None:
         channel = self._policy.announcements_channel
         if not channel:
             return
-        await self._put(incident, "chat.postMessage", channel=channel,
-                        text=f"{incident.ref} declared: {escape(incident.title)}",
-                        blocks=blocks.announcement(incident, self._policy), unfurl_links=False)
+        self._put(outbox, incident, "chat.postMessage", channel=channel,
+                  text=f"{incident.ref} declared: {escape(incident.title)}",
+                  blocks=blocks.announcement(incident, self._policy), unfurl_links=False)
 
-    async def announce_change(self, incident: Incident, announcement: Announcement) -> None:
+    async def announce_change(self, outbox: Outbox, incident: Incident, announcement: Announcement) -> None:
         channel = self._policy.announcements_channel
         if not channel:
             return
         text, body = blocks.change_announcement(incident, self._policy, announcement)
-        await self._put(incident, "chat.postMessage", channel=channel, text=text, blocks=body, unfurl_links=False)
+        self._put(outbox, incident, "chat.postMessage", channel=channel, text=text, blocks=body, unfurl_links=False)
 
-    async def post_change(self, incident: Incident, text: str) -> None:
-        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=text)
+    async def post_change(self, outbox: Outbox, incident: Incident, text: str) -> None:
+        self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=text)
 
-    async def notify_role_holder(self, incident: Incident, role_id: str, user_id: str) -> None:
+    async def notify_role_holder(self, outbox: Outbox, incident: Incident, role_id: str, user_id: str) -> None:
         role = self._policy.role(role_id)
-        await self._put(incident, "chat.postMessage", channel=user_id,
-                        text=f"You are now the {role.label.lower()} of {incident.ref}",
-                        blocks=people_blocks.role_dm(incident, self._policy, role_id))
+        self._put(outbox, incident, "chat.postMessage", channel=user_id,
+                  text=f"You are now the {role.label.lower()} of {incident.ref}",
+                  blocks=people_blocks.role_dm(incident, self._policy, role_id))
 
-    async def post_handover(self, summary: HandoverSummary) -> None:
-        await self._put(summary.incident, "chat.postMessage", channel=summary.incident.channel_id,
-                        text=f"Handover: <@{summary.to_user}> is now incident commander",
-                        blocks=people_blocks.handover(summary, self._policy))
+    async def post_handover(self, outbox: Outbox, summary: HandoverSummary) -> None:
+        self._put(outbox, summary.incident, "chat.postMessage", channel=summary.incident.channel_id,
+                  text=f"Handover: <@{summary.to_user}> is now incident commander",
+                  blocks=people_blocks.handover(summary, self._policy))
 
     async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
         try:
@@ -180,35 +180,35 @@ class SlackIncidentChat:
             return None
         return response.get("permalink")
 
-    async def post_review(self, incident: Incident, review: Mapping[str, Any], markdown: str) -> None:
+    async def post_review(self, outbox: Outbox, incident: Incident, review: Mapping[str, Any], markdown: str) -> None:
         messages = review_blocks.review_messages(review)
         for n, chunk in enumerate(messages, 1):
             part = f" ({n}/{len(messages)})" if len(messages) > 1 else ""
-            await self._put(incident, "chat.postMessage", channel=incident.channel_id, blocks=chunk,
-                            text=f"{incident.ref} post-incident review{part}", unfurl_links=False)
+            self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, blocks=chunk,
+                      text=f"{incident.ref} post-incident review{part}", unfurl_links=False)
         # The whole review, as the Markdown people keep, in the same lane: it follows the messages.
-        await self._put(incident, UPLOAD_METHOD, channel=incident.channel_id, filename=f"{incident.ref}-review.md",
-                        title=f"{incident.ref} post-incident review", content=markdown)
+        self._put(outbox, incident, UPLOAD_METHOD, channel=incident.channel_id, filename=f"{incident.ref}-review.md",
+                  title=f"{incident.ref} post-incident review", content=markdown)
 
-    async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
-        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=f"Follow-up: {escape(followup.text)}",
-                        blocks=people_blocks.followup(followup))
+    async def post_followup(self, outbox: Outbox, incident: Incident, followup: FollowUp) -> None:
+        self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=f"Follow-up: {escape(followup.text)}",
+                  blocks=people_blocks.followup(followup))
 
 
-    async def post_handoff(self, channel: str, text: str, incoming: str, outgoing: str) -> None:
+    async def post_handoff(self, outbox: Outbox, channel: str, text: str, incoming: str, outgoing: str) -> None:
         if channel:
-            await self._put(None, "chat.postMessage", channel=channel, text=text[:3900])
+            self._put(outbox, None, "chat.postMessage", channel=channel, text=text[:3900])
         for user in dict.fromkeys((incoming, outgoing)):
-            await self._put(None, "chat.postMessage", channel=user, text=text[:3900])
+            self._put(outbox, None, "chat.postMessage", channel=user, text=text[:3900])
 
-    async def post_update(self, incident: Incident, audience: str, text: str, author: str) -> None:
+    async def post_update(self, outbox: Outbox, incident: Incident, audience: str, text: str, author: str) -> None:
         body = f":mega: *Status update* ({audience.replace('_', ' ')}) by <@{author}>\n{escape(text)}"
-        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=body[:3900])
+        self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=body[:3900])
         if self._policy.announcements_channel:
-            await self._put(incident, "chat.postMessage", channel=self._policy.announcements_channel,
-                            text=f"{incident.ref}: {body} <#{incident.channel_id}>"[:3900])
+            self._put(outbox, incident, "chat.postMessage", channel=self._policy.announcements_channel,
+                      text=f"{incident.ref}: {body} <#{incident.channel_id}>"[:3900])
 
-    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
+    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
         found = split_targets(targets, incident.roles)
         full = " ".join([*found.mentions, text])
         extra: dict[str, object] = {}
@@ -224,10 +224,10 @@ class SlackIncidentChat:
                      "text": {"type": "plain_text", "text": "Snooze 30 min"}},
                 ]},
             ]
-        await self._put(incident, "chat.postMessage", channel=incident.channel_id, text=full, **extra)
+        self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=full, **extra)
         copies = await distinct_channels(self._channels, incident.team_id, found.channels, besides=[incident.channel_id])
         for channel in copies:  # the on-call or management channel hears it too, with a link back
-            await self._put(incident, "chat.postMessage", channel=channel, text=f"{full} <#{incident.channel_id}>")
+            self._put(outbox, incident, "chat.postMessage", channel=channel, text=f"{full} <#{incident.channel_id}>")
 
 
 class SlackDirectory:

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import Field, SQLModel
 
-from bot.domain.ports import CachedName
+from bot.domain.names import CachedName
 from store.columns import utc_field
 from store.uow import unavailable_as
 

@@ -1,7 +1,8 @@
 """The outbox in SQL: Slack calls stored in the transaction of the change that caused them.
 
-`SqlOutbox.put` joins the unit of work in progress (see `store.context`), so the call commits or
-rolls back with the state change; the sender is woken once that transaction commits. The sender
+Each unit of work has its own `SqlOutbox`: the calls queued in it are written with the unit of
+work's session when it commits (see `store.uow`), so a call commits or rolls back with the state
+change that caused it, and the sender is woken once that transaction commits. The sender
 leases the *head* of each lane (the oldest pending call, when no earlier call of its lane is
 pending), with FOR UPDATE SKIP LOCKED on PostgreSQL, so calls of one channel go out in order even
 with several bot processes, and a call whose sender died is taken again when its lease runs out,
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,10 +26,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.outbox import CallState, OutboundCall, parse_anchor
 from store.columns import utc_field
-from store.context import active_session, after_commit
-from store.models import IncidentRow
-from store.runs import RunbookAttachmentRow
-from store.uow import unavailable_as
+from store.failures import unavailable_as
+from store.repositories import SqlIncidentRepository
+from store.runs import SqlRunbookRepository
 
 _PENDING = CallState.PENDING.value
 
@@ -78,23 +78,27 @@ def _row(call: OutboundCall, now: datetime) -> OutboxRow:
 
 
 class SqlOutbox:
-    """The Outbox port: `put` adds to the transaction in progress, or commits on its own."""
+    """The Outbox port of one unit of work: calls queued in memory, written with its session on commit."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], now: Callable[[], datetime],
-                 wake: Callable[[], None]) -> None:
-        self._sessions, self._now, self._wake = sessions, now, wake
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+        self._queued: list[OutboxRow] = []
+        self._closed = False
 
-    async def put(self, call: OutboundCall) -> None:
-        session = active_session.get()
-        if session is not None:  # committed (and the sender woken) with the change that caused it
-            session.add(_row(call, self._now()))
-            after_commit(session, self._wake)
-            return
-        with unavailable_as("The database is unreachable; the message was not queued."):
-            async with self._sessions() as own:
-                own.add(_row(call, self._now()))
-                await own.commit()
-        self._wake()
+    def put(self, call: OutboundCall) -> None:
+        if self._closed:
+            raise RuntimeError("a Slack call was queued after its unit of work ended: it would never be sent")
+        self._queued.append(_row(call, self._now()))
+
+    def write(self, session: AsyncSession) -> bool:
+        """Add the calls queued so far to `session`, whose commit stores them; whether there were any."""
+        queued, self._queued = self._queued, []
+        session.add_all(queued)
+        return bool(queued)
+
+    def close(self) -> None:
+        """The unit of work ended: what was not written is dropped, and nothing more may be queued."""
+        self._queued, self._closed = [], True
 
 
 class SqlOutboxStore:
@@ -124,8 +128,7 @@ class SqlOutboxStore:
         pick = select(t.c.id).where(*conditions).order_by(t.c.id).limit(limit).with_for_update(skip_locked=True)
         async with self._session() as s:
             # Calls delivered since the last look are recorded first, so the next of each lane is free.
-            for call, ts in delivered:
-                await _mark_sent(s, call, ts, now)
+            await _mark_sent(s, delivered, now)
             # A card update that a later one replaces never goes out: only the latest state does.
             await s.exec(update(t).where(t.c.state == _PENDING, t.c.coalesce_key.is_not(None), free, replaced)
                             .values(state=CallState.SUPERSEDED.value, leased_until=None))
@@ -146,7 +149,7 @@ class SqlOutboxStore:
 
     async def sent(self, call: OutboundCall, ts: str | None, now: datetime) -> None:
         async with self._session() as s:
-            await _mark_sent(s, call, ts, now)
+            await _mark_sent(s, [(call, ts)], now)
             await s.commit()
 
     async def retry(self, call: OutboundCall, at: datetime, error: str, uncertain: bool) -> None:
@@ -193,28 +196,29 @@ class SqlOutboxStore:
         return [(_call(r), r.state) for r in rows]
 
 
-async def _mark_sent(s: AsyncSession, call: OutboundCall, ts: str | None, now: datetime) -> None:
-    await s.exec(update(OutboxRow.__table__).where(OutboxRow.__table__.c.id == call.id)  # type: ignore[attr-defined]
-                 .values(state=CallState.SENT.value, result_ts=ts, sent_at=now, leased_until=None))
-    if call.anchor and ts:
-        await _remember_anchor(s, call, ts)
+async def _mark_sent(s: AsyncSession, delivered: Iterable[tuple[OutboundCall, str | None]], now: datetime) -> None:
+    delivered = list(delivered)
+    # Anchors first, workspace by workspace: writing one takes the workspace's lock (store.locks), which
+    # every write transaction takes before any other row.
+    for call, ts in sorted(delivered, key=lambda d: d[0].team_id):
+        if call.anchor and ts:
+            await _remember_anchor(s, call, ts)
+    t = OutboxRow.__table__  # type: ignore[attr-defined]
+    for call, ts in delivered:
+        await s.exec(update(t).where(t.c.id == call.id)
+                     .values(state=CallState.SENT.value, result_ts=ts, sent_at=now, leased_until=None))
 
 
 async def _remember_anchor(s: AsyncSession, call: OutboundCall, ts: str) -> None:
-    """Write the ts of an anchored message back where the rest of Warroom reads it."""
+    """Record the ts of an anchored message where the rest of Warroom reads it, through its repository."""
     parsed = parse_anchor(call.anchor or "")
     if parsed is None:
         return
     kind, team_id, ident = parsed
-    channel = str(call.params.get("channel", ""))
     if kind == "card":
-        await s.exec(update(IncidentRow.__table__).where(  # type: ignore[attr-defined]
-            IncidentRow.__table__.c.team_id == team_id, IncidentRow.__table__.c.id == ident)  # type: ignore[attr-defined]
-            .values(card_ts=ts))
+        await SqlIncidentRepository(s).set_card(team_id, ident, ts)
     elif kind == "checklist":
-        table = RunbookAttachmentRow.__table__  # type: ignore[attr-defined]
-        await s.exec(update(table).where(table.c.team_id == team_id, table.c.id == ident)
-                        .values(channel_id=channel, message_ts=ts))
+        await SqlRunbookRepository(s).set_message(team_id, ident, str(call.params.get("channel", "")), ts)
 
 
 PRUNE_AFTER = timedelta(days=2)

@@ -101,10 +101,10 @@ class SqlRunbookRepository:
             .order_by(col(RunbookAttachmentRow.id)))).all()
         return [_attachment(r) for r in rows]
 
-    async def set_message(self, attachment: Attachment, channel_id: str, ts: str) -> None:
-        await lock_workspace(self._s, attachment.team_id)
+    async def set_message(self, team_id: str, attachment_id: int, channel_id: str, ts: str) -> None:
+        await lock_workspace(self._s, team_id)
         await self._s.exec(update(RunbookAttachmentRow).where(  # type: ignore[call-overload]
-            RunbookAttachmentRow.team_id == attachment.team_id, RunbookAttachmentRow.id == attachment.id)
+            RunbookAttachmentRow.team_id == team_id, RunbookAttachmentRow.id == attachment_id)
             .values(channel_id=channel_id, message_ts=ts))
 
     async def steps(self, team_id: str, incident_id: int, runbook_id: str) -> list[StepRun]:

@@ -1,32 +1,30 @@
-"""The SQL unit of work: one session, committed only on `commit()`."""
+"""The SQL unit of work: one session, committed only on `commit()`, with the Slack calls the change queued.
+
+Everything one change causes is added to it (the state, its timeline entry, audit record, timers) and
+its `outbox` collects the Slack calls the chat adapters queue; `commit()` writes those calls with the
+rest, then wakes the outbox sender. A unit of work that does not commit leaves no trace, messages included.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.commits import committed
 from bot.domain.errors import StorageUnavailable, TransactionConflict
-from store.context import active_session, discard_after_commit, run_after_commit
+from store.failures import UNAVAILABLE, is_conflict, is_unavailable, unavailable_as
 from store.locks import forget_locks
+from store.outbox import SqlOutbox
 from store.people import SqlFollowUpRepository, SqlRoleRepository
 from store.records import SqlAuditLog, SqlTimelineRepository
 from store.repositories import SqlIncidentRepository
 from store.runs import SqlRunbookRepository
 from store.timers import SqlHandoffRepository, SqlTimerRepository
-
-# Connection-level failures: the database is down or went away. Other errors are bugs and propagate.
-_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, OSError, TimeoutError)
-# A transaction that lost a race: PostgreSQL's deadlock_detected and serialization_failure, SQLite's busy writer.
-_CONFLICT_STATES = frozenset({"40P01", "40001"})
-_SQLITE_BUSY = ("database is locked", "database table is locked")
 
 
 class SqlUnitOfWork:
@@ -40,9 +38,13 @@ class SqlUnitOfWork:
     runbooks: SqlRunbookRepository
     timers: SqlTimerRepository
     handoffs: SqlHandoffRepository
+    outbox: SqlOutbox
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, now: Callable[[], datetime] | None = None,
+                 wake: Callable[[], None] | None = None) -> None:
         self._sessions = sessions
+        self._now = now or (lambda: datetime.now(UTC))  # when queued calls were stored (the outbox's clock)
+        self._wake = wake or (lambda: None)  # tells the outbox sender that calls were committed
         self._session: AsyncSession | None = None
         self._committed = False
 
@@ -56,20 +58,19 @@ class SqlUnitOfWork:
         self.runbooks = SqlRunbookRepository(self._session)
         self.timers = SqlTimerRepository(self._session)
         self.handoffs = SqlHandoffRepository(self._session)
-        self._token = active_session.set(self._session)  # the outbox writes into this transaction
+        self.outbox = SqlOutbox(self._now)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         assert self._session is not None
-        active_session.reset(self._token)
-        discard_after_commit(self._session)
+        self.outbox.close()  # what was queued and not committed is never sent
         forget_locks(self._session)
         try:
             await self._session.rollback()
             await self._session.close()
-        except _UNAVAILABLE:
+        except UNAVAILABLE:
             pass  # the original error (if any) is what matters; the connection is discarded anyway
         if exc is not None and not self._committed and is_conflict(exc):
             raise TransactionConflict("another change to this workspace was being saved at the same moment. "
@@ -78,40 +79,16 @@ class SqlUnitOfWork:
             raise StorageUnavailable("The database is unreachable; nothing was saved. Try again shortly.") from exc
 
     async def commit(self) -> None:
-        """Commit the session's work."""
+        """Commit the session's work with the Slack calls queued so far, then wake the sender."""
         assert self._session is not None
+        queued = self.outbox.write(self._session)
         await self._session.commit()
         self._committed = True
         forget_locks(self._session)
         committed()
-        # Calls queued after this point would be rolled back at exit: they commit on their own instead.
-        active_session.set(None)
-        run_after_commit(self._session)
+        if queued:
+            self._wake()
 
 
-def is_conflict(exc: BaseException) -> bool:
-    """Whether `exc` means the transaction lost a race with another and was rolled back (safe to run again)."""
-    if not isinstance(exc, DBAPIError) or exc.connection_invalidated:
-        return False
-    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    if state in _CONFLICT_STATES:
-        return True
-    return isinstance(exc, OperationalError) and any(busy in str(exc.orig) for busy in _SQLITE_BUSY)
-
-
-def is_unavailable(exc: BaseException) -> bool:
-    """Whether `exc` means the database cannot be reached (as opposed to a bug or a refused write)."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, _UNAVAILABLE)
-
-
-@contextmanager
-def unavailable_as(message: str) -> Iterator[None]:
-    """Turn a connection-level failure inside the block into StorageUnavailable(`message`); bugs propagate."""
-    try:
-        yield
-    except Exception as exc:
-        if is_unavailable(exc):
-            raise StorageUnavailable(message) from exc
-        raise
+# Re-exported: the failure helpers lived here before store.failures.
+__all__ = ["SqlUnitOfWork", "is_conflict", "is_unavailable", "unavailable_as"]

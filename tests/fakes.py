@@ -12,8 +12,10 @@ from typing import Any, Self
 from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.commits import committed
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
+from bot.domain.names import CachedName
 from bot.domain.news import Announcement
-from bot.domain.ports import CachedName, ChannelRef, ChatMessage, HandoverSummary
+from bot.domain.outbox import OutboundCall, Outbox
+from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 from bot.domain.runbook import FlagStep, Step, StepOutcome
 from bot.domain.timers import Timer
 
@@ -43,6 +45,7 @@ class MemoryDB:
     followups: list[FollowUp] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
     handoffs: set[tuple[str, datetime]] = field(default_factory=set)
+    outbox: list[OutboundCall] = field(default_factory=list)  # calls committed (the fake chats queue one per message)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -221,6 +224,26 @@ class _Handoffs:
         return True
 
 
+class FakeOutbox:
+    """The calls one FakeUnitOfWork queued; they reach MemoryDB.outbox only when it commits."""
+
+    def __init__(self) -> None:
+        self.queued: list[OutboundCall] = []
+        self.closed = False
+
+    def put(self, call: OutboundCall) -> None:
+        if self.closed:
+            raise RuntimeError("a call was queued after its unit of work ended: it would never be sent")
+        self.queued.append(call)
+
+
+def _queue(outbox: Outbox, name: str) -> None:
+    """A fake chat's request as a call in a fake unit of work's outbox. A real outbox (the fake chats beside
+    the SQL unit of work) is left alone: its sender would try to make the call."""
+    if isinstance(outbox, FakeOutbox):
+        outbox.put(OutboundCall(team_id="", method=name, params={}))
+
+
 class FakeUnitOfWork:
     """Stages changes on a copy of the MemoryDB; `commit()` publishes them, anything else drops them."""
 
@@ -239,17 +262,20 @@ class FakeUnitOfWork:
         self.followups = _Listed(self._staged, "followups")
         self.timers = _Timers(self._staged)
         self.handoffs = _Handoffs(self._staged)
+        self.outbox = FakeOutbox()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
-        return None
+        self.outbox.closed = True  # uncommitted calls are dropped with the rest
 
     async def commit(self) -> None:
         self._db.incidents, self._db.numbers = self._staged.incidents, self._staged.numbers
         self._db.timeline, self._db.audit = self._staged.timeline, self._staged.audit
         self._db.roles, self._db.followups = self._staged.roles, self._staged.followups
         self._db.timers, self._db.handoffs = self._staged.timers, self._staged.handoffs
+        self._db.outbox += self.outbox.queued
+        self.outbox.queued = []
         committed()
 
 
@@ -268,6 +294,11 @@ class FakeChat:
         if name in self.fail:
             raise self.fail[name]
 
+    def _queued(self, outbox: Outbox, name: str, arg: object) -> None:
+        """Record the request and queue it in the change's outbox, as the Slack adapter would."""
+        self._step(name, arg)
+        _queue(outbox, name)
+
     def calls(self, name: str) -> list[object]:
         return [arg for n, arg in self.log if n == name]
 
@@ -282,32 +313,32 @@ class FakeChat:
     async def archive_channel(self, channel: ChannelRef) -> None:
         self._step("archive_channel", channel)
 
-    async def invite(self, incident: Incident, user_ids: Sequence[str]) -> None:
-        self._step("invite", (incident.channel_id, tuple(user_ids)))
+    async def invite(self, outbox: Outbox, incident: Incident, user_ids: Sequence[str]) -> None:
+        self._queued(outbox, "invite", (incident.channel_id, tuple(user_ids)))
 
-    async def set_topic(self, incident: Incident) -> None:
-        self._step("set_topic", incident)
+    async def set_topic(self, outbox: Outbox, incident: Incident) -> None:
+        self._queued(outbox, "set_topic", incident)
 
-    async def post_card(self, incident: Incident) -> None:
-        self._step("post_card", incident)
+    async def post_card(self, outbox: Outbox, incident: Incident) -> None:
+        self._queued(outbox, "post_card", incident)
 
-    async def update_card(self, incident: Incident) -> None:
-        self._step("update_card", incident)
+    async def update_card(self, outbox: Outbox, incident: Incident) -> None:
+        self._queued(outbox, "update_card", incident)
 
-    async def announce(self, incident: Incident) -> None:
-        self._step("announce", incident)
+    async def announce(self, outbox: Outbox, incident: Incident) -> None:
+        self._queued(outbox, "announce", incident)
 
-    async def announce_change(self, incident: Incident, announcement: Announcement) -> None:
-        self._step("announce_change", announcement)
+    async def announce_change(self, outbox: Outbox, incident: Incident, announcement: Announcement) -> None:
+        self._queued(outbox, "announce_change", announcement)
 
-    async def post_change(self, incident: Incident, text: str) -> None:
-        self._step("post_change", text)
+    async def post_change(self, outbox: Outbox, incident: Incident, text: str) -> None:
+        self._queued(outbox, "post_change", text)
 
-    async def notify_role_holder(self, incident: Incident, role_id: str, user_id: str) -> None:
-        self._step("notify_role_holder", (role_id, user_id))
+    async def notify_role_holder(self, outbox: Outbox, incident: Incident, role_id: str, user_id: str) -> None:
+        self._queued(outbox, "notify_role_holder", (role_id, user_id))
 
-    async def post_handover(self, summary: HandoverSummary) -> None:
-        self._step("post_handover", summary)
+    async def post_handover(self, outbox: Outbox, summary: HandoverSummary) -> None:
+        self._queued(outbox, "post_handover", summary)
 
     async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
         self._step("fetch_message", (channel_id, ts))
@@ -316,21 +347,21 @@ class FakeChat:
     async def permalink(self, channel_id: str, ts: str) -> str | None:
         return f"https://fake.slack/archives/{channel_id}/p{ts.replace('.', '')}"
 
-    async def post_review(self, incident: Incident, review: Mapping[str, Any], markdown: str) -> None:
-        self._step("post_review", markdown)
+    async def post_review(self, outbox: Outbox, incident: Incident, review: Mapping[str, Any], markdown: str) -> None:
+        self._queued(outbox, "post_review", markdown)
         self.reviews.append(dict(review))
 
-    async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
-        self._step("post_followup", followup)
+    async def post_followup(self, outbox: Outbox, incident: Incident, followup: FollowUp) -> None:
+        self._queued(outbox, "post_followup", followup)
 
-    async def post_handoff(self, channel: str, text: str, incoming: str, outgoing: str) -> None:
-        self._step("post_handoff", (channel, text, incoming, outgoing))
+    async def post_handoff(self, outbox: Outbox, channel: str, text: str, incoming: str, outgoing: str) -> None:
+        self._queued(outbox, "post_handoff", (channel, text, incoming, outgoing))
 
-    async def post_update(self, incident: Incident, audience: str, text: str, author: str) -> None:
-        self._step("post_update", (audience, text, author))
+    async def post_update(self, outbox: Outbox, incident: Incident, audience: str, text: str, author: str) -> None:
+        self._queued(outbox, "post_update", (audience, text, author))
 
-    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
-        self._step("post_timer", (text, tuple(targets)))
+    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
+        self._queued(outbox, "post_timer", (text, tuple(targets)))
 
 
 class FakeDirectory:
@@ -349,28 +380,32 @@ class FakeRunbookChat:
     def __init__(self) -> None:
         self.log: list[tuple[str, object]] = []
 
+    def _queued(self, outbox: Outbox, name: str, arg: object) -> None:
+        self.log.append((name, arg))
+        _queue(outbox, name)
+
     def calls(self, name: str) -> list[object]:
         return [arg for n, arg in self.log if n == name]
 
-    async def post_checklist(self, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
-        self.log.append(("post_checklist", runs))
+    async def post_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
+        self._queued(outbox, "post_checklist", runs)
 
-    async def update_checklist(self, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
-        self.log.append(("update_checklist", runs))
+    async def update_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
+        self._queued(outbox, "update_checklist", runs)
 
-    async def post_step_output(self, incident: Incident, attachment: object, step: object, outcome: object) -> None:
-        self.log.append(("post_step_output", outcome))
+    async def post_step_output(self, outbox: Outbox, incident: Incident, attachment: object, step: object, outcome: object) -> None:
+        self._queued(outbox, "post_step_output", outcome)
 
-    async def post_approval_request(self, incident: Incident, runbook: object, step: object, run: object,
+    async def post_approval_request(self, outbox: Outbox, incident: Incident, runbook: object, step: object, run: object,
                                     rollback: bool) -> None:
-        self.log.append(("post_approval_request", run))
+        self._queued(outbox, "post_approval_request", run)
 
-    async def notify_targets(self, incident: Incident, step: object) -> StepOutcome:
-        self.log.append(("notify_targets", step))
+    async def notify_targets(self, outbox: Outbox, incident: Incident, step: object) -> StepOutcome:
+        self._queued(outbox, "notify_targets", step)
         return StepOutcome(ok=True, output="sent")
 
-    async def suggest_runbooks(self, incident: Incident, runbooks: list[object]) -> None:
-        self.log.append(("suggest_runbooks", runbooks))
+    async def suggest_runbooks(self, outbox: Outbox, incident: Incident, runbooks: list[object]) -> None:
+        self._queued(outbox, "suggest_runbooks", runbooks)
 
 
 class FakeStepRunner:

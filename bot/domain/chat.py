@@ -1,7 +1,9 @@
 """The ports to the chat platform (Slack): what the use cases ask of it, and the values they pass.
 
-Methods that post or change messages are called inside the unit of work of the change that causes
-them: the Slack adapters queue them in the outbox (bot.domain.outbox), committed with that change.
+Methods that post or change messages take the `outbox` of the unit of work of the change that causes
+them (`uow.outbox`): the Slack adapters queue their calls there, committed with that change and sent
+afterwards (bot.domain.outbox). Only what needs an answer at once (create a channel, read a message)
+calls the platform directly.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, Protocol
 
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.news import Announcement
+from bot.domain.outbox import Outbox
 from bot.domain.runbook import Attachment, NotifyStep, Runbook, Step, StepOutcome, StepRun
 
 
@@ -57,39 +60,39 @@ class IncidentChat(Protocol):
         """Archive a channel created for an incident that could not be saved (best effort: never raises)."""
         ...
 
-    async def invite(self, incident: Incident, user_ids: Sequence[str]) -> None:
+    async def invite(self, outbox: Outbox, incident: Incident, user_ids: Sequence[str]) -> None:
         """Invite users to the incident's channel (already-members are fine)."""
         ...
 
-    async def set_topic(self, incident: Incident) -> None:
+    async def set_topic(self, outbox: Outbox, incident: Incident) -> None:
         """Set the incident channel's topic from the incident (only the latest of several queued goes out)."""
         ...
 
-    async def post_card(self, incident: Incident) -> None:
+    async def post_card(self, outbox: Outbox, incident: Incident) -> None:
         """Post the incident card in the incident channel (its ts is recorded on the incident once posted)."""
         ...
 
-    async def update_card(self, incident: Incident) -> None:
+    async def update_card(self, outbox: Outbox, incident: Incident) -> None:
         """Re-render the incident card in place."""
         ...
 
-    async def announce(self, incident: Incident) -> None:
+    async def announce(self, outbox: Outbox, incident: Incident) -> None:
         """Announce a new incident in the announcements channel."""
         ...
 
-    async def announce_change(self, incident: Incident, announcement: Announcement) -> None:
+    async def announce_change(self, outbox: Outbox, incident: Incident, announcement: Announcement) -> None:
         """Tell the announcements channel about a change stakeholders follow (see bot.domain.news)."""
         ...
 
-    async def post_change(self, incident: Incident, text: str) -> None:
+    async def post_change(self, outbox: Outbox, incident: Incident, text: str) -> None:
         """Tell the incident channel about a change."""
         ...
 
-    async def notify_role_holder(self, incident: Incident, role_id: str, user_id: str) -> None:
+    async def notify_role_holder(self, outbox: Outbox, incident: Incident, role_id: str, user_id: str) -> None:
         """DM the new holder of a role with its duties and the incident's state."""
         ...
 
-    async def post_handover(self, summary: HandoverSummary) -> None:
+    async def post_handover(self, outbox: Outbox, summary: HandoverSummary) -> None:
         """Post the commander handover summary in the incident channel."""
         ...
 
@@ -101,12 +104,12 @@ class IncidentChat(Protocol):
         """A link to the message."""
         ...
 
-    async def post_review(self, incident: Incident, review: Mapping[str, Any], markdown: str) -> None:
+    async def post_review(self, outbox: Outbox, incident: Incident, review: Mapping[str, Any], markdown: str) -> None:
         """Post the post-incident review in the incident channel: `review` (the fields of
         bot.services.review.review_context) as messages, `markdown` (all of it) as a file."""
         ...
 
-    async def post_followup(self, incident: Incident, followup: FollowUp) -> None:
+    async def post_followup(self, outbox: Outbox, incident: Incident, followup: FollowUp) -> None:
         """Post a follow-up with a button that closes it."""
         ...
 
@@ -114,31 +117,31 @@ class IncidentChat(Protocol):
 class RunbookChat(Protocol):
     """What runbook use cases need from the chat platform."""
 
-    async def post_checklist(self, incident: Incident, attachment: Attachment, runbook: Runbook,
+    async def post_checklist(self, outbox: Outbox, incident: Incident, attachment: Attachment, runbook: Runbook,
                              runs: list[StepRun]) -> None:
         """Post the runbook checklist in the incident channel (its ts is recorded on the attachment once posted)."""
         ...
 
-    async def update_checklist(self, incident: Incident, attachment: Attachment, runbook: Runbook,
+    async def update_checklist(self, outbox: Outbox, incident: Incident, attachment: Attachment, runbook: Runbook,
                                runs: list[StepRun]) -> None:
         """Re-render the checklist in place."""
         ...
 
-    async def post_step_output(self, incident: Incident, attachment: Attachment, step: Step,
+    async def post_step_output(self, outbox: Outbox, incident: Incident, attachment: Attachment, step: Step,
                                outcome: StepOutcome) -> None:
         """Post a step's output or error in the checklist's thread."""
         ...
 
-    async def post_approval_request(self, incident: Incident, runbook: Runbook, step: Step,
+    async def post_approval_request(self, outbox: Outbox, incident: Incident, runbook: Runbook, step: Step,
                                     run: StepRun, rollback: bool) -> None:
         """Ask for a second person's approval of a guarded step."""
         ...
 
-    async def notify_targets(self, incident: Incident, step: NotifyStep) -> StepOutcome:
+    async def notify_targets(self, outbox: Outbox, incident: Incident, step: NotifyStep) -> StepOutcome:
         """Ping a notify step's roles, groups, users and channels."""
         ...
 
-    async def suggest_runbooks(self, incident: Incident, runbooks: list[Runbook]) -> None:
+    async def suggest_runbooks(self, outbox: Outbox, incident: Incident, runbooks: list[Runbook]) -> None:
         """Offer matching runbooks to attach."""
         ...
 
@@ -146,11 +149,11 @@ class RunbookChat(Protocol):
 class UpdateChat(Protocol):
     """Where status updates go."""
 
-    async def post_update(self, incident: Incident, audience: str, text: str, author: str) -> None:
+    async def post_update(self, outbox: Outbox, incident: Incident, audience: str, text: str, author: str) -> None:
         """Post a status update in the incident channel and the announcements channel."""
         ...
 
-    async def update_card(self, incident: Incident) -> None:
+    async def update_card(self, outbox: Outbox, incident: Incident) -> None:
         """Re-render the incident card (next update due moved)."""
         ...
 
@@ -158,7 +161,7 @@ class UpdateChat(Protocol):
 class OnCallChat(Protocol):
     """Where on-call handoffs are announced."""
 
-    async def post_handoff(self, channel: str, text: str, incoming: str, outgoing: str) -> None:
+    async def post_handoff(self, outbox: Outbox, channel: str, text: str, incoming: str, outgoing: str) -> None:
         """Post the handoff brief to the rotation's channel and DM both engineers."""
         ...
 
@@ -166,7 +169,7 @@ class OnCallChat(Protocol):
 class TimerChat(Protocol):
     """Where reminders and escalations go."""
 
-    async def post_timer(self, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
+    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
         """Post in the incident channel, mentioning `targets` (roles, groups, users) and posting to channel
         targets; with `offer_update`, a button that opens the status update form."""
         ...

@@ -7,6 +7,8 @@ was saved), and an error is reported as "not saved" only while its request count
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Self
@@ -40,3 +42,13 @@ def committed() -> None:
     """Called by a unit of work right after its transaction committed."""
     for count in _open.get():
         count.commits += 1
+
+
+@contextmanager
+def uncounted() -> Iterator[None]:
+    """Commits in the block are not counted: a reservation (an incident number) saves nothing anyone sees."""
+    token = _open.set(())
+    try:
+        yield
+    finally:
+        _open.reset(token)

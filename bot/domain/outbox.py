@@ -162,10 +162,10 @@ class Pace:
 
 
 class Outbox(Protocol):
-    """Where the chat adapters put the calls a state change causes."""
+    """The calls one unit of work's change causes (`uow.outbox`), handed to the chat adapters."""
 
     def put(self, call: OutboundCall) -> None:
-        """Add the call to the transaction in progress (or commit it on its own when there is none)."""
+        """Queue the call: stored when the unit of work commits, dropped when it does not."""
         ...
 
 

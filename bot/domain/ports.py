@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import NamedTuple, Protocol, Self
+from typing import Protocol, Self
 
 from bot.domain.audit_chain import AuditChain
 from bot.domain.chat import (  # noqa: F401  (re-exported: the chat ports used to live here)
@@ -20,6 +20,7 @@ from bot.domain.chat import (  # noqa: F401  (re-exported: the chat ports used t
     UpdateChat,
 )
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
+from bot.domain.outbox import Outbox
 from bot.domain.runbook import Attachment, FlagValue, Step, StepOutcome, StepRun, StepState
 from bot.domain.timers import Timer
 
@@ -180,8 +181,8 @@ class RunbookRepository(Protocol):
         """Every runbook attached to the incident."""
         ...
 
-    async def set_message(self, attachment: Attachment, channel_id: str, ts: str) -> None:
-        """Remember where the checklist message is."""
+    async def set_message(self, team_id: str, attachment_id: int, channel_id: str, ts: str) -> None:
+        """Remember where the checklist message is (touches nothing else)."""
         ...
 
     async def steps(self, team_id: str, incident_id: int, runbook_id: str) -> list[StepRun]:
@@ -248,7 +249,8 @@ class SeenRequests(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction: commits only on `commit()`, rolls back when the block exits otherwise."""
+    """One transaction: commits only on `commit()`, rolls back when the block exits otherwise. Everything one
+    change causes goes into it: the state, its timeline entry, audit record, timers and messages (`outbox`)."""
 
     incidents: IncidentRepository
     timeline: TimelineRepository
@@ -258,6 +260,7 @@ class UnitOfWork(Protocol):
     runbooks: RunbookRepository
     timers: TimerRepository
     handoffs: HandoffRepository
+    outbox: Outbox  # the Slack calls of this change, stored when it commits and sent afterwards
 
     async def __aenter__(self) -> Self: ...
 
@@ -266,7 +269,7 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     async def commit(self) -> None:
-        """Make the work durable, then report it (`bot.domain.commits.committed`)."""
+        """Make the work durable with the calls queued in `outbox`, then report it (`bot.domain.commits.committed`)."""
         ...
 
 
@@ -296,31 +299,4 @@ class FlagProvider(Protocol):
 
     async def set(self, flag: str, value: FlagValue) -> FlagValue:
         """Set the flag; returns its previous value."""
-        ...
-
-
-class CachedName(NamedTuple):
-    """A person's display name and when it was looked up."""
-
-    name: str
-    fetched_at: datetime
-
-
-class NameCache(Protocol):
-    """Display names already looked up, kept across restarts."""
-
-    async def get(self, team_id: str, user_ids: Collection[str]) -> dict[str, CachedName]:
-        """The cached names of those of `user_ids` that were looked up before."""
-        ...
-
-    async def put(self, team_id: str, names: Mapping[str, str], at: datetime) -> None:
-        """Remember `names` (user id -> name), looked up at `at`."""
-        ...
-
-
-class ProfileLookup(Protocol):
-    """Asks the chat platform for a person's name."""
-
-    async def display_name(self, team_id: str, user_id: str) -> str | None:
-        """The name people see for `user_id` (None: no such user); raises ChatUnavailable when it cannot ask."""
         ...

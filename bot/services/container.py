@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import structlog
-
-from bot.domain.errors import ChatUnavailable, InfrastructureError, StorageUnavailable
 from bot.domain.incident import Incident
 from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
@@ -18,8 +15,6 @@ from bot.services.runbooks import RunbookService
 from bot.services.timeline import TimelineService
 from bot.services.timers import TimerService
 from bot.services.updates import UpdateService
-
-log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,21 +30,13 @@ class Services:
     oncall: OnCallService
     updates: UpdateService
 
+    def __post_init__(self) -> None:
+        # The runbooks that match a new incident are offered in the declare's own transaction.
+        self.incidents.on_declared = self.runbooks.suggest
+
     async def declare(self, request: DeclareRequest, *, force: bool = False) -> DeclareResult:
-        """Declare, then offer the runbooks that match the incident's service."""
-        result = await self.incidents.declare(request, force=force)
-        if result.incident is not None:
-            try:
-                await self.runbooks.suggest(result.incident)
-            except ChatUnavailable as exc:
-                result.warnings.append(f"suggesting runbooks failed: {exc}")
-            except InfrastructureError as exc:  # the incident is saved by now: say so, not "not saved"
-                log.warning("runbook_suggestion_failed", team_id=request.team_id, incident=result.incident.ref,
-                            error=type(exc).__name__, cause=repr(exc.__cause__))
-                why = "the database was unreachable" if isinstance(exc, StorageUnavailable) else str(exc)
-                result.warnings.append(f"the incident is saved, but suggesting runbooks failed ({why}); "
-                                       f"`/incident runbook` lists them")
-        return result
+        """Declare, offering the runbooks that match the incident."""
+        return await self.incidents.declare(request, force=force)
 
     async def export(self, team_id: str, channel_id: str, user_id: str, ref: str = "",
                      fmt: str = "md") -> tuple[Incident, str]:

@@ -98,7 +98,7 @@ class GuardedSteps(StepExecution):
             await record(uow, incident, actor=actor, action="runbook.step_skipped", at=now, kind=TimelineKind.ACTION,
                          text=f"Skipped “{step.title}”", after={"runbook": runbook.id, "step": step.id})
             runs = await uow.runbooks.steps(team_id, run.incident_id, runbook_id)
-            await self._chat.update_checklist(incident, attachment, runbook, runs)
+            await self._chat.update_checklist(uow.outbox, incident, attachment, runbook, runs)
             await uow.commit()
         return next(r for r in runs if r.step_id == step_id)
 
@@ -120,14 +120,15 @@ class GuardedSteps(StepExecution):
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
             waiting = next(r for r in runs if r.step_id == step.id)
             # Queued with the request: an approval request nobody can see is never left waiting.
-            await self._chat.post_approval_request(incident, runbook, step, waiting, rollback)
-            await self._chat.update_checklist(incident, attachment, runbook, runs)
+            await self._chat.post_approval_request(uow.outbox, incident, runbook, step, waiting, rollback)
+            await self._chat.update_checklist(uow.outbox, incident, attachment, runbook, runs)
             await uow.commit()
         return waiting
 
     @retried
-    async def _withdraw_request(self, incident: Incident, step: Step, run: StepRun, actor: str, *, reason: str) -> bool:
-        """Put a step waiting for approval back where it was; True if it was still waiting."""
+    async def _withdraw_request(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment,
+                                run: StepRun, actor: str, reason: str) -> list[StepRun]:
+        """Put a step waiting for approval back where it was, with its checklist; the runs as they are now."""
         back = StepState(run.extra.get("from", StepState.PENDING.value))
         async with self._uow() as uow:
             won = await uow.runbooks.claim(run, (StepState.AWAITING_APPROVAL,), at_attempt=run.attempt, state=back)
@@ -135,8 +136,10 @@ class GuardedSteps(StepExecution):
                 await record(uow, incident, actor=actor, action="runbook.approval_withdrawn", at=self._clock.now(),
                              kind=TimelineKind.ACTION, text=f"Approval request for “{step.title}” withdrawn: {reason}",
                              after={"runbook": run.runbook_id, "step": step.id, "reason": reason})
-                await uow.commit()
-        return won
+            runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
+            await self._chat.update_checklist(uow.outbox, incident, attachment, runbook, runs)
+            await uow.commit()
+        return runs
 
     async def cancel(self, team_id: str, channel_id: str, actor: str, runbook_id: str, step_id: str,
                      attempt: int) -> StepRun:
@@ -146,10 +149,7 @@ class GuardedSteps(StepExecution):
         await self._check(actor, incident, runbook, step, Cancel(step.guard, step.title, run.requested_by), op="cancel")
         if run.state is not StepState.AWAITING_APPROVAL or run.attempt != attempt:
             raise InvalidInput({"step": "That approval request is no longer open."})
-        await self._withdraw_request(incident, step, run, actor, reason=f"cancelled by <@{actor}>")
-        async with self._uow() as uow:
-            runs = await uow.runbooks.steps(team_id, run.incident_id, runbook_id)
-        await self._chat.update_checklist(incident, attachment, runbook, runs)
+        runs = await self._withdraw_request(incident, runbook, step, attachment, run, actor, f"cancelled by <@{actor}>")
         return next(r for r in runs if r.step_id == step_id)
 
     async def approve(self, team_id: str, channel_id: str, approver: str, runbook_id: str, step_id: str,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from bot.domain import milestones
+from bot.domain.commits import uncounted
 from bot.domain.errors import IncidentNotFound, InvalidInput, NotInIncidentChannel
 from bot.domain.incident import AuditEvent, Incident, TimelineEntry, similar_incidents
 from bot.domain.news import Announcement, severity_news, status_news
@@ -16,6 +17,7 @@ from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
 from bot.domain.ports import ChannelRef, Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
 from bot.domain.text import control_character_error, escape
+from bot.services.open_incidents import OpenIncidents
 from bot.services.permissions import PermissionCheck
 from bot.services.recording import record
 from bot.services.retry import retried
@@ -92,37 +94,8 @@ async def load_incident(uow: UnitOfWork, team_id: str, incident_id: int, *, for_
     return incident
 
 
-class OpenIncidents:
-    """The open incidents per workspace, kept for a few seconds.
-
-    `/incident list` and the duplicate check read it on every call; every declare, status or
-    severity change made through this process drops the workspace's entry, so this replica lists
-    current titles, severities and statuses. Changes made by another replica (PostgreSQL
-    deployments) show up within `ttl` (WARROOM_LIST_CACHE_SECONDS; 0 turns it off). Roles and milestones in it may lag: it is for listing.
-    """
-
-    def __init__(self, ttl: timedelta = timedelta(seconds=2)) -> None:
-        self.ttl = ttl
-        self._entries: dict[str, tuple[datetime, list[Incident]]] = {}
-
-    def get(self, team_id: str, now: datetime) -> list[Incident] | None:
-        """The cached list, or None when missing or older than TTL."""
-        entry = self._entries.get(team_id)
-        if entry is None or not (entry[0] <= now < entry[0] + self.ttl):
-            return None
-        return entry[1]
-
-    def put(self, team_id: str, incidents: list[Incident], now: datetime) -> None:
-        """Remember the list read at `now`."""
-        self._entries[team_id] = (now, incidents)
-
-    def drop(self, team_id: str) -> None:
-        """Forget the workspace's list (after any change to one of its incidents)."""
-        self._entries.pop(team_id, None)
-
-
 class IncidentService:
-    """Declaring and changing incidents: state in one transaction, then Slack side effects."""
+    """Declaring and changing incidents: each change in one transaction with the Slack calls it causes."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
                  list_cache: timedelta = timedelta(seconds=2),
@@ -135,6 +108,8 @@ class IncidentService:
         self.policy = policy
         self._open = OpenIncidents(list_cache)
         self.on_change = on_change  # told of every change inside its transaction (the timers replan on it)
+        # Told of a new incident inside its transaction (Services sets it: matching runbooks are offered).
+        self.on_declared: Callable[[UnitOfWork, Incident], Awaitable[object]] | None = None
 
     async def find_similar(self, team_id: str, title: str, service: str) -> list[Incident]:
         """Open incidents that look like the one about to be declared."""
@@ -146,7 +121,8 @@ class IncidentService:
         """Create the incident, its channel and card, and announce it.
 
         Round trips to Slack on the critical path: create the channel, then the card, the
-        invite, the topic and the announcement go out together from the outbox.
+        invite, the topic and the announcement go out together from the outbox. After the
+        channel, one transaction holds the incident and everything it causes.
         """
         request = validate_declare(request, self.policy)
         await self.permissions.require(Capability.DECLARE, request.user_id, team_id=request.team_id)
@@ -155,9 +131,10 @@ class IncidentService:
             if duplicates:
                 return DeclareResult(incident=None, duplicates=duplicates)
         now = self._clock.now()
-        async with self._uow() as uow:
-            number = await uow.incidents.allocate_number(request.team_id)
-            await uow.commit()
+        with uncounted():  # a number used up is no saved incident: a failure after it is still "not saved"
+            async with self._uow() as uow:
+                number = await uow.incidents.allocate_number(request.team_id)
+                await uow.commit()
         # The channel first: if Slack refuses it, nothing but the number is used up, and no
         # channel-less incident is left behind for the duplicate check to point at.
         names = [
@@ -197,11 +174,13 @@ class IncidentService:
             )
             # Queued with the incident: the card, invite, topic and announcement are in different
             # lanes, so they go out together once this commits (the card on the second round trip).
-            await self._chat.post_card(incident)
-            await self._chat.invite(incident, [request.user_id])
-            await self._chat.set_topic(incident)
-            await self._chat.announce(incident)
+            await self._chat.post_card(uow.outbox, incident)
+            await self._chat.invite(uow.outbox, incident, [request.user_id])
+            await self._chat.set_topic(uow.outbox, incident)
+            await self._chat.announce(uow.outbox, incident)
             await self.changed(uow, incident)
+            if self.on_declared is not None:
+                await self.on_declared(uow, incident)
             await uow.commit()
         self._open.drop(request.team_id)
         return incident
@@ -224,8 +203,12 @@ class IncidentService:
 
     @retried
     async def change_status(self, team_id: str, incident_id: int, user_id: str, new_status: str,
-                            *, details: dict[str, str] | None = None) -> Incident:
-        """Move the incident along the lifecycle (with resolution `details`); record it; update the card."""
+                            *, details: dict[str, str] | None = None,
+                            then: Callable[[UnitOfWork, Incident], Awaitable[None]] | None = None) -> Incident:
+        """Move the incident along the lifecycle (with resolution `details`); record it; update the card.
+
+        `then` adds what else the change causes (the review of a resolve) to its transaction.
+        """
         await self._require_for_status(team_id, incident_id, user_id, new_status)
         now = self._clock.now()
         async with self._uow() as uow:
@@ -242,9 +225,11 @@ class IncidentService:
             await record(uow, changed, actor=user_id, action="incident.status_changed", at=now,
                          text=f"Status {incident.status} → {target.id}",
                                before={"status": incident.status}, after={"status": target.id})
-            await self._publish_change(changed, f"<@{user_id}> changed the status to *{target.label}*.",
+            await self._publish_change(uow, changed, f"<@{user_id}> changed the status to *{target.label}*.",
                                        status_news(self.policy, incident.status, target.id, user_id))
             await self.changed(uow, changed)
+            if then is not None:
+                await then(uow, changed)
             await uow.commit()
         self._open.drop(team_id)
         log.info("status_changed", team_id=team_id, incident=changed.ref, old=incident.status, new=target.id)
@@ -264,7 +249,7 @@ class IncidentService:
             await record(uow, changed, actor=user_id, action="incident.severity_changed", at=now,
                          text=f"Severity {incident.severity} → {new.id}",
                                before={"severity": incident.severity}, after={"severity": new.id})
-            await self._publish_change(changed, f"<@{user_id}> changed the severity to *{new.id}* ({new.label}).",
+            await self._publish_change(uow, changed, f"<@{user_id}> changed the severity to *{new.id}* ({new.label}).",
                                        severity_news(self.policy, incident.severity, new.id, user_id))
             await self.changed(uow, changed)
             await uow.commit()
@@ -284,15 +269,15 @@ class IncidentService:
         if self.policy.lifecycle.get(new_status).closed:
             await self._require(Capability.RESOLVE, team_id, incident_id, user_id)
 
-    async def _publish_change(self, incident: Incident, text: str, news: Announcement | None) -> None:
+    async def _publish_change(self, uow: UnitOfWork, incident: Incident, text: str, news: Announcement | None) -> None:
         """Queue the card update, the topic, the change message and any announcement in the transaction of the change."""
         if incident.channel_id is None:
             return
-        await self._chat.update_card(incident)
-        await self._chat.set_topic(incident)
-        await self._chat.post_change(incident, text)
+        await self._chat.update_card(uow.outbox, incident)
+        await self._chat.set_topic(uow.outbox, incident)
+        await self._chat.post_change(uow.outbox, incident, text)
         if news is not None:
-            await self._chat.announce_change(incident, news)
+            await self._chat.announce_change(uow.outbox, incident, news)
 
     async def list_open(self, team_id: str) -> list[Incident]:
         """Open incidents of this workspace, newest first (from a short-lived cache, see OpenIncidents)."""

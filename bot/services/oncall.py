@@ -57,7 +57,7 @@ class OnCallService:
             async with self._uow() as uow:
                 won = await uow.handoffs.claim(rotation.id, at, now)
                 if won:  # the brief and DMs are queued with the claim: announced once, by one process
-                    await self._chat.post_handoff(rotation.channel, text, incoming, outgoing)
+                    await self._chat.post_handoff(uow.outbox, rotation.channel, text, incoming, outgoing)
                 await uow.commit()
             if not won:
                 continue

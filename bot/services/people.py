@@ -10,7 +10,8 @@ from datetime import timedelta
 import structlog
 
 from bot.domain.errors import ChatUnavailable, StorageUnavailable
-from bot.domain.ports import Clock, NameCache, ProfileLookup
+from bot.domain.names import NameCache, ProfileLookup
+from bot.domain.ports import Clock
 
 log = structlog.get_logger(__name__)
 

@@ -9,7 +9,7 @@ import structlog
 from bot.domain import milestones
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
-from bot.domain.ports import Clock, IncidentChat, UnitOfWorkFactory
+from bot.domain.ports import Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
 from bot.domain.stats import Stats, incident_stats, parse_period
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.people import PeopleNames
@@ -53,7 +53,7 @@ class ReviewService(ReviewReader):
             await audit(uow, changed, actor=actor, action="incident.milestone_set", at=now,
                         before={milestone.value: old.isoformat() if old else None},
                         after={milestone.value: at.isoformat()})
-            await self._chat.update_card(changed)
+            await self._chat.update_card(uow.outbox, changed)
             await uow.commit()
         return changed
 
@@ -73,7 +73,7 @@ class ReviewService(ReviewReader):
             owned = f" (owner <@{owner}>)" if owner else ""
             await record(uow, incident, actor=actor, action="followup.added", at=now, kind=TimelineKind.ACTION,
                          text=f"Follow-up: {text}{owned}", after={"followup": followup.id, "owner": owner})
-            await self._chat.post_followup(incident, followup)
+            await self._chat.post_followup(uow.outbox, incident, followup)
             await uow.commit()
         return followup
 
@@ -95,17 +95,25 @@ class ReviewService(ReviewReader):
         return incident, followup
 
     async def resolve(self, team_id: str, incident_id: int, actor: str, details: dict[str, str]) -> str:
-        """Resolve with a summary, then post the post-incident review; returns its Markdown."""
+        """Resolve with a summary and post the post-incident review, in one transaction; returns its Markdown."""
         unknown = set(details) - set(RESOLUTION_FIELDS)
         if unknown or not details.get("resolution", "").strip():
             raise InvalidInput({"resolution": "Say how the incident was resolved."})
         clean = {k: v.strip()[:3000] for k, v in details.items()}
-        changed = await self._incidents.change_status(team_id, incident_id, actor, "resolved", details=clean)
-        data = await self.review_data(team_id, incident_id)
-        markdown = render_markdown(data, self._template)
-        await self._chat.post_review(changed, review_context(data), markdown)
+        # Names first: looking them up may ask Slack, and no connection is held across that.
+        before = await self.review_data(team_id, incident_id, named=False)
+        names = await self._names(team_id, {*before.people(), actor})
+        markdown: list[str] = []
+
+        async def post_review(uow: UnitOfWork, changed: Incident) -> None:
+            data = replace(await self._load(uow, team_id, incident_id), names=names)
+            markdown[:] = [render_markdown(data, self._template)]
+            await self._chat.post_review(uow.outbox, changed, review_context(data), markdown[0])
+
+        changed = await self._incidents.change_status(team_id, incident_id, actor, "resolved", details=clean,
+                                                      then=post_review)
         log.info("incident_resolved", team_id=team_id, incident=changed.ref)
-        return markdown
+        return markdown[0]
 
     async def stats(self, team_id: str, period: str) -> Stats:
         """Count, MTTA and MTTR by severity and service over `period` (default 30 days)."""

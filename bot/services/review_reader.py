@@ -9,7 +9,7 @@ from dataclasses import replace
 from bot.domain.errors import IncidentNotFound, InvalidCommand
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, UnitOfWorkFactory
+from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.services.incidents import load_incident
 from bot.services.people import PeopleNames
 from bot.services.review import ReviewData, render_markdown, review_json
@@ -35,19 +35,23 @@ class ReviewReader:
         self._template = review_template
         self._people = people  # None: people show as their user ids
 
-    async def review_data(self, team_id: str, incident_id: int) -> ReviewData:
-        """Everything the review shows, loaded in one transaction."""
+    async def review_data(self, team_id: str, incident_id: int, *, named: bool = True) -> ReviewData:
+        """Everything the review shows, loaded in one transaction (with people's names unless not `named`)."""
         async with self._uow() as uow:
-            incident = await load_incident(uow, team_id, incident_id)
-            timeline = await uow.timeline.list_for(team_id, incident_id)
-            roles = await uow.roles.list_for(team_id, incident_id)
-            followups = await uow.followups.list_for(team_id, incident_id)
-            actions = [a for a in await uow.audit.list_for(team_id, incident_id) if a.action in STEP_ACTIONS]
-        data = ReviewData(incident=incident, policy=self.policy, timeline=timeline, roles=roles,
+            data = await self._load(uow, team_id, incident_id)
+        return replace(data, names=await self._names(team_id, data.people())) if named else data
+
+    async def _load(self, uow: UnitOfWork, team_id: str, incident_id: int) -> ReviewData:
+        incident = await load_incident(uow, team_id, incident_id)
+        timeline = await uow.timeline.list_for(team_id, incident_id)
+        roles = await uow.roles.list_for(team_id, incident_id)
+        followups = await uow.followups.list_for(team_id, incident_id)
+        actions = [a for a in await uow.audit.list_for(team_id, incident_id) if a.action in STEP_ACTIONS]
+        return ReviewData(incident=incident, policy=self.policy, timeline=timeline, roles=roles,
                           followups=followups, actions=actions, generated_at=self._clock.now())
-        if self._people is None:
-            return data
-        return replace(data, names=await self._people.names(team_id, data.people()))
+
+    async def _names(self, team_id: str, people: set[str]) -> dict[str, str]:
+        return {} if self._people is None else await self._people.names(team_id, people)
 
     async def render(self, team_id: str, incident_id: int, fmt: str) -> str:
         """The review as Markdown (`md`) or JSON (`json`)."""

@@ -81,18 +81,18 @@ class RoleService:
                          before={"role": role.id, "user": previous}, after={"role": role.id, "user": user_id})
             # Everything the change causes is queued with it: the card, the topic (it names the
             # commander), the holder's DM and the line in the channel.
-            await self._chat.update_card(changed)
+            await self._chat.update_card(uow.outbox, changed)
             if role.id == COMMANDER:
-                await self._chat.set_topic(changed)
-            await self._chat.notify_role_holder(changed, role.id, user_id)
+                await self._chat.set_topic(uow.outbox, changed)
+            await self._chat.notify_role_holder(uow.outbox, changed, role.id, user_id)
             if handover:
                 followups = [f for f in await uow.followups.list_for(team_id, incident_id) if f.open]
-                await self._chat.post_handover(HandoverSummary(
+                await self._chat.post_handover(uow.outbox, HandoverSummary(
                     incident=changed, from_user=previous, to_user=user_id,
                     next_update_due=changed.next_update_due(self.policy), open_followups=followups,
                     open_steps=list(open_steps)))
             else:
-                await self._chat.post_change(changed, line)
+                await self._chat.post_change(uow.outbox, changed, line)
             if self._incidents is not None:
                 await self._incidents.changed(uow, changed)
             await uow.commit()

@@ -8,7 +8,7 @@ from bot.domain.chat import Directory, RunbookChat
 from bot.domain.errors import InvalidCommand, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, StepRunner, UnitOfWorkFactory
+from bot.domain.ports import Clock, StepRunner, UnitOfWork, UnitOfWorkFactory
 from bot.domain.runbook import Attachment, Runbook
 from bot.services.guarded_steps import GuardedSteps
 from bot.services.incidents import IncidentService
@@ -52,11 +52,11 @@ class RunbookService(GuardedSteps, RunbookUpkeep):
                 found.append(runbook)
         return found
 
-    async def suggest(self, incident: Incident) -> list[Runbook]:
-        """Offer the runbooks that match a new incident's service in its channel."""
+    async def suggest(self, uow: UnitOfWork, incident: Incident) -> list[Runbook]:
+        """Offer the runbooks that match a new incident's service in its channel (queued in `uow`)."""
         found = self.suggestions(incident)
         if found:
-            await self._chat.suggest_runbooks(incident, found)
+            await self._chat.suggest_runbooks(uow.outbox, incident, found)
         return found
 
     @retried
@@ -75,6 +75,6 @@ class RunbookService(GuardedSteps, RunbookUpkeep):
                          text=f"Runbook attached: {runbook.title}", after={"runbook": runbook.id})
             runs = await uow.runbooks.steps(team_id, incident.id, runbook.id)  # type: ignore[arg-type]
             # Queued in this transaction: its ts is written back to the attachment once Slack has it.
-            await self._chat.post_checklist(incident, attachment, runbook, runs)
+            await self._chat.post_checklist(uow.outbox, incident, attachment, runbook, runs)
             await uow.commit()
         return incident, runbook

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable
 from dataclasses import replace
 
 import structlog
@@ -60,11 +61,11 @@ class StepExecution:
             if not won:  # someone else's click, or Slack delivering this one again
                 raise InvalidInput({"step": await self._busy(uow, run, step)})
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
-            await self._chat.update_checklist(incident, attachment, runbook, runs)
+            await self._chat.update_checklist(uow.outbox, incident, attachment, runbook, runs)
             await uow.commit()
         running = replace(run, state=StepState.RUNNING, attempt=attempt)
-        try:
-            outcome = await self._outcome(incident, step, rollback)
+        try:  # a notify step (None) queues its messages in the transaction that records it
+            outcome = None if isinstance(step, NotifyStep) else await self._outcome(step, self._runner.run(step, rollback=rollback))
         except BaseException:  # cancelled (shutdown): never leave the step RUNNING
             await asyncio.shield(self._finish(incident, runbook, step, attachment, running,
                                               StepOutcome(ok=False, error=UNKNOWN_RESULT), actor=actor,
@@ -73,11 +74,9 @@ class StepExecution:
         return await self._finish(incident, runbook, step, attachment, running, outcome, actor=actor,
                                   approver=approver, rollback=rollback)
 
-    async def _outcome(self, incident: Incident, step: Step, rollback: bool) -> StepOutcome:
+    async def _outcome(self, step: Step, running: Awaitable[StepOutcome]) -> StepOutcome:
         try:
-            if isinstance(step, NotifyStep):  # a notification is a message: the chat sends it, not the runner
-                return await self._chat.notify_targets(incident, step)
-            return await self._runner.run(step, rollback=rollback)
+            return await running
         except ChatUnavailable as exc:
             return StepOutcome(ok=False, error=str(exc))
         except Exception as exc:
@@ -87,19 +86,22 @@ class StepExecution:
 
     @retried
     async def _finish(self, incident: Incident, runbook: Runbook, step: Step, attachment: Attachment, run: StepRun,
-                      outcome: StepOutcome, *, actor: str, approver: str | None, rollback: bool) -> StepRun:
+                      outcome: StepOutcome | None, *, actor: str, approver: str | None, rollback: bool) -> StepRun:
         now = self._clock.now()
-        done = StepState.ROLLED_BACK if rollback else StepState.DONE
-        state = done if outcome.ok else (StepState.DONE if rollback else StepState.FAILED)
-        verb = "Rolled back" if rollback else "Ran"
-        setting = step.setting  # what the step changes (a flag), recorded with its value before and after
-        change = (f": {setting} {show_value(outcome.before)} → {show_value(outcome.after)}"
-                  if setting is not None and outcome.ok else "")
-        approved = f" (approved by <@{approver}>)" if approver else ""
-        result = "done" if outcome.ok else f"failed: {outcome.error}"
-        # A failed rollback keeps the values of the run it tried to undo.
-        values = {"before": outcome.before, "after": outcome.after} if outcome.ok or not rollback else {}
         async with self._uow() as uow:
+            if outcome is None:  # a notify step: a notification is a message, queued to commit with its record
+                assert isinstance(step, NotifyStep)
+                outcome = await self._outcome(step, self._chat.notify_targets(uow.outbox, incident, step))
+            done = StepState.ROLLED_BACK if rollback else StepState.DONE
+            state = done if outcome.ok else (StepState.DONE if rollback else StepState.FAILED)
+            verb = "Rolled back" if rollback else "Ran"
+            setting = step.setting  # what the step changes (a flag), recorded with its value before and after
+            change = (f": {setting} {show_value(outcome.before)} → {show_value(outcome.after)}"
+                      if setting is not None and outcome.ok else "")
+            approved = f" (approved by <@{approver}>)" if approver else ""
+            result = "done" if outcome.ok else f"failed: {outcome.error}"
+            # A failed rollback keeps the values of the run it tried to undo.
+            values = {"before": outcome.before, "after": outcome.after} if outcome.ok or not rollback else {}
             await uow.runbooks.claim(run, (StepState.RUNNING,), state=state, finished_at=now, output=outcome.output,
                                      error=outcome.error[:ERROR_MAX], **values)
             await record(uow, incident, actor=actor, at=now, kind=TimelineKind.ACTION,
@@ -111,9 +113,9 @@ class StepExecution:
                                 "value": outcome.after, "approver": approver, "error": outcome.error[:ERROR_MAX],
                                 "attempt": run.attempt})
             runs = await uow.runbooks.steps(run.team_id, run.incident_id, run.runbook_id)
-            await self._chat.update_checklist(incident, attachment, runbook, runs)
+            await self._chat.update_checklist(uow.outbox, incident, attachment, runbook, runs)
             if outcome.output or outcome.error:
-                await self._chat.post_step_output(incident, attachment, step, outcome)
+                await self._chat.post_step_output(uow.outbox, incident, attachment, step, outcome)
             await uow.commit()
         log.info("runbook_step_finished", incident=incident.ref, runbook=runbook.id, step=step.id, ok=outcome.ok,
                  rollback=rollback)

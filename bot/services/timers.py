@@ -76,7 +76,7 @@ class TimerService:
             text += f" _(late: this was due {format_duration(now - timer.due_at)} ago, while Warroom was not running)_"
         async with self._uow() as uow:
             # The message is queued in the transaction that marks the timer sent: it goes out exactly once.
-            await self._chat.post_timer(incident, text, targets,
+            await self._chat.post_timer(uow.outbox, incident, text, targets,
                                         offer_update=timer.kind in (TimerKind.UPDATE_DUE, TimerKind.UPDATE_OVERDUE))
             await uow.timers.finish(timer, "sent", now, late)
             # On the timeline only: a reminder changes nothing, and an audit append would queue every

@@ -115,7 +115,7 @@ class UpdateService:
             changed = await uow.incidents.update(current.with_changes(snoozed_until=until, updated_at=now))
             await record(uow, changed, actor=actor, action="incident.update_snoozed", at=now, kind=TimelineKind.UPDATE,
                          text=f"Update reminders snoozed for {minutes} min", after={"until": until.isoformat()})
-            await self._chat.update_card(changed)
+            await self._chat.update_card(uow.outbox, changed)
             await self._incidents.changed(uow, changed)
             await uow.commit()
         return changed
@@ -136,8 +136,8 @@ class UpdateService:
                                                                       snoozed_until=None))
             await record(uow, changed, actor=actor, action="incident.update_posted", at=now, kind=TimelineKind.UPDATE,
                          text=f"Status update ({audience.value}): {text}", after={"audience": audience.value})
-            await self._chat.post_update(changed, audience.value, text, actor)
-            await self._chat.update_card(changed)
+            await self._chat.post_update(uow.outbox, changed, audience.value, text, actor)
+            await self._chat.update_card(uow.outbox, changed)
             await self._incidents.changed(uow, changed)  # the update clock restarts: the timers move
             await uow.commit()
         log.info("update_posted", team_id=team_id, incident=changed.ref, audience=audience.value)

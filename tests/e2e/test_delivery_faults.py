@@ -18,7 +18,7 @@ from sqlalchemy import text as sql
 from bot.domain.outbox import CallState, OutboundCall
 from bot.standin import FakeSlack
 from store.engine import session_factory
-from store.outbox import SqlOutbox
+from store.uow import SqlUnitOfWork
 from tests.e2e.harness import Bot, running_bot
 
 FAST = {"WARROOM_SLACK_TIMEOUT_SECONDS": "1", "WARROOM_SLACK_RETRY_SECONDS": "0.1", "WARROOM_CHANNEL_RATE": "20",
@@ -188,11 +188,12 @@ async def test_a_channel_named_by_name_and_by_id_is_paced_as_one_channel(fake_sl
     env = {**FAST, "WARROOM_CHANNEL_RATE": str(rate), "WARROOM_CHANNEL_BURST": "1"}
     async with running_bot(fake_slack, database_url, tmp_path, env=env) as bot:
         team = fake_slack.state.team_id
-        outbox = SqlOutbox(session_factory(bot.warroom.engine), lambda: datetime.now(UTC), bot.warroom.sender.wake)
-        for n in range(3):
-            for channel in ("#incidents", "CANNOUNCE"):
-                await outbox.put(OutboundCall(team_id=team, method="chat.postMessage",
-                                              params={"channel": channel, "text": f"{channel} {n}"}))
+        async with SqlUnitOfWork(session_factory(bot.warroom.engine), wake=bot.warroom.sender.wake) as uow:
+            for n in range(3):
+                for channel in ("#incidents", "CANNOUNCE"):
+                    uow.outbox.put(OutboundCall(team_id=team, method="chat.postMessage",
+                                                params={"channel": channel, "text": f"{channel} {n}"}))
+            await uow.commit()
         await bot.settled(timeout=20)
     times = sorted(c.at for c in fake_slack.calls_to("chat.postMessage"))
     assert len(_announcements(fake_slack)) == 6

@@ -1,7 +1,8 @@
 """When the database fails partway through a request, people are told "not saved" only when nothing was.
 
 The database fails for one kind of statement only (writing the incident's timers, queueing the
-runbook suggestion or the review): steps that used to run after the change had committed.
+runbook suggestion or the review). Each is part of the change's one transaction, so nothing of the
+change is saved, and people are told so.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
-from structlog.testing import capture_logs
 
 from bot.standin import FakeSlack
 from store.engine import create_engine
@@ -96,7 +96,7 @@ async def test_a_handover_whose_timers_cannot_be_written_is_not_saved_and_posts_
         assert len(fake_slack.messages(channel)) == posted  # no handover summary for a handover that did not happen
 
 
-async def test_a_declare_whose_runbook_suggestion_cannot_be_queued_says_the_incident_is_saved(
+async def test_a_declare_whose_runbook_suggestion_cannot_be_queued_is_not_saved_and_says_so(
         fake_slack: FakeSlack, tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
     engine = create_engine(url)
@@ -109,15 +109,13 @@ async def test_a_declare_whose_runbook_suggestion_cannot_be_queued_says_the_inci
         fault.armed = False
         await bot.settled()
 
-        assert fault.failed
-        assert "INC-1 declared" in answer and "Not saved" not in answer, answer
-        assert "the incident is saved, but suggesting runbooks failed (the database was unreachable)" in answer
-        [incident] = await bot.warroom.services.incidents.list_open(fake_slack.state.team_id)
-        assert incident.ref == "INC-1" and incident.channel_id
-        assert [m for m in fake_slack.messages(incident.channel_id) if m.get("text") != "Runbooks that may help"]
+        assert fault.failed and NOT_SAVED.fullmatch(answer), answer
+        assert await bot.warroom.services.incidents.list_open(fake_slack.state.team_id) == []
+        [channel] = [c.response["channel"]["id"] for c in fake_slack.calls_to("conversations.create")]
+        assert fake_slack.messages(channel) == [], "no card for an incident that was not saved"
 
 
-async def test_a_resolve_whose_review_cannot_be_queued_says_saved_but_not_not_saved(
+async def test_a_resolve_whose_review_cannot_be_queued_is_not_saved_and_says_so(
         fake_slack: FakeSlack, tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
     engine = create_engine(url)
@@ -128,16 +126,12 @@ async def test_a_resolve_whose_review_cannot_be_queued_says_saved_but_not_not_sa
         await bot.command("resolve", user_id="U1", channel_id=channel)
         [opened] = await fake_slack.wait_for("views.open")
         fault.armed = True
-        with capture_logs() as logs:
-            await People(bot).submit_resolution("U1", opened.params["view"], "Rolled back", "Imports failed", "A bug")
-            [told] = await fake_slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == "U1")
+        await People(bot).submit_resolution("U1", opened.params["view"], "Rolled back", "Imports failed", "A bug")
+        [told] = await fake_slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == "U1")
         fault.armed = False
         await bot.settled()
 
-        assert fault.failed
-        text = str(told.params["text"])
-        assert text.startswith(":warning: Saved, but a step after it failed: the database became unreachable."), text
+        assert fault.failed and NOT_SAVED.fullmatch(str(told.params["text"])), told.params["text"]
         incident = await bot.warroom.incidents.for_channel(fake_slack.state.team_id, channel)
-        assert incident.status == "resolved"  # it was saved, as the answer says
-        [logged] = [e for e in logs if e["event"] == "infrastructure_error"]
-        assert logged["saved"] is True and logged["ref"] in text
+        assert incident.status == "investigating"  # told "not saved": nothing was
+        assert not [m for m in fake_slack.messages(channel) if "changed the status" in m.get("text", "")]

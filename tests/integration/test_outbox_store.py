@@ -1,18 +1,21 @@
-"""The outbox in SQL, on SQLite and PostgreSQL: transactional puts, lane order, coalescing, anchors, leases."""
+"""The outbox in SQL, on SQLite and PostgreSQL: calls of a unit of work, lane order, coalescing, anchors, leases."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.incident import Incident
 from bot.domain.outbox import OutboundCall, card_anchor
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade
-from store.outbox import OutboxRow, SqlOutbox, SqlOutboxStore
+from store.outbox import OutboxRow, SqlOutboxStore
 from store.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -31,30 +34,52 @@ class Woken:
         self.times += 1
 
 
-async def test_a_call_put_in_a_unit_of_work_commits_with_it_and_wakes_the_sender_once(engine: AsyncEngine) -> None:
+async def _queue(sessions: async_sessionmaker[AsyncSession], *calls: OutboundCall,
+                 wake: Callable[[], None] | None = None) -> None:
+    """Queue `calls` in a unit of work of their own and commit it."""
+    async with SqlUnitOfWork(sessions, now=lambda: NOW, wake=wake) as uow:
+        for call in calls:
+            uow.outbox.put(call)
+        await uow.commit()
+
+
+async def test_calls_queued_in_a_unit_of_work_commit_with_it_and_wake_the_sender_once(engine: AsyncEngine) -> None:
     sessions, woken = session_factory(engine), Woken()
-    outbox, store = SqlOutbox(sessions, lambda: NOW, woken), SqlOutboxStore(sessions)
-    async with SqlUnitOfWork(sessions) as uow:
-        await outbox.put(_post("C1", "first"))
-        await outbox.put(_post("C1", "second"))
-        assert woken.times == 0, "nothing is sent before the change commits"
+    store = SqlOutboxStore(sessions)
+    async with SqlUnitOfWork(sessions, now=lambda: NOW, wake=woken) as uow:
+        uow.outbox.put(_post("C1", "first"))
+        uow.outbox.put(_post("C1", "second"))
+        assert woken.times == 0 and await store.backlog() == 0, "nothing is stored or sent before the change commits"
         await uow.commit()
     assert woken.times == 1 and await store.backlog() == 2
 
 
-async def test_a_call_put_in_a_unit_of_work_that_rolls_back_is_never_sent(engine: AsyncEngine) -> None:
+async def test_calls_queued_in_a_unit_of_work_that_rolls_back_are_never_sent(engine: AsyncEngine) -> None:
     sessions, woken = session_factory(engine), Woken()
-    outbox, store = SqlOutbox(sessions, lambda: NOW, woken), SqlOutboxStore(sessions)
-    async with SqlUnitOfWork(sessions):
-        await outbox.put(_post("C1", "never"))
-    assert woken.times == 0 and await store.backlog() == 0
+    async with SqlUnitOfWork(sessions, wake=woken) as uow:
+        uow.outbox.put(_post("C1", "never"))
+    assert woken.times == 0 and await SqlOutboxStore(sessions).backlog() == 0
+
+
+async def test_a_unit_of_work_that_queued_nothing_does_not_wake_the_sender(engine: AsyncEngine) -> None:
+    sessions, woken = session_factory(engine), Woken()
+    async with SqlUnitOfWork(sessions, wake=woken) as uow:
+        await uow.incidents.allocate_number("T1")
+        await uow.commit()
+    assert woken.times == 0
+
+
+async def test_a_call_queued_after_its_unit_of_work_ended_is_refused_not_lost(engine: AsyncEngine) -> None:
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        await uow.commit()
+    with pytest.raises(RuntimeError, match="after its unit of work ended"):
+        uow.outbox.put(_post("C1", "too late"))
 
 
 async def test_each_lane_gives_its_oldest_call_and_the_next_only_after_it_is_sent(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
-    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
-    for call in (_post("C1", "a1"), _post("C1", "a2"), _post("C2", "b1")):
-        await outbox.put(call)
+    store = SqlOutboxStore(sessions)
+    await _queue(sessions, _post("C1", "a1"), _post("C1", "a2"), _post("C2", "b1"))
     heads = await store.claim_heads(NOW, LEASE, 10, frozenset())
     assert [c.params["text"] for c in heads] == ["a1", "b1"]
     assert await store.claim_heads(NOW, LEASE, 10, frozenset()) == [], "leased heads hold their lanes"
@@ -65,9 +90,9 @@ async def test_each_lane_gives_its_oldest_call_and_the_next_only_after_it_is_sen
 
 async def test_a_call_waiting_for_a_retry_holds_back_the_rest_of_its_lane(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
-    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
-    await outbox.put(_post("C1", "a1"))
-    await outbox.put(_post("C1", "a2"))
+    store = SqlOutboxStore(sessions)
+    await _queue(sessions, _post("C1", "a1"))
+    await _queue(sessions, _post("C1", "a2"))
     [head] = await store.claim_heads(NOW, LEASE, 10, frozenset())
     await store.retry(head, NOW + timedelta(seconds=30), "HTTP 500", False)
     assert await store.claim_heads(NOW, LEASE, 10, frozenset()) == []
@@ -77,10 +102,10 @@ async def test_a_call_waiting_for_a_retry_holds_back_the_rest_of_its_lane(engine
 
 async def test_queued_card_updates_coalesce_into_the_latest(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
-    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
+    store = SqlOutboxStore(sessions)
     for status in ("identified", "monitoring", "resolved"):
-        await outbox.put(OutboundCall(team_id="T1", method="chat.update", coalesce_key="card/T1/1",
-                                      params={"channel": "C1", "ts": "1.1", "text": status}))
+        await _queue(sessions, OutboundCall(team_id="T1", method="chat.update", coalesce_key="card/T1/1",
+                                            params={"channel": "C1", "ts": "1.1", "text": status}))
     [only] = await store.claim_heads(NOW, LEASE, 10, frozenset())
     assert only.params["text"] == "resolved"
     states = [state for _, state in await store.calls("T1")]
@@ -94,8 +119,8 @@ async def test_a_sent_card_records_its_ts_on_the_incident_for_later_updates(engi
                                                     status="investigating", declared_by="U1", declared_at=NOW))
         await uow.commit()
     assert incident.id is not None
-    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
-    await outbox.put(_post("C1", "card", anchor=card_anchor("T1", incident.id)))
+    store = SqlOutboxStore(sessions)
+    await _queue(sessions, _post("C1", "card", anchor=card_anchor("T1", incident.id)))
     [card] = await store.claim_heads(NOW, LEASE, 10, frozenset())
     assert await store.anchor_ts("T1", card_anchor("T1", incident.id)) is None
     await store.sent(card, "1700000000.000100", NOW)
@@ -107,8 +132,8 @@ async def test_a_sent_card_records_its_ts_on_the_incident_for_later_updates(engi
 
 async def test_a_call_whose_sender_died_is_taken_again_as_uncertain(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
-    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
-    await outbox.put(_post("C1", "maybe sent"))
+    store = SqlOutboxStore(sessions)
+    await _queue(sessions, _post("C1", "maybe sent"))
     [first] = await store.claim_heads(NOW, LEASE, 10, frozenset())
     assert not first.uncertain
     later = LEASE + timedelta(seconds=1)
@@ -118,9 +143,7 @@ async def test_a_call_whose_sender_died_is_taken_again_as_uncertain(engine: Asyn
 
 async def test_two_senders_claiming_at_once_never_take_the_same_call(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
-    outbox = SqlOutbox(sessions, lambda: NOW, Woken())
-    for n in range(40):
-        await outbox.put(_post(f"C{n}", f"m{n}"))
+    await _queue(sessions, *(_post(f"C{n}", f"m{n}") for n in range(40)))
     one, two = SqlOutboxStore(sessions), SqlOutboxStore(session_factory(engine))
     first, second = await asyncio.gather(one.claim_heads(NOW, LEASE, 25, frozenset()),
                                          two.claim_heads(NOW, LEASE, 25, frozenset()))
@@ -131,12 +154,12 @@ async def test_two_senders_claiming_at_once_never_take_the_same_call(engine: Asy
 async def test_a_call_stored_after_the_prune_gets_a_tag_no_earlier_call_had(engine: AsyncEngine) -> None:
     """SQLite hands a pruned id out again; the tag a posted message carries is never handed out twice."""
     sessions = session_factory(engine)
-    outbox, store = SqlOutbox(sessions, lambda: NOW, Woken()), SqlOutboxStore(sessions)
-    await outbox.put(_post("C1", "before"))
+    store = SqlOutboxStore(sessions)
+    await _queue(sessions, _post("C1", "before"))
     [before] = await store.claim_heads(NOW, LEASE, 10, frozenset())
     await store.sent(before, "1.1", NOW)
     assert await store.prune(NOW + timedelta(days=1)) == 1
-    await outbox.put(_post("C1", "after"))
+    await _queue(sessions, _post("C1", "after"))
     [after] = await store.claim_heads(NOW, LEASE, 10, frozenset())
     assert before.tag and after.tag and after.tag != before.tag
 
