@@ -29,10 +29,12 @@ async def test_a_killed_bot_restarted_sends_every_pending_reminder_once(fake_sla
         await seed(url, NOW, fake_slack)
         await seed(url, LATER, fake_slack, due_in=LATER_IN, first=NOW)
         first = await start_bot(fake_slack, url, tmp_path)
-        await fake_slack.wait_for("chat.postMessage", reminder, count=2 * NOW, timeout=60)
-        assert (await settled_states(url)).get("sent") == 2 * NOW  # nothing mid-send when it dies
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
+        try:
+            await fake_slack.wait_for("chat.postMessage", reminder, count=2 * NOW, timeout=60)
+            assert (await settled_states(url)).get("sent") == 2 * NOW  # nothing mid-send when it dies
+        finally:  # killed whatever happens: a failed check must not leave a bot running
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
         assert await sent_count(url) == 2 * NOW  # the later ones are still pending, in the database
 
         second = await start_bot(fake_slack, url, tmp_path)
