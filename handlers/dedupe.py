@@ -31,6 +31,10 @@ CHECK_SECONDS = 1.0
 REPLAY_PREFIX = "signed:"
 # Read-only, and asked again by Slack as a person types: the same signed request twice is harmless.
 UNGUARDED = frozenset({"url_verification", "ssl_check", "block_suggestion"})
+# Sub-commands that only show something to whoever asked (through the original response_url): a replay
+# changes nothing, so they need no record, which spares /incident list a database write per request.
+# tests/unit/test_delivery_keys.py checks each word against the sub-command table.
+READ_ONLY_WORDS = frozenset({"list", "ls", "help", "?", "timeline", "oncall", "stats"})
 REPLAY_TEXT = "This request was already received and handled; a replayed request is not acted on again."
 
 
@@ -47,9 +51,16 @@ def delivery_key(body: dict[str, Any], signature: str | None = None) -> str | No
         container = body.get("container") or {}
         where = container.get("message_ts") or container.get("view_id") or (body.get("view") or {}).get("id") or "-"
         return f"action:{action.get('action_id', '')}:{where}:{action.get('action_ts', '')}"
+    if "command" in body and _first_word(body.get("text")) in READ_ONLY_WORDS:
+        return None
     if signature and kind not in UNGUARDED:
         return REPLAY_PREFIX + signature
     return None
+
+
+def _first_word(text: Any) -> str:
+    words = text.split(None, 1) if isinstance(text, str) else []
+    return words[0].lower() if words else ""
 
 
 def team_of(body: dict[str, Any]) -> str:
