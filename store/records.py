@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -47,6 +47,12 @@ class SqlTimelineRepository:
         self._s.add(row)
         await self._s.flush()
         return _entry(row)
+
+    async def add_many(self, entries: Sequence[TimelineEntry]) -> None:
+        for team_id in sorted({e.team_id for e in entries}):
+            await lock_workspace(self._s, team_id)
+        self._s.add_all([TimelineEntryRow(**_entry_values(e)) for e in entries])
+        await self._s.flush()
 
     async def update(self, entry: TimelineEntry) -> TimelineEntry:
         await lock_workspace(self._s, entry.team_id)

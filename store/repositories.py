@@ -84,6 +84,15 @@ class SqlIncidentRepository:
         row = (await self._s.exec(select(IncidentRow).where(*where))).first()  # type: ignore[arg-type]
         return _incident(row) if row else None
 
+    async def get_many(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Incident]:
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        rows = (await self._s.exec(select(IncidentRow).where(
+            col(IncidentRow.id).in_(sorted({i for _, i in wanted}))))).all()
+        found = (_incident(r) for r in rows)
+        return {(i.team_id, i.id): i for i in found if (i.team_id, i.id) in wanted}  # type: ignore[misc]
+
     async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:
         stmt = select(IncidentRow).where(IncidentRow.team_id == team_id, IncidentRow.id == incident_id)
         if for_update:  # PostgreSQL locks the row (its workspace first: store/locks.py); SQLite has one writer

@@ -81,7 +81,7 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Commit the session's work with the Slack calls queued so far, then wake the sender."""
         assert self._session is not None
-        queued = self.outbox.write(self._session)
+        queued = await self.outbox.write(self._session)
         await self._session.commit()
         self._committed = True
         forget_locks(self._session)

@@ -11,6 +11,7 @@ from typing import Any, Self
 
 from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.commits import committed
+from bot.domain.grouping import Notice
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
 from bot.domain.names import CachedName
 from bot.domain.news import Announcement
@@ -67,6 +68,10 @@ class _Incidents:
         self._db.incidents[incident.id] = incident  # type: ignore[index]
         return incident
 
+    async def get_many(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Incident]:
+        found = {key: self._db.incidents.get(key[1]) for key in keys}
+        return {key: i for key, i in found.items() if i is not None and i.team_id == key[0]}
+
     async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:
         found = self._db.incidents.get(incident_id)
         return found if found and found.team_id == team_id else None
@@ -107,6 +112,9 @@ class _Timeline:
         stored = replace(entry, id=next(self._db.ids))
         self._db.timeline.append(stored)
         return stored
+
+    async def add_many(self, entries: Sequence[TimelineEntry]) -> None:
+        self._db.timeline += [replace(e, id=next(self._db.ids)) for e in entries]
 
     async def list_for(self, team_id: str, incident_id: int) -> list[TimelineEntry]:
         found = [e for e in self._db.timeline if e.team_id == team_id and e.incident_id == incident_id]
@@ -203,9 +211,10 @@ class _Timers:
         self._db.timers = [claimed.get(t.id, t) for t in self._db.timers]
         return list(claimed.values())
 
-    async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
-        self._db.timers = [replace(t, state=state, sent_at=sent_at, late=late) if t.id == timer.id else t
-                           for t in self._db.timers]
+    async def finish_many(self, outcomes: Sequence[tuple[Timer, str, datetime | None, bool]]) -> None:
+        done = {timer.id: (state, sent_at, late) for timer, state, sent_at, late in outcomes}
+        self._db.timers = [replace(t, state=done[t.id][0], sent_at=done[t.id][1], late=done[t.id][2])
+                           if t.id in done else t for t in self._db.timers]
 
     async def pending_count(self) -> int:
         return sum(1 for t in self._db.timers if t.state in ("pending", "sending"))
@@ -360,7 +369,8 @@ class FakeChat:
     async def post_update(self, outbox: Outbox, incident: Incident, audience: str, text: str, author: str) -> None:
         self._queued(outbox, "post_update", (audience, text, author))
 
-    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
+    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], *,
+                         offer_update: bool = False, notice: Notice | None = None) -> None:
         self._queued(outbox, "post_timer", (text, tuple(targets)))
 
 

@@ -48,6 +48,10 @@ class IncidentRepository(Protocol):
         """Store changed fields of an existing incident."""
         ...
 
+    async def get_many(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Incident]:
+        """The incidents named by (team_id, incident_id), in one read; missing ones are left out."""
+        ...
+
     async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:
         """The incident with this id in this workspace (locked until commit with `for_update`)."""
         ...
@@ -86,6 +90,10 @@ class TimelineRepository(Protocol):
 
     async def add(self, entry: TimelineEntry) -> TimelineEntry:
         """Append an entry."""
+        ...
+
+    async def add_many(self, entries: Sequence[TimelineEntry]) -> None:
+        """Append entries in one write (reminders sent together)."""
         ...
 
     async def update(self, entry: TimelineEntry) -> TimelineEntry:
@@ -215,8 +223,8 @@ class TimerRepository(Protocol):
         """Take up to `limit` of the oldest due timers nobody holds."""
         ...
 
-    async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
-        """Record what became of a claimed timer."""
+    async def finish_many(self, outcomes: Sequence[tuple[Timer, str, datetime | None, bool]]) -> None:
+        """Record what became of claimed timers: (timer, state, sent_at, late) each."""
         ...
 
     async def pending_count(self) -> int:
