@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import ChatUnavailable
+from bot.domain.grouping import Notice
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.news import Announcement
 from bot.domain.outbox import (
@@ -90,12 +91,13 @@ class SlackIncidentChat:
             return
         log.info("orphan_channel_archived", channel=channel.id, name=channel.name)
 
-    def _put(self, outbox: Outbox, incident: Incident | None, method: str, **params: object) -> None:
+    def _put(self, outbox: Outbox, incident: Incident | None, method: str, *, notice: Notice | None = None,
+             **params: object) -> None:
         """Queue the call in the change's outbox (committed with it, sent by the outbox sender)."""
         team = incident.team_id if incident is not None else ""
         if self._channels is not None and "channel" in params:  # by id when known: one lane per channel
             params["channel"] = self._channels.known(team, str(params["channel"]))
-        outbox.put(OutboundCall(team_id=team, method=method, params=params))
+        outbox.put(OutboundCall(team_id=team, method=method, params=params, notice=notice))
 
     async def invite(self, outbox: Outbox, incident: Incident, user_ids: Sequence[str]) -> None:
         self._put(outbox, incident, "conversations.invite", channel=incident.channel_id, users=list(user_ids))
@@ -208,7 +210,8 @@ class SlackIncidentChat:
             self._put(outbox, incident, "chat.postMessage", channel=self._policy.announcements_channel,
                       text=f"{incident.ref}: {body} <#{incident.channel_id}>"[:3900])
 
-    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
+    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], *,
+                         offer_update: bool = False, notice: Notice | None = None) -> None:
         found = split_targets(targets, incident.roles)
         full = " ".join([*found.mentions, text])
         extra: dict[str, object] = {}
@@ -226,8 +229,10 @@ class SlackIncidentChat:
             ]
         self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=full, **extra)
         copies = await distinct_channels(self._channels, incident.team_id, found.channels, besides=[incident.channel_id])
+        link = f" <#{incident.channel_id}>"
+        grouped = notice.with_prefix(" ".join(found.mentions), link) if notice else None
         for channel in copies:  # the on-call or management channel hears it too, with a link back
-            self._put(outbox, incident, "chat.postMessage", channel=channel, text=f"{full} <#{incident.channel_id}>")
+            self._put(outbox, incident, "chat.postMessage", notice=grouped, channel=channel, text=f"{full}{link}")
 
 
 class SlackDirectory:
