@@ -10,12 +10,12 @@ from types import TracebackType
 from typing import Any, Self
 
 from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
+from bot.domain.chat import ChannelRef, ChatMessage, HandoverSummary
 from bot.domain.commits import committed
 from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
 from bot.domain.names import CachedName
 from bot.domain.news import Announcement
 from bot.domain.outbox import OutboundCall, Outbox
-from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 from bot.domain.runbook import FlagStep, Step, StepOutcome
 from bot.domain.timers import Timer
 

@@ -9,13 +9,15 @@ from datetime import datetime, timedelta
 import structlog
 
 from bot.domain import milestones
+from bot.domain.chat import ChannelRef, IncidentChat
 from bot.domain.commits import uncounted
 from bot.domain.errors import IncidentNotFound, InvalidInput, NotInIncidentChannel
 from bot.domain.incident import AuditEvent, Incident, TimelineEntry, similar_incidents
 from bot.domain.news import Announcement, severity_news, status_news
 from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
-from bot.domain.ports import ChannelRef, Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.text import control_character_error, escape
 from bot.services.open_incidents import OpenIncidents
 from bot.services.permissions import PermissionCheck

@@ -9,7 +9,8 @@ from dataclasses import replace
 from bot.domain.errors import IncidentNotFound, InvalidCommand
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.services.incidents import load_incident
 from bot.services.people import PeopleNames
 from bot.services.review import ReviewData, render_markdown, review_json
