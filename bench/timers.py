@@ -27,7 +27,7 @@ from pathlib import Path
 from bot.app import build_services, create_app
 from bot.config import load_config, load_policy
 from bot.serve import freeze_startup_objects, start
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.standin import FakeSlack
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade

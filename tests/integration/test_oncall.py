@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_services
 from bot.config import load_policy
 from bot.domain.oncall import Rotation
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from store.engine import session_factory
 from store.uow import SqlUnitOfWork
 from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner

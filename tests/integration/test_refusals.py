@@ -14,7 +14,7 @@ from bot.domain.incident import AuditEvent
 from bot.domain.permissions import Capability, Permissions, Rule
 from bot.domain.runbook import StepState
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from runbooks.loader import LIBRARY, load_runbooks
 from store.engine import session_factory
 from store.uow import SqlUnitOfWork

@@ -13,7 +13,7 @@ from bot.config import load_policy
 from bot.domain.errors import InvalidInput, PermissionDenied
 from bot.domain.runbook import StepOutcome, StepState
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from runbooks.loader import LIBRARY, load_runbooks
 from store.engine import session_factory
 from store.uow import SqlUnitOfWork

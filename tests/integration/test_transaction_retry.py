@@ -21,7 +21,7 @@ from bot.domain.errors import TransactionConflict
 from bot.domain.incident import Incident
 from bot.services.audit import AuditService
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.services.retry import ATTEMPTS, retried
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade

@@ -11,7 +11,7 @@ from bot.app import build_services
 from bot.config import load_policy
 from bot.domain.runbook import StepOutcome
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.services.updates import Audience
 from runbooks.loader import LIBRARY, load_runbooks
 from store.engine import session_factory

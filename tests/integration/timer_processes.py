@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from bot.app import build_services
 from bot.config import load_policy
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.standin import FakeSlack
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade

@@ -19,7 +19,7 @@ from bot.domain.chat import HandoverSummary
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
 from bot.domain.news import Announcement, News
 from bot.domain.stats import Bucket
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from handlers import blocks, modals, people_blocks, stats_blocks
 from handlers.export_commands import export_text
 from tests.markup import live_markup, mrkdwn_texts

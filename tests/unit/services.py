@@ -10,7 +10,7 @@ from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.domain.runbook import Runbook
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.services.people import PeopleNames
 from tests.fakes import (
     FakeChat,
