@@ -18,7 +18,8 @@ from typing import Any
 
 from .acting import ActingMixin, Route
 from .nospec import NOTICE
-from .server import Call, FakeSlack
+from .server import FakeSlack
+from .webapi import Call
 
 
 @dataclass
