@@ -34,7 +34,9 @@ from store.migrate import upgrade
 from store.uow import SqlUnitOfWork
 from tests.databases import fresh_database
 from tests.e2e.harness import bot_environ
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.runner import FakeStepRunner
 from tests.integration.timer_processes import sent_count
 
 _REF = re.compile(r"INC-(\d+)")

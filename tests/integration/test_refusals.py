@@ -18,7 +18,9 @@ from bot.services.declaration import DeclareRequest
 from runbooks.loader import LIBRARY, load_runbooks
 from store.engine import session_factory
 from store.uow import SqlUnitOfWork
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.runner import FakeStepRunner
 
 RUNBOOK, KILL = "depositmatch-import-pipeline", "disable-imports"
 REFUSALS = {"permission.denied", "runbook.step_refused", "runbook.approval_refused", "role.reassign_refused"}

@@ -27,7 +27,9 @@ from store.engine import create_engine, session_factory
 from store.migrate import upgrade
 from store.uow import SqlUnitOfWork, is_conflict
 from tests.databases import fresh_database
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.runner import FakeStepRunner
 
 
 class _PgError(Exception):

@@ -16,7 +16,9 @@ from bot.services.updates import Audience
 from runbooks.loader import LIBRARY, load_runbooks
 from store.engine import session_factory
 from store.uow import SqlUnitOfWork
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.runner import FakeStepRunner
 
 RUNBOOK = "depositmatch-import-pipeline"
 INTERNAL_ERROR = "exit 1: Error: connect ECONNREFUSED 10.0.4.17:5432 at /srv/depositmatch/ops/import-health.js:88"

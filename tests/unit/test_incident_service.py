@@ -9,7 +9,9 @@ from bot.domain.errors import InvalidInput, InvalidTransition, NotInIncidentChan
 from bot.domain.incident import TimelineKind
 from bot.services.declaration import DeclareRequest
 from bot.services.incidents import IncidentService
-from tests.fakes import FakeChat, FakeClock, FakeUnitOfWork, MemoryDB
+from tests.fakes.chat import FakeChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.store import FakeUnitOfWork, MemoryDB
 
 POLICY = load_policy(None)
 
