@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from bot.domain.chat import TimerChat
 from bot.domain.errors import StorageUnavailable
 from bot.domain.grouping import COUNT, Notice
 from bot.domain.incident import Incident, TimelineEntry, TimelineKind
 from bot.domain.milestones import format_duration
 from bot.domain.oncall import on_call, turn_at
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, TimerChat, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.text import escape
 from bot.domain.timers import Timer, TimerKind, is_late, plan, still_applies
 from bot.services.retry import retried
