@@ -143,14 +143,21 @@ class SqlOutboxStore:
         conditions = [t.c.state == _PENDING, t.c.next_attempt_at <= now, free, ~waits]
         if busy_lanes:
             conditions.append(t.c.lane.notin_(sorted(busy_lanes)))
-        pick = select(t.c.id).where(*conditions).order_by(t.c.id).limit(limit).with_for_update(skip_locked=True)
         async with self._session() as s:
             # Calls delivered since the last look are recorded first, so the next of each lane is free.
             await _mark_sent(s, delivered, now)
-            rows = (await s.exec(
-                update(t).where(t.c.id.in_(pick))
-                .values(leased_until=lease_until, uncertain=or_(t.c.uncertain, t.c.leased_until.is_not(None)))
-                .returning(*t.c))).all()
+            rows: list[Any] = []
+            for _ in range(3):  # a head that a later card update or topic replaced gives way to the next
+                pick = (select(t.c.id).where(*conditions).order_by(t.c.id).limit(max(1, limit - len(rows)))
+                        .with_for_update(skip_locked=True))
+                leased = (await s.exec(  # type: ignore[call-overload]
+                    update(t).where(t.c.id.in_(pick))
+                    .values(leased_until=lease_until, uncertain=or_(t.c.uncertain, t.c.leased_until.is_not(None)))
+                    .returning(*t.c))).all()
+                stale = await _replaced(s, t, leased)
+                rows += [r for r in leased if r.id not in stale]
+                if not stale:
+                    break
             grouped = await merge_waiting_notices(s, t, rows, now)
             await s.commit()
         calls = (_call(r) for r in rows)
@@ -212,6 +219,23 @@ class SqlOutboxStore:
         async with self._session() as s:
             rows = (await s.exec(select(t).where(t.c.team_id == team_id).order_by(t.c.id))).all()
         return [(_call(r), r.state) for r in rows]
+
+
+async def _replaced(s: AsyncSession, t: Any, leased: Sequence[Any]) -> set[int]:
+    """Leased card updates and topics that a later one of the same key, still pending, replaces: marked
+    superseded (a newer one written while this one was being tried could not replace it then)."""
+    stale: set[int] = set()
+    for row in leased:
+        if row.coalesce_key is None or row.uncertain:
+            continue  # an uncertain call may have reached Slack: it is looked up, not dropped
+        newer = (select(t.c.id).where(t.c.team_id == row.team_id, t.c.coalesce_key == row.coalesce_key,
+                                      t.c.state == _PENDING, t.c.id > row.id).limit(1))
+        if (await s.exec(newer)).first() is not None:  # type: ignore[call-overload]
+            stale.add(row.id)
+    if stale:
+        await s.exec(update(t).where(t.c.id.in_(sorted(stale)))  # type: ignore[call-overload]
+                     .values(state=CallState.SUPERSEDED.value, leased_until=None))
+    return stale
 
 
 async def _mark_sent(s: AsyncSession, delivered: Iterable[tuple[OutboundCall, str | None]], now: datetime) -> None:

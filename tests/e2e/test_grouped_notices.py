@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.domain.outbox import CallState
 from bot.standin import FakeSlack
 from tests.e2e.harness import running_bot
-from tests.fakes import FakeClock
+from tests.fakes.clock import FakeClock
 
 FAST = {"WARROOM_CHANNEL_RATE": "20", "WARROOM_CHANNEL_BURST": "4"}
 

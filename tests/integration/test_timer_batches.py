@@ -13,7 +13,8 @@ from bot.domain.incident import Incident
 from bot.domain.outbox import Outbox
 from bot.services.timers import LEASE
 from store.timers import TimerRow
-from tests.fakes import FakeChat, FakeClock
+from tests.fakes.chat import FakeChat
+from tests.fakes.clock import FakeClock
 from tests.integration.test_timer_service import _declare, _services
 
 
