@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot.app import build_services
 from bot.config import load_policy
-from bot.domain.incident import Incident, RoleAssignment, TimelineEntry, TimelineKind
+from bot.domain.incident import NewIncident, RoleAssignment, TimelineEntry, TimelineKind
 from bot.services.clock import SystemClock
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade
@@ -37,10 +37,9 @@ T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 async def seed(uow: SqlUnitOfWork, entries: int) -> int:
     """One incident with `entries` timeline entries (some captured from messages, 2 % withdrawn)."""
     async with uow as u:
-        incident = await u.incidents.add(Incident(team_id="T1", number=1, title="Imports failing", severity="SEV1",
-                                                  status="resolved", declared_by="U1", declared_at=T0,
-                                                  channel_id="C1", resolution="Rolled back"))
-        assert incident.id is not None
+        incident = await u.incidents.add(NewIncident(team_id="T1", number=1, title="Imports failing",
+                                                     severity="SEV1", status="resolved", declared_by="U1",
+                                                     declared_at=T0, channel_id="C1", resolution="Rolled back"))
         for n in range(entries):
             at = T0 + timedelta(seconds=n)
             captured = n % 3 == 0

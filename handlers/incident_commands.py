@@ -161,7 +161,7 @@ async def _change_status(parsed: ChangeStatus, call: Call) -> None:
     await call.ack()
     incidents = call.services.incidents
     incident = await incidents.for_channel(call.team_id, call.command.get("channel_id"))
-    await incidents.change_status(call.team_id, incident.id, call.user_id, parsed.status)  # type: ignore[arg-type]
+    await incidents.change_status(call.team_id, incident.id, call.user_id, parsed.status)
 
 
 def _parse_severity(typed: Typed) -> ChangeSeverity:
@@ -178,7 +178,7 @@ async def _change_severity(parsed: ChangeSeverity, call: Call) -> None:
     await call.ack()
     incidents = call.services.incidents
     incident = await incidents.for_channel(call.team_id, call.command.get("channel_id"))
-    await incidents.change_severity(call.team_id, incident.id, call.user_id, parsed.severity)  # type: ignore[arg-type]
+    await incidents.change_severity(call.team_id, incident.id, call.user_id, parsed.severity)
 
 
 async def _resolve(parsed: Resolve, call: Call) -> None:

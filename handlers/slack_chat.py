@@ -101,21 +101,18 @@ class SlackIncidentChat:
         self._put(outbox, incident, "conversations.invite", channel=incident.channel_id, users=list(user_ids))
 
     async def set_topic(self, outbox: Outbox, incident: Incident) -> None:
-        assert incident.id is not None
         # Only the latest topic goes out when several changes queue up.
         outbox.put(OutboundCall(
             team_id=incident.team_id, method="conversations.setTopic", coalesce_key=topic_key(incident.team_id, incident.id),
             params={"channel": incident.channel_id, "topic": blocks.topic(incident, self._policy)}))
 
     async def post_card(self, outbox: Outbox, incident: Incident) -> None:
-        assert incident.id is not None
         outbox.put(OutboundCall(
             team_id=incident.team_id, method="chat.postMessage", anchor=card_anchor(incident.team_id, incident.id),
             params={"channel": incident.channel_id, "text": blocks.card_text(incident),
                     "blocks": blocks.incident_card(incident, self._policy)}))
 
     async def update_card(self, outbox: Outbox, incident: Incident) -> None:
-        assert incident.id is not None
         anchor = card_anchor(incident.team_id, incident.id)
         params = {"channel": incident.channel_id, "text": blocks.card_text(incident),
                   "blocks": blocks.incident_card(incident, self._policy)}

@@ -38,7 +38,7 @@ async def head_for_update(session: AsyncSession, team_id: str) -> ChainHead:
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     start = ChainHead.start(team_id)
-    await session.exec(insert(heads).values(team_id=team_id, seq=start.seq, hash=start.hash)  # type: ignore[call-overload]
+    await session.exec(insert(heads).values(team_id=team_id, seq=start.seq, hash=start.hash)
                        .on_conflict_do_nothing(index_elements=["team_id"]))
     stmt = core_select(heads.c.seq, heads.c.hash).where(heads.c.team_id == team_id).with_for_update()
     seq, hash_ = (await session.exec(stmt)).one()  # type: ignore[call-overload]

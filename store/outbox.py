@@ -186,7 +186,7 @@ class SqlOutboxStore:
         async with self._session() as s:
             result = await s.exec(delete(t).where(t.c.state != _PENDING, t.c.created_at < before))
             await s.commit()
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)
 
     async def calls(self, team_id: str) -> list[tuple[OutboundCall, str]]:
         """Every stored call of a workspace with its state, oldest first (for tests and `doctor`)."""

@@ -107,7 +107,7 @@ class SqlAuditLog:
         self._s.add(row)
         await self._s.flush()
         heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
-        await self._s.exec(update(heads).where(heads.c.team_id == linked.team_id)  # type: ignore[call-overload]
+        await self._s.exec(update(heads).where(heads.c.team_id == linked.team_id)
                            .values(seq=linked.seq, hash=linked.hash))
         return replace(linked, id=row.id)
 

@@ -103,7 +103,7 @@ class SqlRunbookRepository:
 
     async def set_message(self, team_id: str, attachment_id: int, channel_id: str, ts: str) -> None:
         await lock_workspace(self._s, team_id)
-        await self._s.exec(update(RunbookAttachmentRow).where(  # type: ignore[call-overload]
+        await self._s.exec(update(RunbookAttachmentRow).where(
             RunbookAttachmentRow.team_id == team_id, RunbookAttachmentRow.id == attachment_id)
             .values(channel_id=channel_id, message_ts=ts))
 
@@ -124,7 +124,7 @@ class SqlRunbookRepository:
                       col(StepRunRow.state).in_([s.value for s in from_states])]
         if at_attempt is not None:
             conditions.append(StepRunRow.attempt == at_attempt)
-        result = await self._s.exec(update(StepRunRow).where(*conditions).values(**values))  # type: ignore[call-overload]
+        result = await self._s.exec(update(StepRunRow).where(*conditions).values(**values))
         return bool(result.rowcount == 1)
 
     async def running_since(self, before: datetime) -> list[StepRun]:

@@ -71,7 +71,7 @@ class SqlTimerRepository:
                                      level=timer.level, due_at=timer.due_at))
         stale = [t.id for t in existing if t.state == "pending" and t.key not in keep]
         if stale:
-            await self._s.exec(update(TimerRow).where(col(TimerRow.id).in_(stale))  # type: ignore[call-overload]
+            await self._s.exec(update(TimerRow).where(col(TimerRow.id).in_(stale))
                                .values(state="cancelled"))
         await self._s.flush()
 
@@ -83,13 +83,13 @@ class SqlTimerRepository:
                 .limit(limit).with_for_update(skip_locked=True))
         stmt = (update(table).where(table.c.id.in_(pick)).values(state="sending", claimed_until=lease_until)
                 .returning(*table.c))
-        rows = (await self._s.exec(stmt)).all()  # type: ignore[call-overload]
+        rows = (await self._s.exec(stmt)).all()
         return sorted((_timer(r) for r in rows), key=lambda t: t.due_at)
 
     async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
         """Record what became of a claimed timer."""
         await lock_workspace(self._s, timer.team_id)
-        await self._s.exec(update(TimerRow).where(TimerRow.id == timer.id)  # type: ignore[call-overload]
+        await self._s.exec(update(TimerRow).where(TimerRow.id == timer.id)
                            .values(state=state, sent_at=sent_at, late=late, claimed_until=None))
 
     async def pending_count(self) -> int:

@@ -11,7 +11,7 @@ from typing import Any, Self
 
 from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.commits import committed
-from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
+from bot.domain.incident import AuditEvent, FollowUp, Incident, NewIncident, RoleAssignment, TimelineEntry
 from bot.domain.names import CachedName
 from bot.domain.news import Announcement
 from bot.domain.outbox import OutboundCall, Outbox
@@ -57,14 +57,14 @@ class _Incidents:
         self._db.numbers[team_id] = self._db.numbers.get(team_id, 0) + 1
         return self._db.numbers[team_id]
 
-    async def add(self, incident: Incident) -> Incident:
-        stored = replace(incident, id=next(self._db.ids))
-        self._db.incidents[stored.id] = stored  # type: ignore[index]
+    async def add(self, incident: NewIncident) -> Incident:
+        stored = incident.stored_as(next(self._db.ids))
+        self._db.incidents[stored.id] = stored
         return stored
 
     async def update(self, incident: Incident) -> Incident:
         assert incident.id in self._db.incidents
-        self._db.incidents[incident.id] = incident  # type: ignore[index]
+        self._db.incidents[incident.id] = incident
         return incident
 
     async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:

@@ -210,7 +210,7 @@ class OutboxSender:
                         await self.store.release(call)
                 raise
             finally:
-                self._waiting.discard(task)  # type: ignore[arg-type]
+                self._waiting.discard(task)
         return True
 
     async def _settle(self, call: OutboundCall, attempt: Attempt) -> None:

@@ -33,7 +33,7 @@ class TimerService:
 
     async def replan(self, uow: UnitOfWork, incident: Incident) -> None:
         """Bring the incident's stored timers in line with its current state, in the transaction that changed it."""
-        await uow.timers.replan(incident.team_id, incident.id, plan(incident, self.policy))  # type: ignore[arg-type]
+        await uow.timers.replan(incident.team_id, incident.id, plan(incident, self.policy))
 
     async def dispatch_due(self, limit: int = 2000, workers: int = WORKERS) -> int:
         """Claim every timer that has fallen due (at most `limit`), then send them `workers` at a time,
@@ -81,7 +81,7 @@ class TimerService:
             await uow.timers.finish(timer, "sent", now, late)
             # On the timeline only: a reminder changes nothing, and an audit append would queue every
             # sender on the workspace's audit-chain lock.
-            await uow.timeline.add(TimelineEntry(incident_id=incident.id, team_id=incident.team_id,  # type: ignore[arg-type]
+            await uow.timeline.add(TimelineEntry(incident_id=incident.id, team_id=incident.team_id,
                                                  kind=TimelineKind.UPDATE, text=text, author="warroom", occurred_at=now,
                                                  source=f"timer.{timer.kind.value}"))
             await uow.commit()
