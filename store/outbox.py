@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, delete, exists, func, or_, select, update
+from sqlalchemy import Column, Index, Text, delete, exists, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +29,7 @@ from store.columns import utc_field
 from store.failures import unavailable_as
 from store.repositories import SqlIncidentRepository
 from store.runs import SqlRunbookRepository
+from store.tables import core_rows, table_of
 
 _PENDING = CallState.PENDING.value
 
@@ -116,7 +117,7 @@ class SqlOutboxStore:
 
     async def claim_heads(self, now: datetime, lease_until: datetime, limit: int, busy_lanes: frozenset[str],
                           delivered: Sequence[tuple[OutboundCall, str | None]] = ()) -> list[OutboundCall]:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         free = or_(t.c.leased_until.is_(None), t.c.leased_until < now)
         newer, earlier = t.alias("newer"), t.alias("earlier")
         replaced = exists().where(newer.c.team_id == t.c.team_id, newer.c.coalesce_key == t.c.coalesce_key,
@@ -140,9 +141,9 @@ class SqlOutboxStore:
         return sorted((_call(r) for r in rows), key=lambda c: c.id or 0)
 
     async def anchor_ts(self, team_id: str, anchor: str) -> str | None:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
-            found = (await s.exec(select(t.c.result_ts).where(  # type: ignore[call-overload]
+            found = (await core_rows(s, select(t.c.result_ts).where(
                 t.c.team_id == team_id, t.c.anchor == anchor, t.c.state == CallState.SENT.value)
                 .order_by(t.c.id.desc()).limit(1))).first()
         return found[0] if found else None
@@ -153,21 +154,21 @@ class SqlOutboxStore:
             await s.commit()
 
     async def retry(self, call: OutboundCall, at: datetime, error: str, uncertain: bool) -> None:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
             await s.exec(update(t).where(t.c.id == call.id).values(
                 attempts=t.c.attempts + 1, next_attempt_at=at, leased_until=None, error=error[:2000],
-                uncertain=or_(t.c.uncertain, uncertain)))
+                uncertain=or_(t.c.uncertain, true() if uncertain else false())))
             await s.commit()
 
     async def release(self, call: OutboundCall) -> None:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
             await s.exec(update(t).where(t.c.id == call.id).values(leased_until=None))
             await s.commit()
 
     async def failed(self, call: OutboundCall, error: str, now: datetime) -> None:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
             await s.exec(update(t).where(t.c.id == call.id).values(
                 state=CallState.FAILED.value, attempts=t.c.attempts + 1, error=error[:2000], leased_until=None,
@@ -175,14 +176,14 @@ class SqlOutboxStore:
             await s.commit()
 
     async def backlog(self) -> int:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
-            found = (await s.exec(select(func.count()).select_from(t).where(t.c.state == _PENDING))).first()  # type: ignore[call-overload]
+            found = (await core_rows(s, select(func.count()).select_from(t).where(t.c.state == _PENDING))).first()
         return int(found[0]) if found else 0
 
     async def prune(self, before: datetime) -> int:
         """Forget delivered, replaced and failed calls older than `before`; how many."""
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
             result = await s.exec(delete(t).where(t.c.state != _PENDING, t.c.created_at < before))
             await s.commit()
@@ -190,9 +191,9 @@ class SqlOutboxStore:
 
     async def calls(self, team_id: str) -> list[tuple[OutboundCall, str]]:
         """Every stored call of a workspace with its state, oldest first (for tests and `doctor`)."""
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
-            rows = (await s.exec(select(t).where(t.c.team_id == team_id).order_by(t.c.id))).all()
+            rows = (await core_rows(s, select(t).where(t.c.team_id == team_id).order_by(t.c.id))).all()
         return [(_call(r), r.state) for r in rows]
 
 
@@ -203,7 +204,7 @@ async def _mark_sent(s: AsyncSession, delivered: Iterable[tuple[OutboundCall, st
     for call, ts in sorted(delivered, key=lambda d: d[0].team_id):
         if call.anchor and ts:
             await _remember_anchor(s, call, ts)
-    t = OutboxRow.__table__  # type: ignore[attr-defined]
+    t = table_of(OutboxRow)
     for call, ts in delivered:
         await s.exec(update(t).where(t.c.id == call.id)
                      .values(state=CallState.SENT.value, result_ts=ts, sent_at=now, leased_until=None))

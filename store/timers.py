@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.timers import Timer, TimerKind
 from store.columns import utc_field
 from store.locks import lock_workspace
+from store.tables import table_of
 
 
 class TimerRow(SQLModel, table=True):
@@ -77,7 +78,7 @@ class SqlTimerRepository:
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int = 1) -> list[Timer]:
         """Take up to `limit` of the oldest due timers nobody holds (or whose holder's lease ran out)."""
-        table = TimerRow.__table__  # type: ignore[attr-defined]
+        table = table_of(TimerRow)
         free = (table.c.state == "pending") | ((table.c.state == "sending") & (table.c.claimed_until < now))
         pick = (core_select(table.c.id).where(free, table.c.due_at <= now).order_by(table.c.due_at)
                 .limit(limit).with_for_update(skip_locked=True))
@@ -89,7 +90,7 @@ class SqlTimerRepository:
     async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
         """Record what became of a claimed timer."""
         await lock_workspace(self._s, timer.team_id)
-        await self._s.exec(update(TimerRow).where(TimerRow.id == timer.id)
+        await self._s.exec(update(TimerRow).where(col(TimerRow.id) == timer.id)
                            .values(state=state, sent_at=sent_at, late=late, claimed_until=None))
 
     async def pending_count(self) -> int:
