@@ -154,11 +154,13 @@ class SlackIncidentChat:
     async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
         try:
             found = await self._client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
-            messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
+            listed: list[dict[str, Any]] = found.get("messages", [])
+            messages = [m for m in listed if m.get("ts") == ts]
             if not messages:  # a reply in a thread is not in the channel history
                 found = await self._client.conversations_replies(channel=channel_id, ts=ts, oldest=ts, latest=ts,
                                                                   inclusive=True, limit=1)
-                messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
+                listed = found.get("messages", [])
+                messages = [m for m in listed if m.get("ts") == ts]
         except SlackApiError as exc:
             if exc.response.get("error") in ("thread_not_found", "message_not_found"):
                 return None

@@ -30,7 +30,7 @@ class SlackRunbookChat:
                   channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {escape(runbook.title)}",
                   blocks=runbook_blocks.checklist(runbook, runs))
 
-    def _message_ref(self, incident: Incident, attachment: Attachment, param: str) -> dict[str, object]:
+    def _message_ref(self, incident: Incident, attachment: Attachment, param: str) -> dict[str, str]:
         """The checklist's ts, or the anchor to take it from once its post has gone out."""
         assert attachment.id is not None
         if attachment.message_ts:
