@@ -11,7 +11,14 @@ from typing import Any, Self
 
 from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.commits import committed
-from bot.domain.incident import AuditEvent, FollowUp, Incident, NewIncident, RoleAssignment, TimelineEntry
+from bot.domain.incident import (
+    AuditEvent,
+    FollowUp,
+    Incident,
+    NewIncident,
+    RoleAssignment,
+    TimelineEntry,
+)
 from bot.domain.names import CachedName
 from bot.domain.news import Announcement
 from bot.domain.outbox import OutboundCall, Outbox
@@ -133,25 +140,25 @@ class _Listed:
     def __init__(self, staged: MemoryDB, name: str) -> None:
         self._db, self._name = staged, name
 
-    def _rows(self) -> list:  # type: ignore[type-arg]
+    def _rows(self) -> list:
         return getattr(self._db, self._name)
 
-    async def add(self, item):  # type: ignore[no-untyped-def]
+    async def add(self, item):
         stored = replace(item, id=next(self._db.ids))
         self._rows().append(stored)
         return stored
 
-    async def update(self, item):  # type: ignore[no-untyped-def]
+    async def update(self, item):
         setattr(self._db, self._name, [item if r.id == item.id else r for r in self._rows()])
         return item
 
-    async def get(self, team_id: str, item_id: int):  # type: ignore[no-untyped-def]
+    async def get(self, team_id: str, item_id: int):
         return next((r for r in self._rows() if r.team_id == team_id and r.id == item_id), None)
 
-    async def list_for(self, team_id: str, incident_id: int) -> list:  # type: ignore[type-arg]
+    async def list_for(self, team_id: str, incident_id: int) -> list:
         return [r for r in self._rows() if r.team_id == team_id and r.incident_id == incident_id]
 
-    async def current(self, team_id: str, incident_id: int, role: str):  # type: ignore[no-untyped-def]
+    async def current(self, team_id: str, incident_id: int, role: str):
         return next((r for r in self._rows() if (r.team_id, r.incident_id, r.role) == (team_id, incident_id, role)
                      and r.relinquished_at is None), None)
 
@@ -387,10 +394,10 @@ class FakeRunbookChat:
     def calls(self, name: str) -> list[object]:
         return [arg for n, arg in self.log if n == name]
 
-    async def post_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
+    async def post_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: Sequence[object]) -> None:
         self._queued(outbox, "post_checklist", runs)
 
-    async def update_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
+    async def update_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: Sequence[object]) -> None:
         self._queued(outbox, "update_checklist", runs)
 
     async def post_step_output(self, outbox: Outbox, incident: Incident, attachment: object, step: object, outcome: object) -> None:
@@ -404,7 +411,7 @@ class FakeRunbookChat:
         self._queued(outbox, "notify_targets", step)
         return StepOutcome(ok=True, output="sent")
 
-    async def suggest_runbooks(self, outbox: Outbox, incident: Incident, runbooks: list[object]) -> None:
+    async def suggest_runbooks(self, outbox: Outbox, incident: Incident, runbooks: Sequence[object]) -> None:
         self._queued(outbox, "suggest_runbooks", runbooks)
 
 

@@ -8,18 +8,25 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.audit_chain import AuditChain
-from bot.domain.chat import (  # re-exported: the chat ports used to live here
-    ChannelRef as ChannelRef,
-    ChatMessage as ChatMessage,
-    Directory as Directory,
-    HandoverSummary as HandoverSummary,
-    IncidentChat as IncidentChat,
-    OnCallChat as OnCallChat,
-    RunbookChat as RunbookChat,
-    TimerChat as TimerChat,
-    UpdateChat as UpdateChat,
+from bot.domain.chat import (  # re-exported (__all__): the chat ports used to live here
+    ChannelRef,
+    ChatMessage,
+    Directory,
+    HandoverSummary,
+    IncidentChat,
+    OnCallChat,
+    RunbookChat,
+    TimerChat,
+    UpdateChat,
 )
-from bot.domain.incident import AuditEvent, FollowUp, Incident, NewIncident, RoleAssignment, TimelineEntry
+from bot.domain.incident import (
+    AuditEvent,
+    FollowUp,
+    Incident,
+    NewIncident,
+    RoleAssignment,
+    TimelineEntry,
+)
 from bot.domain.outbox import Outbox
 from bot.domain.runbook import Attachment, FlagValue, Step, StepOutcome, StepRun, StepState
 from bot.domain.timers import Timer
@@ -312,3 +319,11 @@ class FlagProvider(Protocol):
     async def set(self, flag: str, value: FlagValue) -> FlagValue:
         """Set the flag; returns its previous value."""
         ...
+
+
+__all__ = [
+    "AuditLog", "ChannelRef", "ChatMessage", "Clock", "Directory", "FlagProvider", "FollowUpRepository",
+    "HandoffRepository", "HandoverSummary", "IncidentChat", "IncidentRepository", "OnCallChat", "RoleRepository",
+    "RunbookChat", "RunbookRepository", "SeenRequests", "StepRunner", "TimelineRepository", "TimerChat",
+    "TimerRepository", "UnitOfWork", "UnitOfWorkFactory", "UpdateChat",
+]

@@ -250,7 +250,7 @@ class Attachment:
     id: int | None = None
 
 
-def show_value(value: FlagValue) -> str:
+def show_value(value: object) -> str:
     """A flag value as people write it: false, true, 1, read-only, (unset)."""
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "(unset)"}[value]

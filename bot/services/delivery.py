@@ -201,7 +201,8 @@ class OutboxSender:
             return False
         if wait > 0:
             task = asyncio.current_task()
-            self._waiting.add(task)  # type: ignore[arg-type]
+            assert task is not None  # a lane's own task
+            self._waiting.add(task)
             try:
                 await asyncio.sleep(wait)
             except asyncio.CancelledError:

@@ -110,11 +110,11 @@ class TimelineService:
                 return
             entry = await uow.timeline.get_by_source(team_id, incident.id, channel_id, ts, for_update=True)
             result = change(entry, now) if entry is not None else None
-            if result is None:
+            if entry is None or result is None:
                 return
             updated, action, details = result
             await uow.timeline.update(updated)
-            await audit(uow, incident, actor=actor, action=action, at=now, before={"entry": entry.id},  # type: ignore[union-attr]
+            await audit(uow, incident, actor=actor, action=action, at=now, before={"entry": entry.id},
                         after=details)
             await uow.commit()
 
