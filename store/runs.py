@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.runbook import Attachment, StepRun, StepState
+from bot.domain.runbook import Attachment, NewAttachment, StepRun, StepState
 from store.columns import utc_field
 from store.locks import lock_workspace
 
@@ -79,7 +79,7 @@ class SqlRunbookRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def attach(self, attachment: Attachment, step_ids: Sequence[str]) -> Attachment:
+    async def attach(self, attachment: NewAttachment, step_ids: Sequence[str]) -> Attachment:
         await lock_workspace(self._s, attachment.team_id)
         row = RunbookAttachmentRow(**{k: v for k, v in asdict(attachment).items() if k != "id"})
         self._s.add(row)

@@ -28,7 +28,15 @@ from bot.domain.incident import (
     TimelineEntry,
 )
 from bot.domain.outbox import Outbox
-from bot.domain.runbook import Attachment, FlagValue, Step, StepOutcome, StepRun, StepState
+from bot.domain.runbook import (
+    Attachment,
+    FlagValue,
+    NewAttachment,
+    Step,
+    StepOutcome,
+    StepRun,
+    StepState,
+)
 from bot.domain.timers import Timer
 
 
@@ -176,7 +184,7 @@ class FollowUpRepository(Protocol):
 class RunbookRepository(Protocol):
     """Runbooks attached to incidents and the state of their steps."""
 
-    async def attach(self, attachment: Attachment, step_ids: Sequence[str]) -> Attachment:
+    async def attach(self, attachment: NewAttachment, step_ids: Sequence[str]) -> Attachment:
         """Attach a runbook with every step pending."""
         ...
 

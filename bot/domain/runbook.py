@@ -236,9 +236,9 @@ class StepOutcome:
     after: FlagValue = None
 
 
-@dataclass(frozen=True)
-class Attachment:
-    """A runbook attached to an incident, and where its checklist message is."""
+@dataclass(frozen=True, kw_only=True)
+class NewAttachment:
+    """A runbook being attached to an incident, before it is stored (it has no id yet)."""
 
     team_id: str
     incident_id: int
@@ -247,7 +247,13 @@ class Attachment:
     attached_at: datetime
     channel_id: str | None = None
     message_ts: str | None = None
-    id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attachment(NewAttachment):
+    """A runbook attached to an incident, and where its checklist message is; stored, so its id is never None."""
+
+    id: int
 
 
 def show_value(value: object) -> str:

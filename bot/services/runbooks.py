@@ -9,7 +9,7 @@ from bot.domain.errors import InvalidCommand, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock, StepRunner, UnitOfWork, UnitOfWorkFactory
-from bot.domain.runbook import Attachment, Runbook
+from bot.domain.runbook import NewAttachment, Runbook
 from bot.services.guarded_steps import GuardedSteps
 from bot.services.incidents import IncidentService
 from bot.services.recording import record
@@ -69,8 +69,8 @@ class RunbookService(GuardedSteps, RunbookUpkeep):
             if await uow.runbooks.attachment(team_id, incident.id, runbook.id) is not None:
                 raise InvalidInput({"runbook": f"`{runbook.id}` is already attached to {incident.ref}."})
             attachment = await uow.runbooks.attach(
-                Attachment(team_id=team_id, incident_id=incident.id, runbook_id=runbook.id,
-                           attached_by=actor, attached_at=now, channel_id=channel_id), [s.id for s in runbook.steps()])
+                NewAttachment(team_id=team_id, incident_id=incident.id, runbook_id=runbook.id,
+                              attached_by=actor, attached_at=now, channel_id=channel_id), [s.id for s in runbook.steps()])
             await record(uow, incident, actor=actor, action="runbook.attached", at=now, kind=TimelineKind.ACTION,
                          text=f"Runbook attached: {runbook.title}", after={"runbook": runbook.id})
             runs = await uow.runbooks.steps(team_id, incident.id, runbook.id)
