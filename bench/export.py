@@ -29,7 +29,8 @@ from store.engine import create_engine, session_factory
 from store.migrate import upgrade
 from store.uow import SqlUnitOfWork
 from tests.databases import fresh_database
-from tests.fakes import FakeChat, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.runner import FakeStepRunner
 
 GOAL_SECONDS = 0.5
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)

@@ -28,14 +28,16 @@ from typing import TypedDict
 from bot.app import build_services, create_app
 from bot.config import load_config, load_policy
 from bot.serve import freeze_startup_objects, start
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.standin import FakeSlack
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade
 from store.uow import SqlUnitOfWork
 from tests.databases import fresh_database
 from tests.e2e.harness import bot_environ
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.runner import FakeStepRunner
 from tests.integration.timer_processes import sent_count
 
 _REF = re.compile(r"INC-(\d+)")

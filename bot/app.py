@@ -17,22 +17,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Config
+from bot.domain.chat import Directory, IncidentChat, OnCallChat, RunbookChat, TimerChat, UpdateChat
 from bot.domain.errors import StorageUnavailable
 from bot.domain.outbox import Pace, is_channel_name
 from bot.domain.policy import Policy
-from bot.domain.ports import (
-    Clock,
-    Directory,
-    FlagProvider,
-    IncidentChat,
-    OnCallChat,
-    RunbookChat,
-    SeenRequests,
-    StepRunner,
-    TimerChat,
-    UnitOfWorkFactory,
-    UpdateChat,
-)
+from bot.domain.ports import Clock, FlagProvider, StepRunner
+from bot.domain.repositories import SeenRequests, UnitOfWorkFactory
 from bot.domain.runbook import Runbook
 from bot.health import HealthReport
 from bot.metrics import Metrics

@@ -10,7 +10,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.domain.errors import InvalidCommand
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from handlers.ids import Action
 from handlers.payload import payload_text
 from handlers.surface import Surface

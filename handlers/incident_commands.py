@@ -11,7 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.domain.errors import InvalidCommand
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest, DeclareResult, validate_declare
+from bot.services.declaration import DeclareRequest, DeclareResult, validate_declare
 from handlers import blocks
 from handlers.answer import Answer, answer_in_ack
 from handlers.command_text import from_slack

@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.domain.chat import ChatMessage
 from bot.domain.errors import InvalidCommand
-from bot.domain.ports import ChatMessage
 from bot.services.container import Services
 from handlers import people_blocks
 from handlers.format import escape

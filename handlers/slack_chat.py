@@ -15,6 +15,7 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.chat import ChannelRef, ChatMessage, HandoverSummary
 from bot.domain.errors import ChatUnavailable
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.news import Announcement
@@ -27,7 +28,6 @@ from bot.domain.outbox import (
     topic_key,
 )
 from bot.domain.policy import Policy
-from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 from handlers import blocks, people_blocks, review_blocks
 from handlers.format import escape, split_targets
 from handlers.ids import Action

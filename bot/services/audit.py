@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bot.domain.audit_chain import ChainReport, verify_all
 from bot.domain.errors import InvalidCommand
 from bot.domain.incident import AuditEvent, Incident
-from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.repositories import UnitOfWorkFactory
 
 EXPORT_FORMATS = ("json", "csv")
 EXPORT_COLUMNS = ("seq", "at", "actor", "action", "before", "after", "prev_hash", "hash")

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from bot.domain.incident import Incident
 from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
-from bot.services.incidents import DeclareRequest, DeclareResult, IncidentService
+from bot.services.declaration import DeclareRequest, DeclareResult
+from bot.services.incidents import IncidentService
 from bot.services.oncall import OnCallService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService

@@ -8,7 +8,7 @@ from bot.domain.access import Approve, Cancel, Question, RunStep, Use
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
 from bot.domain.permissions import Capability
-from bot.domain.ports import UnitOfWork
+from bot.domain.repositories import UnitOfWork
 from bot.domain.runbook import Attachment, Runbook, Step, StepRun, StepState
 from bot.services.permissions import PermissionCheck
 from bot.services.recording import record

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import structlog
 
+from bot.domain.chat import OnCallChat
 from bot.domain.oncall import OnCall, Rotation, on_call, turn_at
 from bot.domain.oncall import handoff_at as handoff_time
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, OnCallChat, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWorkFactory
 from bot.domain.text import escape
 from bot.domain.timers import LATE_AFTER
 

@@ -7,9 +7,11 @@ from dataclasses import replace
 import structlog
 
 from bot.domain import milestones
+from bot.domain.chat import IncidentChat
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
-from bot.domain.ports import Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.stats import Stats, incident_stats, parse_period
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.people import PeopleNames

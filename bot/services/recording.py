@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKind
-from bot.domain.ports import UnitOfWork
+from bot.domain.repositories import UnitOfWork
 
 
 async def record(

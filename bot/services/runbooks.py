@@ -8,7 +8,8 @@ from bot.domain.chat import Directory, RunbookChat
 from bot.domain.errors import InvalidCommand, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, StepRunner, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock, StepRunner
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.runbook import NewAttachment, Runbook
 from bot.services.guarded_steps import GuardedSteps
 from bot.services.incidents import IncidentService

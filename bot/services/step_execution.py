@@ -13,7 +13,8 @@ import structlog
 from bot.domain.chat import RunbookChat
 from bot.domain.errors import ChatUnavailable, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
-from bot.domain.ports import Clock, StepRunner, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock, StepRunner
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.runbook import (
     Attachment,
     FlagValue,

@@ -10,9 +10,11 @@ from typing import Any
 
 import structlog
 
+from bot.domain.chat import ChatMessage, IncidentChat
 from bot.domain.errors import InvalidCommand
 from bot.domain.incident import Incident, TimelineEntry, TimelineKind
-from bot.domain.ports import ChatMessage, Clock, IncidentChat, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWorkFactory
 from bot.services.incidents import IncidentService
 from bot.services.recording import audit
 from bot.services.retry import retried

@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import structlog
 
+from bot.domain.chat import TimerChat
 from bot.domain.incident import Incident, TimelineEntry, TimelineKind
 from bot.domain.milestones import format_duration
 from bot.domain.oncall import on_call, turn_at
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, TimerChat, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.text import escape
 from bot.domain.timers import Timer, TimerKind, is_late, plan, still_applies
 from bot.services.retry import retried

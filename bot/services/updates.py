@@ -11,10 +11,12 @@ from typing import cast
 import structlog
 from jinja2 import Environment, StrictUndefined, Template
 
+from bot.domain.chat import UpdateChat
 from bot.domain.errors import InvalidCommand, InvalidInput
 from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKind
 from bot.domain.milestones import format_duration, format_time
-from bot.domain.ports import Clock, UnitOfWorkFactory, UpdateChat
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWorkFactory
 from bot.domain.runbook import FlagValue, show_value
 from bot.domain.text import escape
 from bot.services.incidents import IncidentService, load_incident

@@ -1,13 +1,14 @@
-"""Hand-written fakes for the domain's ports (clock, unit of work, chat)."""
+"""The storage ports faked in memory: the repositories over a MemoryDB, and a unit of work that stages
+changes on a copy and publishes them (and its outbox calls) only on commit."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.commits import committed
@@ -19,25 +20,8 @@ from bot.domain.incident import (
     RoleAssignment,
     TimelineEntry,
 )
-from bot.domain.names import CachedName
-from bot.domain.news import Announcement
-from bot.domain.outbox import OutboundCall, Outbox
-from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
-from bot.domain.runbook import FlagStep, Step, StepOutcome
+from bot.domain.outbox import OutboundCall
 from bot.domain.timers import Timer
-
-
-class FakeClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, **kwargs: float) -> None:
-        self._now += timedelta(**kwargs)
 
 
 @dataclass
@@ -244,13 +228,6 @@ class FakeOutbox:
         self.queued.append(call)
 
 
-def _queue(outbox: Outbox, name: str) -> None:
-    """A fake chat's request as a call in a fake unit of work's outbox. A real outbox (the fake chats beside
-    the SQL unit of work) is left alone: its sender would try to make the call."""
-    if isinstance(outbox, FakeOutbox):
-        outbox.put(OutboundCall(team_id="", method=name, params={}))
-
-
 class FakeUnitOfWork:
     """Stages changes on a copy of the MemoryDB; `commit()` publishes them, anything else drops them."""
 
@@ -284,175 +261,3 @@ class FakeUnitOfWork:
         self._db.outbox += self.outbox.queued
         self.outbox.queued = []
         committed()
-
-
-class FakeChat:
-    """Records what the use cases asked of the chat platform."""
-
-    def __init__(self, taken: Sequence[str] = ()) -> None:
-        self.taken = set(taken)
-        self.log: list[tuple[str, object]] = []
-        self.fail: dict[str, Exception] = {}
-        self.messages: dict[tuple[str, str], ChatMessage] = {}
-        self.reviews: list[dict[str, Any]] = []  # the review fields post_review was given
-
-    def _step(self, name: str, arg: object) -> None:
-        self.log.append((name, arg))
-        if name in self.fail:
-            raise self.fail[name]
-
-    def _queued(self, outbox: Outbox, name: str, arg: object) -> None:
-        """Record the request and queue it in the change's outbox, as the Slack adapter would."""
-        self._step(name, arg)
-        _queue(outbox, name)
-
-    def calls(self, name: str) -> list[object]:
-        return [arg for n, arg in self.log if n == name]
-
-    async def create_channel(self, candidate_names: Sequence[str]) -> ChannelRef:
-        for name in candidate_names:
-            if name not in self.taken:
-                self.taken.add(name)
-                self._step("create_channel", name)
-                return ChannelRef(id=f"C{len(self.taken):04d}", name=name)
-        raise AssertionError("no free name")
-
-    async def archive_channel(self, channel: ChannelRef) -> None:
-        self._step("archive_channel", channel)
-
-    async def invite(self, outbox: Outbox, incident: Incident, user_ids: Sequence[str]) -> None:
-        self._queued(outbox, "invite", (incident.channel_id, tuple(user_ids)))
-
-    async def set_topic(self, outbox: Outbox, incident: Incident) -> None:
-        self._queued(outbox, "set_topic", incident)
-
-    async def post_card(self, outbox: Outbox, incident: Incident) -> None:
-        self._queued(outbox, "post_card", incident)
-
-    async def update_card(self, outbox: Outbox, incident: Incident) -> None:
-        self._queued(outbox, "update_card", incident)
-
-    async def announce(self, outbox: Outbox, incident: Incident) -> None:
-        self._queued(outbox, "announce", incident)
-
-    async def announce_change(self, outbox: Outbox, incident: Incident, announcement: Announcement) -> None:
-        self._queued(outbox, "announce_change", announcement)
-
-    async def post_change(self, outbox: Outbox, incident: Incident, text: str) -> None:
-        self._queued(outbox, "post_change", text)
-
-    async def notify_role_holder(self, outbox: Outbox, incident: Incident, role_id: str, user_id: str) -> None:
-        self._queued(outbox, "notify_role_holder", (role_id, user_id))
-
-    async def post_handover(self, outbox: Outbox, summary: HandoverSummary) -> None:
-        self._queued(outbox, "post_handover", summary)
-
-    async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
-        self._step("fetch_message", (channel_id, ts))
-        return self.messages.get((channel_id, ts))
-
-    async def permalink(self, channel_id: str, ts: str) -> str | None:
-        return f"https://fake.slack/archives/{channel_id}/p{ts.replace('.', '')}"
-
-    async def post_review(self, outbox: Outbox, incident: Incident, review: Mapping[str, Any], markdown: str) -> None:
-        self._queued(outbox, "post_review", markdown)
-        self.reviews.append(dict(review))
-
-    async def post_followup(self, outbox: Outbox, incident: Incident, followup: FollowUp) -> None:
-        self._queued(outbox, "post_followup", followup)
-
-    async def post_handoff(self, outbox: Outbox, channel: str, text: str, incoming: str, outgoing: str) -> None:
-        self._queued(outbox, "post_handoff", (channel, text, incoming, outgoing))
-
-    async def post_update(self, outbox: Outbox, incident: Incident, audience: str, text: str, author: str) -> None:
-        self._queued(outbox, "post_update", (audience, text, author))
-
-    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
-        self._queued(outbox, "post_timer", (text, tuple(targets)))
-
-
-class FakeDirectory:
-    """User groups as a dict: group id -> member ids."""
-
-    def __init__(self, groups: dict[str, set[str]] | None = None) -> None:
-        self.groups = groups or {}
-
-    async def in_group(self, user_id: str, group_id: str) -> bool:
-        return user_id in self.groups.get(group_id, set())
-
-
-class FakeRunbookChat:
-    """Records what runbook use cases asked of the chat platform."""
-
-    def __init__(self) -> None:
-        self.log: list[tuple[str, object]] = []
-
-    def _queued(self, outbox: Outbox, name: str, arg: object) -> None:
-        self.log.append((name, arg))
-        _queue(outbox, name)
-
-    def calls(self, name: str) -> list[object]:
-        return [arg for n, arg in self.log if n == name]
-
-    async def post_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: Sequence[object]) -> None:
-        self._queued(outbox, "post_checklist", runs)
-
-    async def update_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: Sequence[object]) -> None:
-        self._queued(outbox, "update_checklist", runs)
-
-    async def post_step_output(self, outbox: Outbox, incident: Incident, attachment: object, step: object, outcome: object) -> None:
-        self._queued(outbox, "post_step_output", outcome)
-
-    async def post_approval_request(self, outbox: Outbox, incident: Incident, runbook: object, step: object, run: object,
-                                    rollback: bool) -> None:
-        self._queued(outbox, "post_approval_request", run)
-
-    async def notify_targets(self, outbox: Outbox, incident: Incident, step: object) -> StepOutcome:
-        self._queued(outbox, "notify_targets", step)
-        return StepOutcome(ok=True, output="sent")
-
-    async def suggest_runbooks(self, outbox: Outbox, incident: Incident, runbooks: Sequence[object]) -> None:
-        self._queued(outbox, "suggest_runbooks", runbooks)
-
-
-class FakeStepRunner:
-    """Runs nothing; answers with a scripted outcome and counts runs per step."""
-
-    def __init__(self) -> None:
-        self.outcomes: dict[str, StepOutcome] = {}
-        self.runs: list[tuple[str, bool]] = []
-
-    async def run(self, step: Step, *, rollback: bool = False) -> StepOutcome:
-        self.runs.append((step.id, rollback))
-        if not isinstance(step, FlagStep):  # only a flag step has values before and after
-            return self.outcomes.get(step.id, StepOutcome(ok=True))
-        return self.outcomes.get(step.id, StepOutcome(ok=True, before=step.rollback if not rollback else step.value,
-                                                      after=step.rollback if rollback else step.value))
-
-
-class FakeNameCache:
-    """Names in a dict, as SqlNameCache keeps them."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], CachedName] = {}
-
-    async def get(self, team_id: str, user_ids: Collection[str]) -> dict[str, CachedName]:
-        return {u: self.rows[(team_id, u)] for u in user_ids if (team_id, u) in self.rows}
-
-    async def put(self, team_id: str, names: Mapping[str, str], at: datetime) -> None:
-        self.rows.update({(team_id, u): CachedName(n, at) for u, n in names.items()})
-
-
-class FakeProfiles:
-    """Slack's users.info as a dict; records who was asked, and fails when told to."""
-
-    def __init__(self, names: dict[str, str] | None = None) -> None:
-        self.names = dict(names or {})
-        self.asked: list[str] = []
-        self.fail: Exception | None = None
-
-    async def display_name(self, team_id: str, user_id: str) -> str | None:
-        self.asked.append(user_id)
-        if self.fail is not None:
-            raise self.fail
-        return self.names.get(user_id)
