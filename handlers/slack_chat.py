@@ -103,21 +103,18 @@ class SlackIncidentChat:
         self._put(outbox, incident, "conversations.invite", channel=incident.channel_id, users=list(user_ids))
 
     async def set_topic(self, outbox: Outbox, incident: Incident) -> None:
-        assert incident.id is not None
         # Only the latest topic goes out when several changes queue up.
         outbox.put(OutboundCall(
             team_id=incident.team_id, method="conversations.setTopic", coalesce_key=topic_key(incident.team_id, incident.id),
             params={"channel": incident.channel_id, "topic": blocks.topic(incident, self._policy)}))
 
     async def post_card(self, outbox: Outbox, incident: Incident) -> None:
-        assert incident.id is not None
         outbox.put(OutboundCall(
             team_id=incident.team_id, method="chat.postMessage", anchor=card_anchor(incident.team_id, incident.id),
             params={"channel": incident.channel_id, "text": blocks.card_text(incident),
                     "blocks": blocks.incident_card(incident, self._policy)}))
 
     async def update_card(self, outbox: Outbox, incident: Incident) -> None:
-        assert incident.id is not None
         anchor = card_anchor(incident.team_id, incident.id)
         params = {"channel": incident.channel_id, "text": blocks.card_text(incident),
                   "blocks": blocks.incident_card(incident, self._policy)}
@@ -159,11 +156,13 @@ class SlackIncidentChat:
     async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
         try:
             found = await self._client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
-            messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
+            listed: list[dict[str, Any]] = found.get("messages", [])
+            messages = [m for m in listed if m.get("ts") == ts]
             if not messages:  # a reply in a thread is not in the channel history
                 found = await self._client.conversations_replies(channel=channel_id, ts=ts, oldest=ts, latest=ts,
                                                                   inclusive=True, limit=1)
-                messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
+                listed = found.get("messages", [])
+                messages = [m for m in listed if m.get("ts") == ts]
         except SlackApiError as exc:
             if exc.response.get("error") in ("thread_not_found", "message_not_found"):
                 return None
@@ -214,7 +213,7 @@ class SlackIncidentChat:
                          offer_update: bool = False, notice: Notice | None = None) -> None:
         found = split_targets(targets, incident.roles)
         full = " ".join([*found.mentions, text])
-        extra: dict[str, object] = {}
+        extra: dict[str, Any] = {}
         if offer_update:  # one click from the reminder to the prefilled update form
             extra["blocks"] = [
                 {"type": "section", "text": {"type": "mrkdwn", "text": full[:3000]}},

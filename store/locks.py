@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.audit_chain import ChainHead
 from store.models import AuditChainHeadRow
+from store.tables import core_rows, table_of
 
 _LOCKED = "warroom_locked_workspaces"
 
@@ -34,14 +35,14 @@ async def lock_workspace(session: AsyncSession, team_id: str) -> None:
 
 async def head_for_update(session: AsyncSession, team_id: str) -> ChainHead:
     """The workspace's chain head (created at seq 0 if missing), locked until the transaction ends."""
-    heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
+    heads = table_of(AuditChainHeadRow)
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     start = ChainHead.start(team_id)
-    await session.exec(insert(heads).values(team_id=team_id, seq=start.seq, hash=start.hash)  # type: ignore[call-overload]
+    await session.exec(insert(heads).values(team_id=team_id, seq=start.seq, hash=start.hash)
                        .on_conflict_do_nothing(index_elements=["team_id"]))
     stmt = core_select(heads.c.seq, heads.c.hash).where(heads.c.team_id == team_id).with_for_update()
-    seq, hash_ = (await session.exec(stmt)).one()  # type: ignore[call-overload]
+    seq, hash_ = (await core_rows(session, stmt)).one()
     session.info.setdefault(_LOCKED, set()).add(team_id)
     return ChainHead(team_id, seq, hash_)
 

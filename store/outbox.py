@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Column, Index, Text, bindparam, delete, exists, false, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +32,7 @@ from store.failures import unavailable_as
 from store.outbox_groups import merge_waiting_notices
 from store.repositories import SqlIncidentRepository
 from store.runs import SqlRunbookRepository
+from store.tables import core_rows, table_of
 
 _PENDING = CallState.PENDING.value
 
@@ -107,9 +108,9 @@ class SqlOutbox:
         """
         queued, self._queued = self._queued, []
         latest = {(r.team_id, r.coalesce_key): r for r in queued if r.coalesce_key}
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         for team_id, key in latest:
-            await session.exec(update(t).where(  # type: ignore[call-overload]
+            await session.exec(update(t).where(
                 t.c.team_id == team_id, t.c.coalesce_key == key, t.c.state == _PENDING, t.c.leased_until.is_(None))
                 .values(state=CallState.SUPERSEDED.value))
         stored = [r for r in queued if not r.coalesce_key or latest[(r.team_id, r.coalesce_key)] is r]
@@ -136,7 +137,7 @@ class SqlOutboxStore:
 
     async def claim_heads(self, now: datetime, lease_until: datetime, limit: int, busy_lanes: frozenset[str],
                           delivered: Sequence[tuple[OutboundCall, str | None]] = ()) -> list[OutboundCall]:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         free = or_(t.c.leased_until.is_(None), t.c.leased_until < now)
         earlier = t.alias("earlier")
         waits = exists().where(earlier.c.lane == t.c.lane, earlier.c.state == _PENDING, earlier.c.id < t.c.id)
@@ -150,7 +151,7 @@ class SqlOutboxStore:
             for _ in range(3):  # a head that a later card update or topic replaced gives way to the next
                 pick = (select(t.c.id).where(*conditions).order_by(t.c.id).limit(max(1, limit - len(rows)))
                         .with_for_update(skip_locked=True))
-                leased = (await s.exec(  # type: ignore[call-overload]
+                leased = (await s.exec(
                     update(t).where(t.c.id.in_(pick))
                     .values(leased_until=lease_until, uncertain=or_(t.c.uncertain, t.c.leased_until.is_not(None)))
                     .returning(*t.c))).all()
@@ -165,9 +166,9 @@ class SqlOutboxStore:
         return sorted(calls, key=lambda c: c.id or 0)
 
     async def anchor_ts(self, team_id: str, anchor: str) -> str | None:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
-            found = (await s.exec(select(t.c.result_ts).where(  # type: ignore[call-overload]
+            found = (await core_rows(s, select(t.c.result_ts).where(
                 t.c.team_id == team_id, t.c.anchor == anchor, t.c.state == CallState.SENT.value)
                 .order_by(t.c.id.desc()).limit(1))).first()
         return found[0] if found else None
@@ -178,21 +179,21 @@ class SqlOutboxStore:
             await s.commit()
 
     async def retry(self, call: OutboundCall, at: datetime, error: str, uncertain: bool) -> None:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
             await s.exec(update(t).where(t.c.id == call.id).values(
                 attempts=t.c.attempts + 1, next_attempt_at=at, leased_until=None, error=error[:2000],
-                uncertain=or_(t.c.uncertain, uncertain)))
+                uncertain=or_(t.c.uncertain, true() if uncertain else false())))
             await s.commit()
 
     async def release(self, call: OutboundCall) -> None:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
             await s.exec(update(t).where(t.c.id == call.id).values(leased_until=None))
             await s.commit()
 
     async def failed(self, call: OutboundCall, error: str, now: datetime) -> None:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
             await s.exec(update(t).where(t.c.id == call.id).values(
                 state=CallState.FAILED.value, attempts=t.c.attempts + 1, error=error[:2000], leased_until=None,
@@ -200,24 +201,24 @@ class SqlOutboxStore:
             await s.commit()
 
     async def backlog(self) -> int:
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
-            found = (await s.exec(select(func.count()).select_from(t).where(t.c.state == _PENDING))).first()  # type: ignore[call-overload]
+            found = (await core_rows(s, select(func.count()).select_from(t).where(t.c.state == _PENDING))).first()
         return int(found[0]) if found else 0
 
     async def prune(self, before: datetime) -> int:
         """Forget delivered, replaced and failed calls older than `before`; how many."""
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
             result = await s.exec(delete(t).where(t.c.state != _PENDING, t.c.created_at < before))
             await s.commit()
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)
 
     async def calls(self, team_id: str) -> list[tuple[OutboundCall, str]]:
         """Every stored call of a workspace with its state, oldest first (for tests and `doctor`)."""
-        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        t = table_of(OutboxRow)
         async with self._session() as s:
-            rows = (await s.exec(select(t).where(t.c.team_id == team_id).order_by(t.c.id))).all()
+            rows = (await core_rows(s, select(t).where(t.c.team_id == team_id).order_by(t.c.id))).all()
         return [(_call(r), r.state) for r in rows]
 
 
@@ -230,10 +231,10 @@ async def _replaced(s: AsyncSession, t: Any, leased: Sequence[Any]) -> set[int]:
             continue  # an uncertain call may have reached Slack: it is looked up, not dropped
         newer = (select(t.c.id).where(t.c.team_id == row.team_id, t.c.coalesce_key == row.coalesce_key,
                                       t.c.state == _PENDING, t.c.id > row.id).limit(1))
-        if (await s.exec(newer)).first() is not None:  # type: ignore[call-overload]
+        if (await core_rows(s, newer)).first() is not None:
             stale.add(row.id)
     if stale:
-        await s.exec(update(t).where(t.c.id.in_(sorted(stale)))  # type: ignore[call-overload]
+        await s.exec(update(t).where(t.c.id.in_(sorted(stale)))
                      .values(state=CallState.SUPERSEDED.value, leased_until=None))
     return stale
 
@@ -247,9 +248,9 @@ async def _mark_sent(s: AsyncSession, delivered: Iterable[tuple[OutboundCall, st
             await _remember_anchor(s, call, ts)
     if not delivered:
         return
-    t = OutboxRow.__table__  # type: ignore[attr-defined]
+    t = table_of(OutboxRow)
     # One statement for all of them (executemany): the sender records hundreds a second under load.
-    await s.exec(update(t).where(t.c.id == bindparam("call_id"))  # type: ignore[call-overload]
+    await s.exec(update(t).where(t.c.id == bindparam("call_id"))
                  .values(state=CallState.SENT.value, result_ts=bindparam("call_ts"), sent_at=now, leased_until=None),
                  params=[{"call_id": call.id, "call_ts": ts} for call, ts in delivered])
 

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.grouping import MAX_LINES, grouped_text
 from bot.domain.outbox import CallState
+from store.tables import core_rows
 
 _PENDING = CallState.PENDING.value
 
@@ -34,7 +35,7 @@ async def merge_waiting_notices(s: AsyncSession, table: Any, heads: Sequence[Any
                 .where(table.c.lane == head.lane, table.c.state == _PENDING, table.c.group_key == head.group_key,
                        table.c.id > head.id, table.c.next_attempt_at <= now, table.c.leased_until.is_(None))
                 .order_by(table.c.id).limit(MAX_LINES - 1).with_for_update(skip_locked=True))
-        waiting = (await s.exec(pick)).all()  # type: ignore[call-overload]
+        waiting = (await core_rows(s, pick)).all()
         if not waiting:
             continue
         text, count = grouped_text(head.group_heading, [head.group_line, *(w.group_line for w in waiting)])
@@ -43,9 +44,9 @@ async def merge_waiting_notices(s: AsyncSession, table: Any, heads: Sequence[Any
             continue
         params = {k: v for k, v in json.loads(head.params).items() if k != "blocks"}
         params["text"] = text
-        await s.exec(update(table).where(table.c.id == head.id)  # type: ignore[call-overload]
+        await s.exec(update(table).where(table.c.id == head.id)
                      .values(params=json.dumps(params, separators=(",", ":"))))
-        await s.exec(update(table).where(table.c.id.in_(taken))  # type: ignore[call-overload]
+        await s.exec(update(table).where(table.c.id.in_(taken))
                      .values(state=CallState.MERGED.value, sent_at=now))
         grouped[head.id] = params
     return grouped

@@ -7,25 +7,27 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.incident import Incident
+from bot.domain.incident import Incident, NewIncident
 from store.locks import lock_workspace
 from store.models import IncidentRow, WorkspaceRow
+from store.tables import core_rows, table_of
 
 _INCIDENT_FIELDS = [f for f in IncidentRow.model_fields if f not in ("id", "milestones")]
 
 
-def _incident(row: IncidentRow) -> Incident:
+def _incident(row: IncidentRow | SimpleNamespace) -> Incident:
+    assert row.id is not None, "incident rows are read back after their insert is flushed"
     milestones = {k: datetime.fromisoformat(v) for k, v in (row.milestones or {}).items()}
     return Incident(id=row.id, milestones=milestones, **{f: getattr(row, f) for f in _INCIDENT_FIELDS})
 
 
-def _incident_values(incident: Incident) -> dict[str, Any]:
+def _incident_values(incident: NewIncident) -> dict[str, Any]:
     values = {f: getattr(incident, f) for f in _INCIDENT_FIELDS}
     values["roles"] = dict(incident.roles)
     values["milestones"] = {k: v.astimezone(UTC).isoformat() for k, v in incident.milestones.items()}
@@ -42,7 +44,7 @@ class SqlIncidentRepository:
         """Atomic upsert-and-increment; works on SQLite (3.35+) and PostgreSQL alike."""
         dialect = self._s.bind.dialect.name if self._s.bind else "sqlite"
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = WorkspaceRow.__table__  # type: ignore[attr-defined]
+        table = table_of(WorkspaceRow)
         stmt = (
             insert(table)
             .values(team_id=team_id, last_incident_number=1)
@@ -52,10 +54,10 @@ class SqlIncidentRepository:
             )
             .returning(table.c.last_incident_number)
         )
-        result = await self._s.exec(stmt)  # type: ignore[call-overload]
+        result = await self._s.exec(stmt)
         return int(result.scalar_one())
 
-    async def add(self, incident: Incident) -> Incident:
+    async def add(self, incident: NewIncident) -> Incident:
         await lock_workspace(self._s, incident.team_id)
         row = IncidentRow(**_incident_values(incident))
         self._s.add(row)
@@ -71,7 +73,7 @@ class SqlIncidentRepository:
         await self._s.flush()
         return _incident(row)
 
-    async def _row(self, team_id: str, incident_id: int | None) -> IncidentRow:
+    async def _row(self, team_id: str, incident_id: int) -> IncidentRow:
         result = await self._s.exec(
             select(IncidentRow).where(IncidentRow.team_id == team_id, IncidentRow.id == incident_id)
         )
@@ -80,8 +82,8 @@ class SqlIncidentRepository:
             raise LookupError(f"incident {incident_id} not found in {team_id}")
         return row
 
-    async def _one(self, *where: object) -> Incident | None:
-        row = (await self._s.exec(select(IncidentRow).where(*where))).first()  # type: ignore[arg-type]
+    async def _one(self, *where: ColumnElement[bool]) -> Incident | None:
+        row = (await self._s.exec(select(IncidentRow).where(*where))).first()
         return _incident(row) if row else None
 
     async def get_many(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Incident]:
@@ -91,7 +93,7 @@ class SqlIncidentRepository:
         rows = (await self._s.exec(select(IncidentRow).where(
             col(IncidentRow.id).in_(sorted({i for _, i in wanted}))))).all()
         found = (_incident(r) for r in rows)
-        return {(i.team_id, i.id): i for i in found if (i.team_id, i.id) in wanted}  # type: ignore[misc]
+        return {(i.team_id, i.id): i for i in found if (i.team_id, i.id) in wanted}
 
     async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:
         stmt = select(IncidentRow).where(IncidentRow.team_id == team_id, IncidentRow.id == incident_id)
@@ -103,21 +105,21 @@ class SqlIncidentRepository:
 
     async def set_card(self, team_id: str, incident_id: int, card_ts: str) -> None:
         await lock_workspace(self._s, team_id)
-        await self._s.exec(update(IncidentRow).where(  # type: ignore[call-overload]
-            IncidentRow.team_id == team_id, IncidentRow.id == incident_id).values(card_ts=card_ts))
+        await self._s.exec(update(IncidentRow).where(
+            col(IncidentRow.team_id) == team_id, col(IncidentRow.id) == incident_id).values(card_ts=card_ts))
 
     async def get_by_number(self, team_id: str, number: int) -> Incident | None:
-        return await self._one(IncidentRow.team_id == team_id, IncidentRow.number == number)
+        return await self._one(col(IncidentRow.team_id) == team_id, col(IncidentRow.number) == number)
 
     async def get_by_channel(self, team_id: str, channel_id: str) -> Incident | None:
-        return await self._one(IncidentRow.team_id == team_id, IncidentRow.channel_id == channel_id)
+        return await self._one(col(IncidentRow.team_id) == team_id, col(IncidentRow.channel_id) == channel_id)
 
     async def list_by_status(self, team_id: str, statuses: Sequence[str], limit: int = 100) -> list[Incident]:
         # Plain rows, not ORM objects: this is the read behind /incident list (see bench/run.py).
-        table = IncidentRow.__table__  # type: ignore[attr-defined]
+        table = table_of(IncidentRow)
         stmt = (core_select(table).where(table.c.team_id == team_id, table.c.status.in_(list(statuses)))
                 .order_by(table.c.declared_at.desc()).limit(limit))
-        result = await self._s.exec(stmt)  # type: ignore[call-overload]
+        result = await core_rows(self._s, stmt)
         return [_incident(SimpleNamespace(**row)) for row in result.mappings()]
 
     async def list_declared_since(self, team_id: str, since: datetime) -> list[Incident]:

@@ -9,9 +9,16 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.audit_chain import AuditChain
-from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
+from bot.domain.incident import (
+    AuditEvent,
+    FollowUp,
+    Incident,
+    NewIncident,
+    RoleAssignment,
+    TimelineEntry,
+)
 from bot.domain.outbox import Outbox
-from bot.domain.runbook import Attachment, StepRun, StepState
+from bot.domain.runbook import Attachment, NewAttachment, StepRun, StepState
 from bot.domain.timers import Timer
 
 
@@ -22,7 +29,7 @@ class IncidentRepository(Protocol):
         """The next per-workspace incident number (INC-<n>), never handed out twice."""
         ...
 
-    async def add(self, incident: Incident) -> Incident:
+    async def add(self, incident: NewIncident) -> Incident:
         """Store a new incident and return it with its id."""
         ...
 
@@ -159,7 +166,7 @@ class FollowUpRepository(Protocol):
 class RunbookRepository(Protocol):
     """Runbooks attached to incidents and the state of their steps."""
 
-    async def attach(self, attachment: Attachment, step_ids: Sequence[str]) -> Attachment:
+    async def attach(self, attachment: NewAttachment, step_ids: Sequence[str]) -> Attachment:
         """Attach a runbook with every step pending."""
         ...
 
@@ -242,15 +249,27 @@ class UnitOfWork(Protocol):
     """One transaction: commits only on `commit()`, rolls back when the block exits otherwise. Everything one
     change causes goes into it: the state, its timeline entry, audit record, timers and messages (`outbox`)."""
 
-    incidents: IncidentRepository
-    timeline: TimelineRepository
-    audit: AuditLog
-    roles: RoleRepository
-    followups: FollowUpRepository
-    runbooks: RunbookRepository
-    timers: TimerRepository
-    handoffs: HandoffRepository
-    outbox: Outbox  # the Slack calls of this change, stored when it commits and sent afterwards
+    # Read-only properties, so that an adapter's unit of work may hold its own repository classes.
+    @property
+    def incidents(self) -> IncidentRepository: ...
+    @property
+    def timeline(self) -> TimelineRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def roles(self) -> RoleRepository: ...
+    @property
+    def followups(self) -> FollowUpRepository: ...
+    @property
+    def runbooks(self) -> RunbookRepository: ...
+    @property
+    def timers(self) -> TimerRepository: ...
+    @property
+    def handoffs(self) -> HandoffRepository: ...
+    @property
+    def outbox(self) -> Outbox:
+        """The Slack calls of this change, stored when it commits and sent afterwards."""
+        ...
 
     async def __aenter__(self) -> Self: ...
 

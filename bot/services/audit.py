@@ -33,7 +33,6 @@ class AuditService:
         """The incident's audit events in chain order, as JSON or CSV."""
         if fmt not in EXPORT_FORMATS:
             raise InvalidCommand(f"`{fmt}` is not an audit export format; use `json` or `csv`.")
-        assert incident.id is not None
         async with self._uow() as uow:
             events = await uow.audit.list_for(incident.team_id, incident.id)
         events = sorted(events, key=lambda e: (e.seq or 0, e.id or 0))

@@ -45,7 +45,7 @@ class Services:
         incident = (await self.reviews.find(team_id, ref) if ref
                     else await self.incidents.for_channel(team_id, channel_id))
         await self.incidents.permissions.require(Capability.EXPORT, user_id, team_id=team_id, incident=incident)
-        return incident, await self.reviews.render(team_id, incident.id, fmt)  # type: ignore[arg-type]
+        return incident, await self.reviews.render(team_id, incident.id, fmt)
 
     @property
     def policy(self) -> Policy:

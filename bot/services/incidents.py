@@ -11,7 +11,7 @@ from bot.domain import milestones
 from bot.domain.chat import ChannelRef, IncidentChat
 from bot.domain.commits import uncounted
 from bot.domain.errors import IncidentNotFound, InvalidInput, NotInIncidentChannel
-from bot.domain.incident import AuditEvent, Incident, TimelineEntry, similar_incidents
+from bot.domain.incident import AuditEvent, Incident, NewIncident, TimelineEntry, similar_incidents
 from bot.domain.news import Announcement, severity_news, status_news
 from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
@@ -100,7 +100,7 @@ class IncidentService:
     async def _create(self, request: DeclareRequest, number: int, now: datetime, channel: ChannelRef) -> Incident:
         async with self._uow() as uow:
             incident = await uow.incidents.add(
-                Incident(
+                NewIncident(
                     team_id=request.team_id, number=number, title=request.title, severity=request.severity,
                     status=self.policy.lifecycle.initial, declared_by=request.user_id, declared_at=now,
                     summary=request.summary, service=request.service, channel_id=channel.id,
@@ -108,7 +108,6 @@ class IncidentService:
                     milestones=milestones.on_declared(now),
                 )
             )
-            assert incident.id is not None
             await record(
                 uow, incident, actor=request.user_id, action="incident.declared", at=now,
                 text=f"Declared {incident.severity}: {incident.title}",

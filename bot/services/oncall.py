@@ -37,7 +37,7 @@ class OnCallService:
                     owner = incident.roles.get("commander")
                     lines.append(f"• *{incident.ref}* {escape(incident.title)} — {incident.severity}, {incident.status}, "
                                  f"commander {f'<@{owner}>' if owner else 'none'}")
-                    for item in await uow.followups.list_for(team_id, incident.id):  # type: ignore[arg-type]
+                    for item in await uow.followups.list_for(team_id, incident.id):
                         if item.open:
                             lines.append(f"   ◦ follow-up: {escape(item.text)}" + (f" (<@{item.owner}>)" if item.owner else ""))
         return "\n".join(lines) or "No open incidents."

@@ -15,7 +15,6 @@ async def record(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Append a timeline entry and an audit event for one change made by `actor`."""
-    assert incident.id is not None
     await uow.timeline.add(TimelineEntry(incident_id=incident.id, team_id=incident.team_id, kind=kind,
                                          text=text, author=actor, occurred_at=at))
     await audit(uow, incident, actor=actor, action=action, at=at, before=before, after=after)

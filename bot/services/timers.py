@@ -36,7 +36,7 @@ class TimerService:
 
     async def replan(self, uow: UnitOfWork, incident: Incident) -> None:
         """Bring the incident's stored timers in line with its current state, in the transaction that changed it."""
-        await uow.timers.replan(incident.team_id, incident.id, plan(incident, self.policy))  # type: ignore[arg-type]
+        await uow.timers.replan(incident.team_id, incident.id, plan(incident, self.policy))
 
     async def dispatch_due(self, limit: int = 2000) -> int:
         """Send every timer that has fallen due (at most `limit`), a batch at a time: each batch is
@@ -100,7 +100,7 @@ class TimerService:
                 outcomes.append((timer, "sent", now, late))
                 # On the timeline only: a reminder changes nothing, and an audit append would queue every
                 # sender on the workspace's audit-chain lock.
-                entries.append(TimelineEntry(incident_id=incident.id, team_id=incident.team_id,  # type: ignore[arg-type]
+                entries.append(TimelineEntry(incident_id=incident.id, team_id=incident.team_id,
                                              kind=TimelineKind.UPDATE, text=text, author="warroom", occurred_at=now,
                                              source=f"timer.{timer.kind.value}"))
             await uow.timers.finish_many(outcomes)

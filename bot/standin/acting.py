@@ -48,10 +48,11 @@ class ActingMixin:
     triggers: dict[str, str]
     routes: dict[str, Route]
 
-    def bump(self) -> None: ...
+    if TYPE_CHECKING:  # provided by LiveWorkspace
+        def bump(self) -> None: ...
 
-    def add_ephemeral(self, user: str, channel: str, text: str, blocks: Any,
-                      thread_ts: Any) -> dict[str, Any]: ...
+        def add_ephemeral(self, user: str, channel: str, text: str, blocks: Any,
+                          thread_ts: Any) -> dict[str, Any]: ...
 
     # -- delivery ----------------------------------------------------------------------------
     def _track(self, payload: dict[str, Any], route: Route | None) -> None:
@@ -149,7 +150,7 @@ class ActingMixin:
         reactions = message.setdefault("reactions", [])
         entry = next((r for r in reactions if r["name"] == name), None)
         removing = entry is not None and user in entry["users"]
-        if removing:
+        if entry is not None and removing:
             entry["users"].remove(user)
             if not entry["users"]:
                 reactions.remove(entry)

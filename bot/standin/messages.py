@@ -7,7 +7,7 @@ replaces it in place and marks it edited.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .wire import Reply, err
 
@@ -21,11 +21,12 @@ class MessagesMixin:
     app_id: str
     pins: set[tuple[str, str]]
 
-    def next_ts(self) -> str: ...  # provided by SlackState
+    if TYPE_CHECKING:  # provided by SlackState
+        def next_ts(self) -> str: ...
 
-    def resolve(self, ref: Any) -> dict[str, Any] | None: ...
+        def resolve(self, ref: Any) -> dict[str, Any] | None: ...
 
-    def find_message(self, channel_id: str, ts: str) -> dict[str, Any] | None: ...
+        def find_message(self, channel_id: str, ts: str) -> dict[str, Any] | None: ...
 
     def _message(self, p: dict, ts: str) -> dict[str, Any]:
         message = {"type": "message", "ts": ts, "user": self.bot_user_id, "bot_id": self.bot_id,

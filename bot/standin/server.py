@@ -55,7 +55,8 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin, WebApiMixin):
         ``require_spec=False`` (the sandbox on a clone without shared/slack) starts anyway and
         checks calls against Block Kit's limits only; ``spec_missing`` then says why.
         """
-        self.require_spec, self.spec_missing = require_spec, None
+        self.require_spec = require_spec
+        self.spec_missing: str | None = None
         self.latency, self.bot_token, self.app_token = latency, bot_token, app_token
         self.app_id, self.trigger_ttl = app_id, trigger_ttl
         self.state = SlackState(team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id,
@@ -89,7 +90,7 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin, WebApiMixin):
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._port = self._runner.addresses[0][1]
         self.state.upload_base = f"{self.base_url}/upload"
         self._session = aiohttp.ClientSession()
         return self
@@ -199,7 +200,9 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin, WebApiMixin):
             return next((r for r in self.responses if predicate is None or predicate(r)), None)
         await self._wait(lambda: first() is not None, timeout,
                          lambda: f"no matching response_url POST (got {len(self.responses)})")
-        return first()  # type: ignore[return-value]
+        found = first()
+        assert found is not None  # _wait returned: one matched
+        return found
 
     # -- response URLs and uploads -----------------------------------------------------------
     async def _upload_route(self, request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -56,9 +56,10 @@ class WebApiMixin:
     calls: list[Call]
     violations: list[str]
 
-    async def _notify(self) -> None: ...  # provided by SocketModeMixin
+    if TYPE_CHECKING:  # provided by SocketModeMixin
+        async def _notify(self) -> None: ...
 
-    def _issue_socket_url(self) -> str: ...  # provided by SocketModeMixin
+        def _issue_socket_url(self) -> str: ...
 
     def _init_web_api(self) -> None:
         self._faults: dict[str, deque[_Fault]] = {}

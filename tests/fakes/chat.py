@@ -131,10 +131,10 @@ class FakeRunbookChat:
     def calls(self, name: str) -> list[object]:
         return [arg for n, arg in self.log if n == name]
 
-    async def post_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
+    async def post_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: Sequence[object]) -> None:
         self._queued(outbox, "post_checklist", runs)
 
-    async def update_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
+    async def update_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: Sequence[object]) -> None:
         self._queued(outbox, "update_checklist", runs)
 
     async def post_step_output(self, outbox: Outbox, incident: Incident, attachment: object, step: object, outcome: object) -> None:
@@ -148,5 +148,5 @@ class FakeRunbookChat:
         self._queued(outbox, "notify_targets", step)
         return StepOutcome(ok=True, output="sent")
 
-    async def suggest_runbooks(self, outbox: Outbox, incident: Incident, runbooks: list[object]) -> None:
+    async def suggest_runbooks(self, outbox: Outbox, incident: Incident, runbooks: Sequence[object]) -> None:
         self._queued(outbox, "suggest_runbooks", runbooks)

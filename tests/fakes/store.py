@@ -12,7 +12,14 @@ from typing import Self
 
 from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.commits import committed
-from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
+from bot.domain.incident import (
+    AuditEvent,
+    FollowUp,
+    Incident,
+    NewIncident,
+    RoleAssignment,
+    TimelineEntry,
+)
 from bot.domain.outbox import OutboundCall
 from bot.domain.timers import Timer
 
@@ -41,14 +48,14 @@ class _Incidents:
         self._db.numbers[team_id] = self._db.numbers.get(team_id, 0) + 1
         return self._db.numbers[team_id]
 
-    async def add(self, incident: Incident) -> Incident:
-        stored = replace(incident, id=next(self._db.ids))
-        self._db.incidents[stored.id] = stored  # type: ignore[index]
+    async def add(self, incident: NewIncident) -> Incident:
+        stored = incident.stored_as(next(self._db.ids))
+        self._db.incidents[stored.id] = stored
         return stored
 
     async def update(self, incident: Incident) -> Incident:
         assert incident.id in self._db.incidents
-        self._db.incidents[incident.id] = incident  # type: ignore[index]
+        self._db.incidents[incident.id] = incident
         return incident
 
     async def get_many(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Incident]:
@@ -124,25 +131,25 @@ class _Listed:
     def __init__(self, staged: MemoryDB, name: str) -> None:
         self._db, self._name = staged, name
 
-    def _rows(self) -> list:  # type: ignore[type-arg]
+    def _rows(self) -> list:
         return getattr(self._db, self._name)
 
-    async def add(self, item):  # type: ignore[no-untyped-def]
+    async def add(self, item):
         stored = replace(item, id=next(self._db.ids))
         self._rows().append(stored)
         return stored
 
-    async def update(self, item):  # type: ignore[no-untyped-def]
+    async def update(self, item):
         setattr(self._db, self._name, [item if r.id == item.id else r for r in self._rows()])
         return item
 
-    async def get(self, team_id: str, item_id: int):  # type: ignore[no-untyped-def]
+    async def get(self, team_id: str, item_id: int):
         return next((r for r in self._rows() if r.team_id == team_id and r.id == item_id), None)
 
-    async def list_for(self, team_id: str, incident_id: int) -> list:  # type: ignore[type-arg]
+    async def list_for(self, team_id: str, incident_id: int) -> list:
         return [r for r in self._rows() if r.team_id == team_id and r.incident_id == incident_id]
 
-    async def current(self, team_id: str, incident_id: int, role: str):  # type: ignore[no-untyped-def]
+    async def current(self, team_id: str, incident_id: int, role: str):
         return next((r for r in self._rows() if (r.team_id, r.incident_id, r.role) == (team_id, incident_id, role)
                      and r.relinquished_at is None), None)
 

@@ -160,7 +160,7 @@ async def test_runbooks_are_suggested_for_the_service_or_an_alert_named_in_the_t
     from bot.domain.incident import Incident
 
     base = Incident(team_id="T1", number=9, title="x", severity="SEV1", status="investigating", declared_by="U1",
-                    declared_at=FakeClock().now())
+                    declared_at=FakeClock().now(), id=9)
     by_alert = setup.services.runbooks.suggestions(base.with_changes(title="ImportQueueStalled firing in prod"))
     assert RUNBOOK in [r.id for r in by_alert]
     by_service = setup.services.runbooks.suggestions(base.with_changes(service="imports"))

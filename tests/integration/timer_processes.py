@@ -87,8 +87,9 @@ async def settled_states(url: str, deadline_seconds: float = 15.0) -> dict[str, 
     try:
         while True:
             async with engine.connect() as conn:
-                states = dict((await conn.execute(text(
-                    "SELECT state, count(*) FROM timer WHERE due_at <= now() GROUP BY state"))).all())
+                rows = (await conn.execute(text(
+                    "SELECT state, count(*) FROM timer WHERE due_at <= now() GROUP BY state"))).all()
+            states: dict[str, int] = {state: count for state, count in rows}
             if "sending" not in states or loop.time() > deadline:
                 return states
             await asyncio.sleep(0.1)
