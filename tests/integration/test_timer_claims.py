@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bot.domain.incident import Incident
+from bot.domain.incident import NewIncident
 from bot.domain.timers import Timer, TimerKind
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade
@@ -24,9 +24,8 @@ async def test_a_claim_searches_the_due_index_and_scans_no_table(tmp_path: Path)
     await upgrade(engine)
     sessions = session_factory(engine)
     async with SqlUnitOfWork(sessions) as uow:
-        incident = await uow.incidents.add(Incident(team_id="T1", number=1, title="Imports failing", severity="SEV1",
+        incident = await uow.incidents.add(NewIncident(team_id="T1", number=1, title="Imports failing", severity="SEV1",
                                                     status="investigating", declared_by="U1", declared_at=NOW))
-        assert incident.id is not None
         await uow.timers.replan("T1", incident.id, [
             Timer(team_id="T1", incident_id=incident.id, kind=TimerKind.UPDATE_DUE, due_at=NOW + timedelta(minutes=n))
             for n in range(-2, 200)])
