@@ -12,8 +12,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 SHAPES = Path(__file__).resolve().parents[3] / "shared" / "slack" / "payload-shapes"
-# Pure functions: 10,000 examples each in CI. The whole property suite stays well under a minute.
-PARSER_RUNS = settings(max_examples=int(os.environ.get("WARROOM_PROPERTY_EXAMPLES", "10000")), deadline=None, database=None, derandomize=True)
+# Pure functions: 2,000 examples each in CI (derandomized, so every run covers the same inputs). At
+# 10,000 these parsers alone took 2.5 minutes of one worker and pushed the suite past its 10-minute
+# budget; WARROOM_PROPERTY_EXAMPLES=10000 (or more) runs the deep version.
+PARSER_RUNS = settings(max_examples=int(os.environ.get("WARROOM_PROPERTY_EXAMPLES", "2000")), deadline=None, database=None, derandomize=True)
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=40))
 json_values = st.recursive(
