@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, delete, exists, func, or_, select, update
+from sqlalchemy import Column, Index, Text, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -90,10 +90,12 @@ class SqlOutbox:
             raise RuntimeError("a Slack call was queued after its unit of work ended: it would never be sent")
         self._queued.append(_row(call, self._now()))
 
-    def write(self, session: AsyncSession) -> bool:
-        """Add the calls queued so far to `session`, whose commit stores them; whether there were any."""
+    async def write(self, session: AsyncSession) -> bool:
+        """Insert the calls queued so far in `session`'s transaction, whose commit stores them; whether there were any."""
         queued, self._queued = self._queued, []
-        session.add_all(queued)
+        if queued:  # one statement for them all (executemany): no ids needed back
+            table = OutboxRow.__table__  # type: ignore[attr-defined]
+            await session.exec(insert(table), params=[row.model_dump(exclude={"id"}) for row in queued])  # type: ignore[call-overload]
         return bool(queued)
 
     def close(self) -> None:

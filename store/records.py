@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.audit_chain import AuditChain, ChainHead, link
+from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.incident import AuditEvent, TimelineEntry, TimelineKind
-from store.locks import head_for_update, lock_workspace
+from store.locks import head_for_update, lock_workspace, moved_head
 from store.models import AuditChainHeadRow, AuditEventRow, TimelineEntryRow
 
 _ENTRY_FIELDS = [f for f in TimelineEntryRow.model_fields if f not in ("id", "kind", "captured_by")]
@@ -109,6 +109,7 @@ class SqlAuditLog:
         heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
         await self._s.exec(update(heads).where(heads.c.team_id == linked.team_id)  # type: ignore[call-overload]
                            .values(seq=linked.seq, hash=linked.hash))
+        moved_head(self._s, head_of(linked))
         return replace(linked, id=row.id)
 
     async def list_for(self, team_id: str, incident_id: int) -> list[AuditEvent]:
