@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,12 +27,27 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 10, **kwargs}
         return _sqlite(url, read_only=False, **kwargs)
     # A dead server fails fast: connecting gives up after CONNECT_SECONDS, a hung statement after
-    # STATEMENT_SECONDS, and pre-ping swaps out connections the server dropped, so the pool recovers
-    # by itself when the database is back. A request that cannot get a connection in 10 s (all busy)
-    # is told "not saved, try again".
-    return create_async_engine(url, **{
-        "pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_timeout": 10,
+    # STATEMENT_SECONDS, and connections the server dropped are swapped out as they are taken from the
+    # pool, so the pool recovers by itself when the database is back. A request that cannot get a
+    # connection in 10 s (all busy) is told "not saved, try again". The pool keeps what it opened (no
+    # overflow): a connection opened and closed again as load comes and goes costs a TLS attempt, the
+    # login and the driver's type set-up each time.
+    engine = create_async_engine(url, **{
+        "pool_size": 20, "max_overflow": 0, "pool_timeout": 10,
         "connect_args": {"timeout": CONNECT_SECONDS, "command_timeout": STATEMENT_SECONDS}, **kwargs})
+    event.listen(engine.sync_engine.pool, "checkout", _swap_out_if_closed)
+    return engine
+
+
+def _swap_out_if_closed(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """A connection the server closed (a restart, an idle timeout) is replaced before it is used.
+
+    What `pool_pre_ping` does, without its round trips: asyncpg's ping is BEGIN, a query and ROLLBACK,
+    three waits for the server before every unit of work. asyncpg knows a connection closed from its
+    socket; one that died silently fails its first statement, and the pool starts afresh after it.
+    """
+    if dbapi_conn.driver_connection.is_closed():
+        raise DisconnectionError("the database closed this connection")
 
 
 def create_read_engine(url: str) -> AsyncEngine | None:
@@ -46,7 +62,9 @@ def create_read_engine(url: str) -> AsyncEngine | None:
         if ":memory:" in url:
             return None
         return _sqlite(url, read_only=True, pool_size=READERS, max_overflow=0, pool_timeout=10)
-    return create_engine(url, pool_size=READERS, max_overflow=READERS, connect_args={
+    # Autocommit: each read is one statement and one round trip (no BEGIN and ROLLBACK around it); what it
+    # sees is what it would in a READ COMMITTED transaction, whose every statement takes a new snapshot.
+    return create_engine(url, pool_size=2 * READERS, isolation_level="AUTOCOMMIT", connect_args={
         "timeout": CONNECT_SECONDS, "command_timeout": STATEMENT_SECONDS,
         "server_settings": {"default_transaction_read_only": "on"}})
 
@@ -89,8 +107,10 @@ class Engines:
         write = create_engine(url)
         if write.dialect.name == "sqlite":
             return cls(write=write, read=create_read_engine(url) or write, deliveries=write)
+        # Each batch of delivery records is one INSERT: in autocommit it is its own transaction, one round
+        # trip before the acks that wait for it instead of three (BEGIN, INSERT, COMMIT).
         return cls(write=write, read=create_read_engine(url) or write,
-                   deliveries=create_engine(url, pool_size=1, max_overflow=1))
+                   deliveries=create_engine(url, pool_size=2, isolation_level="AUTOCOMMIT"))
 
     @classmethod
     def single(cls, engine: AsyncEngine) -> Engines:

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy import select as core_select
-from sqlalchemy.orm import Session
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.audit_chain import ChainHead
@@ -26,8 +26,7 @@ _HEADS = "warroom_locked_heads"  # session.info: {team_id: ChainHead} of the hea
 async def lock_workspace(session: AsyncSession, team_id: str) -> None:
     """Hold the workspace's chain head row until the transaction ends (once per transaction).
 
-    SQLite ignores FOR UPDATE: the insert makes the transaction a writer at once, and the engine's
-    single connection (or SQLite's one writer) serializes the rest.
+    SQLite ignores FOR UPDATE: the engine's single connection (SQLite's one writer) serializes writers.
     """
     if team_id not in session.info.get(_HEADS, ()):
         await head_for_update(session, team_id)
@@ -43,13 +42,16 @@ async def head_for_update(session: AsyncSession, team_id: str) -> ChainHead:
     if team_id in held:
         return held[team_id]
     heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    start = ChainHead.start(team_id)
-    await session.exec(insert(heads).values(team_id=team_id, seq=start.seq, hash=start.hash)  # type: ignore[call-overload]
-                       .on_conflict_do_nothing(index_elements=["team_id"]))
-    stmt = core_select(heads.c.seq, heads.c.hash).where(heads.c.team_id == team_id).with_for_update()
-    seq, hash_ = (await session.exec(stmt)).one()  # type: ignore[call-overload]
+    locked = core_select(heads.c.seq, heads.c.hash).where(heads.c.team_id == team_id).with_for_update()
+    found = (await session.exec(locked)).first()  # type: ignore[call-overload]
+    if found is None:  # the workspace's first write: two may race to create the row, one insert wins
+        dialect = session.bind.dialect.name if session.bind else "sqlite"
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        start = ChainHead.start(team_id)
+        await session.exec(insert(heads).values(team_id=team_id, seq=start.seq, hash=start.hash)  # type: ignore[call-overload]
+                           .on_conflict_do_nothing(index_elements=["team_id"]))
+        found = (await session.exec(locked)).one()  # type: ignore[call-overload]
+    seq, hash_ = found
     head = held[team_id] = ChainHead(team_id, seq, hash_)
     return head
 

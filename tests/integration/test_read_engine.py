@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.domain.incident import Incident
+from store.dedupe import SqlSeenRequests
 from store.engine import Engines, session_factory
 from store.migrate import upgrade
 from store.uow import SqlUnitOfWork
@@ -79,3 +80,12 @@ async def test_an_in_memory_sqlite_database_is_read_where_it_is_written() -> Non
         assert engines.read is engines.write and engines.deliveries is engines.write
     finally:
         await engines.dispose()
+
+
+async def test_delivery_records_on_their_engine_tell_the_first_delivery_from_a_redelivery(engines: Engines) -> None:
+    seen = SqlSeenRequests(engines.deliveries)  # PostgreSQL: autocommit, each batch one INSERT
+    first = await asyncio.gather(*(seen.first_time("T1", f"event:E{i % 3}", NOW) for i in range(6)))
+    assert sorted(first) == [False, False, False, True, True, True]
+    assert await seen.first_time("T1", "event:E1", NOW) is False
+    await seen.flush()
+    assert await SqlSeenRequests(engines.deliveries).first_time("T1", "event:E2", NOW) is False  # kept in the database
