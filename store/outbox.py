@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Column, Index, Text, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -63,6 +63,12 @@ class OutboxRow(SQLModel, table=True):
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
+# The outbox table under other names, for the claim's subqueries: made once (a new alias builds its
+# column collection again on every claim, which was a sixth of the sender's time).
+_NEWER = OutboxRow.__table__.alias("newer")  # type: ignore[attr-defined]
+_EARLIER = OutboxRow.__table__.alias("earlier")  # type: ignore[attr-defined]
+
+
 def _call(row: Any) -> OutboundCall:
     return OutboundCall(team_id=row.team_id, method=row.method, params=json.loads(row.params), lane=row.lane,
                         coalesce_key=row.coalesce_key, anchor=row.anchor, ts_from=row.ts_from,
@@ -70,11 +76,13 @@ def _call(row: Any) -> OutboundCall:
                         uncertain=row.uncertain, tag=row.tag)
 
 
-def _row(call: OutboundCall, now: datetime) -> OutboxRow:
-    return OutboxRow(tag=call.tag or uuid.uuid4().hex, team_id=call.team_id, lane=call.lane, method=call.method,
-                     params=json.dumps(call.params, separators=(",", ":")), coalesce_key=call.coalesce_key,
-                     anchor=call.anchor, ts_from=call.ts_from, ts_param=call.ts_param, created_at=now,
-                     next_attempt_at=now)
+def _row(call: OutboundCall, now: datetime) -> dict[str, Any]:
+    """The outbox row of a call queued at `now`, as the values of an INSERT (every column but the id)."""
+    return {"tag": call.tag or uuid.uuid4().hex, "team_id": call.team_id, "lane": call.lane, "method": call.method,
+            "params": json.dumps(call.params, separators=(",", ":")), "coalesce_key": call.coalesce_key,
+            "anchor": call.anchor, "ts_from": call.ts_from, "ts_param": call.ts_param, "state": _PENDING,
+            "attempts": 0, "uncertain": False, "created_at": now, "next_attempt_at": now, "leased_until": None,
+            "sent_at": None, "result_ts": None, "error": ""}
 
 
 class SqlOutbox:
@@ -82,7 +90,7 @@ class SqlOutbox:
 
     def __init__(self, now: Callable[[], datetime]) -> None:
         self._now = now
-        self._queued: list[OutboxRow] = []
+        self._queued: list[dict[str, Any]] = []
         self._closed = False
 
     def put(self, call: OutboundCall) -> None:
@@ -95,7 +103,7 @@ class SqlOutbox:
         queued, self._queued = self._queued, []
         if queued:  # one statement for them all (executemany): no ids needed back
             table = OutboxRow.__table__  # type: ignore[attr-defined]
-            await session.exec(insert(table), params=[row.model_dump(exclude={"id"}) for row in queued])  # type: ignore[call-overload]
+            await session.exec(insert(table), params=queued)  # type: ignore[call-overload]
         return bool(queued)
 
     def close(self) -> None:
@@ -120,7 +128,7 @@ class SqlOutboxStore:
                           delivered: Sequence[tuple[OutboundCall, str | None]] = ()) -> list[OutboundCall]:
         t = OutboxRow.__table__  # type: ignore[attr-defined]
         free = or_(t.c.leased_until.is_(None), t.c.leased_until < now)
-        newer, earlier = t.alias("newer"), t.alias("earlier")
+        newer, earlier = _NEWER, _EARLIER
         replaced = exists().where(newer.c.team_id == t.c.team_id, newer.c.coalesce_key == t.c.coalesce_key,
                                   newer.c.state == _PENDING, newer.c.id > t.c.id)
         waits = exists().where(earlier.c.lane == t.c.lane, earlier.c.state == _PENDING, earlier.c.id < t.c.id)
@@ -205,10 +213,11 @@ async def _mark_sent(s: AsyncSession, delivered: Iterable[tuple[OutboundCall, st
     for call, ts in sorted(delivered, key=lambda d: d[0].team_id):
         if call.anchor and ts:
             await _remember_anchor(s, call, ts)
-    t = OutboxRow.__table__  # type: ignore[attr-defined]
-    for call, ts in delivered:
-        await s.exec(update(t).where(t.c.id == call.id)
-                     .values(state=CallState.SENT.value, result_ts=ts, sent_at=now, leased_until=None))
+    if delivered:  # one statement for them all (executemany)
+        t = OutboxRow.__table__  # type: ignore[attr-defined]
+        await s.exec(update(t).where(t.c.id == bindparam("call_id"))  # type: ignore[call-overload]
+                     .values(state=CallState.SENT.value, result_ts=bindparam("ts"), sent_at=now, leased_until=None),
+                     params=[{"call_id": call.id, "ts": ts} for call, ts in delivered])
 
 
 async def _remember_anchor(s: AsyncSession, call: OutboundCall, ts: str) -> None:
