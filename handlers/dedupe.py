@@ -6,6 +6,11 @@ a view submission or a shortcut, and they carry no id: over HTTP, their signatur
 timestamp and the body) names the delivery, so the same signed request again is a captured one
 replayed inside the five minutes the signature is good for. It is refused. The record is in the
 database, so a restart does not forget it.
+
+When refusing is an ack (a command's replay text, an empty ack for a click or an event), the middleware
+only starts the check and the listener waits for it before it does anything (`go_ahead`, called by
+handlers.errors.guard): on PostgreSQL the record's round trip then overlaps Bolt's wait for the ack
+instead of delaying everything after it.
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -36,6 +44,7 @@ UNGUARDED = frozenset({"url_verification", "ssl_check", "block_suggestion"})
 # tests/unit/test_delivery_keys.py checks each word against the sub-command table.
 READ_ONLY_WORDS = frozenset({"list", "ls", "help", "?", "timeline", "oncall", "stats"})
 REPLAY_TEXT = "This request was already received and handled; a replayed request is not acted on again."
+DELIVERY_CHECK = "warroom_delivery_check"  # Bolt context key: the check its listener waits for (go_ahead)
 
 
 def delivery_key(body: dict[str, Any], signature: str | None = None) -> str | None:
@@ -73,14 +82,18 @@ def install(app: AsyncApp, seen: SeenRequests) -> None:
     """Add the global middleware that drops redeliveries and refuses replays (after Bolt's signature check)."""
 
     # Bolt passes arguments by name: `next` it must be.
-    async def drop_redeliveries(req: AsyncBoltRequest, body: dict[str, Any],
+    async def drop_redeliveries(req: AsyncBoltRequest, body: dict[str, Any], context: AsyncBoltContext,
                                 next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         key = delivery_key(body, req.headers.get("x-slack-signature", [None])[0])
-        if key is not None and not await _first_time(seen, team_of(body), key):
+        if key is not None and _answered_by_ack(body, key):
+            # The listener waits for the answer before it acks or does anything (go_ahead, in handlers.errors.guard):
+            # the database's round trip overlaps Bolt's wait for the ack instead of coming before it.
+            retry_num = req.headers.get("x-slack-retry-num", [None])[0]
+            context[DELIVERY_CHECK] = asyncio.ensure_future(_check(seen, body, key, retry_num))
+        elif key is not None and not await _first_time(seen, team_of(body), key):
             if key.startswith(REPLAY_PREFIX):
                 return _refuse_replay(body)
-            log.info("redelivery_dropped", team_id=team_of(body), key=key,
-                     retry_num=req.headers.get("x-slack-retry-num", [None])[0])
+            _log_dropped(body, key, req.headers.get("x-slack-retry-num", [None])[0])
             return BoltResponse(status=200, body="")
         await next()
         return None
@@ -88,12 +101,58 @@ def install(app: AsyncApp, seen: SeenRequests) -> None:
     app.middleware(drop_redeliveries)
 
 
-def _refuse_replay(body: dict[str, Any]) -> BoltResponse:
-    """A command is told in words it can show; anything else gets 409 (Slack itself never sends these)."""
+def _answered_by_ack(body: dict[str, Any], key: str) -> bool:
+    """Whether refusing this delivery is an ack the listener can give: an empty one for a redelivered click or
+    event, the replay text for a command. Anything else (a view submission, a shortcut) gets 409 from here."""
+    return key.startswith(("action:", "event:")) or (key.startswith(REPLAY_PREFIX) and "command" in body)
+
+
+async def _check(seen: SeenRequests, body: dict[str, Any], key: str, retry_num: str | None) -> _Refusal | None:
+    if await _first_time(seen, team_of(body), key):
+        return None
+    if key.startswith(REPLAY_PREFIX):
+        _log_replay(body)
+        return _Refusal(replay=True)
+    _log_dropped(body, key, retry_num)
+    return _Refusal(replay=False)
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    replay: bool  # a replayed command (told so), else a redelivery (acked quietly)
+
+
+async def go_ahead(context: Any, ack: AsyncAck) -> bool:
+    """Whether the listener may run: first waits for this delivery's check (started by the middleware), and
+    acks a redelivery quietly or a replayed command with words it can show, and returns False, for those."""
+    check = context.get(DELIVERY_CHECK) if isinstance(context, dict) else None
+    if check is None:
+        return True
+    refusal = await check
+    if refusal is None:
+        return True
+    if ack.response is None:  # events are acked by Bolt before their listener runs
+        if refusal.replay:
+            await ack(response_type="ephemeral", text=REPLAY_TEXT)
+        else:
+            await ack()
+    return False
+
+
+def _log_dropped(body: dict[str, Any], key: str, retry_num: str | None) -> None:
+    log.info("redelivery_dropped", team_id=team_of(body), key=key, retry_num=retry_num)
+
+
+def _log_replay(body: dict[str, Any]) -> None:
     command = "command" in body
     log.warning("replay_refused", team_id=team_of(body), kind="command" if command else str(body.get("type"))[:40],
                 user_id=body.get("user_id") or (body.get("user") or {}).get("id"))
-    if command:
+
+
+def _refuse_replay(body: dict[str, Any]) -> BoltResponse:
+    """A command is told in words it can show; anything else gets 409 (Slack itself never sends these)."""
+    _log_replay(body)
+    if "command" in body:
         return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": REPLAY_TEXT}),
                             headers={"content-type": "application/json"})
     return BoltResponse(status=409, body=REPLAY_TEXT)

@@ -89,3 +89,17 @@ async def test_delivery_records_on_their_engine_tell_the_first_delivery_from_a_r
     assert await seen.first_time("T1", "event:E1", NOW) is False
     await seen.flush()
     assert await SqlSeenRequests(engines.deliveries).first_time("T1", "event:E2", NOW) is False  # kept in the database
+
+
+async def test_a_key_delivered_again_while_its_first_batch_is_being_written_is_not_new(engines: Engines) -> None:
+    seen = SqlSeenRequests(engines.deliveries)
+    first = asyncio.create_task(seen.first_time("T1", "event:EvTwice", NOW))
+    async with asyncio.timeout(5):
+        while seen._queue or not first.done() and not seen._writers:  # the first batch taken (or written behind)
+            await asyncio.sleep(0)
+    again = asyncio.create_task(seen.first_time("T1", "event:EvTwice", NOW))
+    if engines.write.dialect.name == "postgresql":
+        await asyncio.sleep(0)
+        assert sum(not w.done() for w in seen._writers) == 2  # two batches in flight, one key in both
+    assert sorted(await asyncio.gather(first, again)) == [False, True]
+    await seen.flush()
