@@ -113,7 +113,10 @@ async def _watch_replies(fake: FakeSlack, by_name: dict[str, Declare],
     cancelled. Event-driven: waits on the fake's condition for "a response after those seen"."""
     seen = len(fake.responses)
     while True:
-        await fake.wait_for_response(lambda _r, n=seen: len(fake.responses) > n, timeout=3600)
+        def after_seen(_reply: dict[str, Any], n: int = seen) -> bool:
+            return len(fake.responses) > n
+
+        await fake.wait_for_response(after_seen, timeout=3600)
         now = time.perf_counter()
         for reply in fake.responses[seen:]:
             declare = by_name.get(reply["name"])

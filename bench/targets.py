@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import Warroom, create_app
 from bot.config import load_config
 from bot.serve import freeze_startup_objects, start
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.standin import FakeSlack
 from tests.databases import fresh_database
 from tests.e2e.harness import SIGNING_SECRET, bot_environ

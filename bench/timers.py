@@ -7,9 +7,13 @@ Every incident has five planned timers (update due, update overdue, response tar
 escalation levels): 10,000 pending. The update and response-target timers of all incidents fall
 due over the first `--spread` seconds (4,000 messages); the rest stay pending. Measured, in one
 process with the real app (create_app + start, APScheduler polling the database):
-start-up (create_app + start with every timer pending), lateness of each sent reminder (Slack
-received it − it fell due), resident memory at the end. Goals: p99 lateness < 1 s, RSS < 200 MB,
-start-up < 2 s.
+start-up (create_app + start with every timer pending), lateness of each sent reminder in its
+incident's channel (Slack received it − it fell due) and the part of it until the timer was marked sent
+(its message queued in the outbox), resident memory at the end. Goals: p99 lateness < 1 s, RSS < 200 MB,
+start-up < 2 s. The copies of the response-target notices in the on-call, escalation and announcements
+channels go out grouped (bot/domain/grouping.py) at Slack's pace there; they are not timed.
+Incidents are declared an hour ahead and every stored time is then moved back, so the first timer falls
+due 5 s after seeding ends however long seeding took.
 """
 
 from __future__ import annotations
@@ -23,21 +27,49 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypedDict
+
+from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import SQLModel
 
 from bot.app import build_services, create_app
 from bot.config import load_config, load_policy
+from bot.log import configure_logging
 from bot.serve import freeze_startup_objects, start
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.standin import FakeSlack
+from store.columns import UTCDateTime
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade
+from store.tables import table_of
+from store.timers import TimerRow
 from store.uow import SqlUnitOfWork
 from tests.databases import fresh_database
 from tests.e2e.harness import bot_environ
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.runner import FakeStepRunner
 from tests.integration.timer_processes import sent_count
 
 _REF = re.compile(r"INC-(\d+)")
+
+
+class TimerFigures(TypedDict):
+    """What one run measured (printed, and as JSON for tests/integration/test_benchmarks_run.py)."""
+
+    database: str
+    incidents: int
+    pending_at_start: int
+    sent: int
+    seed_seconds: float
+    startup_seconds: float
+    lateness_p50_s: float
+    lateness_p99_s: float
+    lateness_max_s: float
+    rss_mb: float
+    queued_p50_s: float | None  # of the lateness: until the timer was marked sent, its message queued
+    queued_p99_s: float | None
 
 
 def rss_mb() -> float:
@@ -48,12 +80,14 @@ def rss_mb() -> float:
     return float("nan")
 
 
-async def seed(url: str, incidents: int, spread: float, lead: float, fake: FakeSlack) -> dict[int, datetime]:
-    """Declare the incidents so their update and response timers fall due `lead`..`lead+spread` s from now."""
+async def seed(url: str, incidents: int, spread: float, lead: float, fake: FakeSlack) -> tuple[dict[int, datetime], set[str]]:
+    """Declare the incidents so their update and response timers fall due `lead`..`lead+spread` s after
+    seeding ends: they are declared an hour ahead, then every stored time moves back by the same amount,
+    so a slow seed (a busy machine) never makes the first timers late before the bot starts."""
     engine = create_engine(url)
     await upgrade(engine)
     sessions = session_factory(engine)
-    base = datetime.now(UTC) + timedelta(seconds=lead)
+    base = datetime.now(UTC) + timedelta(hours=1)
     clock = FakeClock(base)
     services = build_services(uow=lambda: SqlUnitOfWork(sessions), chat=FakeChat(), clock=clock,
                               policy=load_policy(None), directory=FakeDirectory(), runbook_chat=FakeRunbookChat(),
@@ -65,24 +99,48 @@ async def seed(url: str, incidents: int, spread: float, lead: float, fake: FakeS
             DeclareRequest(team_id="T0001", user_id="U1", severity="sev1", title=f"Timer bench {n}"), force=True)
         assert result.incident is not None
         due[result.incident.number] = clock.now() + timedelta(minutes=15)
+    shift = datetime.now(UTC) + timedelta(seconds=lead) - base
     async with engine.begin() as conn:
-        from sqlalchemy import text
-
+        await shift_times(conn, shift)
+        # The shared channels the default policy names (on-call rotation, escalation contacts) exist.
+        for name in ("oncall-sre", "leadership"):
+            fake.state.add_channel(name)
         # A channel of its own per incident in the fake (Slack paces messages per channel).
+        channels = set()
         for number in due:
             channel = fake.state.add_channel(f"inc-{number}-timer-bench")["id"]
+            channels.add(channel)
             await conn.execute(text("UPDATE incident SET channel_id = :c WHERE number = :n"), {"c": channel, "n": number})
     await engine.dispose()
-    return due
+    return {number: at + shift for number, at in due.items()}, channels
 
 
-async def run(args: argparse.Namespace) -> dict[str, object]:
+async def shift_times(conn: AsyncConnection, by: timedelta) -> None:
+    """Move every stored date and time (incidents, timers, timeline, roles, …) by `by`; not the audit
+    log's, which is append-only (and no timer reads it)."""
+    for table in SQLModel.metadata.sorted_tables:
+        if table.name == "audit_event":
+            continue
+        stamps = [c for c in table.columns if isinstance(c.type, UTCDateTime)]
+        keys = list(table.primary_key.columns)
+        if not stamps or not keys:
+            continue
+        rows = (await conn.execute(select(*keys, *stamps))).all()
+        changes = [{**{f"k_{k.name}": row[i] for i, k in enumerate(keys)},
+                    **{f"v_{c.name}": (v + by if v is not None else None) for c, v in zip(stamps, row[len(keys):])}}
+                   for row in rows]
+        if changes:
+            await conn.execute(update(table).where(*(k == bindparam(f"k_{k.name}") for k in keys))
+                               .values({c.name: bindparam(f"v_{c.name}") for c in stamps}), changes)
+
+
+async def run(args: argparse.Namespace) -> TimerFigures:
     """Seed, start the real app, wait for every due reminder, measure."""
     with tempfile.TemporaryDirectory() as tmp:
         async with fresh_database(args.database, Path(tmp)) as url, FakeSlack(latency=args.latency) as fake:
             seeded = time.perf_counter()
-            lead = 5.0 + args.incidents * 0.025  # seeding must finish before the first timer falls due
-            due = await seed(url, args.incidents, args.spread, lead, fake)
+            lead = 5.0  # from the end of seeding to the first timer falling due: the bot starts in between
+            due, incident_channels = await seed(url, args.incidents, args.spread, lead, fake)
             seed_seconds = time.perf_counter() - seeded
             offset = time.time() - time.monotonic()
             env = bot_environ(fake, url, WARROOM_CONFIG=str(Path(tmp) / "warroom.yaml"), LOG_LEVEL="warning",
@@ -94,11 +152,10 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             freeze_startup_objects()
             pending = await warroom.services.timers.pending()
             def reminder(c: object) -> bool:
-                # In the incident's own channel: copies to the announcements or on-call channel share
-                # that channel's lane and go out at Slack's pace of about one message a second.
+                # In the incident's own channel: copies to the announcements, on-call and escalation
+                # channels go out grouped at Slack's pace in those channels (see bot/domain/grouping.py).
                 params = getattr(c, "params", {})
-                return "INC-" in str(params.get("text", "")) and str(params.get("channel", "")).startswith("C") \
-                    and params.get("channel") != "CANNOUNCE"
+                return params.get("channel") in incident_channels and "INC-" in str(params.get("text", ""))
 
             try:
                 # Poll the database, not the fake: a predicate over every recorded call on every call
@@ -116,6 +173,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             finally:
                 memory = rss_mb()
                 await running.close()
+            queued = await fired_lateness(url)
             lateness = []
             for call in fake.calls_to("chat.postMessage"):
                 if not reminder(call):
@@ -129,7 +187,22 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     return {"database": args.database, "incidents": args.incidents, "pending_at_start": pending,
             "sent": len(lateness), "seed_seconds": round(seed_seconds, 1), "startup_seconds": round(startup, 3),
             "lateness_p50_s": round(p(0.5), 3), "lateness_p99_s": round(p(0.99), 3),
-            "lateness_max_s": round(lateness[-1], 3), "rss_mb": round(memory, 1)}
+            "lateness_max_s": round(lateness[-1], 3), "rss_mb": round(memory, 1),
+            # Of that: from falling due until the timer was marked sent, its message queued (the rest is the outbox).
+            "queued_p50_s": round(queued[int(0.5 * len(queued))], 3) if queued else None,
+            "queued_p99_s": round(queued[min(len(queued) - 1, int(0.99 * len(queued)))], 3) if queued else None}
+
+
+async def fired_lateness(url: str) -> list[float]:
+    """Seconds from each sent timer falling due until it was marked sent (its message queued), sorted."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            table = table_of(TimerRow)
+            rows = (await conn.execute(select(table.c.due_at, table.c.sent_at).where(table.c.state == "sent"))).all()
+    finally:
+        await engine.dispose()
+    return sorted((sent - due).total_seconds() for due, sent in rows)
 
 
 def main(argv: list[str]) -> int:
@@ -141,13 +214,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
+    configure_logging("warning", "json")  # as `warroom serve` with LOG_LEVEL=warning: sent reminders log nothing
     r = asyncio.run(run(args))
-    goals = {"lateness_p99_s < 1": r["lateness_p99_s"] < 1, "rss_mb < 200": r["rss_mb"] < 200,  # type: ignore[operator]
-             "startup_seconds < 2": r["startup_seconds"] < 2}  # type: ignore[operator]
+    goals = {"lateness_p99_s < 1": r["lateness_p99_s"] < 1, "rss_mb < 200": r["rss_mb"] < 200,
+             "startup_seconds < 2": r["startup_seconds"] < 2}
     print(f"{r['pending_at_start']} timers pending at start across {r['incidents']} incidents ({r['database']}); "
           f"{r['sent']} fell due and were sent")
     print(f"  start-up {r['startup_seconds']} s, lateness p50 {r['lateness_p50_s']} s, p99 {r['lateness_p99_s']} s, "
           f"max {r['lateness_max_s']} s, RSS {r['rss_mb']} MB (seeding took {r['seed_seconds']} s)")
+    print(f"  of which until queued in the outbox: p50 {r['queued_p50_s']} s, p99 {r['queued_p99_s']} s")
     for goal, ok in goals.items():
         print(f"  {'PASS' if ok else 'MISS'}  {goal}")
     print(json.dumps({**r, "goals": goals}))

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import aiohttp
 import structlog
@@ -16,19 +17,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Config
+from bot.domain.chat import Directory, IncidentChat, OnCallChat, RunbookChat, TimerChat, UpdateChat
 from bot.domain.errors import StorageUnavailable
 from bot.domain.outbox import Pace, is_channel_name
 from bot.domain.policy import Policy
-from bot.domain.ports import (
-    Clock,
-    Directory,
-    FlagProvider,
-    IncidentChat,
-    RunbookChat,
-    SeenRequests,
-    StepRunner,
-    UnitOfWorkFactory,
-)
+from bot.domain.ports import Clock, FlagProvider, StepRunner
+from bot.domain.repositories import SeenRequests, UnitOfWorkFactory
 from bot.domain.runbook import Runbook
 from bot.health import HealthReport
 from bot.metrics import Metrics
@@ -93,19 +87,23 @@ def configured_channels(policy: Policy) -> list[str]:
     return list(dict.fromkeys(c for c in channels if is_channel_name(c)))
 
 
-def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
+class IncidentChats(IncidentChat, UpdateChat, TimerChat, OnCallChat, Protocol):
+    """The chat ports of the incident use cases, which one adapter provides (SlackIncidentChat; FakeChat in tests)."""
+
+
+def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock, policy: Policy,
                    directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
                    catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2),
                    people: PeopleNames | None = None, reads: UnitOfWorkFactory | None = None) -> Services:
     """Every use case over the same ports (`reads`: read-only units of work, `uow` when not given)."""
-    timers = TimerService(uow=uow, chat=chat, clock=clock, policy=policy)  # type: ignore[arg-type]
+    timers = TimerService(uow=uow, chat=chat, clock=clock, policy=policy)
     incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
                                 on_change=timers.replan, reads=reads,
                                 permissions=PermissionCheck(uow=uow, clock=clock, policy=policy, directory=directory))
     return Services(
         timers=timers,
-        oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),  # type: ignore[arg-type]
-        updates=UpdateService(uow=uow, chat=chat, clock=clock, incidents=incidents),  # type: ignore[arg-type]
+        oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),
+        updates=UpdateService(uow=uow, chat=chat, clock=clock, incidents=incidents),
         runbooks=RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
                                 runner=runner, catalog=catalog),
         incidents=incidents,
@@ -133,6 +131,8 @@ class Warroom:
     health: HealthReport
     seen: SeenRequests
     sender: OutboxSender
+    outbox_store: SqlOutboxStore  # the sender's store (prunes, counts the backlog)
+    sender_client: AsyncWebClient  # the sender's transport's client (its HTTP session opens and closes here)
     providers: Mapping[str, FlagProvider] = field(default_factory=dict)
     runbook_report: LoadReport = field(default_factory=LoadReport)
     channels: SlackChannelNames | None = None
@@ -162,8 +162,8 @@ class Warroom:
                                    id="timers", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
             self.scheduler.add_job(self.services.oncall.dispatch_handoffs, "interval", seconds=HANDOFF_POLL_SECONDS,
                                    id="handoffs", max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
-        if self.sender.transport.client.session is None:
-            self.sender.transport.client.session = aiohttp.ClientSession()
+        if self.sender_client.session is None:
+            self.sender_client.session = aiohttp.ClientSession()
         if self.channels is not None:  # the announcements channel by id from the first declare on
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(CHANNEL_WARM_SECONDS):
@@ -193,10 +193,6 @@ class Warroom:
         except StorageUnavailable as exc:
             log.warning("outbox_prune_skipped", error=str(exc))
 
-    @property
-    def outbox_store(self) -> SqlOutboxStore:
-        return self.sender.store  # type: ignore[return-value]  (built as one in create_app)
-
     async def stop(self) -> None:
         """Stop timers, let Slack calls being made finish, release connections."""
         if self.scheduler.running:
@@ -206,7 +202,7 @@ class Warroom:
             async with asyncio.timeout(STOP_SECONDS), self.services.timers.running:
                 pass
         await self.sender.stop()
-        sender_session = self.sender.transport.client.session
+        sender_session = self.sender_client.session
         if sender_session is not None and not sender_session.closed:
             await sender_session.close()
         await close_providers(self.providers)
@@ -258,7 +254,8 @@ def create_app(
         log.warning("runbook_invalid", file=problem.file, line=problem.line, field=problem.field, problem=problem.message)
     clock = clock or SystemClock()
     channels = SlackChannelNames(client)  # one cache of channel ids for what is queued and what is sent
-    sender = OutboxSender(store=SqlOutboxStore(sessions), transport=SlackWebTransport(create_sender_client(settings)),
+    outbox_store, sender_client = SqlOutboxStore(sessions), create_sender_client(settings)
+    sender = OutboxSender(store=outbox_store, transport=SlackWebTransport(sender_client),
                           clock=clock, pace=Pace(rate=settings.channel_rate, burst=settings.channel_burst),
                           first_retry=settings.slack_retry_seconds, channels=channels)
     services = build_services(
@@ -280,5 +277,6 @@ def create_app(
     return Warroom(
         settings=settings, policy=policy, bolt=bolt, client=client, engines=engines, incidents=incidents,
         services=services, providers=providers, runbook_report=report, seen=seen, sender=sender, channels=channels,
+        outbox_store=outbox_store, sender_client=sender_client,
         surface=surface, scheduler=scheduler, metrics=Metrics(), health=HealthReport(engine, client, scheduler, report),
     )

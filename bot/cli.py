@@ -95,7 +95,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     async def run() -> str:
         async with opened_storage(config) as storage:
             incident = await storage.reviews.find(args.team, args.incident)
-            return await storage.reviews.render(incident.team_id, incident.id, args.format)  # type: ignore[arg-type]
+            return await storage.reviews.render(incident.team_id, incident.id, args.format)
 
     output = asyncio.run(run())
     if args.output:

@@ -50,7 +50,7 @@ def cmd_schema(_args: argparse.Namespace) -> int:
     return 0
 
 
-def add_runbook_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_runbook_commands(sub: argparse._SubParsersAction) -> None:
     """Add `runbooks check` and `runbooks schema` to the CLI."""
     runbooks = sub.add_parser("runbooks", help="check runbook files or print their JSON Schema")
     actions = runbooks.add_subparsers(dest="runbooks_command", required=True)

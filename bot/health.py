@@ -59,7 +59,8 @@ async def check_database(engine: AsyncEngine) -> Check:
                 await conn.execute(text("SELECT 1"))
             current = await current_revision(engine)
     except Exception as exc:  # noqa: BLE001 - any failure to answer is "unreachable", with its cause
-        cause = exc.orig if isinstance(exc, SQLAlchemyError) and getattr(exc, "orig", None) else exc
+        orig = getattr(exc, "orig", None) if isinstance(exc, SQLAlchemyError) else None  # the driver's error
+        cause = orig or exc
         return Check(False, f"unreachable ({engine.url.render_as_string(hide_password=True)}): "
                             f"{type(cause).__name__}: {str(cause)[:200]}")
     head = head_revision()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -54,8 +55,10 @@ def create_web_app(warroom: Warroom) -> web.Application:
             log.debug("unsigned_request_refused", reason=problem)
             return answered("unsigned", 401, started, "invalid Slack signature")
         try:
-            bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string,
-                                            headers=request.headers)  # type: ignore[arg-type]
+            # Bolt takes a dict and lowercases the names itself, the last value of a repeated one winning, as here.
+            headers: dict[str, str | Sequence[str]] = {
+                name.lower(): value for name, value in request.headers.items()}
+            bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=headers)
         except (ValueError, RecursionError, KeyError, IndexError, TypeError, AttributeError) as exc:
             # Signed, so from Slack or someone holding the secret; still a bad request, not a server error.
             log.warning("malformed_slack_payload", kind="unparsed", error=type(exc).__name__)

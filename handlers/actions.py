@@ -10,7 +10,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.domain.errors import InvalidCommand
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from handlers.ids import Action
 from handlers.payload import payload_text
 from handlers.surface import Surface
@@ -29,14 +29,14 @@ def register(surface: Surface, services: Services) -> None:
         await ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         incident = await incidents.for_channel(team_id, body["channel"]["id"])
-        await incidents.change_status(team_id, incident.id, user_id, _selected(body))  # type: ignore[arg-type]
+        await incidents.change_status(team_id, incident.id, user_id, _selected(body))
 
     @surface.action(Action.CARD_SEVERITY)
     async def card_severity(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         incident = await incidents.for_channel(team_id, body["channel"]["id"])
-        await incidents.change_severity(team_id, incident.id, user_id, _selected(body))  # type: ignore[arg-type]
+        await incidents.change_severity(team_id, incident.id, user_id, _selected(body))
 
     @surface.action(Action.DECLARE_ANYWAY)
     async def declare_anyway(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

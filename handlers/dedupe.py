@@ -30,7 +30,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.domain.errors import StorageUnavailable
-from bot.domain.ports import SeenRequests
+from bot.domain.repositories import SeenRequests
 
 log = structlog.get_logger(__name__)
 

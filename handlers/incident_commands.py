@@ -11,7 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.domain.errors import InvalidCommand
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest, DeclareResult, validate_declare
+from bot.services.declaration import DeclareRequest, DeclareResult, validate_declare
 from handlers import blocks
 from handlers.answer import Answer, answer_in_ack
 from handlers.command_text import from_slack
@@ -160,8 +160,8 @@ def _check_status(parsed: ChangeStatus, call: Call) -> None:
 async def _change_status(parsed: ChangeStatus, call: Call) -> None:
     await call.ack()
     incidents = call.services.incidents
-    incident = await incidents.for_channel(call.team_id, call.command.get("channel_id"))
-    await incidents.change_status(call.team_id, incident.id, call.user_id, parsed.status)  # type: ignore[arg-type]
+    incident = await incidents.for_channel(call.team_id, call.channel_id)
+    await incidents.change_status(call.team_id, incident.id, call.user_id, parsed.status)
 
 
 def _parse_severity(typed: Typed) -> ChangeSeverity:
@@ -177,8 +177,8 @@ def _check_severity(parsed: ChangeSeverity, call: Call) -> None:
 async def _change_severity(parsed: ChangeSeverity, call: Call) -> None:
     await call.ack()
     incidents = call.services.incidents
-    incident = await incidents.for_channel(call.team_id, call.command.get("channel_id"))
-    await incidents.change_severity(call.team_id, incident.id, call.user_id, parsed.severity)  # type: ignore[arg-type]
+    incident = await incidents.for_channel(call.team_id, call.channel_id)
+    await incidents.change_severity(call.team_id, incident.id, call.user_id, parsed.severity)
 
 
 async def _resolve(parsed: Resolve, call: Call) -> None:
@@ -194,8 +194,8 @@ async def _list_open(parsed: ListOpen, call: Call) -> None:
     await answer_in_ack(call.ack, call.respond, listing())
 
 
-DECLARE = Subcommand("declare", DECLARE_USAGE, _parse_declare, (Declare, OpenDeclareModal), _declare,
-                     check=_check_declare)
+DECLARE = Subcommand[Declare | OpenDeclareModal](
+    "declare", DECLARE_USAGE, _parse_declare, (Declare, OpenDeclareModal), _declare, check=_check_declare)
 STATUS = Subcommand("status", "/incident status <new status>", _parse_status, (ChangeStatus,), _change_status,
                     check=_check_status)
 SEVERITY = Subcommand("severity", "/incident severity <severity>", _parse_severity, (ChangeSeverity,),

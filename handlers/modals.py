@@ -8,7 +8,7 @@ from typing import Any
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.domain.text import control_character_error
-from bot.services.incidents import SERVICE_MAX, SUMMARY_MAX, TITLE_MAX, DeclareRequest
+from bot.services.declaration import SERVICE_MAX, SUMMARY_MAX, TITLE_MAX, DeclareRequest
 
 HINT_MAX = 2000  # Slack's limit for an input block's hint
 from handlers.blocks import severity_options

@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.domain.chat import ChatMessage
 from bot.domain.errors import InvalidCommand
-from bot.domain.ports import ChatMessage
 from bot.services.container import Services
 from handlers import people_blocks
 from handlers.format import escape
@@ -31,7 +31,7 @@ def register(surface: Surface, services: Services) -> None:
         await ack()
         team_id = body["team"]["id"]
         incident = await services.incidents.for_channel(team_id, body["channel"]["id"])
-        await services.roles.assign(team_id, incident.id, body["user"]["id"],  # type: ignore[arg-type]
+        await services.roles.assign(team_id, incident.id, body["user"]["id"],
                                     _suffix(action, Action.ROLE_SELECT), payload_text(action, "selected_user"))
 
     @surface.action(re.compile("^" + re.escape(Action.TAKE_ROLE)))
@@ -39,7 +39,7 @@ def register(surface: Surface, services: Services) -> None:
         await ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         incident = await services.incidents.for_channel(team_id, body["channel"]["id"])
-        await services.roles.assign(team_id, incident.id, user_id, _suffix(action, Action.TAKE_ROLE), user_id)  # type: ignore[arg-type]
+        await services.roles.assign(team_id, incident.id, user_id, _suffix(action, Action.TAKE_ROLE), user_id)
 
     @surface.action(Action.FOLLOWUP_DONE)
     async def followup_done(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
@@ -73,7 +73,7 @@ def register(surface: Surface, services: Services) -> None:
         await ack()
         channel_id = str(view_metadata(view).get("channel_id", ""))
         incident = await services.incidents.for_channel(body["team"]["id"], channel_id)
-        await services.reviews.resolve(body["team"]["id"], incident.id, body["user"]["id"], {  # type: ignore[arg-type]
+        await services.reviews.resolve(body["team"]["id"], incident.id, body["user"]["id"], {
             "resolution": values[Block.RESOLUTION], "impact": values[Block.IMPACT],
             "root_cause": values[Block.ROOT_CAUSE]})
 

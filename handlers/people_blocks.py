@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.chat import HandoverSummary
 from bot.domain.incident import FollowUp, Incident, TimelineEntry
 from bot.domain.policy import Policy
-from bot.domain.ports import HandoverSummary
 from handlers.format import defang, escape, slack_date
 from handlers.ids import Action, Block
 

@@ -72,7 +72,7 @@ def _parse_role(typed: Typed) -> AssignRole:
 async def _assign_role(parsed: AssignRole, call: Call) -> None:
     await call.ack()
     incident = await call.services.incidents.for_channel(call.team_id, call.channel_id)
-    await call.services.roles.assign(call.team_id, incident.id, call.user_id, parsed.role, parsed.user_id)  # type: ignore[arg-type]
+    await call.services.roles.assign(call.team_id, incident.id, call.user_id, parsed.role, parsed.user_id)
 
 
 def _parse_handover(typed: Typed) -> Handover:
@@ -86,8 +86,8 @@ async def _handover(parsed: Handover, call: Call) -> None:
     await call.ack()
     services = call.services
     incident = await services.incidents.for_channel(call.team_id, call.channel_id)
-    steps = await services.runbooks.open_steps(call.team_id, incident.id)  # type: ignore[arg-type]
-    await services.roles.handover(call.team_id, incident.id, call.user_id, parsed.user_id, steps)  # type: ignore[arg-type]
+    steps = await services.runbooks.open_steps(call.team_id, incident.id)
+    await services.roles.handover(call.team_id, incident.id, call.user_id, parsed.user_id, steps)
 
 
 async def _note(parsed: Note, call: Call) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import aiohttp
 import structlog
@@ -86,7 +87,8 @@ class SlackChannelNames:
             while True:
                 page = await self._client.conversations_list(types=TYPES, exclude_archived=True, limit=PAGE,
                                                              cursor=cursor or None)
-                ids.update({f"#{c['name']}": str(c["id"]) for c in page.get("channels", [])})
+                channels: list[dict[str, Any]] = page.get("channels", [])
+                ids.update({f"#{c['name']}": str(c["id"]) for c in channels})
                 cursor = str((page.get("response_metadata") or {}).get("next_cursor") or "")
                 if not cursor:
                     return ids
@@ -96,9 +98,9 @@ class SlackChannelNames:
 
 
 async def distinct_channels(names: ChannelNames | None, team_id: str, channels: Sequence[str],
-                            besides: Sequence[str] = ()) -> list[str]:
+                            besides: Sequence[str | None] = ()) -> list[str]:
     """Each channel once, by id where it can be resolved (`#incidents` and its id are one), none of `besides`."""
-    seen = {channel_key(c) for c in besides}
+    seen = {channel_key(c) for c in besides if c is not None}  # an incident's channel, when it has one
     distinct: list[str] = []
     for channel in channels:
         resolved = channel

@@ -15,7 +15,9 @@ import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.chat import ChannelRef, ChatMessage, HandoverSummary
 from bot.domain.errors import ChatUnavailable
+from bot.domain.grouping import Notice
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.news import Announcement
 from bot.domain.outbox import (
@@ -27,7 +29,6 @@ from bot.domain.outbox import (
     topic_key,
 )
 from bot.domain.policy import Policy
-from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
 from handlers import blocks, people_blocks, review_blocks
 from handlers.format import escape, split_targets
 from handlers.ids import Action
@@ -90,32 +91,30 @@ class SlackIncidentChat:
             return
         log.info("orphan_channel_archived", channel=channel.id, name=channel.name)
 
-    def _put(self, outbox: Outbox, incident: Incident | None, method: str, **params: object) -> None:
+    def _put(self, outbox: Outbox, incident: Incident | None, method: str, *, notice: Notice | None = None,
+             **params: object) -> None:
         """Queue the call in the change's outbox (committed with it, sent by the outbox sender)."""
         team = incident.team_id if incident is not None else ""
         if self._channels is not None and "channel" in params:  # by id when known: one lane per channel
             params["channel"] = self._channels.known(team, str(params["channel"]))
-        outbox.put(OutboundCall(team_id=team, method=method, params=params))
+        outbox.put(OutboundCall(team_id=team, method=method, params=params, notice=notice))
 
     async def invite(self, outbox: Outbox, incident: Incident, user_ids: Sequence[str]) -> None:
         self._put(outbox, incident, "conversations.invite", channel=incident.channel_id, users=list(user_ids))
 
     async def set_topic(self, outbox: Outbox, incident: Incident) -> None:
-        assert incident.id is not None
         # Only the latest topic goes out when several changes queue up.
         outbox.put(OutboundCall(
             team_id=incident.team_id, method="conversations.setTopic", coalesce_key=topic_key(incident.team_id, incident.id),
             params={"channel": incident.channel_id, "topic": blocks.topic(incident, self._policy)}))
 
     async def post_card(self, outbox: Outbox, incident: Incident) -> None:
-        assert incident.id is not None
         outbox.put(OutboundCall(
             team_id=incident.team_id, method="chat.postMessage", anchor=card_anchor(incident.team_id, incident.id),
             params={"channel": incident.channel_id, "text": blocks.card_text(incident),
                     "blocks": blocks.incident_card(incident, self._policy)}))
 
     async def update_card(self, outbox: Outbox, incident: Incident) -> None:
-        assert incident.id is not None
         anchor = card_anchor(incident.team_id, incident.id)
         params = {"channel": incident.channel_id, "text": blocks.card_text(incident),
                   "blocks": blocks.incident_card(incident, self._policy)}
@@ -157,11 +156,13 @@ class SlackIncidentChat:
     async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
         try:
             found = await self._client.conversations_history(channel=channel_id, latest=ts, inclusive=True, limit=1)
-            messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
+            listed: list[dict[str, Any]] = found.get("messages", [])
+            messages = [m for m in listed if m.get("ts") == ts]
             if not messages:  # a reply in a thread is not in the channel history
                 found = await self._client.conversations_replies(channel=channel_id, ts=ts, oldest=ts, latest=ts,
                                                                   inclusive=True, limit=1)
-                messages = [m for m in found.get("messages", []) if m.get("ts") == ts]
+                listed = found.get("messages", [])
+                messages = [m for m in listed if m.get("ts") == ts]
         except SlackApiError as exc:
             if exc.response.get("error") in ("thread_not_found", "message_not_found"):
                 return None
@@ -208,10 +209,11 @@ class SlackIncidentChat:
             self._put(outbox, incident, "chat.postMessage", channel=self._policy.announcements_channel,
                       text=f"{incident.ref}: {body} <#{incident.channel_id}>"[:3900])
 
-    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
+    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], *,
+                         offer_update: bool = False, notice: Notice | None = None) -> None:
         found = split_targets(targets, incident.roles)
         full = " ".join([*found.mentions, text])
-        extra: dict[str, object] = {}
+        extra: dict[str, Any] = {}
         if offer_update:  # one click from the reminder to the prefilled update form
             extra["blocks"] = [
                 {"type": "section", "text": {"type": "mrkdwn", "text": full[:3000]}},
@@ -226,8 +228,10 @@ class SlackIncidentChat:
             ]
         self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id, text=full, **extra)
         copies = await distinct_channels(self._channels, incident.team_id, found.channels, besides=[incident.channel_id])
+        link = f" <#{incident.channel_id}>"
+        grouped = notice.with_prefix(" ".join(found.mentions), link) if notice else None
         for channel in copies:  # the on-call or management channel hears it too, with a link back
-            self._put(outbox, incident, "chat.postMessage", channel=channel, text=f"{full} <#{incident.channel_id}>")
+            self._put(outbox, incident, "chat.postMessage", notice=grouped, channel=channel, text=f"{full}{link}")
 
 
 class SlackDirectory:

@@ -25,21 +25,18 @@ class SlackRunbookChat:
 
     async def post_checklist(self, outbox: Outbox, incident: Incident, attachment: Attachment, runbook: Runbook,
                              runs: list[StepRun]) -> None:
-        assert attachment.id is not None
         self._put(outbox, incident, "chat.postMessage", anchor=checklist_anchor(incident.team_id, attachment.id),
                   channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {escape(runbook.title)}",
                   blocks=runbook_blocks.checklist(runbook, runs))
 
-    def _message_ref(self, incident: Incident, attachment: Attachment, param: str) -> dict[str, object]:
+    def _message_ref(self, incident: Incident, attachment: Attachment, param: str) -> dict[str, str]:
         """The checklist's ts, or the anchor to take it from once its post has gone out."""
-        assert attachment.id is not None
         if attachment.message_ts:
             return {param: attachment.message_ts}
         return {"ts_from": checklist_anchor(incident.team_id, attachment.id), "ts_param": param}
 
     async def update_checklist(self, outbox: Outbox, incident: Incident, attachment: Attachment, runbook: Runbook,
                                runs: list[StepRun]) -> None:
-        assert attachment.id is not None
         self._put(outbox, incident, "chat.update", coalesce_key=checklist_anchor(incident.team_id, attachment.id),
                   channel=attachment.channel_id or incident.channel_id, text=f"Runbook: {escape(runbook.title)}",
                   blocks=runbook_blocks.checklist(runbook, runs), **self._message_ref(incident, attachment, "ts"))

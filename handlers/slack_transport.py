@@ -129,7 +129,8 @@ class SlackWebTransport:
         except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             log.warning("outbox_lookup_failed", channel=channel, error=str(exc))
             raise LookupError("could not read the channel back") from exc
-        for message in found.get("messages", []):
+        messages: list[dict[str, Any]] = found.get("messages", [])
+        for message in messages:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if (message.get("metadata") or {}).get("event_type") == METADATA_TYPE and payload.get("call") == _tag(call):
                 return str(message.get("ts"))

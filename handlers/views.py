@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import InvalidInput
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest, DeclareResult, validate_declare
+from bot.services.declaration import DeclareRequest, DeclareResult, validate_declare
 from handlers.answer import within_ack_time
 from handlers.ids import Block, Callback
 from handlers.modals import FIELD_BLOCKS, confirm_duplicate_modal, read_declare_values

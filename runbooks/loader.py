@@ -111,6 +111,10 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _fields(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _cross_checks(data: dict[str, Any], file: str, lines: dict[tuple[Any, ...], int], *, roles: set[str],
                   providers: set[str] | None, severities: set[str]) -> list[Problem]:
     """What the schema cannot see: unique step ids, dependencies on earlier steps, and references to
@@ -121,7 +125,7 @@ def _cross_checks(data: dict[str, Any], file: str, lines: dict[tuple[Any, ...], 
     def problem(path: tuple[Any, ...], message: str) -> None:
         found.append(Problem(file, _line_of(path, lines), ".".join(map(str, path)), message))
 
-    applies = data.get("applies_to") if isinstance(data.get("applies_to"), dict) else {}
+    applies = _fields(data.get("applies_to"))
     for i, severity in enumerate(_items(applies.get("severities"))):
         if severities and severity not in severities:
             problem(("applies_to", "severities", i), f"{severity!r} is not a severity; use one of {sorted(severities)}")
@@ -137,11 +141,11 @@ def _cross_checks(data: dict[str, Any], file: str, lines: dict[tuple[Any, ...], 
             for d_i, dep in enumerate(_items(step.get("depends_on"))):
                 if dep not in seen:
                     problem((*base, "depends_on", d_i), f"{dep!r} is not an earlier step of this runbook")
-            guard = step.get("guard") if isinstance(step.get("guard"), dict) else {}
+            guard = _fields(step.get("guard"))
             for r_i, role in enumerate(_items(guard.get("roles"))):
                 if role not in roles:
                     problem((*base, "guard", "roles", r_i), f"{role!r} is not a role; use one of {sorted(roles)}")
-            approvers = guard.get("approvers") if isinstance(guard.get("approvers"), dict) else {}
+            approvers = _fields(guard.get("approvers"))
             for r_i, role in enumerate(_items(approvers.get("roles"))):
                 if role not in roles:
                     problem((*base, "guard", "approvers", "roles", r_i), f"{role!r} is not a role; use one of {sorted(roles)}")

@@ -22,8 +22,10 @@ import structlog
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from store.models import SeenRequestRow
+from store.tables import table_of
 from store.uow import unavailable_as
 
 KEY_MAX = 200
@@ -55,7 +57,7 @@ class SqlSeenRequests:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         insert: Any = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        table = SeenRequestRow.__table__  # type: ignore[attr-defined]
+        table = table_of(SeenRequestRow)
         self._statement = (insert(table).on_conflict_do_nothing(index_elements=["team_id", "key"])
                            .returning(table.c.team_id, table.c.key))
         self._queue: list[_Asked] = []
@@ -68,9 +70,9 @@ class SqlSeenRequests:
     async def first_time(self, team_id: str, key: str, at: datetime) -> bool:
         """Record `key`; True for the one caller that records it first, False for a redelivery."""
         if self._known is None:
-            asked = _Asked(team_id, stored_key(key), at, asyncio.get_running_loop().create_future())
-            self._enqueue(asked)
-            return await asked.answer  # type: ignore[misc]
+            answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            self._enqueue(_Asked(team_id, stored_key(key), at, answer))
+            return await answer
         if not self._loaded:
             await self._load_known(at)
         ident = (team_id, stored_key(key))
@@ -87,7 +89,7 @@ class SqlSeenRequests:
             await asyncio.wait(list(self._writers))  # not cancelled with the caller, as shield() would not be
 
     async def _load_known(self, at: datetime) -> None:
-        table = SeenRequestRow.__table__  # type: ignore[attr-defined]
+        table = table_of(SeenRequestRow)
         statement = select(table.c.team_id, table.c.key, table.c.created_at).where(
             table.c.created_at >= at - KNOWN_WINDOW)
         with unavailable_as("The database is unreachable; cannot tell a redelivery apart."):
@@ -148,7 +150,7 @@ class SqlSeenRequests:
     async def forget_before(self, before: datetime) -> int:
         """Drop what was recorded before `before`; how many rows went."""
         await self.flush()
-        statement = delete(SeenRequestRow).where(SeenRequestRow.created_at < before)  # type: ignore[arg-type]
+        statement = delete(SeenRequestRow).where(col(SeenRequestRow.created_at) < before)
         with unavailable_as("The database is unreachable; old delivery records stay for now."):
             async with self._engine.begin() as conn:
                 result = await conn.execute(statement)

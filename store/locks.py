@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.audit_chain import ChainHead
 from store.models import AuditChainHeadRow
+from store.tables import core_rows, table_of
 
 _HEADS = "warroom_locked_heads"  # session.info: {team_id: ChainHead} of the heads this transaction holds
 
@@ -41,16 +42,16 @@ async def head_for_update(session: AsyncSession, team_id: str) -> ChainHead:
     held: dict[str, ChainHead] = session.info.setdefault(_HEADS, {})
     if team_id in held:
         return held[team_id]
-    heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
+    heads = table_of(AuditChainHeadRow)
     locked = core_select(heads.c.seq, heads.c.hash).where(heads.c.team_id == team_id).with_for_update()
-    found = (await session.exec(locked)).first()  # type: ignore[call-overload]
+    found = (await core_rows(session, locked)).first()
     if found is None:  # the workspace's first write: two may race to create the row, one insert wins
         dialect = session.bind.dialect.name if session.bind else "sqlite"
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         start = ChainHead.start(team_id)
-        await session.exec(insert(heads).values(team_id=team_id, seq=start.seq, hash=start.hash)  # type: ignore[call-overload]
+        await session.exec(insert(heads).values(team_id=team_id, seq=start.seq, hash=start.hash)
                            .on_conflict_do_nothing(index_elements=["team_id"]))
-        found = (await session.exec(locked)).one()  # type: ignore[call-overload]
+        found = (await core_rows(session, locked)).one()
     seq, hash_ = found
     head = held[team_id] = ChainHead(team_id, seq, hash_)
     return head

@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from bot.domain.names import CachedName
 from store.columns import utc_field
+from store.tables import table_of
 from store.uow import unavailable_as
 
 NAME_MAX = 200
@@ -38,7 +39,7 @@ class SqlNameCache:
     async def get(self, team_id: str, user_ids: Collection[str]) -> dict[str, CachedName]:
         if not user_ids:
             return {}
-        t = PersonNameRow.__table__  # type: ignore[attr-defined]
+        t = table_of(PersonNameRow)
         statement = select(t.c.user_id, t.c.name, t.c.fetched_at).where(
             t.c.team_id == team_id, t.c.user_id.in_(sorted(user_ids)))
         with unavailable_as("The database is unreachable; names cannot be read."):

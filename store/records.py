@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
+from sqlalchemy import RowMapping, union, update
 from sqlalchemy import select as core_select
-from sqlalchemy import union, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,6 +16,7 @@ from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.incident import AuditEvent, TimelineEntry, TimelineKind
 from store.locks import head_for_update, lock_workspace, moved_head
 from store.models import AuditChainHeadRow, AuditEventRow, TimelineEntryRow
+from store.tables import core_rows, table_of
 
 _ENTRY_FIELDS = [f for f in TimelineEntryRow.model_fields if f not in ("id", "kind", "captured_by")]
 
@@ -25,12 +26,12 @@ def _entry(row: TimelineEntryRow) -> TimelineEntry:
                          **{f: getattr(row, f) for f in _ENTRY_FIELDS})
 
 
-def _entry_from_mapping(row: Mapping[str, Any]) -> TimelineEntry:
+def _entry_from_mapping(row: RowMapping) -> TimelineEntry:
     return TimelineEntry(id=row["id"], kind=TimelineKind(row["kind"]), captured_by=tuple(row["captured_by"] or ()),
                          **{f: row[f] for f in _ENTRY_FIELDS})
 
 
-def _entry_values(entry: TimelineEntry) -> dict[str, object]:
+def _entry_values(entry: TimelineEntry) -> dict[str, Any]:
     values = {f: getattr(entry, f) for f in _ENTRY_FIELDS}
     return {**values, "kind": str(entry.kind), "captured_by": list(entry.captured_by)}
 
@@ -47,6 +48,12 @@ class SqlTimelineRepository:
         self._s.add(row)
         await self._s.flush()
         return _entry(row)
+
+    async def add_many(self, entries: Sequence[TimelineEntry]) -> None:
+        for team_id in sorted({e.team_id for e in entries}):
+            await lock_workspace(self._s, team_id)
+        self._s.add_all([TimelineEntryRow(**_entry_values(e)) for e in entries])
+        await self._s.flush()
 
     async def update(self, entry: TimelineEntry) -> TimelineEntry:
         await lock_workspace(self._s, entry.team_id)
@@ -81,10 +88,10 @@ class SqlTimelineRepository:
     async def list_for(self, team_id: str, incident_id: int) -> list[TimelineEntry]:
         # Plain rows, not ORM objects: a 10,000-entry export spends most of its time building
         # ORM instances otherwise (see bench/export.py).
-        table = TimelineEntryRow.__table__  # type: ignore[attr-defined]
+        table = table_of(TimelineEntryRow)
         stmt = (core_select(table).where(table.c.team_id == team_id, table.c.incident_id == incident_id)
                 .order_by(table.c.occurred_at, table.c.id))
-        result = await self._s.exec(stmt)  # type: ignore[call-overload]
+        result = await core_rows(self._s, stmt)
         return [_entry_from_mapping(r) for r in result.mappings()]
 
 
@@ -106,37 +113,37 @@ class SqlAuditLog:
         row = AuditEventRow(**values)
         self._s.add(row)
         await self._s.flush()
-        heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
-        await self._s.exec(update(heads).where(heads.c.team_id == linked.team_id)  # type: ignore[call-overload]
+        heads = table_of(AuditChainHeadRow)
+        await self._s.exec(update(heads).where(heads.c.team_id == linked.team_id)
                            .values(seq=linked.seq, hash=linked.hash))
         moved_head(self._s, head_of(linked))
         return replace(linked, id=row.id)
 
     async def list_for(self, team_id: str, incident_id: int) -> list[AuditEvent]:
-        table = AuditEventRow.__table__  # type: ignore[attr-defined]
+        table = table_of(AuditEventRow)
         stmt = (core_select(table).where(table.c.team_id == team_id, table.c.incident_id == incident_id)
                 .order_by(table.c.at, table.c.id))
-        result = await self._s.exec(stmt)  # type: ignore[call-overload]
+        result = await core_rows(self._s, stmt)
         return [AuditEvent(**dict(r)) for r in result.mappings()]
 
     async def chain(self, team_id: str) -> AuditChain:
         # Head first, then records up to it: a record and the head that names it commit together,
         # so the records read next include all of them, and appends in flight (seq above the head)
         # are left for the next verification.
-        heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
-        table = AuditEventRow.__table__  # type: ignore[attr-defined]
-        found = (await self._s.exec(core_select(heads.c.seq, heads.c.hash)  # type: ignore[call-overload]
-                                    .where(heads.c.team_id == team_id))).first()
+        heads = table_of(AuditChainHeadRow)
+        table = table_of(AuditEventRow)
+        found = (await core_rows(self._s, core_select(heads.c.seq, heads.c.hash)
+                                 .where(heads.c.team_id == team_id))).first()
         head = ChainHead(team_id, found.seq, found.hash) if found else None
         stmt = core_select(table).where(table.c.team_id == team_id).order_by(table.c.seq, table.c.id)
         if head is not None:
             stmt = stmt.where(table.c.seq <= head.seq)
-        result = await self._s.exec(stmt)  # type: ignore[call-overload]
+        result = await core_rows(self._s, stmt)
         return AuditChain(team_id, tuple(AuditEvent(**dict(r)) for r in result.mappings()), head)
 
     async def teams(self) -> list[str]:
-        heads = AuditChainHeadRow.__table__  # type: ignore[attr-defined]
-        table = AuditEventRow.__table__  # type: ignore[attr-defined]
+        heads = table_of(AuditChainHeadRow)
+        table = table_of(AuditEventRow)
         stmt = union(core_select(heads.c.team_id), core_select(table.c.team_id))
-        result = await self._s.exec(stmt)  # type: ignore[call-overload]
+        result = await core_rows(self._s, stmt)
         return sorted(result.scalars())

@@ -7,26 +7,28 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.incident import Incident
+from bot.domain.incident import Incident, NewIncident
 from store.locks import lock_workspace
 from store.models import IncidentRow, WorkspaceRow
+from store.tables import core_rows, table_of
 
 _INCIDENT_FIELDS = [f for f in IncidentRow.model_fields if f not in ("id", "milestones")]
 
 
-def _incident(row: Any) -> Incident:
-    """The domain incident of a row (an IncidentRow or a plain row with the same names)."""
+def _incident(row: IncidentRow | SimpleNamespace) -> Incident:
+    """The domain incident of a row (an IncidentRow, or a plain row with the same names)."""
+    assert row.id is not None, "incident rows are read back after their insert is flushed"
     milestones = {k: datetime.fromisoformat(v) for k, v in (row.milestones or {}).items()}
     return Incident(id=row.id, milestones=milestones, **{f: getattr(row, f) for f in _INCIDENT_FIELDS})
 
 
-def _incident_values(incident: Incident) -> dict[str, Any]:
+def _incident_values(incident: NewIncident) -> dict[str, Any]:
     values = {f: getattr(incident, f) for f in _INCIDENT_FIELDS}
     values["roles"] = dict(incident.roles)
     values["milestones"] = {k: v.astimezone(UTC).isoformat() for k, v in incident.milestones.items()}
@@ -43,7 +45,7 @@ class SqlIncidentRepository:
         """Atomic upsert-and-increment; works on SQLite (3.35+) and PostgreSQL alike."""
         dialect = self._s.bind.dialect.name if self._s.bind else "sqlite"
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = WorkspaceRow.__table__  # type: ignore[attr-defined]
+        table = table_of(WorkspaceRow)
         stmt = (
             insert(table)
             .values(team_id=team_id, last_incident_number=1)
@@ -53,10 +55,10 @@ class SqlIncidentRepository:
             )
             .returning(table.c.last_incident_number)
         )
-        result = await self._s.exec(stmt)  # type: ignore[call-overload]
+        result = await self._s.exec(stmt)
         return int(result.scalar_one())
 
-    async def add(self, incident: Incident) -> Incident:
+    async def add(self, incident: NewIncident) -> Incident:
         await lock_workspace(self._s, incident.team_id)
         row = IncidentRow(**_incident_values(incident))
         self._s.add(row)
@@ -67,44 +69,52 @@ class SqlIncidentRepository:
         await lock_workspace(self._s, incident.team_id)
         values = _incident_values(incident)
         # One UPDATE, no read first; an IncidentRow this session holds (from `add`) is updated with it.
-        result = await self._s.exec(update(IncidentRow).where(  # type: ignore[call-overload]
-            IncidentRow.team_id == incident.team_id, IncidentRow.id == incident.id).values(**values))
+        result = await self._s.exec(update(IncidentRow).where(
+            col(IncidentRow.team_id) == incident.team_id, col(IncidentRow.id) == incident.id).values(**values))
         if not result.rowcount:
             raise LookupError(f"incident {incident.id} not found in {incident.team_id}")
         return _incident(SimpleNamespace(id=incident.id, **values))
 
-    async def _one(self, *where: object, for_update: bool = False) -> Incident | None:
+    async def _one(self, *where: ColumnElement[bool], for_update: bool = False) -> Incident | None:
         # Plain rows, not ORM objects: cheaper, and no object in the session can go stale behind an UPDATE.
-        table = IncidentRow.__table__  # type: ignore[attr-defined]
-        stmt = core_select(table).where(*where)
-        row = (await self._s.exec(stmt.with_for_update() if for_update else stmt)).mappings().first()  # type: ignore[call-overload]
+        stmt = core_select(table_of(IncidentRow)).where(*where)
+        row = (await core_rows(self._s, stmt.with_for_update() if for_update else stmt)).mappings().first()
         return _incident(SimpleNamespace(**row)) if row else None
+
+    async def get_many(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Incident]:
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        rows = (await self._s.exec(select(IncidentRow).where(
+            col(IncidentRow.id).in_(sorted({i for _, i in wanted}))))).all()
+        found = (_incident(r) for r in rows)
+        return {(i.team_id, i.id): i for i in found if (i.team_id, i.id) in wanted}
 
     async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:
         if for_update:  # PostgreSQL locks the row (its workspace first: store/locks.py); SQLite has one writer
             await lock_workspace(self._s, team_id)
-        table = IncidentRow.__table__  # type: ignore[attr-defined]
+        table = table_of(IncidentRow)
         return await self._one(table.c.team_id == team_id, table.c.id == incident_id, for_update=for_update)
 
     async def set_card(self, team_id: str, incident_id: int, card_ts: str) -> None:
         await lock_workspace(self._s, team_id)
-        await self._s.exec(update(IncidentRow).where(  # type: ignore[call-overload]
-            IncidentRow.team_id == team_id, IncidentRow.id == incident_id).values(card_ts=card_ts))
+        await self._s.exec(update(IncidentRow).where(
+            col(IncidentRow.team_id) == team_id, col(IncidentRow.id) == incident_id).values(card_ts=card_ts))
 
     async def get_by_number(self, team_id: str, number: int) -> Incident | None:
-        table = IncidentRow.__table__  # type: ignore[attr-defined]
+        table = table_of(IncidentRow)
         return await self._one(table.c.team_id == team_id, table.c.number == number)
 
     async def get_by_channel(self, team_id: str, channel_id: str) -> Incident | None:
-        table = IncidentRow.__table__  # type: ignore[attr-defined]
+        table = table_of(IncidentRow)
         return await self._one(table.c.team_id == team_id, table.c.channel_id == channel_id)
 
     async def list_by_status(self, team_id: str, statuses: Sequence[str], limit: int = 100) -> list[Incident]:
         # Plain rows, not ORM objects: this is the read behind /incident list (see bench/run.py).
-        table = IncidentRow.__table__  # type: ignore[attr-defined]
+        table = table_of(IncidentRow)
         stmt = (core_select(table).where(table.c.team_id == team_id, table.c.status.in_(list(statuses)))
                 .order_by(table.c.declared_at.desc()).limit(limit))
-        result = await self._s.exec(stmt)  # type: ignore[call-overload]
+        result = await core_rows(self._s, stmt)
         return [_incident(SimpleNamespace(**row)) for row in result.mappings()]
 
     async def list_declared_since(self, team_id: str, since: datetime) -> list[Incident]:

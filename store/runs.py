@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.runbook import Attachment, StepRun, StepState
+from bot.domain.runbook import Attachment, NewAttachment, StepRun, StepState
 from store.columns import utc_field
 from store.locks import lock_workspace
 
@@ -79,7 +79,7 @@ class SqlRunbookRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._s = session
 
-    async def attach(self, attachment: Attachment, step_ids: Sequence[str]) -> Attachment:
+    async def attach(self, attachment: NewAttachment, step_ids: Sequence[str]) -> Attachment:
         await lock_workspace(self._s, attachment.team_id)
         row = RunbookAttachmentRow(**{k: v for k, v in asdict(attachment).items() if k != "id"})
         self._s.add(row)
@@ -103,8 +103,8 @@ class SqlRunbookRepository:
 
     async def set_message(self, team_id: str, attachment_id: int, channel_id: str, ts: str) -> None:
         await lock_workspace(self._s, team_id)
-        await self._s.exec(update(RunbookAttachmentRow).where(  # type: ignore[call-overload]
-            RunbookAttachmentRow.team_id == team_id, RunbookAttachmentRow.id == attachment_id)
+        await self._s.exec(update(RunbookAttachmentRow).where(
+            col(RunbookAttachmentRow.team_id) == team_id, col(RunbookAttachmentRow.id) == attachment_id)
             .values(channel_id=channel_id, message_ts=ts))
 
     async def steps(self, team_id: str, incident_id: int, runbook_id: str) -> list[StepRun]:
@@ -119,12 +119,12 @@ class SqlRunbookRepository:
         `at_attempt`, so a stale approval cannot act on a newer request); True if this call won."""
         await lock_workspace(self._s, run.team_id)
         values = {k: (v.value if isinstance(v, StepState) else v) for k, v in changes.items()}
-        conditions = [StepRunRow.team_id == run.team_id, StepRunRow.incident_id == run.incident_id,
-                      StepRunRow.runbook_id == run.runbook_id, StepRunRow.step_id == run.step_id,
+        conditions = [col(StepRunRow.team_id) == run.team_id, col(StepRunRow.incident_id) == run.incident_id,
+                      col(StepRunRow.runbook_id) == run.runbook_id, col(StepRunRow.step_id) == run.step_id,
                       col(StepRunRow.state).in_([s.value for s in from_states])]
         if at_attempt is not None:
-            conditions.append(StepRunRow.attempt == at_attempt)
-        result = await self._s.exec(update(StepRunRow).where(*conditions).values(**values))  # type: ignore[call-overload]
+            conditions.append(col(StepRunRow.attempt) == at_attempt)
+        result = await self._s.exec(update(StepRunRow).where(*conditions).values(**values))
         return bool(result.rowcount == 1)
 
     async def running_since(self, before: datetime) -> list[StepRun]:

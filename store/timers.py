@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint, func, update
+from sqlalchemy import Index, UniqueConstraint, bindparam, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.timers import Timer, TimerKind
 from store.columns import utc_field
 from store.locks import lock_workspace
+from store.tables import core_rows, table_of
 
 
 class TimerRow(SQLModel, table=True):
@@ -71,25 +72,53 @@ class SqlTimerRepository:
                                      level=timer.level, due_at=timer.due_at))
         stale = [t.id for t in existing if t.state == "pending" and t.key not in keep]
         if stale:
-            await self._s.exec(update(TimerRow).where(col(TimerRow.id).in_(stale))  # type: ignore[call-overload]
+            await self._s.exec(update(TimerRow).where(col(TimerRow.id).in_(stale))
                                .values(state="cancelled"))
         await self._s.flush()
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int = 1) -> list[Timer]:
-        """Take up to `limit` of the oldest due timers nobody holds (or whose holder's lease ran out)."""
-        table = TimerRow.__table__  # type: ignore[attr-defined]
-        free = (table.c.state == "pending") | ((table.c.state == "sending") & (table.c.claimed_until < now))
-        pick = (core_select(table.c.id).where(free, table.c.due_at <= now).order_by(table.c.due_at)
-                .limit(limit).with_for_update(skip_locked=True))
-        stmt = (update(table).where(table.c.id.in_(pick)).values(state="sending", claimed_until=lease_until)
-                .returning(*table.c))
-        rows = (await self._s.exec(stmt)).all()  # type: ignore[call-overload]
+        """Take up to `limit` of the oldest due timers nobody holds (or whose holder's lease ran out).
+
+        Two range reads of the (state, due_at) index, one per state, instead of one scan with an OR
+        across states: the cost follows the timers that are due, not the thousands still pending.
+        """
+        table = table_of(TimerRow)
+        due = (core_select(table.c.id, table.c.due_at).where(table.c.state == "pending", table.c.due_at <= now)
+               .order_by(table.c.due_at).limit(limit))
+        lapsed = (core_select(table.c.id, table.c.due_at)
+                  .where(table.c.state == "sending", table.c.due_at <= now, table.c.claimed_until < now)
+                  .order_by(table.c.due_at).limit(limit))
+        ids = [r.id for r in sorted([*(await core_rows(self._s, due)).all(),
+                                     *(await core_rows(self._s, lapsed)).all()],
+                                    key=lambda r: r.due_at)[:limit]]
+        if not ids:
+            return []
+        pick = core_select(table.c.id).where(table.c.id.in_(ids)).with_for_update(skip_locked=True)
+        # The state is checked again: another process may have taken one between the read and this update.
+        still_free = (table.c.state == "pending") | ((table.c.state == "sending") & (table.c.claimed_until < now))
+        stmt = (update(table).where(table.c.id.in_(pick), still_free)
+                .values(state="sending", claimed_until=lease_until).returning(*table.c))
+        rows = (await self._s.exec(stmt)).all()
         return sorted((_timer(r) for r in rows), key=lambda t: t.due_at)
+
+    async def finish_many(self, outcomes: Sequence[tuple[Timer, str, datetime | None, bool]]) -> None:
+        """Record what became of claimed timers (timer, state, sent_at, late), in one statement."""
+        if not outcomes:
+            return
+        for team_id in sorted({t.team_id for t, *_ in outcomes}):
+            await lock_workspace(self._s, team_id)
+        table = table_of(TimerRow)
+        stmt = (update(table).where(table.c.id == bindparam("timer_id"))
+                .values(state=bindparam("new_state"), sent_at=bindparam("new_sent_at"), late=bindparam("new_late"),
+                        claimed_until=None))
+        await self._s.exec(stmt, params=[
+{"timer_id": t.id, "new_state": state, "new_sent_at": at, "new_late": late}
+                                   for t, state, at, late in outcomes])
 
     async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
         """Record what became of a claimed timer."""
         await lock_workspace(self._s, timer.team_id)
-        await self._s.exec(update(TimerRow).where(TimerRow.id == timer.id)  # type: ignore[call-overload]
+        await self._s.exec(update(TimerRow).where(col(TimerRow.id) == timer.id)
                            .values(state=state, sent_at=sent_at, late=late, claimed_until=None))
 
     async def pending_count(self) -> int:

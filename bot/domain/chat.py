@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.domain.grouping import Notice
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.news import Announcement
 from bot.domain.outbox import Outbox
@@ -169,9 +170,11 @@ class OnCallChat(Protocol):
 class TimerChat(Protocol):
     """Where reminders and escalations go."""
 
-    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
+    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], *,
+                         offer_update: bool = False, notice: Notice | None = None) -> None:
         """Post in the incident channel, mentioning `targets` (roles, groups, users) and posting to channel
-        targets; with `offer_update`, a button that opens the status update form."""
+        targets; with `offer_update`, a button that opens the status update form. The copies in channel
+        targets carry `notice`: waiting there with others of its group, they go out as one message."""
         ...
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, Self
 
 from bot.domain.policy import Policy
 
@@ -20,9 +21,9 @@ class TimelineKind(StrEnum):
     CHANGE = "change"
 
 
-@dataclass(frozen=True)
-class Incident:
-    """One incident in one Slack workspace."""
+@dataclass(frozen=True, kw_only=True)
+class NewIncident:
+    """An incident about to be declared in one Slack workspace, before it is stored (it has no id yet)."""
 
     team_id: str
     number: int
@@ -33,7 +34,6 @@ class Incident:
     declared_at: datetime
     summary: str = ""
     service: str = ""
-    id: int | None = None
     channel_id: str | None = None
     channel_name: str | None = None
     card_ts: str | None = None
@@ -70,9 +70,20 @@ class Incident:
             return holder
         return self.declared_by if role_id == "commander" else self.covered_by("commander")
 
-    def with_changes(self, **changes: object) -> Incident:
-        """A copy with some fields changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_changes(self, **changes: Any) -> Self:
+        """A copy with some fields changed (`dataclasses.replace` checks the names when it runs)."""
+        return replace(self, **changes)
+
+    def stored_as(self, incident_id: int) -> Incident:
+        """This incident as its repository stored it, under `incident_id`."""
+        return Incident(id=incident_id, **{f.name: getattr(self, f.name) for f in fields(NewIncident)})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incident(NewIncident):
+    """One stored incident in one Slack workspace: repositories return these, and their id is never None."""
+
+    id: int
 
 
 class Milestone(StrEnum):

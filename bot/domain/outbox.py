@@ -22,6 +22,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+from bot.domain.grouping import Notice
+
 # Not a Web API method: the transport shares a file in three steps (files.getUploadURLExternal, a POST of
 # the bytes, files.completeUploadExternal). Params: channel, filename, title, content, comment.
 UPLOAD_METHOD = "files.uploadExternal"
@@ -39,6 +41,7 @@ class CallState(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # Slack refused it for good, or it kept failing for GIVE_UP_AFTER
     SUPERSEDED = "superseded"  # a later update of the same message replaced it
+    MERGED = "merged"  # went out as a line of an earlier notice's grouped message (bot.domain.grouping)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class OutboundCall:
     created_at: datetime | None = None
     uncertain: bool = False  # an earlier attempt may have reached Slack (timeout, dropped connection)
     tag: str = ""  # unique forever, given when the call is stored: names the message it posts
+    notice: Notice | None = None  # a notice that may go out grouped with others of its kind in its channel
 
     def __post_init__(self) -> None:
         if not self.lane:
@@ -174,8 +178,8 @@ class OutboxStore(Protocol):
 
     async def claim_heads(self, now: datetime, lease_until: datetime, limit: int, busy_lanes: frozenset[str],
                           delivered: Sequence[tuple[OutboundCall, str | None]] = ()) -> list[OutboundCall]:
-        """In one transaction: record `delivered` (call, ts) as sent, retire card updates a later update
-        replaces, then lease the oldest pending call of each lane with no earlier call pending (not `busy_lanes`)."""
+        """In one transaction: record `delivered` (call, ts) as sent, then lease the oldest pending call of each lane with no earlier call pending (not `busy_lanes`);
+        a notice that leads its group goes out with the notices of that group waiting in its lane (merged)."""
         ...
 
     async def anchor_ts(self, team_id: str, anchor: str) -> str | None:

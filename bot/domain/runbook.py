@@ -236,9 +236,9 @@ class StepOutcome:
     after: FlagValue = None
 
 
-@dataclass(frozen=True)
-class Attachment:
-    """A runbook attached to an incident, and where its checklist message is."""
+@dataclass(frozen=True, kw_only=True)
+class NewAttachment:
+    """A runbook being attached to an incident, before it is stored (it has no id yet)."""
 
     team_id: str
     incident_id: int
@@ -247,10 +247,16 @@ class Attachment:
     attached_at: datetime
     channel_id: str | None = None
     message_ts: str | None = None
-    id: int | None = None
 
 
-def show_value(value: FlagValue) -> str:
+@dataclass(frozen=True, kw_only=True)
+class Attachment(NewAttachment):
+    """A runbook attached to an incident, and where its checklist message is; stored, so its id is never None."""
+
+    id: int
+
+
+def show_value(value: object) -> str:
     """A flag value as people write it: false, true, 1, read-only, (unset)."""
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "(unset)"}[value]

@@ -91,13 +91,13 @@ def plan(incident: Incident, policy: Policy) -> list[Timer]:
         marks = [due - timedelta(days=1), due, *(due + timedelta(days=n) for n in range(1, REVIEW_REMINDERS_AFTER + 1))]
         return [Timer(team_id=incident.team_id, incident_id=incident.id, kind=TimerKind.REVIEW, due_at=at, level=level)
                 for level, at in enumerate(marks)]
-    if not policy.lifecycle.is_open(incident.status) or incident.id is None:
+    if not policy.lifecycle.is_open(incident.status):
         return []
     severity = policy.severities.get(incident.severity)
     timers: list[Timer] = []
 
     def add(kind: TimerKind, due: datetime, level: int = 0) -> None:
-        timers.append(Timer(team_id=incident.team_id, incident_id=incident.id, kind=kind, due_at=due, level=level))  # type: ignore[arg-type]
+        timers.append(Timer(team_id=incident.team_id, incident_id=incident.id, kind=kind, due_at=due, level=level))
 
     due = incident.next_update_due(policy)
     if due is not None:

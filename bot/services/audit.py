@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from bot.domain.audit_chain import ChainReport, verify_all
 from bot.domain.errors import InvalidCommand
 from bot.domain.incident import AuditEvent, Incident
-from bot.domain.ports import UnitOfWorkFactory
+from bot.domain.repositories import UnitOfWorkFactory
 
 EXPORT_FORMATS = ("json", "csv")
 EXPORT_COLUMNS = ("seq", "at", "actor", "action", "before", "after", "prev_hash", "hash")
@@ -33,7 +33,6 @@ class AuditService:
         """The incident's audit events in chain order, as JSON or CSV."""
         if fmt not in EXPORT_FORMATS:
             raise InvalidCommand(f"`{fmt}` is not an audit export format; use `json` or `csv`.")
-        assert incident.id is not None
         async with self._uow() as uow:
             events = await uow.audit.list_for(incident.team_id, incident.id)
         events = sorted(events, key=lambda e: (e.seq or 0, e.id or 0))

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from bot.domain.incident import Incident
 from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
-from bot.services.incidents import DeclareRequest, DeclareResult, IncidentService
+from bot.services.declaration import DeclareRequest, DeclareResult
+from bot.services.incidents import IncidentService
 from bot.services.oncall import OnCallService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
@@ -44,7 +45,7 @@ class Services:
         incident = (await self.reviews.find(team_id, ref) if ref
                     else await self.incidents.for_channel(team_id, channel_id))
         await self.incidents.permissions.require(Capability.EXPORT, user_id, team_id=team_id, incident=incident)
-        return incident, await self.reviews.render(team_id, incident.id, fmt)  # type: ignore[arg-type]
+        return incident, await self.reviews.render(team_id, incident.id, fmt)
 
     @property
     def policy(self) -> Policy:

@@ -8,7 +8,7 @@ from bot.domain.access import Approve, Cancel, Question, RunStep, Use
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
 from bot.domain.permissions import Capability
-from bot.domain.ports import UnitOfWork
+from bot.domain.repositories import UnitOfWork
 from bot.domain.runbook import Attachment, Runbook, Step, StepRun, StepState
 from bot.services.permissions import PermissionCheck
 from bot.services.recording import record
@@ -36,7 +36,7 @@ class GuardedSteps(StepExecution):
                     step_id: str, actor: str = "") -> tuple[Incident, Runbook, Step, Attachment, StepRun, list[StepRun]]:
         incident = await uow.incidents.get_by_channel(team_id, channel_id)
         runbook = self.catalog.get(runbook_id)
-        attachment = await uow.runbooks.attachment(team_id, incident.id, runbook_id) if incident else None  # type: ignore[arg-type]
+        attachment = await uow.runbooks.attachment(team_id, incident.id, runbook_id) if incident else None
         named = {"channel": channel_id, "runbook": runbook_id[:100], "step": step_id[:100]}
         if incident is None or runbook is None or attachment is None:
             raise await self._refused(uow, team_id, actor, incident, IncidentNotFound(
@@ -46,7 +46,7 @@ class GuardedSteps(StepExecution):
         except KeyError:
             raise await self._refused(uow, team_id, actor, incident, InvalidCommand(
                 "That step is not in the runbook any more; run `/incident runbook` again."), **named) from None
-        runs = await uow.runbooks.steps(team_id, incident.id, runbook_id)  # type: ignore[arg-type]
+        runs = await uow.runbooks.steps(team_id, incident.id, runbook_id)
         run = next((r for r in runs if r.step_id == step_id), None)
         if run is None:
             raise InvalidCommand(f"“{step.title}” was added to the runbook after it was attached to this incident.")

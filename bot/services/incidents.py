@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import structlog
 
 from bot.domain import milestones
+from bot.domain.chat import ChannelRef, IncidentChat
 from bot.domain.commits import uncounted
 from bot.domain.errors import IncidentNotFound, InvalidInput, NotInIncidentChannel
-from bot.domain.incident import AuditEvent, Incident, TimelineEntry, similar_incidents
+from bot.domain.incident import AuditEvent, Incident, NewIncident, TimelineEntry, similar_incidents
 from bot.domain.news import Announcement, severity_news, status_news
 from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
-from bot.domain.ports import ChannelRef, Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
-from bot.domain.text import control_character_error, escape
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
+from bot.services.declaration import DeclareRequest, DeclareResult, validate_declare
 from bot.services.open_incidents import OpenIncidents
 from bot.services.permissions import PermissionCheck
 from bot.services.recording import record
@@ -24,66 +25,8 @@ from bot.services.retry import retried
 
 log = structlog.get_logger(__name__)
 
-TITLE_MAX = 120
-SUMMARY_MAX = 2000
-SERVICE_MAX = 80
 CHANNEL_NAME_ATTEMPTS = 10
 OPEN_LIST_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class DeclareRequest:
-    """What a responder asked for when declaring."""
-
-    team_id: str
-    user_id: str
-    severity: str
-    title: str
-    summary: str = ""
-    service: str = ""
-    source_channel_id: str | None = None
-
-
-@dataclass(frozen=True)
-class DeclareResult:
-    """Either the new incident, or the open incidents that look like duplicates of it."""
-
-    incident: Incident | None
-    duplicates: list[Incident] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-def validate_declare(request: DeclareRequest, policy: Policy) -> DeclareRequest:
-    """Normalise and check a declare request; raise InvalidInput with one message per field."""
-    errors: dict[str, str] = {}
-    title = " ".join(request.title.split())
-    severity = request.severity
-    if not title:
-        errors["title"] = "Give the incident a short title, e.g. `Imports failing`."
-    elif len(title) > TITLE_MAX:
-        errors["title"] = f"Keep the title under {TITLE_MAX} characters (it has {len(title)})."
-    if not policy.severities.is_severity(severity):
-        shown = f"`{escape(severity[:20])}` is not a severity. " if severity else ""
-        errors["severity"] = f"{shown}Choose one of {', '.join(policy.severities.ids())}."
-    else:
-        severity = policy.severities.resolve(severity).id
-    if len(request.summary) > SUMMARY_MAX:
-        errors["summary"] = f"Keep the summary under {SUMMARY_MAX} characters."
-    if len(request.service.strip()) > SERVICE_MAX:
-        errors["service"] = f"Keep the service name under {SERVICE_MAX} characters."
-    # PostgreSQL refuses NUL in text: refused here, before a channel is created for an insert that would fail.
-    for name, value, what in (("title", request.title, "The title"), ("summary", request.summary, "The summary"),
-                              ("service", request.service, "The service name"), ("severity", severity, "The severity")):
-        error = control_character_error(value, what)
-        if error and name not in errors:
-            errors[name] = error
-    if errors:
-        raise InvalidInput(errors)
-    return DeclareRequest(
-        team_id=request.team_id, user_id=request.user_id, severity=severity, title=title,
-        summary=request.summary.strip(), service=request.service.strip(),
-        source_channel_id=request.source_channel_id,
-    )
 
 
 async def load_incident(uow: UnitOfWork, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident:
@@ -158,7 +101,7 @@ class IncidentService:
     async def _create(self, request: DeclareRequest, number: int, now: datetime, channel: ChannelRef) -> Incident:
         async with self._uow() as uow:
             incident = await uow.incidents.add(
-                Incident(
+                NewIncident(
                     team_id=request.team_id, number=number, title=request.title, severity=request.severity,
                     status=self.policy.lifecycle.initial, declared_by=request.user_id, declared_at=now,
                     summary=request.summary, service=request.service, channel_id=channel.id,
@@ -166,7 +109,6 @@ class IncidentService:
                     milestones=milestones.on_declared(now),
                 )
             )
-            assert incident.id is not None
             await record(
                 uow, incident, actor=request.user_id, action="incident.declared", at=now,
                 text=f"Declared {incident.severity}: {incident.title}",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import structlog
 
+from bot.domain.chat import OnCallChat
 from bot.domain.oncall import OnCall, Rotation, on_call, turn_at
 from bot.domain.oncall import handoff_at as handoff_time
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, OnCallChat, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWorkFactory
 from bot.domain.text import escape
 from bot.domain.timers import LATE_AFTER
 
@@ -35,7 +37,7 @@ class OnCallService:
                     owner = incident.roles.get("commander")
                     lines.append(f"• *{incident.ref}* {escape(incident.title)} — {incident.severity}, {incident.status}, "
                                  f"commander {f'<@{owner}>' if owner else 'none'}")
-                    for item in await uow.followups.list_for(team_id, incident.id):  # type: ignore[arg-type]
+                    for item in await uow.followups.list_for(team_id, incident.id):
                         if item.open:
                             lines.append(f"   ◦ follow-up: {escape(item.text)}" + (f" (<@{item.owner}>)" if item.owner else ""))
         return "\n".join(lines) or "No open incidents."

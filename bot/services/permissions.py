@@ -9,11 +9,13 @@ from typing import Any
 import structlog
 
 from bot.domain.access import Asker, Decision, Question, Use, decide, groups_to_ask
+from bot.domain.chat import Directory
 from bot.domain.errors import PermissionDenied
 from bot.domain.incident import AuditEvent, Incident
 from bot.domain.permissions import Capability, Permissions
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, Directory, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 

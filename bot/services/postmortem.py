@@ -7,9 +7,11 @@ from dataclasses import replace
 import structlog
 
 from bot.domain import milestones
+from bot.domain.chat import IncidentChat
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
-from bot.domain.ports import Clock, IncidentChat, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.stats import Stats, incident_stats, parse_period
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.people import PeopleNames
@@ -41,14 +43,14 @@ class ReviewService(ReviewReader):
         incident = await self._incidents.for_channel(team_id, channel_id)
         now = self._clock.now()
         async with self._uow() as uow:
-            current = await load_incident(uow, team_id, incident.id, for_update=True)  # type: ignore[arg-type]
+            current = await load_incident(uow, team_id, incident.id, for_update=True)
             updated = milestones.set_milestone(current.milestones, milestone, at, tz=self.policy.timezone)
             changed = await uow.incidents.update(current.with_changes(milestones=updated, updated_at=now))
             old = current.milestones.get(milestone.value)
             # On the timeline where it happened (a back-filled "detected" comes before the declaration);
             # the audit log keeps when it was set.
             await uow.timeline.add(TimelineEntry(
-                incident_id=changed.id, team_id=team_id, kind=TimelineKind.CHANGE, author=actor, occurred_at=at,  # type: ignore[arg-type]
+                incident_id=changed.id, team_id=team_id, kind=TimelineKind.CHANGE, author=actor, occurred_at=at,
                 text=f"Milestone {milestone.value} (back-filled)"))
             await audit(uow, changed, actor=actor, action="incident.milestone_set", at=now,
                         before={milestone.value: old.isoformat() if old else None},
@@ -68,7 +70,7 @@ class ReviewService(ReviewReader):
         incident = await self._incidents.for_channel(team_id, channel_id)
         now = self._clock.now()
         async with self._uow() as uow:
-            followup = await uow.followups.add(FollowUp(team_id=team_id, incident_id=incident.id, text=text,  # type: ignore[arg-type]
+            followup = await uow.followups.add(FollowUp(team_id=team_id, incident_id=incident.id, text=text,
                                                         created_by=actor, created_at=now, owner=owner))
             owned = f" (owner <@{owner}>)" if owner else ""
             await record(uow, incident, actor=actor, action="followup.added", at=now, kind=TimelineKind.ACTION,

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKind
-from bot.domain.ports import UnitOfWork
+from bot.domain.repositories import UnitOfWork
 
 
 async def record(
@@ -15,7 +15,6 @@ async def record(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Append a timeline entry and an audit event for one change made by `actor`."""
-    assert incident.id is not None
     await uow.timeline.add(TimelineEntry(incident_id=incident.id, team_id=incident.team_id, kind=kind,
                                          text=text, author=actor, occurred_at=at))
     await audit(uow, incident, actor=actor, action=action, at=at, before=before, after=after)

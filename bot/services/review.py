@@ -1,4 +1,4 @@
-"""The post-incident review: Markdown from a Jinja2 template, and the same content as JSON.
+"""The post-incident review as Markdown, from a Jinja2 template (the same content as JSON: review_json.py).
 
 Everything a template shows is computed here, already formatted as text in the policy's time
 zone, so a template only places strings. `review_context(data)` gives a custom template:
@@ -24,9 +24,8 @@ could name shows as the bare id. Templates are rendered with StrictUndefined: a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from collections.abc import Callable
+from datetime import datetime, tzinfo
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -34,87 +33,16 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 
 from bot.domain.errors import ConfigError
-from bot.domain.incident import (
-    AuditEvent,
-    FollowUp,
-    Incident,
-    Milestone,
-    RoleAssignment,
-    TimelineEntry,
-)
+from bot.domain.incident import AuditEvent, Milestone
 from bot.domain.milestones import durations, format_duration, time_zone
-from bot.domain.policy import Policy
 from bot.domain.runbook import show_value
-from bot.services.people import People, mentioned
+from bot.services.people import People
+from bot.services.review_data import DURATION_NAMES, ReviewData
 
 CONTEXT_FIELDS = (
     "incident", "timezone", "milestones", "durations", "timeline", "roles", "handovers", "actions",
     "followups", "generated_at",
 )
-_DURATION_NAMES = (
-    ("TTD", "Time to detect", "time_to_detect"),
-    ("TTA", "Time to acknowledge", "time_to_acknowledge"),
-    ("TTM", "Time to mitigate", "time_to_mitigate"),
-    ("TTR", "Time to resolve", "time_to_resolve"),
-)
-
-
-@dataclass(frozen=True)
-class ReviewData:
-    """Everything the review is built from, loaded by the caller in one unit of work."""
-
-    incident: Incident
-    policy: Policy
-    timeline: list[TimelineEntry]
-    roles: list[RoleAssignment]
-    followups: list[FollowUp]
-    actions: list[AuditEvent]
-    generated_at: datetime
-    names: Mapping[str, str] = field(default_factory=dict)  # user id -> display name
-
-    @property
-    def visible_timeline(self) -> list[TimelineEntry]:
-        """Entries not withdrawn, in the order they happened."""
-        return sorted((e for e in self.timeline if e.visible), key=lambda e: (e.occurred_at, e.id or 0))
-
-    @property
-    def assignments(self) -> list[RoleAssignment]:
-        """Every role assignment in the order it began."""
-        return sorted(self.roles, key=lambda r: (r.assumed_at, r.id or 0))
-
-    @property
-    def handovers(self) -> list[RoleAssignment]:
-        """Role assignments that took a role over from someone else."""
-        return [r for r in self.assignments if r.handover]
-
-    @property
-    def runbook_steps(self) -> list[AuditEvent]:
-        """Runbook steps taken during the incident, in order."""
-        steps = (a for a in self.actions if a.action.startswith("runbook."))
-        return sorted(steps, key=lambda a: (a.at, a.id or 0))
-
-    @property
-    def sorted_followups(self) -> list[FollowUp]:
-        """Follow-ups in the order they were raised."""
-        return sorted(self.followups, key=lambda f: (f.created_at, f.id or 0))
-
-    def people(self) -> set[str]:
-        """Every user id the review shows: authors, holders, owners, actors, and people mentioned in text."""
-        found = {self.incident.declared_by}
-        for e in self.visible_timeline:
-            found |= {e.author, *mentioned(e.text)}
-        for r in self.roles:
-            found |= {r.user_id, r.assigned_by}
-        for f in self.followups:
-            found |= {f.owner or "", *mentioned(f.text)}
-        for a in self.runbook_steps:
-            found |= {a.actor, str(a.after.get("approver") or "")}
-        return {u for u in found if u}
-
-    @property
-    def resolved_at(self) -> datetime | None:
-        """When the incident was resolved (the milestone, else the incident's own field)."""
-        return self.incident.milestones.get(Milestone.RESOLVED.value) or self.incident.resolved_at
 
 
 def _clock(zone: tzinfo) -> Callable[[datetime | None], str]:
@@ -213,7 +141,7 @@ def review_context(data: ReviewData) -> dict[str, Any]:
         ],
         "durations": [
             {"abbr": abbr, "name": name, "value": format_duration(getattr(measured, attr))}
-            for abbr, name, attr in _DURATION_NAMES
+            for abbr, name, attr in DURATION_NAMES
         ],
         "timeline": timeline,
         "roles": roles,
@@ -262,66 +190,3 @@ def render_markdown(data: ReviewData, template: str | None = None) -> str:
             f"The review template uses a field that does not exist: {exc.message}. "
             f"Available fields: {', '.join(CONTEXT_FIELDS)} (see bot/services/review.py)."
         ) from exc
-
-
-def _iso(when: datetime | None) -> str | None:
-    return None if when is None else when.astimezone(UTC).isoformat()
-
-
-def _jsonable(value: object) -> object:
-    """Audit values as JSON: times as ISO strings, anything unknown as its text."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime):
-        return _iso(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    return str(value)
-
-
-def review_json(data: ReviewData) -> dict[str, Any]:
-    """The review as JSON-serializable data: ISO 8601 UTC times, durations in seconds, people by id
-    (and `people`: id -> name for those Slack could name)."""
-    incident = data.incident
-    measured = durations(incident.milestones)
-    return {
-        "incident": {
-            "ref": incident.ref, "number": incident.number, "title": incident.title,
-            "severity": incident.severity, "status": incident.status, "service": incident.service,
-            "summary": incident.summary, "resolution": incident.resolution, "impact": incident.impact,
-            "root_cause": incident.root_cause, "declared_by": incident.declared_by,
-            "declared_at": _iso(incident.declared_at), "resolved_at": _iso(data.resolved_at),
-            "channel_id": incident.channel_id,
-        },
-        "milestones": {
-            m.value: _iso(incident.milestones[m.value]) for m in Milestone if m.value in incident.milestones
-        },
-        "durations": {
-            attr: None if (td := getattr(measured, attr)) is None else td.total_seconds()
-            for _, _, attr in _DURATION_NAMES
-        },
-        "timeline": [
-            {"id": e.id, "occurred_at": _iso(e.occurred_at), "author": e.author, "kind": str(e.kind),
-             "text": e.text, "permalink": e.permalink, "source": e.source}
-            for e in data.visible_timeline
-        ],
-        "roles": [
-            {"role": r.role, "user_id": r.user_id, "assigned_by": r.assigned_by, "from": _iso(r.assumed_at),
-             "to": _iso(r.relinquished_at), "handover": r.handover}
-            for r in data.assignments
-        ],
-        "actions": [
-            {"id": a.id, "actor": a.actor, "action": a.action, "at": _iso(a.at),
-             "before": _jsonable(a.before), "after": _jsonable(a.after)}
-            for a in data.runbook_steps
-        ],
-        "followups": [
-            {"id": f.id, "text": f.text, "owner": f.owner, "done": not f.open, "done_at": _iso(f.done_at),
-             "created_by": f.created_by}
-            for f in data.sorted_followups
-        ],
-        "people": {user: data.names[user] for user in sorted(data.people()) if user in data.names},
-        "generated_at": _iso(data.generated_at),
-    }

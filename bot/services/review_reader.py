@@ -9,10 +9,13 @@ from dataclasses import replace
 from bot.domain.errors import IncidentNotFound, InvalidCommand
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.services.incidents import load_incident
 from bot.services.people import PeopleNames
-from bot.services.review import ReviewData, render_markdown, review_json
+from bot.services.review import render_markdown
+from bot.services.review_data import ReviewData
+from bot.services.review_json import review_json
 
 STEP_ACTIONS = ("runbook.step_run", "runbook.step_rolled_back")  # what "Actions taken" lists
 _REF = re.compile(r"^(?:inc-?)?(\d{1,9})$", re.IGNORECASE)  # bounded: an int column, not a 5000-digit number

@@ -8,16 +8,12 @@ import structlog
 
 from bot.domain import milestones
 from bot.domain.access import COMMANDER, Asker, Reassign, decide
+from bot.domain.chat import Directory, HandoverSummary, IncidentChat
 from bot.domain.errors import InvalidInput
 from bot.domain.incident import Incident, RoleAssignment
 from bot.domain.policy import Policy, Role
-from bot.domain.ports import (
-    Clock,
-    Directory,
-    HandoverSummary,
-    IncidentChat,
-    UnitOfWorkFactory,
-)
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWorkFactory
 from bot.domain.text import escape
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.permissions import PermissionCheck

@@ -8,8 +8,9 @@ from bot.domain.chat import Directory, RunbookChat
 from bot.domain.errors import InvalidCommand, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, StepRunner, UnitOfWork, UnitOfWorkFactory
-from bot.domain.runbook import Attachment, Runbook
+from bot.domain.ports import Clock, StepRunner
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
+from bot.domain.runbook import NewAttachment, Runbook
 from bot.services.guarded_steps import GuardedSteps
 from bot.services.incidents import IncidentService
 from bot.services.recording import record
@@ -66,14 +67,14 @@ class RunbookService(GuardedSteps, RunbookUpkeep):
         incident = await self._incidents.for_channel(team_id, channel_id)
         now = self._clock.now()
         async with self._uow() as uow:
-            if await uow.runbooks.attachment(team_id, incident.id, runbook.id) is not None:  # type: ignore[arg-type]
+            if await uow.runbooks.attachment(team_id, incident.id, runbook.id) is not None:
                 raise InvalidInput({"runbook": f"`{runbook.id}` is already attached to {incident.ref}."})
             attachment = await uow.runbooks.attach(
-                Attachment(team_id=team_id, incident_id=incident.id, runbook_id=runbook.id,  # type: ignore[arg-type]
-                           attached_by=actor, attached_at=now, channel_id=channel_id), [s.id for s in runbook.steps()])
+                NewAttachment(team_id=team_id, incident_id=incident.id, runbook_id=runbook.id,
+                              attached_by=actor, attached_at=now, channel_id=channel_id), [s.id for s in runbook.steps()])
             await record(uow, incident, actor=actor, action="runbook.attached", at=now, kind=TimelineKind.ACTION,
                          text=f"Runbook attached: {runbook.title}", after={"runbook": runbook.id})
-            runs = await uow.runbooks.steps(team_id, incident.id, runbook.id)  # type: ignore[arg-type]
+            runs = await uow.runbooks.steps(team_id, incident.id, runbook.id)
             # Queued in this transaction: its ts is written back to the attachment once Slack has it.
             await self._chat.post_checklist(uow.outbox, incident, attachment, runbook, runs)
             await uow.commit()

@@ -6,15 +6,18 @@ import asyncio
 import uuid
 from collections.abc import Awaitable
 from dataclasses import replace
+from typing import TypedDict
 
 import structlog
 
 from bot.domain.chat import RunbookChat
 from bot.domain.errors import ChatUnavailable, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
-from bot.domain.ports import Clock, StepRunner, UnitOfWork, UnitOfWorkFactory
+from bot.domain.ports import Clock, StepRunner
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.runbook import (
     Attachment,
+    FlagValue,
     NotifyStep,
     Runbook,
     Step,
@@ -30,6 +33,13 @@ from bot.services.runbook_upkeep import UNKNOWN_RESULT
 log = structlog.get_logger(__name__)
 
 ERROR_MAX = 2000  # the step_run.error column
+
+
+class _FlagValues(TypedDict, total=False):
+    """The flag values a finished step run records (none for a failed rollback)."""
+
+    before: FlagValue
+    after: FlagValue
 
 
 class StepExecution:
@@ -101,7 +111,7 @@ class StepExecution:
             approved = f" (approved by <@{approver}>)" if approver else ""
             result = "done" if outcome.ok else f"failed: {outcome.error}"
             # A failed rollback keeps the values of the run it tried to undo.
-            values = {"before": outcome.before, "after": outcome.after} if outcome.ok or not rollback else {}
+            values: _FlagValues = {"before": outcome.before, "after": outcome.after} if outcome.ok or not rollback else {}
             await uow.runbooks.claim(run, (StepState.RUNNING,), state=state, finished_at=now, output=outcome.output,
                                      error=outcome.error[:ERROR_MAX], **values)
             await record(uow, incident, actor=actor, at=now, kind=TimelineKind.ACTION,

@@ -10,9 +10,11 @@ from typing import Any
 
 import structlog
 
+from bot.domain.chat import ChatMessage, IncidentChat
 from bot.domain.errors import InvalidCommand
 from bot.domain.incident import Incident, TimelineEntry, TimelineKind
-from bot.domain.ports import ChatMessage, Clock, IncidentChat, UnitOfWorkFactory
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWorkFactory
 from bot.services.incidents import IncidentService
 from bot.services.recording import audit
 from bot.services.retry import retried
@@ -54,7 +56,7 @@ class TimelineService:
         incident = await self._incidents.for_channel(team_id, channel_id)
         async with self._uow() as uow:
             entry = await uow.timeline.add(TimelineEntry(
-                incident_id=incident.id, team_id=team_id, kind=kind, text=body, author=actor,  # type: ignore[arg-type]
+                incident_id=incident.id, team_id=team_id, kind=kind, text=body, author=actor,
                 occurred_at=self._clock.now(), source="command"))
             await uow.commit()
         return entry
@@ -66,7 +68,7 @@ class TimelineService:
         permalink = await self._chat.permalink(message.channel_id, message.ts)
         now = self._clock.now()
         async with self._uow() as uow:
-            existing = await uow.timeline.get_by_source(team_id, incident.id, message.channel_id, message.ts,  # type: ignore[arg-type]
+            existing = await uow.timeline.get_by_source(team_id, incident.id, message.channel_id, message.ts,
                                                         for_update=True)
             if existing is not None:
                 if via in existing.captured_by and existing.visible:
@@ -76,7 +78,7 @@ class TimelineService:
                 await uow.commit()
                 return None if existing.visible else existing
             entry = await uow.timeline.add_captured(TimelineEntry(
-                incident_id=incident.id, team_id=team_id, kind=TimelineKind.NOTE, text=message.text[:ENTRY_MAX],  # type: ignore[arg-type]
+                incident_id=incident.id, team_id=team_id, kind=TimelineKind.NOTE, text=message.text[:ENTRY_MAX],
                 author=message.user_id, occurred_at=ts_time(message.ts), source=via,
                 source_channel_id=message.channel_id, source_ts=message.ts, permalink=permalink,
                 captured_by=(via,)))
@@ -108,13 +110,13 @@ class TimelineService:
             incident = await uow.incidents.get_by_channel(team_id, channel_id)
             if incident is None:
                 return
-            entry = await uow.timeline.get_by_source(team_id, incident.id, channel_id, ts, for_update=True)  # type: ignore[arg-type]
+            entry = await uow.timeline.get_by_source(team_id, incident.id, channel_id, ts, for_update=True)
             result = change(entry, now) if entry is not None else None
-            if result is None:
+            if entry is None or result is None:
                 return
             updated, action, details = result
             await uow.timeline.update(updated)
-            await audit(uow, incident, actor=actor, action=action, at=now, before={"entry": entry.id},  # type: ignore[union-attr]
+            await audit(uow, incident, actor=actor, action=action, at=now, before={"entry": entry.id},
                         after=details)
             await uow.commit()
 
@@ -156,7 +158,7 @@ class TimelineService:
         message's time): (incident, that page's entries, page, pages)."""
         incident = await self._incidents.for_channel(team_id, channel_id)
         async with self._uow() as uow:
-            entries = [e for e in await uow.timeline.list_for(team_id, incident.id) if e.visible]  # type: ignore[arg-type]
+            entries = [e for e in await uow.timeline.list_for(team_id, incident.id) if e.visible]
         entries.sort(key=lambda e: (e.occurred_at, e.id or 0), reverse=True)
         pages = max(1, math.ceil(len(entries) / per_page))
         page = min(max(page, 1), pages)

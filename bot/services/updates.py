@@ -11,10 +11,12 @@ from typing import cast
 import structlog
 from jinja2 import Environment, StrictUndefined, Template
 
+from bot.domain.chat import UpdateChat
 from bot.domain.errors import InvalidCommand, InvalidInput
 from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKind
 from bot.domain.milestones import format_duration, format_time
-from bot.domain.ports import Clock, UnitOfWorkFactory, UpdateChat
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWorkFactory
 from bot.domain.runbook import FlagValue, show_value
 from bot.domain.text import escape
 from bot.services.incidents import IncidentService, load_incident
@@ -86,8 +88,8 @@ class UpdateService:
         """The template for `audience`, filled in from the incident and its recent actions."""
         incident = await self._incidents.for_channel(team_id, channel_id)
         async with self._uow() as uow:
-            entries = await uow.timeline.list_for(team_id, incident.id)  # type: ignore[arg-type]
-            events = await uow.audit.list_for(team_id, incident.id)  # type: ignore[arg-type]
+            entries = await uow.timeline.list_for(team_id, incident.id)
+            events = await uow.audit.list_for(team_id, incident.id)
         now = self._clock.now()
         severity = self.policy.severities.get(incident.severity)
         tz = self.policy.timezone
@@ -111,7 +113,7 @@ class UpdateService:
         now = self._clock.now()
         until = now + timedelta(minutes=minutes)
         async with self._uow() as uow:
-            current = await load_incident(uow, team_id, incident.id, for_update=True)  # type: ignore[arg-type]
+            current = await load_incident(uow, team_id, incident.id, for_update=True)
             changed = await uow.incidents.update(current.with_changes(snoozed_until=until, updated_at=now))
             await record(uow, changed, actor=actor, action="incident.update_snoozed", at=now, kind=TimelineKind.UPDATE,
                          text=f"Update reminders snoozed for {minutes} min", after={"until": until.isoformat()})
@@ -131,7 +133,7 @@ class UpdateService:
         incident = await self._incidents.for_channel(team_id, channel_id)
         now = self._clock.now()
         async with self._uow() as uow:
-            current = await load_incident(uow, team_id, incident.id, for_update=True)  # type: ignore[arg-type]
+            current = await load_incident(uow, team_id, incident.id, for_update=True)
             changed = await uow.incidents.update(current.with_changes(last_update_at=now, updated_at=now,
                                                                       snoozed_until=None))
             await record(uow, changed, actor=actor, action="incident.update_posted", at=now, kind=TimelineKind.UPDATE,

@@ -11,8 +11,9 @@ Usage::
 """
 
 from .contract import ContractViolation, SharedContractMissing, check_blocks, check_call, check_view
-from .server import Call, FakeSlack
+from .server import FakeSlack
 from .signing import sign, signed_headers
+from .webapi import Call
 
 __all__ = [
     "Call", "ContractViolation", "FakeSlack", "SharedContractMissing", "check_blocks",

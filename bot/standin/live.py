@@ -5,7 +5,8 @@ shows things the Web API state does not hold: ephemeral messages, replies sent t
 which person a modal was opened for, the errors a modal shows. ``LiveWorkspace`` follows the
 stand-in's calls and response POSTs and keeps those, counts every change in ``revision`` (the
 page's change feed waits on it), and collects contract violations for the page's banner.
-People act through the methods of ``ActingMixin`` (acting.py).
+People act through the methods of ``ActingMixin`` (acting.py) and ``InteractivityMixin``
+(interactivity.py).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .acting import ActingMixin, Route
+from .interactivity import InteractivityMixin
 from .nospec import NOTICE
-from .server import Call, FakeSlack
+from .server import FakeSlack
+from .webapi import Call
 
 
 @dataclass
@@ -31,7 +34,7 @@ class Person:
     title: str = ""
 
 
-class LiveWorkspace(ActingMixin):
+class LiveWorkspace(ActingMixin, InteractivityMixin):
     """The workspace as the page shows it, fed by what the bot does on ``fake``."""
 
     def __init__(self, fake: FakeSlack, *, bot_url: str, signing_secret: str,

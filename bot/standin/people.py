@@ -7,7 +7,7 @@ matching Events API payloads with ``bot.standin.payloads``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 Reply = dict[str, Any]
 
@@ -19,13 +19,14 @@ class PeopleMixin:
     bot_user_id: str
     usergroups: dict[str, list[str]]
 
-    def next_ts(self) -> str: ...  # provided by SlackState
+    if TYPE_CHECKING:  # provided by SlackState
+        def next_ts(self) -> str: ...
 
-    def find_message(self, channel_id: str, ts: str) -> dict[str, Any] | None: ...
+        def find_message(self, channel_id: str, ts: str) -> dict[str, Any] | None: ...
 
-    def resolve(self, ref: Any) -> dict[str, Any] | None: ...
+        def resolve(self, ref: Any) -> dict[str, Any] | None: ...
 
-    def channel_json(self, c: dict[str, Any]) -> Reply: ...
+        def channel_json(self, c: dict[str, Any]) -> Reply: ...
 
     def post_as_user(self, channel_id: str, user_id: str, text: str, ts: str | None = None) -> dict[str, Any]:
         """A person posts a message (at `ts`, default the next one); returns it."""

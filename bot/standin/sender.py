@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -18,6 +18,14 @@ class HttpSenderMixin:
     """Mixed into FakeSlack; needs ``self._session`` and the payload builders."""
 
     _session: aiohttp.ClientSession | None
+
+    if TYPE_CHECKING:  # provided by PayloadsMixin
+        def command_payload(self, *, command: str = "/incident", text: str = "",
+                            user_id: str = "U1", channel_id: str = "CGENERAL",
+                            team_id: str | None = None) -> dict[str, Any]: ...
+
+        def event_payload(self, event: dict, *, event_id: str | None = None,
+                          team_id: str | None = None) -> dict[str, Any]: ...
 
     async def _send_signed(self, bot_url: str, signing_secret: str, body: str, *,
                            timestamp: str | int | None, signature: str | None,
@@ -47,7 +55,7 @@ class HttpSenderMixin:
                            timestamp: str | int | None = None,
                            signature: str | None = None) -> Sent:
         """POST a signed slash command to the bot; returns (status, body, elapsed seconds)."""
-        payload = self.command_payload(command=command, text=text,  # type: ignore[attr-defined]
+        payload = self.command_payload(command=command, text=text,
                                        user_id=user_id, channel_id=channel_id, team_id=team_id)
         return await self._send_signed(bot_url, signing_secret, urlencode(payload),
                                        timestamp=timestamp, signature=signature)
@@ -71,7 +79,7 @@ class HttpSenderMixin:
         does when the bot was slow (X-Slack-Retry-Num / X-Slack-Retry-Reason headers).
         """
         wrapper = event if event.get("type") == "event_callback" else \
-            self.event_payload(event, event_id=event_id, team_id=team_id)  # type: ignore[attr-defined]
+            self.event_payload(event, event_id=event_id, team_id=team_id)
         extra = None
         if retry_num is not None:
             extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}

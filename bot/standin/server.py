@@ -1,6 +1,6 @@
 """FakeSlack: Slack's Web API, response URLs and Socket Mode on 127.0.0.1, over real sockets.
 
-Every Web API call is checked against Slack's contract (shared/slack); a violation is recorded
+Every Web API call is checked against Slack's contract (shared/slack, webapi.py); a violation is recorded
 in ``fake.violations`` *and* answered with ``ok: false`` so the bot sees the failure as it would
 against Slack.  Waiting helpers are event-driven (an asyncio.Condition signalled on every call,
 response POST and socket change) so tests never poll with sleeps.
@@ -25,51 +25,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
 
-from . import contract, nospec
+from . import contract
 from .payloads import PayloadsMixin
 from .sender import HttpSenderMixin
 from .socketmode import SocketModeMixin
 from .state import SlackState
-from .wire import bearer_token, read_params
+from .webapi import Call, WebApiMixin
 
-TRIGGER_METHODS = ("views.open", "views.push")
 DEFAULT_CHANNELS = {"incidents": "CANNOUNCE", "general": "CGENERAL"}
 
 
-@dataclass
-class Call:
-    """One Web API call the bot made; ``at`` is time.monotonic() when it arrived."""
-
-    method: str
-    params: dict[str, Any]
-    headers: dict[str, str]
-    at: float
-    response: dict[str, Any]
-    status: int = 200
-    violations: list[str] = field(default_factory=list)
-    answered_at: float = 0.0  # time.monotonic() when the reply was sent (after the latency)
-
-
-@dataclass
-class _Fault:
-    status: int
-    retry_after: int | None
-    error: str
-    times: int
-    applied: bool = False  # Slack did the work, then the answer was lost (a 5xx, a drop or a timeout)
-    drop: bool = False  # close the connection instead of answering
-    delay: float = 0.0  # answer this much later (longer than the client's timeout: a timeout)
-
-
-class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
+class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin, WebApiMixin):
     """A fake Slack workspace on an ephemeral port; ``async with FakeSlack() as fake:``."""
 
     def __init__(self, *, latency: float = 0.0, team_id: str = "T0001",
@@ -82,7 +55,8 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
         ``require_spec=False`` (the sandbox on a clone without shared/slack) starts anyway and
         checks calls against Block Kit's limits only; ``spec_missing`` then says why.
         """
-        self.require_spec, self.spec_missing = require_spec, None
+        self.require_spec = require_spec
+        self.spec_missing: str | None = None
         self.latency, self.bot_token, self.app_token = latency, bot_token, app_token
         self.app_id, self.trigger_ttl = app_id, trigger_ttl
         self.state = SlackState(team_id=team_id, bot_user_id=bot_user_id, bot_id=bot_id,
@@ -91,13 +65,12 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
         self.calls: list[Call] = []
         self.responses: list[dict[str, Any]] = []
         self.violations: list[str] = []
-        self._faults: dict[str, deque[_Fault]] = {}
-        self._triggers: dict[str, float] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._port = 0
         self._init_socket_mode()
+        self._init_web_api()
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> Self:
@@ -117,7 +90,7 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self._port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._port = self._runner.addresses[0][1]
         self.state.upload_base = f"{self.base_url}/upload"
         self._session = aiohttp.ClientSession()
         return self
@@ -197,20 +170,6 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
             raise contract.ContractViolation("Slack contract violations:\n  " +
                                              "\n  ".join(self.violations))
 
-    def fail_next(self, method: str, status: int = 429, retry_after: int | None = 1,
-                  error: str = "ratelimited", times: int = 1, *, applied: bool = False, drop: bool = False,
-                  delay: float = 0.0) -> None:
-        """The next ``times`` calls to ``method`` get HTTP ``status`` and ``ok: false``
-        (with ``Retry-After`` when the status is 429). With ``applied`` the call takes effect
-        first (a message is posted) and only its answer fails; ``drop`` closes the connection
-        without an answer; ``delay`` holds the answer back (past the client's timeout)."""
-        self._faults.setdefault(method, deque()).append(
-            _Fault(status, retry_after, error, times, applied, drop, delay))
-
-    def reset_faults(self) -> None:
-        """Forget the faults still queued by ``fail_next``: Slack is healthy again."""
-        self._faults.clear()
-
     # -- waiting -----------------------------------------------------------------------------
     async def _wait(self, ready: Callable[[], bool], timeout: float, what: Callable[[], str]):
         async with self._changed:
@@ -241,80 +200,11 @@ class FakeSlack(SocketModeMixin, HttpSenderMixin, PayloadsMixin):
             return next((r for r in self.responses if predicate is None or predicate(r)), None)
         await self._wait(lambda: first() is not None, timeout,
                          lambda: f"no matching response_url POST (got {len(self.responses)})")
-        return first()  # type: ignore[return-value]
+        found = first()
+        assert found is not None  # _wait returned: one matched
+        return found
 
-    # -- routes ------------------------------------------------------------------------------
-    def _answer(self, method: str, params: dict, headers: dict,
-                problems: list[str]) -> tuple[int, dict[str, Any], dict[str, str]]:
-        expected = self.app_token if method == "apps.connections.open" else self.bot_token
-        token = bearer_token(headers)
-        specless = self.spec_missing is not None
-        call_v = problems + (nospec.check_call(method, params, headers) if specless
-                             else contract.check_call(method, params, headers))
-        known = specless or contract.known_method(method)
-        content_v = contract.check_content(method, params) if known else []
-        if token is not None and token != expected:
-            call_v.append(f"invalid_auth: wants the {expected.split('-')[0]}- token")
-        trigger_at = self._triggers.get(str(params.get("trigger_id")))
-        if method in TRIGGER_METHODS and trigger_at is not None \
-                and time.monotonic() - trigger_at > self.trigger_ttl:
-            call_v.append(f"expired_trigger_id: used after {self.trigger_ttl}s")
-        violations = call_v + content_v
-        self.violations.extend(f"{method}: {v}" for v in violations)
-        queue = self._faults.get(method)
-        if queue:
-            fault = queue[0]
-            fault.times -= 1
-            if fault.times <= 0:
-                queue.popleft()
-            extra = {"Retry-After": str(fault.retry_after)} \
-                if fault.status == 429 and fault.retry_after is not None else {}
-            done = self.state.handle(method, params) if fault.applied and not violations and token == expected \
-                else None
-            if fault.drop:
-                extra["X-Standin-Drop"] = "1"
-            if fault.delay:
-                extra["X-Standin-Delay"] = str(fault.delay)
-            if done is not None and fault.status == 200:  # the answer is only lost on the way (drop, delay)
-                return 200, done, extra
-            return fault.status, {"ok": False, "error": fault.error}, extra
-        meta = {"response_metadata": {"messages": [f"[ERROR] {v}" for v in violations]}}
-        if token != expected:
-            return 200, {"ok": False, "error": "invalid_auth"}, {}
-        if not known:
-            return 200, {"ok": False, "error": "unknown_method", **meta}, {}
-        if any(v.startswith("expired_trigger_id") for v in call_v):
-            return 200, {"ok": False, "error": "expired_trigger_id", **meta}, {}
-        if call_v:
-            return 200, {"ok": False, "error": "invalid_arguments", **meta}, {}
-        if content_v:
-            error = "invalid_arguments" if method.startswith("views.") else "invalid_blocks"
-            return 200, {"ok": False, "error": error, **meta}, {}
-        if method == "apps.connections.open":
-            return 200, {"ok": True, "url": self._issue_socket_url()}, {}
-        return 200, self.state.handle(method, params), {}
-
-    async def _api_route(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        at = time.monotonic()
-        problems: list[str] = []
-        params = await read_params(request, problems)
-        headers = dict(request.headers)
-        before = len(self.violations)
-        status, reply, extra_headers = self._answer(method, params, headers, problems)
-        mine = self.violations[before:]  # taken before any await: concurrent calls interleave
-        if self.latency:
-            await asyncio.sleep(self.latency)  # simulated network + Slack processing time
-        self.calls.append(Call(method, params, headers, at, reply, status, mine, time.monotonic()))
-        await self._notify()
-        delay = extra_headers.pop("X-Standin-Delay", None)
-        if delay is not None:
-            await asyncio.sleep(float(delay))  # the client times out first
-        if extra_headers.pop("X-Standin-Drop", None) is not None and request.transport is not None:
-            request.transport.close()  # the client sees the connection drop with no answer
-            return web.Response(status=status)
-        return web.json_response(reply, status=status, headers=extra_headers)
-
+    # -- response URLs and uploads -----------------------------------------------------------
     async def _upload_route(self, request: web.Request) -> web.Response:
         """An upload URL from files.getUploadURLExternal: the file's bytes, raw or as a multipart `file`."""
         if request.content_type == "multipart/form-data":

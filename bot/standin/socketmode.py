@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
@@ -19,10 +19,20 @@ ENVELOPE_TYPES = ("slash_commands", "interactive", "events_api")
 class SocketModeMixin:
     """Mixed into FakeSlack; needs ``self.base_url``, ``self.app_id``, ``self._changed``."""
 
-    base_url: str
     app_id: str
     violations: list[str]
     _changed: asyncio.Condition
+
+    if TYPE_CHECKING:  # provided by FakeSlack and PayloadsMixin
+        @property
+        def base_url(self) -> str: ...
+
+        def command_payload(self, *, command: str = "/incident", text: str = "",
+                            user_id: str = "U1", channel_id: str = "CGENERAL",
+                            team_id: str | None = None) -> dict[str, Any]: ...
+
+        def event_payload(self, event: dict, *, event_id: str | None = None,
+                          team_id: str | None = None) -> dict[str, Any]: ...
 
     def _init_socket_mode(self) -> None:
         self._socket_ids: set[str] = set()  # issued by apps.connections.open, not yet used
@@ -131,7 +141,7 @@ class SocketModeMixin:
                              user_id: str = "U1", channel_id: str = "CGENERAL",
                              team_id: str | None = None, timeout: float = 5.0) -> dict:
         """Send a slash command over Socket Mode (same payload as send_command); return ack."""
-        payload = self.command_payload(command=command, text=text, user_id=user_id,  # type: ignore[attr-defined]
+        payload = self.command_payload(command=command, text=text, user_id=user_id,
                                        channel_id=channel_id, team_id=team_id)
         return await self.socket_send("slash_commands", payload, timeout)
 
@@ -141,7 +151,7 @@ class SocketModeMixin:
 
     async def socket_event(self, event: dict, timeout: float = 5.0, **kw: Any) -> dict:
         """Send an Events API event (wrapped in event_callback); return the ack."""
-        return await self.socket_send("events_api", self.event_payload(event, **kw),  # type: ignore[attr-defined]
+        return await self.socket_send("events_api", self.event_payload(event, **kw),
                                       timeout)
 
     async def _close_sockets(self) -> None:

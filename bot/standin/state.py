@@ -1,4 +1,5 @@
-"""Workspace state behind the fake Web API: channels, messages, views, users.
+"""Workspace state behind the fake Web API: channels and users here; messages (messages.py), views
+(views.py), history and people posting (people.py) and file uploads (files.py) are mixed in.
 
 Replies carry the keys of the real ones (shared/slack/payload-shapes/api_*.json) so code that
 reads e.g. ``resp["channel"]["id"]`` or ``resp["view"]["id"]`` behaves as against Slack.
@@ -7,7 +8,6 @@ reads e.g. ``resp["channel"]["id"]`` or ``resp["view"]["id"]`` behaves as agains
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import time
 from collections.abc import Callable
@@ -15,30 +15,13 @@ from typing import Any
 
 from .contract import CHANNEL_NAME, SharedContractMissing, load_spec
 from .files import FilesMixin
+from .messages import MessagesMixin
 from .people import PeopleMixin
-
-Reply = dict[str, Any]
-
-
-def truthy(value: Any) -> bool:
-    """Booleans arrive as JSON booleans, or as "0"/"1"/"true" in form and query encodings."""
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes")
-    return bool(value)
+from .views import ViewsMixin
+from .wire import Reply, err, split_list, truthy
 
 
-def split_list(value: Any) -> list[str]:
-    """Lists travel comma-joined ("U1,U2") in form and query encodings."""
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    return [v.strip() for v in str(value or "").split(",") if v.strip()]
-
-
-def err(error: str, **extra: Any) -> Reply:
-    return {"ok": False, "error": error, **extra}
-
-
-class SlackState(PeopleMixin, FilesMixin):
+class SlackState(PeopleMixin, FilesMixin, MessagesMixin, ViewsMixin):
     """In-memory workspace; ``handle(method, params)`` answers like Slack's Web API."""
 
     def __init__(self, *, team_id: str, bot_user_id: str, bot_id: str,
@@ -212,82 +195,6 @@ class SlackState(PeopleMixin, FilesMixin):
         channel["members"].add(self.bot_user_id)
         return {"ok": True, "channel": self.channel_json(channel)}
 
-    def _message(self, p: dict, ts: str) -> dict[str, Any]:
-        message = {"type": "message", "ts": ts, "user": self.bot_user_id, "bot_id": self.bot_id,
-                   "app_id": self.app_id, "team": self.team_id, "text": p.get("text") or ""}
-        for key in ("blocks", "thread_ts", "metadata", "attachments"):
-            if p.get(key) is not None:
-                message[key] = p[key]
-        return message
-
-    def m_chat_postMessage(self, p: dict) -> Reply:
-        channel = self.resolve(p.get("channel"))
-        if channel is None:
-            return err("channel_not_found")
-        message = self._message(p, self.next_ts())
-        channel["messages"].append(message)
-        return {"ok": True, "channel": channel["id"], "ts": message["ts"], "message": message}
-
-    def m_chat_update(self, p: dict) -> Reply:
-        channel = self.resolve(p.get("channel"))
-        if channel is None:
-            return err("channel_not_found")
-        old = self.find_message(channel["id"], str(p.get("ts")))
-        if old is None:
-            return err("message_not_found")
-        new = {**self._message(p, old["ts"]), "edited": {"user": self.bot_user_id,
-                                                          "ts": self.next_ts()}}
-        old.clear()
-        old.update(new)
-        return {"ok": True, "channel": channel["id"], "ts": new["ts"], "text": new["text"],
-                "message": new}
-
-    def m_chat_postEphemeral(self, p: dict) -> Reply:
-        if self.resolve(p.get("channel")) is None:
-            return err("channel_not_found")
-        return {"ok": True, "message_ts": self.next_ts()}
-
-    def m_chat_getPermalink(self, p: dict) -> Reply:
-        channel = self.resolve(p.get("channel"))
-        if channel is None:
-            return err("channel_not_found")
-        ts = str(p.get("message_ts"))
-        return {"ok": True, "channel": channel["id"],
-                "permalink": f"https://fake.slack/archives/{channel['id']}/p{ts.replace('.', '')}"}
-
-    def _store_view(self, view: Any, view_id: str | None = None, **extra: Any) -> Reply:
-        view = json.loads(view) if isinstance(view, str) else dict(view or {})
-        view_id = view_id or f"V{next(self._ids):08d}"
-        stored = {"id": view_id, "team_id": self.team_id, "app_id": self.app_id,
-                  "bot_id": self.bot_id, "private_metadata": "", "callback_id": "",
-                  "external_id": "", "state": {"values": {}}, "hash": f"h{next(self._ids)}",
-                  "clear_on_close": False, "notify_on_close": False, "root_view_id": view_id,
-                  "previous_view_id": None, **view, **extra}
-        stored["id"] = view_id
-        self.views[view_id] = stored
-        return {"ok": True, "view": stored}
-
-    def m_views_open(self, p: dict) -> Reply:
-        return self._store_view(p.get("view"))
-
-    def m_views_push(self, p: dict) -> Reply:
-        return self._store_view(p.get("view"))
-
-    def m_views_publish(self, p: dict) -> Reply:
-        return self._store_view(p.get("view"), user_id=p.get("user_id"))
-
-    def m_views_update(self, p: dict) -> Reply:
-        view_id = p.get("view_id")
-        if not view_id and p.get("external_id"):
-            view_id = next((v["id"] for v in self.views.values()
-                            if v.get("external_id") == p["external_id"]), None)
-        old = self.views.get(str(view_id))
-        if old is None:
-            return err("not_found")
-        if p.get("hash") and p["hash"] != old["hash"]:
-            return err("hash_conflict")
-        return self._store_view(p.get("view"), old["id"], root_view_id=old["root_view_id"])
-
     def m_users_info(self, p: dict) -> Reply:
         user_id = str(p.get("user") or "")
         if user_id not in self.users:
@@ -295,25 +202,3 @@ class SlackState(PeopleMixin, FilesMixin):
                 return err("user_not_found")
             self.add_user(user_id)
         return {"ok": True, "user": self.users[user_id]}
-
-    def m_reactions_add(self, p: dict) -> Reply:
-        channel = self.resolve(p.get("channel"))
-        if channel is None:
-            return err("channel_not_found")
-        message = self.find_message(channel["id"], str(p.get("timestamp")))
-        if message is not None:
-            reactions = message.setdefault("reactions", [])
-            if any(r["name"] == p.get("name") for r in reactions):
-                return err("already_reacted")
-            reactions.append({"name": p.get("name"), "users": [self.bot_user_id], "count": 1})
-        return {"ok": True}
-
-    def m_pins_add(self, p: dict) -> Reply:
-        channel = self.resolve(p.get("channel"))
-        if channel is None:
-            return err("channel_not_found")
-        key = (channel["id"], str(p.get("timestamp")))
-        if key in self.pins:
-            return err("already_pinned")
-        self.pins.add(key)
-        return {"ok": True}

@@ -1,4 +1,5 @@
-"""How Web API requests arrive on the wire (README "Wire facts"), decoded into one dict."""
+"""How Web API requests arrive on the wire (README "Wire facts"), decoded into one dict, and how an error is
+answered."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from aiohttp import web
 # Carried as JSON strings when a client uses form or query encoding instead of a JSON body.
 JSON_PARAMS = ("blocks", "view", "attachments", "metadata")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+Reply = dict[str, Any]
 
 
 def bearer_token(headers: dict[str, str]) -> str | None:
@@ -49,3 +52,21 @@ async def read_params(request: web.Request, problems: list[str]) -> dict[str, An
             except ValueError:
                 pass  # left as a string: the content checks report it
     return params
+
+
+def truthy(value: Any) -> bool:
+    """Booleans arrive as JSON booleans, or as "0"/"1"/"true" in form and query encodings."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return bool(value)
+
+
+def split_list(value: Any) -> list[str]:
+    """Lists travel comma-joined ("U1,U2") in form and query encodings."""
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [v.strip() for v in str(value or "").split(",") if v.strip()]
+
+
+def err(error: str, **extra: Any) -> Reply:
+    return {"ok": False, "error": error, **extra}

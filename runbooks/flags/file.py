@@ -25,15 +25,16 @@ from bot.domain.runbook import FlagValue
 from runbooks.flags._files import lock_for, read_text, replace_atomically
 
 FileFormat = Literal["yaml", "json"]
+_FORMATS: dict[str, FileFormat] = {"yaml": "yaml", "json": "json"}
 _SUFFIXES: dict[str, FileFormat] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 
 def format_of(path: Path, fmt: str | None) -> FileFormat:
     """The file's format: `fmt` when given, else from the extension."""
     if fmt is not None:
-        if fmt not in ("yaml", "json"):
+        if fmt not in _FORMATS:
             raise ConfigError(f"flag file format {fmt!r} is not supported; use 'yaml' or 'json'")
-        return fmt  # type: ignore[return-value]
+        return _FORMATS[fmt]
     try:
         return _SUFFIXES[path.suffix.lower()]
     except KeyError:

@@ -20,7 +20,7 @@ from bot.domain.chat import ChatMessage
 from bot.domain.incident import Incident
 from bot.services.audit import AuditService
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.standin import FakeSlack
 from store.engine import session_factory
 from store.outbox import SqlOutboxStore

@@ -15,7 +15,7 @@ from bot.standin import FakeSlack
 from handlers.ids import Action, Block
 from tests.e2e.harness import Bot, running_bot
 from tests.e2e.scenario import People, ts_at
-from tests.fakes import FakeClock
+from tests.fakes.clock import FakeClock
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from bot.domain.outbox import UPLOAD_METHOD, CallState
 from bot.standin import FakeSlack
 from tests.e2e.harness import Bot, running_bot
 from tests.e2e.scenario import People
-from tests.fakes import FakeClock
+from tests.fakes.clock import FakeClock
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 NAMES = {"U1": "Ana Lopez", "U2": "Bo Chen", "U3": "Cy Diaz", "U4": "Di Evans"}

@@ -16,7 +16,7 @@ from bot.domain.outbox import CallState
 from bot.standin import FakeSlack
 from tests.e2e.harness import Bot, running_bot
 from tests.e2e.scenario import People
-from tests.fakes import FakeClock
+from tests.fakes.clock import FakeClock
 
 FAST = {"WARROOM_CHANNEL_RATE": "20", "WARROOM_CHANNEL_BURST": "4"}
 TITLE = "Imports <failing> & slow"

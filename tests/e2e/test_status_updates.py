@@ -11,7 +11,7 @@ import pytest
 from bot.standin import FakeSlack
 from handlers.ids import Block, Field
 from tests.e2e.harness import Bot, declared_incident
-from tests.fakes import FakeClock
+from tests.fakes.clock import FakeClock
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 

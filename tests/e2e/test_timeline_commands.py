@@ -12,7 +12,7 @@ from bot.standin import FakeSlack
 from handlers.ids import Action, Block
 from tests.e2e.harness import Bot, declared_incident
 from tests.e2e.scenario import People
-from tests.fakes import FakeClock
+from tests.fakes.clock import FakeClock
 
 T0 = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 

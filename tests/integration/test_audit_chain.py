@@ -23,7 +23,7 @@ import store.columns
 from bot.cli_audit import add_audit_commands
 from bot.domain.audit_chain import ChainHead, verify_chain
 from bot.domain.errors import InvalidCommand
-from bot.domain.incident import AuditEvent, Incident
+from bot.domain.incident import AuditEvent, Incident, NewIncident
 from bot.services.audit import AuditService
 from store.engine import create_engine, session_factory
 from store.migrate import alembic_config, upgrade
@@ -51,9 +51,9 @@ async def _append(engine: AsyncEngine, *events: AuditEvent) -> list[AuditEvent]:
 async def _declare(engine: AsyncEngine, team: str) -> Incident:
     async with uow(engine) as u:
         number = await u.incidents.allocate_number(team)
-        incident = await u.incidents.add(Incident(team_id=team, number=number, title="Imports failing",
-                                                  severity="SEV1", status="investigating", declared_by="U1",
-                                                  declared_at=NOW))
+        incident = await u.incidents.add(NewIncident(team_id=team, number=number, title="Imports failing",
+                                                     severity="SEV1", status="investigating", declared_by="U1",
+                                                     declared_at=NOW))
         await u.commit()
     return incident
 

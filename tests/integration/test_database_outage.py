@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.errors import StorageUnavailable
-from bot.domain.incident import Incident
+from bot.domain.incident import NewIncident
 from bot.health import check_database
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade
@@ -38,9 +38,9 @@ async def pg_engine(cluster: PgCluster) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-def _incident(n: int) -> Incident:
-    return Incident(team_id="T1", number=n, title=f"Incident {n}", severity="sev2", status="investigating",
-                    declared_by="U1", declared_at=T0)
+def _incident(n: int) -> NewIncident:
+    return NewIncident(team_id="T1", number=n, title=f"Incident {n}", severity="sev2", status="investigating",
+                       declared_by="U1", declared_at=T0)
 
 
 async def _add(engine: AsyncEngine, n: int) -> None:

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_services
 from bot.config import load_policy
 from bot.domain.oncall import Rotation
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from store.engine import session_factory
 from store.uow import SqlUnitOfWork
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.runner import FakeStepRunner
 
 ROTATION = Rotation(id="app", name="Application on-call", members=("U1", "U2", "U3"), start=date(2026, 11, 16),
                     handoff_time=time(9, 0), length_days=7, timezone="Europe/Berlin", channel="#oncall")

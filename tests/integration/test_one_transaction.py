@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import Warroom, create_app
 from bot.config import load_config
 from bot.domain.incident import Incident
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.standin import FakeSlack
 from store.engine import session_factory
 from store.outbox import OutboxRow

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.incident import Incident
+from bot.domain.incident import NewIncident
 from bot.domain.outbox import OutboundCall, card_anchor
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade
@@ -115,10 +115,10 @@ async def test_queued_card_updates_coalesce_into_the_latest(engine: AsyncEngine)
 async def test_a_sent_card_records_its_ts_on_the_incident_for_later_updates(engine: AsyncEngine) -> None:
     sessions = session_factory(engine)
     async with SqlUnitOfWork(sessions) as uow:
-        incident = await uow.incidents.add(Incident(team_id="T1", number=1, title="Imports failing", severity="SEV1",
-                                                    status="investigating", declared_by="U1", declared_at=NOW))
+        incident = await uow.incidents.add(NewIncident(team_id="T1", number=1, title="Imports failing",
+                                                       severity="SEV1", status="investigating", declared_by="U1",
+                                                       declared_at=NOW))
         await uow.commit()
-    assert incident.id is not None
     store = SqlOutboxStore(sessions)
     await _queue(sessions, _post("C1", "card", anchor=card_anchor("T1", incident.id)))
     [card] = await store.claim_heads(NOW, LEASE, 10, frozenset())

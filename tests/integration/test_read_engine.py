@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.domain.incident import Incident
+from bot.domain.incident import NewIncident
 from store.dedupe import SqlSeenRequests
 from store.engine import Engines, session_factory
 from store.migrate import upgrade
@@ -18,8 +18,8 @@ from store.uow import SqlUnitOfWork
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 
 
-def _incident(number: int) -> Incident:
-    return Incident(team_id="T1", number=number, title=f"Incident {number}", severity="sev2", status="investigating",
+def _incident(number: int) -> NewIncident:
+    return NewIncident(team_id="T1", number=number, title=f"Incident {number}", severity="sev2", status="investigating",
                     declared_by="U1", declared_at=NOW, channel_id=f"C{number}")
 
 

@@ -14,11 +14,13 @@ from bot.domain.incident import AuditEvent
 from bot.domain.permissions import Capability, Permissions, Rule
 from bot.domain.runbook import StepState
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from runbooks.loader import LIBRARY, load_runbooks
 from store.engine import session_factory
 from store.uow import SqlUnitOfWork
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.runner import FakeStepRunner
 
 RUNBOOK, KILL = "depositmatch-import-pipeline", "disable-imports"
 REFUSALS = {"permission.denied", "runbook.step_refused", "runbook.approval_refused", "role.reassign_refused"}

@@ -3,51 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import build_services
-from bot.config import load_policy
 from bot.domain.errors import InvalidInput, PermissionDenied
 from bot.domain.runbook import StepOutcome, StepState
-from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
-from runbooks.loader import LIBRARY, load_runbooks
-from store.engine import session_factory
-from store.uow import SqlUnitOfWork
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.clock import FakeClock
+from tests.integration.runbook_setup import RUNBOOK, Setup
 
-RUNBOOK = "depositmatch-import-pipeline"
 KILL = "disable-imports"
-
-
-@dataclass
-class Setup:
-    services: Services
-    runner: FakeStepRunner
-    chat: FakeRunbookChat
-    channel: str
-    incident_id: int
-
-
-@pytest.fixture
-async def setup(engine: AsyncEngine) -> Setup:
-    policy = load_policy(None)
-    catalog = load_runbooks([LIBRARY], roles={r.id for r in policy.roles}).runbooks
-    sessions = session_factory(engine)
-    runner, chat = FakeStepRunner(), FakeRunbookChat()
-    services = build_services(uow=lambda: SqlUnitOfWork(sessions), chat=FakeChat(), clock=FakeClock(), policy=policy,
-                              directory=FakeDirectory(), runbook_chat=chat, runner=runner, catalog=catalog)
-    result = await services.incidents.declare(DeclareRequest(team_id="T1", user_id="U1", severity="sev1",
-                                                             title="Imports failing", service="imports"))
-    incident = result.incident
-    assert incident is not None and incident.channel_id and incident.id
-    await services.roles.assign("T1", incident.id, "U1", "commander", "U1")
-    await services.roles.assign("T1", incident.id, "U1", "comms", "U2")
-    await services.runbooks.attach("T1", incident.channel_id, "U1", RUNBOOK)
-    return Setup(services, runner, chat, incident.channel_id, incident.id)
 
 
 async def _state(s: Setup, step: str = KILL) -> StepState:
@@ -196,7 +160,7 @@ async def test_runbooks_are_suggested_for_the_service_or_an_alert_named_in_the_t
     from bot.domain.incident import Incident
 
     base = Incident(team_id="T1", number=9, title="x", severity="SEV1", status="investigating", declared_by="U1",
-                    declared_at=FakeClock().now())
+                    declared_at=FakeClock().now(), id=9)
     by_alert = setup.services.runbooks.suggestions(base.with_changes(title="ImportQueueStalled firing in prod"))
     assert RUNBOOK in [r.id for r in by_alert]
     by_service = setup.services.runbooks.suggestions(base.with_changes(service="imports"))

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from bot.domain.errors import StorageUnavailable
-from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKind
+from bot.domain.incident import AuditEvent, NewIncident, TimelineEntry, TimelineKind
 from store.engine import create_engine, session_factory
 from store.migrate import current_revision, ensure_current, head_revision, upgrade
 from store.uow import SqlUnitOfWork
@@ -19,10 +19,10 @@ from store.uow import SqlUnitOfWork
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 
 
-def _incident(team: str = "T1", number: int = 1, **kw: object) -> Incident:
+def _incident(team: str = "T1", number: int = 1, **kw: object) -> NewIncident:
     base = dict(team_id=team, number=number, title="Imports failing", severity="SEV1", status="investigating",
                 declared_by="U1", declared_at=NOW)
-    return Incident(**{**base, **kw})  # type: ignore[arg-type]
+    return NewIncident(**{**base, **kw})  # type: ignore[arg-type]
 
 
 def uow(engine: AsyncEngine) -> SqlUnitOfWork:

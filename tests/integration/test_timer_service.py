@@ -9,11 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import build_services
 from bot.config import load_policy
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.services.timers import TimerService
 from store.engine import session_factory
 from store.uow import SqlUnitOfWork
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.runner import FakeStepRunner
 
 POLICY = load_policy(None)
 

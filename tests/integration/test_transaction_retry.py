@@ -21,13 +21,15 @@ from bot.domain.errors import TransactionConflict
 from bot.domain.incident import Incident
 from bot.services.audit import AuditService
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.services.retry import ATTEMPTS, retried
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade
 from store.uow import SqlUnitOfWork, is_conflict
 from tests.databases import fresh_database
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.runner import FakeStepRunner
 
 
 class _PgError(Exception):

@@ -2,52 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from bot.app import build_services
-from bot.config import load_policy
 from bot.domain.runbook import StepOutcome
-from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
 from bot.services.updates import Audience
-from runbooks.loader import LIBRARY, load_runbooks
-from store.engine import session_factory
-from store.uow import SqlUnitOfWork
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.integration.runbook_setup import RUNBOOK, Setup
 
-RUNBOOK = "depositmatch-import-pipeline"
 INTERNAL_ERROR = "exit 1: Error: connect ECONNREFUSED 10.0.4.17:5432 at /srv/depositmatch/ops/import-health.js:88"
-
-
-@dataclass
-class Setup:
-    services: Services
-    runner: FakeStepRunner
-    clock: FakeClock
-    channel: str
-    incident_id: int
-
-
-@pytest.fixture
-async def setup(engine: AsyncEngine) -> Setup:
-    policy = load_policy(None)
-    catalog = load_runbooks([LIBRARY], roles={r.id for r in policy.roles}).runbooks
-    sessions = session_factory(engine)
-    runner, clock = FakeStepRunner(), FakeClock()
-    services = build_services(uow=lambda: SqlUnitOfWork(sessions), chat=FakeChat(), clock=clock, policy=policy,
-                              directory=FakeDirectory(), runbook_chat=FakeRunbookChat(), runner=runner,
-                              catalog=catalog)
-    result = await services.incidents.declare(DeclareRequest(team_id="T1", user_id="U1", severity="sev1",
-                                                             title="Imports failing", service="imports"))
-    incident = result.incident
-    assert incident is not None and incident.channel_id and incident.id
-    await services.roles.assign("T1", incident.id, "U1", "commander", "U1")
-    await services.roles.assign("T1", incident.id, "U1", "comms", "U2")
-    await services.runbooks.attach("T1", incident.channel_id, "U1", RUNBOOK)
-    return Setup(services, runner, clock, incident.channel_id, incident.id)
 
 
 async def test_a_failed_steps_internal_error_never_reaches_the_update_draft(setup: Setup) -> None:

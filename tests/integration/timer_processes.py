@@ -15,12 +15,14 @@ from sqlalchemy import text
 
 from bot.app import build_services
 from bot.config import load_policy
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.standin import FakeSlack
 from store.engine import create_engine, session_factory
 from store.migrate import upgrade
 from store.uow import SqlUnitOfWork
-from tests.fakes import FakeChat, FakeClock, FakeDirectory, FakeRunbookChat, FakeStepRunner
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.runner import FakeStepRunner
 
 _KEY = re.compile(r"(INC-\d+)")
 
@@ -85,8 +87,9 @@ async def settled_states(url: str, deadline_seconds: float = 15.0) -> dict[str, 
     try:
         while True:
             async with engine.connect() as conn:
-                states = dict((await conn.execute(text(
-                    "SELECT state, count(*) FROM timer WHERE due_at <= now() GROUP BY state"))).all())
+                rows = (await conn.execute(text(
+                    "SELECT state, count(*) FROM timer WHERE due_at <= now() GROUP BY state"))).all()
+            states: dict[str, int] = {state: count for state, count in rows}
             if "sending" not in states or loop.time() > deadline:
                 return states
             await asyncio.sleep(0.1)

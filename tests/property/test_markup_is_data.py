@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import load_policy
+from bot.domain.chat import HandoverSummary
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
 from bot.domain.news import Announcement, News
-from bot.domain.ports import HandoverSummary
 from bot.domain.stats import Bucket
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from handlers import blocks, modals, people_blocks, stats_blocks
 from handlers.export_commands import export_text
 from tests.markup import live_markup, mrkdwn_texts

@@ -10,19 +10,13 @@ from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.domain.runbook import Runbook
 from bot.services.container import Services
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.services.people import PeopleNames
-from tests.fakes import (
-    FakeChat,
-    FakeClock,
-    FakeDirectory,
-    FakeNameCache,
-    FakeProfiles,
-    FakeRunbookChat,
-    FakeStepRunner,
-    FakeUnitOfWork,
-    MemoryDB,
-)
+from tests.fakes.chat import FakeChat, FakeDirectory, FakeRunbookChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.names import FakeNameCache, FakeProfiles
+from tests.fakes.runner import FakeStepRunner
+from tests.fakes.store import FakeUnitOfWork, MemoryDB
 
 
 @dataclass

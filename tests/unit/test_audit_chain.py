@@ -25,7 +25,7 @@ from bot.domain.audit_chain import (
 from bot.domain.errors import InvalidCommand
 from bot.domain.incident import AuditEvent, Incident
 from bot.services.audit import AuditService
-from tests.fakes import FakeUnitOfWork, MemoryDB
+from tests.fakes.store import FakeUnitOfWork, MemoryDB
 
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 

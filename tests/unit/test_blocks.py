@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import load_policy
 from bot.domain.incident import Incident
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from bot.standin.blocks import check_blocks, check_view
 from handlers import blocks
 from handlers.ids import Action, Block

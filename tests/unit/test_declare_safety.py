@@ -6,7 +6,7 @@ import pytest
 
 from bot.config import load_policy
 from bot.domain.errors import InvalidInput, StorageUnavailable
-from bot.services.incidents import DeclareRequest, validate_declare
+from bot.services.declaration import DeclareRequest, validate_declare
 from tests.unit.services import make_world
 
 POLICY = load_policy(None)

@@ -7,8 +7,11 @@ import pytest
 from bot.config import load_policy
 from bot.domain.errors import InvalidInput, InvalidTransition, NotInIncidentChannel
 from bot.domain.incident import TimelineKind
-from bot.services.incidents import DeclareRequest, IncidentService
-from tests.fakes import FakeChat, FakeClock, FakeUnitOfWork, MemoryDB
+from bot.services.declaration import DeclareRequest
+from bot.services.incidents import IncidentService
+from tests.fakes.chat import FakeChat
+from tests.fakes.clock import FakeClock
+from tests.fakes.store import FakeUnitOfWork, MemoryDB
 
 POLICY = load_policy(None)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.domain.errors import ChatUnavailable
 from bot.services.people import PeopleNames
-from tests.fakes import FakeClock, FakeNameCache, FakeProfiles
+from tests.fakes.clock import FakeClock
+from tests.fakes.names import FakeNameCache, FakeProfiles
 
 
 def _names(profiles: FakeProfiles, cache: FakeNameCache | None = None) -> tuple[PeopleNames, FakeClock, FakeNameCache]:

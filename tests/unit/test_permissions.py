@@ -13,7 +13,7 @@ from bot.domain.access import Approve, RunStep
 from bot.domain.errors import ConfigError, PermissionDenied
 from bot.domain.permissions import Capability, Permissions, Rule
 from bot.domain.runbook import Guard, Runbook
-from bot.services.incidents import DeclareRequest
+from bot.services.declaration import DeclareRequest
 from tests.unit.services import World, make_world
 
 

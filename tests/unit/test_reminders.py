@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.config import load_policy
-from bot.domain.incident import Incident
+from bot.domain.incident import Incident, NewIncident
 from bot.domain.policy import Policy
 from bot.domain.severity import SeverityScale
 from handlers.blocks import incident_card
@@ -34,8 +34,8 @@ def _with_sev1(**changes: object) -> Policy:
 ])
 def test_an_unfilled_role_is_covered_by_the_commander_and_the_commander_by_whoever_declared(
         roles: dict[str, str], role: str, covered: str) -> None:
-    incident = Incident(team_id="T1", number=1, title="t", severity="SEV1", status="investigating", declared_by="U1",
-                        declared_at=datetime(2026, 11, 22, tzinfo=UTC), roles=roles)
+    incident = NewIncident(team_id="T1", number=1, title="t", severity="SEV1", status="investigating",
+                           declared_by="U1", declared_at=datetime(2026, 11, 22, tzinfo=UTC), roles=roles)
     assert incident.covered_by(role) == covered
 
 

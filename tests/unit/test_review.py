@@ -18,13 +18,9 @@ from bot.domain.incident import (
     TimelineEntry,
     TimelineKind,
 )
-from bot.services.review import (
-    CONTEXT_FIELDS,
-    ReviewData,
-    render_markdown,
-    review_context,
-    review_json,
-)
+from bot.services.review import CONTEXT_FIELDS, render_markdown, review_context
+from bot.services.review_data import ReviewData
+from bot.services.review_json import review_json
 
 POLICY = dataclasses.replace(load_policy(None), timezone="Europe/Berlin")
 PERMALINK = "https://acme.slack.com/archives/C042/p1795438920000100"

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.domain.chat import ChatMessage
 from bot.domain.errors import InvalidCommand, NotInIncidentChannel
 from bot.domain.incident import TimelineKind
-from bot.domain.ports import ChatMessage
 from bot.services.timeline import split_kind
 from tests.unit.services import World, make_world
 

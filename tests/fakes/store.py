@@ -1,36 +1,27 @@
-"""Hand-written fakes for the domain's ports (clock, unit of work, chat)."""
+"""The storage ports faked in memory: the repositories over a MemoryDB, and a unit of work that stages
+changes on a copy and publishes them (and its outbox calls) only on commit."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.commits import committed
-from bot.domain.incident import AuditEvent, FollowUp, Incident, RoleAssignment, TimelineEntry
-from bot.domain.names import CachedName
-from bot.domain.news import Announcement
-from bot.domain.outbox import OutboundCall, Outbox
-from bot.domain.ports import ChannelRef, ChatMessage, HandoverSummary
-from bot.domain.runbook import FlagStep, Step, StepOutcome
+from bot.domain.incident import (
+    AuditEvent,
+    FollowUp,
+    Incident,
+    NewIncident,
+    RoleAssignment,
+    TimelineEntry,
+)
+from bot.domain.outbox import OutboundCall
 from bot.domain.timers import Timer
-
-
-class FakeClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, **kwargs: float) -> None:
-        self._now += timedelta(**kwargs)
 
 
 @dataclass
@@ -57,15 +48,19 @@ class _Incidents:
         self._db.numbers[team_id] = self._db.numbers.get(team_id, 0) + 1
         return self._db.numbers[team_id]
 
-    async def add(self, incident: Incident) -> Incident:
-        stored = replace(incident, id=next(self._db.ids))
-        self._db.incidents[stored.id] = stored  # type: ignore[index]
+    async def add(self, incident: NewIncident) -> Incident:
+        stored = incident.stored_as(next(self._db.ids))
+        self._db.incidents[stored.id] = stored
         return stored
 
     async def update(self, incident: Incident) -> Incident:
         assert incident.id in self._db.incidents
-        self._db.incidents[incident.id] = incident  # type: ignore[index]
+        self._db.incidents[incident.id] = incident
         return incident
+
+    async def get_many(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Incident]:
+        found = {key: self._db.incidents.get(key[1]) for key in keys}
+        return {key: i for key, i in found.items() if i is not None and i.team_id == key[0]}
 
     async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:
         found = self._db.incidents.get(incident_id)
@@ -108,6 +103,9 @@ class _Timeline:
         self._db.timeline.append(stored)
         return stored
 
+    async def add_many(self, entries: Sequence[TimelineEntry]) -> None:
+        self._db.timeline += [replace(e, id=next(self._db.ids)) for e in entries]
+
     async def list_for(self, team_id: str, incident_id: int) -> list[TimelineEntry]:
         found = [e for e in self._db.timeline if e.team_id == team_id and e.incident_id == incident_id]
         return sorted(found, key=lambda e: (e.occurred_at, e.id or 0))
@@ -133,25 +131,25 @@ class _Listed:
     def __init__(self, staged: MemoryDB, name: str) -> None:
         self._db, self._name = staged, name
 
-    def _rows(self) -> list:  # type: ignore[type-arg]
+    def _rows(self) -> list:
         return getattr(self._db, self._name)
 
-    async def add(self, item):  # type: ignore[no-untyped-def]
+    async def add(self, item):
         stored = replace(item, id=next(self._db.ids))
         self._rows().append(stored)
         return stored
 
-    async def update(self, item):  # type: ignore[no-untyped-def]
+    async def update(self, item):
         setattr(self._db, self._name, [item if r.id == item.id else r for r in self._rows()])
         return item
 
-    async def get(self, team_id: str, item_id: int):  # type: ignore[no-untyped-def]
+    async def get(self, team_id: str, item_id: int):
         return next((r for r in self._rows() if r.team_id == team_id and r.id == item_id), None)
 
-    async def list_for(self, team_id: str, incident_id: int) -> list:  # type: ignore[type-arg]
+    async def list_for(self, team_id: str, incident_id: int) -> list:
         return [r for r in self._rows() if r.team_id == team_id and r.incident_id == incident_id]
 
-    async def current(self, team_id: str, incident_id: int, role: str):  # type: ignore[no-untyped-def]
+    async def current(self, team_id: str, incident_id: int, role: str):
         return next((r for r in self._rows() if (r.team_id, r.incident_id, r.role) == (team_id, incident_id, role)
                      and r.relinquished_at is None), None)
 
@@ -203,9 +201,10 @@ class _Timers:
         self._db.timers = [claimed.get(t.id, t) for t in self._db.timers]
         return list(claimed.values())
 
-    async def finish(self, timer: Timer, state: str, sent_at: datetime | None, late: bool) -> None:
-        self._db.timers = [replace(t, state=state, sent_at=sent_at, late=late) if t.id == timer.id else t
-                           for t in self._db.timers]
+    async def finish_many(self, outcomes: Sequence[tuple[Timer, str, datetime | None, bool]]) -> None:
+        done = {timer.id: (state, sent_at, late) for timer, state, sent_at, late in outcomes}
+        self._db.timers = [replace(t, state=done[t.id][0], sent_at=done[t.id][1], late=done[t.id][2])
+                           if t.id in done else t for t in self._db.timers]
 
     async def pending_count(self) -> int:
         return sum(1 for t in self._db.timers if t.state in ("pending", "sending"))
@@ -235,13 +234,6 @@ class FakeOutbox:
         if self.closed:
             raise RuntimeError("a call was queued after its unit of work ended: it would never be sent")
         self.queued.append(call)
-
-
-def _queue(outbox: Outbox, name: str) -> None:
-    """A fake chat's request as a call in a fake unit of work's outbox. A real outbox (the fake chats beside
-    the SQL unit of work) is left alone: its sender would try to make the call."""
-    if isinstance(outbox, FakeOutbox):
-        outbox.put(OutboundCall(team_id="", method=name, params={}))
 
 
 class FakeUnitOfWork:
@@ -277,175 +269,3 @@ class FakeUnitOfWork:
         self._db.outbox += self.outbox.queued
         self.outbox.queued = []
         committed()
-
-
-class FakeChat:
-    """Records what the use cases asked of the chat platform."""
-
-    def __init__(self, taken: Sequence[str] = ()) -> None:
-        self.taken = set(taken)
-        self.log: list[tuple[str, object]] = []
-        self.fail: dict[str, Exception] = {}
-        self.messages: dict[tuple[str, str], ChatMessage] = {}
-        self.reviews: list[dict[str, Any]] = []  # the review fields post_review was given
-
-    def _step(self, name: str, arg: object) -> None:
-        self.log.append((name, arg))
-        if name in self.fail:
-            raise self.fail[name]
-
-    def _queued(self, outbox: Outbox, name: str, arg: object) -> None:
-        """Record the request and queue it in the change's outbox, as the Slack adapter would."""
-        self._step(name, arg)
-        _queue(outbox, name)
-
-    def calls(self, name: str) -> list[object]:
-        return [arg for n, arg in self.log if n == name]
-
-    async def create_channel(self, candidate_names: Sequence[str]) -> ChannelRef:
-        for name in candidate_names:
-            if name not in self.taken:
-                self.taken.add(name)
-                self._step("create_channel", name)
-                return ChannelRef(id=f"C{len(self.taken):04d}", name=name)
-        raise AssertionError("no free name")
-
-    async def archive_channel(self, channel: ChannelRef) -> None:
-        self._step("archive_channel", channel)
-
-    async def invite(self, outbox: Outbox, incident: Incident, user_ids: Sequence[str]) -> None:
-        self._queued(outbox, "invite", (incident.channel_id, tuple(user_ids)))
-
-    async def set_topic(self, outbox: Outbox, incident: Incident) -> None:
-        self._queued(outbox, "set_topic", incident)
-
-    async def post_card(self, outbox: Outbox, incident: Incident) -> None:
-        self._queued(outbox, "post_card", incident)
-
-    async def update_card(self, outbox: Outbox, incident: Incident) -> None:
-        self._queued(outbox, "update_card", incident)
-
-    async def announce(self, outbox: Outbox, incident: Incident) -> None:
-        self._queued(outbox, "announce", incident)
-
-    async def announce_change(self, outbox: Outbox, incident: Incident, announcement: Announcement) -> None:
-        self._queued(outbox, "announce_change", announcement)
-
-    async def post_change(self, outbox: Outbox, incident: Incident, text: str) -> None:
-        self._queued(outbox, "post_change", text)
-
-    async def notify_role_holder(self, outbox: Outbox, incident: Incident, role_id: str, user_id: str) -> None:
-        self._queued(outbox, "notify_role_holder", (role_id, user_id))
-
-    async def post_handover(self, outbox: Outbox, summary: HandoverSummary) -> None:
-        self._queued(outbox, "post_handover", summary)
-
-    async def fetch_message(self, channel_id: str, ts: str) -> ChatMessage | None:
-        self._step("fetch_message", (channel_id, ts))
-        return self.messages.get((channel_id, ts))
-
-    async def permalink(self, channel_id: str, ts: str) -> str | None:
-        return f"https://fake.slack/archives/{channel_id}/p{ts.replace('.', '')}"
-
-    async def post_review(self, outbox: Outbox, incident: Incident, review: Mapping[str, Any], markdown: str) -> None:
-        self._queued(outbox, "post_review", markdown)
-        self.reviews.append(dict(review))
-
-    async def post_followup(self, outbox: Outbox, incident: Incident, followup: FollowUp) -> None:
-        self._queued(outbox, "post_followup", followup)
-
-    async def post_handoff(self, outbox: Outbox, channel: str, text: str, incoming: str, outgoing: str) -> None:
-        self._queued(outbox, "post_handoff", (channel, text, incoming, outgoing))
-
-    async def post_update(self, outbox: Outbox, incident: Incident, audience: str, text: str, author: str) -> None:
-        self._queued(outbox, "post_update", (audience, text, author))
-
-    async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], offer_update: bool = False) -> None:
-        self._queued(outbox, "post_timer", (text, tuple(targets)))
-
-
-class FakeDirectory:
-    """User groups as a dict: group id -> member ids."""
-
-    def __init__(self, groups: dict[str, set[str]] | None = None) -> None:
-        self.groups = groups or {}
-
-    async def in_group(self, user_id: str, group_id: str) -> bool:
-        return user_id in self.groups.get(group_id, set())
-
-
-class FakeRunbookChat:
-    """Records what runbook use cases asked of the chat platform."""
-
-    def __init__(self) -> None:
-        self.log: list[tuple[str, object]] = []
-
-    def _queued(self, outbox: Outbox, name: str, arg: object) -> None:
-        self.log.append((name, arg))
-        _queue(outbox, name)
-
-    def calls(self, name: str) -> list[object]:
-        return [arg for n, arg in self.log if n == name]
-
-    async def post_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
-        self._queued(outbox, "post_checklist", runs)
-
-    async def update_checklist(self, outbox: Outbox, incident: Incident, attachment: object, runbook: object, runs: list[object]) -> None:
-        self._queued(outbox, "update_checklist", runs)
-
-    async def post_step_output(self, outbox: Outbox, incident: Incident, attachment: object, step: object, outcome: object) -> None:
-        self._queued(outbox, "post_step_output", outcome)
-
-    async def post_approval_request(self, outbox: Outbox, incident: Incident, runbook: object, step: object, run: object,
-                                    rollback: bool) -> None:
-        self._queued(outbox, "post_approval_request", run)
-
-    async def notify_targets(self, outbox: Outbox, incident: Incident, step: object) -> StepOutcome:
-        self._queued(outbox, "notify_targets", step)
-        return StepOutcome(ok=True, output="sent")
-
-    async def suggest_runbooks(self, outbox: Outbox, incident: Incident, runbooks: list[object]) -> None:
-        self._queued(outbox, "suggest_runbooks", runbooks)
-
-
-class FakeStepRunner:
-    """Runs nothing; answers with a scripted outcome and counts runs per step."""
-
-    def __init__(self) -> None:
-        self.outcomes: dict[str, StepOutcome] = {}
-        self.runs: list[tuple[str, bool]] = []
-
-    async def run(self, step: Step, *, rollback: bool = False) -> StepOutcome:
-        self.runs.append((step.id, rollback))
-        if not isinstance(step, FlagStep):  # only a flag step has values before and after
-            return self.outcomes.get(step.id, StepOutcome(ok=True))
-        return self.outcomes.get(step.id, StepOutcome(ok=True, before=step.rollback if not rollback else step.value,
-                                                      after=step.rollback if rollback else step.value))
-
-
-class FakeNameCache:
-    """Names in a dict, as SqlNameCache keeps them."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], CachedName] = {}
-
-    async def get(self, team_id: str, user_ids: Collection[str]) -> dict[str, CachedName]:
-        return {u: self.rows[(team_id, u)] for u in user_ids if (team_id, u) in self.rows}
-
-    async def put(self, team_id: str, names: Mapping[str, str], at: datetime) -> None:
-        self.rows.update({(team_id, u): CachedName(n, at) for u, n in names.items()})
-
-
-class FakeProfiles:
-    """Slack's users.info as a dict; records who was asked, and fails when told to."""
-
-    def __init__(self, names: dict[str, str] | None = None) -> None:
-        self.names = dict(names or {})
-        self.asked: list[str] = []
-        self.fail: Exception | None = None
-
-    async def display_name(self, team_id: str, user_id: str) -> str | None:
-        self.asked.append(user_id)
-        if self.fail is not None:
-            raise self.fail
-        return self.names.get(user_id)
