@@ -8,7 +8,7 @@ replayed inside the five minutes the signature is good for. It is refused. The r
 database, so a restart does not forget it.
 
 When refusing is an ack (a command's replay text, an empty ack for a click or an event), the middleware
-only starts the check and the listener waits for it before it does anything (`go_ahead`, called by
+leaves the check to the listener, which makes it before it does anything (`go_ahead`, called by
 handlers.errors.guard): on PostgreSQL the record's round trip then overlaps Bolt's wait for the ack
 instead of delaying everything after it.
 """
@@ -44,7 +44,7 @@ UNGUARDED = frozenset({"url_verification", "ssl_check", "block_suggestion"})
 # tests/unit/test_delivery_keys.py checks each word against the sub-command table.
 READ_ONLY_WORDS = frozenset({"list", "ls", "help", "?", "timeline", "oncall", "stats"})
 REPLAY_TEXT = "This request was already received and handled; a replayed request is not acted on again."
-DELIVERY_CHECK = "warroom_delivery_check"  # Bolt context key: the check its listener waits for (go_ahead)
+DELIVERY_CHECK = "warroom_delivery_check"  # Bolt context key: the check its listener makes (go_ahead)
 
 
 def delivery_key(body: dict[str, Any], signature: str | None = None) -> str | None:
@@ -86,10 +86,10 @@ def install(app: AsyncApp, seen: SeenRequests) -> None:
                                 next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         key = delivery_key(body, req.headers.get("x-slack-signature", [None])[0])
         if key is not None and _answered_by_ack(body, key):
-            # The listener waits for the answer before it acks or does anything (go_ahead, in handlers.errors.guard):
-            # the database's round trip overlaps Bolt's wait for the ack instead of coming before it.
-            retry_num = req.headers.get("x-slack-retry-num", [None])[0]
-            context[DELIVERY_CHECK] = asyncio.ensure_future(_check(seen, body, key, retry_num))
+            # The listener asks before it acks or does anything (go_ahead, in handlers.errors.guard): the
+            # database's round trip overlaps Bolt's wait for the ack instead of coming before it, and is made in
+            # the listener's own task (no hand-over between tasks, each a turn of a busy event loop).
+            context[DELIVERY_CHECK] = _Pending(seen, body, key, req.headers.get("x-slack-retry-num", [None])[0])
         elif key is not None and not await _first_time(seen, team_of(body), key):
             if key.startswith(REPLAY_PREFIX):
                 return _refuse_replay(body)
@@ -107,32 +107,29 @@ def _answered_by_ack(body: dict[str, Any], key: str) -> bool:
     return key.startswith(("action:", "event:")) or (key.startswith(REPLAY_PREFIX) and "command" in body)
 
 
-async def _check(seen: SeenRequests, body: dict[str, Any], key: str, retry_num: str | None) -> _Refusal | None:
-    if await _first_time(seen, team_of(body), key):
-        return None
-    if key.startswith(REPLAY_PREFIX):
-        _log_replay(body)
-        return _Refusal(replay=True)
-    _log_dropped(body, key, retry_num)
-    return _Refusal(replay=False)
-
-
 @dataclass(frozen=True)
-class _Refusal:
-    replay: bool  # a replayed command (told so), else a redelivery (acked quietly)
+class _Pending:
+    """A delivery whose check its listener makes (go_ahead)."""
+
+    seen: SeenRequests
+    body: dict[str, Any]
+    key: str
+    retry_num: str | None
 
 
 async def go_ahead(context: Any, ack: AsyncAck) -> bool:
-    """Whether the listener may run: first waits for this delivery's check (started by the middleware), and
-    acks a redelivery quietly or a replayed command with words it can show, and returns False, for those."""
-    check = context.get(DELIVERY_CHECK) if isinstance(context, dict) else None
-    if check is None:
+    """Whether the listener may run: checks the delivery the middleware left to it, and for a redelivery or
+    a replayed command acks it (quietly, or with words it can show) and returns False."""
+    pending = context.get(DELIVERY_CHECK) if isinstance(context, dict) else None
+    if not isinstance(pending, _Pending) or await _first_time(pending.seen, team_of(pending.body), pending.key):
         return True
-    refusal = await check
-    if refusal is None:
-        return True
+    replay = pending.key.startswith(REPLAY_PREFIX)
+    if replay:
+        _log_replay(pending.body)
+    else:
+        _log_dropped(pending.body, pending.key, pending.retry_num)
     if ack.response is None:  # events are acked by Bolt before their listener runs
-        if refusal.replay:
+        if replay:
             await ack(response_type="ephemeral", text=REPLAY_TEXT)
         else:
             await ack()
