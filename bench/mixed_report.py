@@ -12,6 +12,7 @@ from bench.report import OPS
 GOALS: dict[str, tuple[str, float, str]] = {
     "ack_p50_ms": ("<", 100.0, "Warroom ack p50, all kinds"),
     "ack_p99_ms": ("<", 100.0, "Warroom ack p99, all kinds"),
+    "ack_p99_ratio": ("<=", 2.0, "Warroom ack p99 ÷ the bare app's, all kinds (same run, rate and mix)"),
     "errors": ("==", 0, "failed requests, odd acks, error replies, refused calls, contract violations"),
     "not_completed": ("==", 0, "requests unacked, replies missing, declares without a card"),
     "memory_growth_pct": ("<", 10.0, "RSS growth over the measured phase, less the stand-in's"),
@@ -47,7 +48,8 @@ def evaluate(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """{goal: {value, op, target, pass}}; NaN or a missing value never passes."""
     w, slack = result["warroom"]["overall"], result["slack"]
     values = {
-        "ack_p50_ms": w["p50_ms"], "ack_p99_ms": w["p99_ms"], "errors": result["errors"]["total"],
+        "ack_p50_ms": w["p50_ms"], "ack_p99_ms": w["p99_ms"], "ack_p99_ratio": result["ratios"]["overall"]["p99"],
+        "errors": result["errors"]["total"],
         "not_completed": (w["sent"] - w["count"] - w["errors"]) + slack["replies_missing"]
         + slack["declares_without_card"],
         "memory_growth_pct": result["memory"]["growth_pct"],

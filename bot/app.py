@@ -55,7 +55,7 @@ from runbooks.executors import StepRunner as SubprocessStepRunner
 from runbooks.flags import build_providers, close_providers
 from runbooks.loader import LoadReport, load_runbooks
 from store.dedupe import SqlSeenRequests
-from store.engine import create_engine, session_factory
+from store.engine import Engines, session_factory
 from store.names import SqlNameCache
 from store.outbox import PRUNE_AFTER as OUTBOX_PRUNE_AFTER
 from store.outbox import SqlOutboxStore
@@ -94,11 +94,11 @@ class IncidentChats(IncidentChat, UpdateChat, TimerChat, OnCallChat, Protocol):
 def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock, policy: Policy,
                    directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
                    catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2),
-                   people: PeopleNames | None = None) -> Services:
-    """Every use case over the same ports."""
+                   people: PeopleNames | None = None, reads: UnitOfWorkFactory | None = None) -> Services:
+    """Every use case over the same ports (`reads`: read-only units of work, `uow` when not given)."""
     timers = TimerService(uow=uow, chat=chat, clock=clock, policy=policy)
     incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
-                                on_change=timers.replan,
+                                on_change=timers.replan, reads=reads,
                                 permissions=PermissionCheck(uow=uow, clock=clock, policy=policy, directory=directory))
     return Services(
         timers=timers,
@@ -122,7 +122,7 @@ class Warroom:
     policy: Policy
     bolt: AsyncApp
     client: AsyncWebClient
-    engine: AsyncEngine
+    engines: Engines
     incidents: IncidentService
     services: Services
     surface: Surface
@@ -136,6 +136,11 @@ class Warroom:
     providers: Mapping[str, FlagProvider] = field(default_factory=dict)
     runbook_report: LoadReport = field(default_factory=LoadReport)
     channels: SlackChannelNames | None = None
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine of the units of work that change something."""
+        return self.engines.write
 
     async def start_storage(self) -> None:
         """Bring the schema up to date (SQLite) or check that it is (PostgreSQL)."""
@@ -202,7 +207,7 @@ class Warroom:
             await sender_session.close()
         await close_providers(self.providers)
         await self.seen.flush()  # delivery records written behind (SQLite) reach the database before it closes
-        await self.engine.dispose()
+        await self.engines.dispose()
         session = getattr(self.client, "session", None)
         if session is not None and not session.closed:
             await session.close()
@@ -220,12 +225,14 @@ def create_app(
     """Build the Bolt app, engine, scheduler and services from the Config; nothing starts until `start()`.
 
     `providers` (with `default_provider`) replace the flag providers of warroom.yaml; an empty mapping
-    (`warroom manifest`, which runs no steps) builds none, so their secrets are not needed.
+    (`warroom manifest`, which runs no steps) builds none, so their secrets are not needed. An `engine`
+    given is used for everything; otherwise reads and delivery records get engines of their own (Engines).
     """
     settings, policy, flags = config.settings, config.policy, config.flags
     settings.require_slack()
     client = client or create_web_client(settings)
-    engine = engine or create_engine(settings.database_url)
+    engines = Engines.single(engine) if engine is not None else Engines.open(settings.database_url)
+    engine = engines.write
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     bolt = AsyncApp(
         client=client,
@@ -234,7 +241,7 @@ def create_app(
         process_before_response=False,
         name="warroom",
     )
-    sessions = session_factory(engine)
+    sessions, read_sessions = session_factory(engine), session_factory(engines.read)
     if providers is None:
         providers = build_providers(flags.providers, config.environ, flags.base_dir)
         default_provider = flags.default
@@ -259,15 +266,16 @@ def create_app(
         runner=_step_runner(config, providers, default_provider),
         list_cache=timedelta(seconds=settings.list_cache_seconds),
         people=PeopleNames(cache=SqlNameCache(engine), lookup=SlackProfiles(client), clock=clock),
+        reads=(None if engines.read is engine else lambda: SqlUnitOfWork(read_sessions, read_only=True)),
     )
     incidents = services.incidents
-    seen = SqlSeenRequests(engine)
+    seen = SqlSeenRequests(engines.deliveries)
     shape.install(bolt)  # first: nothing below reads an envelope Slack would not send
     dedupe.install(bolt, seen)
     surface = register_all(bolt, services)
     scheduler = AsyncIOScheduler(timezone=policy.timezone)
     return Warroom(
-        settings=settings, policy=policy, bolt=bolt, client=client, engine=engine, incidents=incidents,
+        settings=settings, policy=policy, bolt=bolt, client=client, engines=engines, incidents=incidents,
         services=services, providers=providers, runbook_report=report, seen=seen, sender=sender, channels=channels,
         outbox_store=outbox_store, sender_client=sender_client,
         surface=surface, scheduler=scheduler, metrics=Metrics(), health=HealthReport(engine, client, scheduler, report),

@@ -84,7 +84,7 @@ def cmd_manifest(_args: argparse.Namespace) -> int:
               "slack_signing_secret": settings.slack_signing_secret or SecretStr("manifest-only")}
     warroom = create_app(replace(config, settings=settings.model_copy(update=unsent)), providers={})
     sys.stdout.write(manifest_yaml(warroom.surface, settings))
-    asyncio.run(warroom.engine.dispose())
+    asyncio.run(warroom.engines.dispose())
     return 0
 
 

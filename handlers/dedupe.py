@@ -6,6 +6,11 @@ a view submission or a shortcut, and they carry no id: over HTTP, their signatur
 timestamp and the body) names the delivery, so the same signed request again is a captured one
 replayed inside the five minutes the signature is good for. It is refused. The record is in the
 database, so a restart does not forget it.
+
+When refusing is an ack (a command's replay text, an empty ack for a click or an event), the middleware
+leaves the check to the listener, which makes it before it does anything (`go_ahead`, called by
+handlers.errors.guard): on PostgreSQL the record's round trip then overlaps Bolt's wait for the ack
+instead of delaying everything after it.
 """
 
 from __future__ import annotations
@@ -13,11 +18,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -36,6 +44,7 @@ UNGUARDED = frozenset({"url_verification", "ssl_check", "block_suggestion"})
 # tests/unit/test_delivery_keys.py checks each word against the sub-command table.
 READ_ONLY_WORDS = frozenset({"list", "ls", "help", "?", "timeline", "oncall", "stats"})
 REPLAY_TEXT = "This request was already received and handled; a replayed request is not acted on again."
+DELIVERY_CHECK = "warroom_delivery_check"  # Bolt context key: the check its listener makes (go_ahead)
 
 
 def delivery_key(body: dict[str, Any], signature: str | None = None) -> str | None:
@@ -73,14 +82,18 @@ def install(app: AsyncApp, seen: SeenRequests) -> None:
     """Add the global middleware that drops redeliveries and refuses replays (after Bolt's signature check)."""
 
     # Bolt passes arguments by name: `next` it must be.
-    async def drop_redeliveries(req: AsyncBoltRequest, body: dict[str, Any],
+    async def drop_redeliveries(req: AsyncBoltRequest, body: dict[str, Any], context: AsyncBoltContext,
                                 next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
         key = delivery_key(body, req.headers.get("x-slack-signature", [None])[0])
-        if key is not None and not await _first_time(seen, team_of(body), key):
+        if key is not None and _answered_by_ack(body, key):
+            # The listener asks before it acks or does anything (go_ahead, in handlers.errors.guard): the
+            # database's round trip overlaps Bolt's wait for the ack instead of coming before it, and is made in
+            # the listener's own task (no hand-over between tasks, each a turn of a busy event loop).
+            context[DELIVERY_CHECK] = _Pending(seen, body, key, req.headers.get("x-slack-retry-num", [None])[0])
+        elif key is not None and not await _first_time(seen, team_of(body), key):
             if key.startswith(REPLAY_PREFIX):
                 return _refuse_replay(body)
-            log.info("redelivery_dropped", team_id=team_of(body), key=key,
-                     retry_num=req.headers.get("x-slack-retry-num", [None])[0])
+            _log_dropped(body, key, req.headers.get("x-slack-retry-num", [None])[0])
             return BoltResponse(status=200, body="")
         await next()
         return None
@@ -88,12 +101,55 @@ def install(app: AsyncApp, seen: SeenRequests) -> None:
     app.middleware(drop_redeliveries)
 
 
-def _refuse_replay(body: dict[str, Any]) -> BoltResponse:
-    """A command is told in words it can show; anything else gets 409 (Slack itself never sends these)."""
+def _answered_by_ack(body: dict[str, Any], key: str) -> bool:
+    """Whether refusing this delivery is an ack the listener can give: an empty one for a redelivered click or
+    event, the replay text for a command. Anything else (a view submission, a shortcut) gets 409 from here."""
+    return key.startswith(("action:", "event:")) or (key.startswith(REPLAY_PREFIX) and "command" in body)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A delivery whose check its listener makes (go_ahead)."""
+
+    seen: SeenRequests
+    body: dict[str, Any]
+    key: str
+    retry_num: str | None
+
+
+async def go_ahead(context: Any, ack: AsyncAck) -> bool:
+    """Whether the listener may run: checks the delivery the middleware left to it, and for a redelivery or
+    a replayed command acks it (quietly, or with words it can show) and returns False."""
+    pending = context.get(DELIVERY_CHECK) if isinstance(context, dict) else None
+    if not isinstance(pending, _Pending) or await _first_time(pending.seen, team_of(pending.body), pending.key):
+        return True
+    replay = pending.key.startswith(REPLAY_PREFIX)
+    if replay:
+        _log_replay(pending.body)
+    else:
+        _log_dropped(pending.body, pending.key, pending.retry_num)
+    if ack.response is None:  # events are acked by Bolt before their listener runs
+        if replay:
+            await ack(response_type="ephemeral", text=REPLAY_TEXT)
+        else:
+            await ack()
+    return False
+
+
+def _log_dropped(body: dict[str, Any], key: str, retry_num: str | None) -> None:
+    log.info("redelivery_dropped", team_id=team_of(body), key=key, retry_num=retry_num)
+
+
+def _log_replay(body: dict[str, Any]) -> None:
     command = "command" in body
     log.warning("replay_refused", team_id=team_of(body), kind="command" if command else str(body.get("type"))[:40],
                 user_id=body.get("user_id") or (body.get("user") or {}).get("id"))
-    if command:
+
+
+def _refuse_replay(body: dict[str, Any]) -> BoltResponse:
+    """A command is told in words it can show; anything else gets 409 (Slack itself never sends these)."""
+    _log_replay(body)
+    if "command" in body:
         return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", "text": REPLAY_TEXT}),
                             headers={"content-type": "application/json"})
     return BoltResponse(status=409, body=REPLAY_TEXT)

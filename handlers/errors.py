@@ -24,6 +24,7 @@ from bot.domain.errors import (
     UserError,
 )
 from bot.domain.redaction import Redactor
+from handlers.dedupe import go_ahead
 
 log = structlog.get_logger(__name__)
 # Infrastructure errors can quote a library's error text (a URL, a response body): keep credentials out of Slack.
@@ -149,7 +150,8 @@ def guard(listener: Listener, in_flight: InFlight) -> Listener:
                      "say": say, "logger": logger}
         with in_flight, CommitCount() as commits:
             try:
-                await listener(**{name: available[name] for name in wanted})
+                if await go_ahead(context, ack):  # a redelivery or a replay is acked as one, and not handled
+                    await listener(**{name: available[name] for name in wanted})
             except Exception as exc:  # noqa: BLE001 - the one place every listener error is reported
                 if ack.response is None:
                     await ack()

@@ -1,10 +1,13 @@
 """Slack deliveries already handled, in SQL: INSERT ... ON CONFLICT DO NOTHING decides who is first.
 
 Every signed slash command, view submission, event and click is recorded before it is handled, so the
-records are written together: deliveries that arrive while one write is in flight go into the next one
-(a group commit). PostgreSQL may be shared by replicas, so each delivery waits for its write. A SQLite
-database has a single process (store/engine.py): that process knows what it recorded in the last hour,
-decides at once and writes behind, so no ack queues for SQLite's only connection.
+records are written together: deliveries that arrive while the writes in flight are busy go into the
+next one (a group commit). PostgreSQL may be shared by replicas, so each delivery waits for its write:
+on a connection of its own (store.engine.Engines), with WRITERS batches in flight at once so a delivery
+seldom waits for another's batch first; two batches with the same key are told apart by the unique
+index, the second waits for the first and inserts nothing. A SQLite database has a single process
+(store/engine.py): that process knows what it recorded in the last hour, decides at once and writes
+behind, so no ack queues for SQLite's only connection.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from store.tables import table_of
 from store.uow import unavailable_as
 
 KEY_MAX = 200
+WRITERS = 2  # batches in flight at once on PostgreSQL (the delivery engine's pool); SQLite writes behind, one
 BATCH_MAX = 500  # rows of 3 parameters: far inside SQLite's and asyncpg's limits
 # Slack redelivers within minutes and a signature is good for five: an hour in memory is plenty.
 KNOWN_WINDOW = timedelta(hours=1)
@@ -57,7 +61,8 @@ class SqlSeenRequests:
         self._statement = (insert(table).on_conflict_do_nothing(index_elements=["team_id", "key"])
                            .returning(table.c.team_id, table.c.key))
         self._queue: list[_Asked] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._writers: set[asyncio.Task[None]] = set()
+        self._max_writers = 1 if engine.dialect.name == "sqlite" else WRITERS
         self._known: dict[tuple[str, str], datetime] | None = {} if engine.dialect.name == "sqlite" else None
         self._loaded = False
         self._pruned_at: datetime | None = None
@@ -80,8 +85,8 @@ class SqlSeenRequests:
 
     async def flush(self) -> None:
         """Wait until everything recorded so far is written (at shutdown, before pruning)."""
-        while self._writer is not None and not self._writer.done():
-            await asyncio.shield(self._writer)
+        while any(not writer.done() for writer in self._writers):
+            await asyncio.wait(list(self._writers))  # not cancelled with the caller, as shield() would not be
 
     async def _load_known(self, at: datetime) -> None:
         table = table_of(SeenRequestRow)
@@ -103,8 +108,10 @@ class SqlSeenRequests:
 
     def _enqueue(self, asked: _Asked) -> None:
         self._queue.append(asked)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_queued())
+        if sum(not writer.done() for writer in self._writers) < self._max_writers:  # a done one may not be discarded yet
+            writer = asyncio.create_task(self._write_queued())
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
 
     async def _write_queued(self) -> None:
         while self._queue:

@@ -15,6 +15,8 @@ UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, ConnectionError, O
 # A transaction that lost a race: PostgreSQL's deadlock_detected and serialization_failure, SQLite's busy writer.
 _CONFLICT_STATES = frozenset({"40P01", "40001"})
 _SQLITE_BUSY = ("database is locked", "database table is locked")
+# A write sent to a read-only connection (store.engine.create_read_engine) is a bug, not an outage.
+_READ_ONLY = ("attempt to write a readonly database",)
 
 
 def is_conflict(exc: BaseException) -> bool:
@@ -31,6 +33,8 @@ def is_unavailable(exc: BaseException) -> bool:
     """Whether `exc` means the database cannot be reached (as opposed to a bug or a refused write)."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
+    if isinstance(exc, OperationalError) and any(refused in str(exc.orig) for refused in _READ_ONLY):
+        return False
     return isinstance(exc, UNAVAILABLE)
 
 

@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.audit_chain import AuditChain, ChainHead, link
+from bot.domain.audit_chain import AuditChain, ChainHead, head_of, link
 from bot.domain.incident import AuditEvent, TimelineEntry, TimelineKind
-from store.locks import head_for_update, lock_workspace
+from store.locks import head_for_update, lock_workspace, moved_head
 from store.models import AuditChainHeadRow, AuditEventRow, TimelineEntryRow
 from store.tables import core_rows, table_of
 
@@ -116,6 +116,7 @@ class SqlAuditLog:
         heads = table_of(AuditChainHeadRow)
         await self._s.exec(update(heads).where(heads.c.team_id == linked.team_id)
                            .values(seq=linked.seq, hash=linked.hash))
+        moved_head(self._s, head_of(linked))
         return replace(linked, id=row.id)
 
     async def list_for(self, team_id: str, incident_id: int) -> list[AuditEvent]:

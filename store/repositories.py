@@ -22,6 +22,7 @@ _INCIDENT_FIELDS = [f for f in IncidentRow.model_fields if f not in ("id", "mile
 
 
 def _incident(row: IncidentRow | SimpleNamespace) -> Incident:
+    """The domain incident of a row (an IncidentRow, or a plain row with the same names)."""
     assert row.id is not None, "incident rows are read back after their insert is flushed"
     milestones = {k: datetime.fromisoformat(v) for k, v in (row.milestones or {}).items()}
     return Incident(id=row.id, milestones=milestones, **{f: getattr(row, f) for f in _INCIDENT_FIELDS})
@@ -66,25 +67,19 @@ class SqlIncidentRepository:
 
     async def update(self, incident: Incident) -> Incident:
         await lock_workspace(self._s, incident.team_id)
-        row = await self._row(incident.team_id, incident.id)
-        for f, value in _incident_values(incident).items():
-            setattr(row, f, value)
-        self._s.add(row)
-        await self._s.flush()
-        return _incident(row)
+        values = _incident_values(incident)
+        # One UPDATE, no read first; an IncidentRow this session holds (from `add`) is updated with it.
+        result = await self._s.exec(update(IncidentRow).where(
+            col(IncidentRow.team_id) == incident.team_id, col(IncidentRow.id) == incident.id).values(**values))
+        if not result.rowcount:
+            raise LookupError(f"incident {incident.id} not found in {incident.team_id}")
+        return _incident(SimpleNamespace(id=incident.id, **values))
 
-    async def _row(self, team_id: str, incident_id: int) -> IncidentRow:
-        result = await self._s.exec(
-            select(IncidentRow).where(IncidentRow.team_id == team_id, IncidentRow.id == incident_id)
-        )
-        row = result.first()
-        if row is None:
-            raise LookupError(f"incident {incident_id} not found in {team_id}")
-        return row
-
-    async def _one(self, *where: ColumnElement[bool]) -> Incident | None:
-        row = (await self._s.exec(select(IncidentRow).where(*where))).first()
-        return _incident(row) if row else None
+    async def _one(self, *where: ColumnElement[bool], for_update: bool = False) -> Incident | None:
+        # Plain rows, not ORM objects: cheaper, and no object in the session can go stale behind an UPDATE.
+        stmt = core_select(table_of(IncidentRow)).where(*where)
+        row = (await core_rows(self._s, stmt.with_for_update() if for_update else stmt)).mappings().first()
+        return _incident(SimpleNamespace(**row)) if row else None
 
     async def get_many(self, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Incident]:
         wanted = set(keys)
@@ -96,12 +91,10 @@ class SqlIncidentRepository:
         return {(i.team_id, i.id): i for i in found if (i.team_id, i.id) in wanted}
 
     async def get(self, team_id: str, incident_id: int, *, for_update: bool = False) -> Incident | None:
-        stmt = select(IncidentRow).where(IncidentRow.team_id == team_id, IncidentRow.id == incident_id)
         if for_update:  # PostgreSQL locks the row (its workspace first: store/locks.py); SQLite has one writer
             await lock_workspace(self._s, team_id)
-            stmt = stmt.with_for_update()
-        row = (await self._s.exec(stmt)).first()
-        return _incident(row) if row else None
+        table = table_of(IncidentRow)
+        return await self._one(table.c.team_id == team_id, table.c.id == incident_id, for_update=for_update)
 
     async def set_card(self, team_id: str, incident_id: int, card_ts: str) -> None:
         await lock_workspace(self._s, team_id)
@@ -109,10 +102,12 @@ class SqlIncidentRepository:
             col(IncidentRow.team_id) == team_id, col(IncidentRow.id) == incident_id).values(card_ts=card_ts))
 
     async def get_by_number(self, team_id: str, number: int) -> Incident | None:
-        return await self._one(col(IncidentRow.team_id) == team_id, col(IncidentRow.number) == number)
+        table = table_of(IncidentRow)
+        return await self._one(table.c.team_id == team_id, table.c.number == number)
 
     async def get_by_channel(self, team_id: str, channel_id: str) -> Incident | None:
-        return await self._one(col(IncidentRow.team_id) == team_id, col(IncidentRow.channel_id) == channel_id)
+        table = table_of(IncidentRow)
+        return await self._one(table.c.team_id == team_id, table.c.channel_id == channel_id)
 
     async def list_by_status(self, team_id: str, statuses: Sequence[str], limit: int = 100) -> list[Incident]:
         # Plain rows, not ORM objects: this is the read behind /incident list (see bench/run.py).

@@ -3,6 +3,7 @@
 Everything one change causes is added to it (the state, its timeline entry, audit record, timers) and
 its `outbox` collects the Slack calls the chat adapters queue; `commit()` writes those calls with the
 rest, then wakes the outbox sender. A unit of work that does not commit leaves no trace, messages included.
+A read-only unit of work (over the read engine, see store.engine.Engines) can neither commit nor queue calls.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, now: Callable[[], datetime] | None = None,
-                 wake: Callable[[], None] | None = None) -> None:
+                 wake: Callable[[], None] | None = None, read_only: bool = False) -> None:
         self._sessions = sessions
+        self._read_only = read_only
         self._now = now or (lambda: datetime.now(UTC))  # when queued calls were stored (the outbox's clock)
         self._wake = wake or (lambda: None)  # tells the outbox sender that calls were committed
         self._session: AsyncSession | None = None
@@ -59,6 +61,8 @@ class SqlUnitOfWork:
         self.timers = SqlTimerRepository(self._session)
         self.handoffs = SqlHandoffRepository(self._session)
         self.outbox = SqlOutbox(self._now)
+        if self._read_only:
+            self.outbox.close()  # nothing it queued could ever be sent
         return self
 
     async def __aexit__(
@@ -81,6 +85,8 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         """Commit the session's work with the Slack calls queued so far, then wake the sender."""
         assert self._session is not None
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit: build the use case on the writing one")
         queued = await self.outbox.write(self._session)
         await self._session.commit()
         self._committed = True

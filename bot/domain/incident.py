@@ -191,7 +191,14 @@ def similar_incidents(
         if incident.declared_at < window_start or not policy.lifecycle.is_open(incident.status):
             continue
         same_service = bool(service) and incident.service.lower() == service.lower()
-        ratio = difflib.SequenceMatcher(None, wanted, " ".join(incident.title.lower().split())).ratio()
-        if same_service or ratio >= policy.duplicate_similarity:
+        if same_service or _similar(wanted, " ".join(incident.title.lower().split()), policy.duplicate_similarity):
             found.append(incident)
     return found
+
+
+def _similar(a: str, b: str, threshold: float) -> bool:
+    """SequenceMatcher(a, b).ratio() >= threshold, its cheap upper bounds first (as difflib.get_close_matches
+    does): a declare compares its title with every open incident's, and the full ratio of each is slow."""
+    matcher = difflib.SequenceMatcher(None, a, b)
+    return (matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold
+            and matcher.ratio() >= threshold)

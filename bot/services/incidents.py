@@ -43,8 +43,9 @@ class IncidentService:
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, policy: Policy,
                  list_cache: timedelta = timedelta(seconds=2),
                  on_change: Callable[[UnitOfWork, Incident], Awaitable[None]] | None = None,
-                 permissions: PermissionCheck | None = None) -> None:
+                 permissions: PermissionCheck | None = None, reads: UnitOfWorkFactory | None = None) -> None:
         self._uow = uow
+        self._reads = reads or uow  # read-only units of work: they never wait behind a write (store.engine)
         self.permissions = permissions or PermissionCheck(uow=uow, clock=clock, policy=policy)
         self._chat = chat
         self._clock = clock
@@ -135,7 +136,7 @@ class IncidentService:
 
     async def for_channel(self, team_id: str, channel_id: str) -> Incident:
         """The incident of this channel, or NotInIncidentChannel."""
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             incident = await uow.incidents.get_by_channel(team_id, channel_id)
         if incident is None:
             raise NotInIncidentChannel(
@@ -201,7 +202,7 @@ class IncidentService:
 
     async def _require(self, capability: Capability, team_id: str, incident_id: int, user_id: str) -> Incident:
         """The incident of this workspace, once `user_id` may do `capability` in it (PermissionDenied otherwise)."""
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             incident = await load_incident(uow, team_id, incident_id)
         await self.permissions.require(capability, user_id, team_id=team_id, incident=incident)
         return incident
@@ -227,19 +228,19 @@ class IncidentService:
         if cached is not None:
             return cached
         open_ids = [s.id for s in self.policy.lifecycle.statuses if not s.closed]
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             found = await uow.incidents.list_by_status(team_id, open_ids, limit=OPEN_LIST_LIMIT)
         self._open.put(team_id, found, self._clock.now())
         return found
 
     async def timeline(self, team_id: str, incident_id: int) -> list[TimelineEntry]:
         """The incident's timeline in time order."""
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             return await uow.timeline.list_for(team_id, incident_id)
 
     async def audit(self, team_id: str, incident_id: int) -> list[AuditEvent]:
         """The incident's audit events in time order."""
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             return await uow.audit.list_for(team_id, incident_id)
 
     async def count_by_status(self) -> dict[str, int]:

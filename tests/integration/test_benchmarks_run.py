@@ -40,7 +40,10 @@ def test_the_mixed_load_benchmark_runs_every_kind_without_errors() -> None:
     out = subprocess.run([sys.executable, "-m", "bench.mixed", "--quick", "--duration", "3", "--rate", "20"],
                          cwd=ROOT, capture_output=True, text=True, timeout=180, check=True)
     report = _last_json_line(out.stdout)
-    assert set(report["goals"]) == {"ack_p50_ms", "ack_p99_ms", "errors", "not_completed", "memory_growth_pct"}  # type: ignore[arg-type]
+    assert set(report["goals"]) == {"ack_p50_ms", "ack_p99_ms", "ack_p99_ratio", "errors", "not_completed",  # type: ignore[arg-type]
+                                    "memory_growth_pct"}
+    ratio = report["goals"]["ack_p99_ratio"]  # type: ignore[index]
+    assert ratio["value"] == report["ratios"]["overall"]["p99"] and ratio["target"] == 2.0  # type: ignore[index]
     kinds = report["warroom"]["kinds"]  # type: ignore[index]
     assert {kind: kinds[kind]["count"] > 0 for kind in kinds} == dict.fromkeys(kinds, True)
     assert set(report["ratios"]) == {"overall", *kinds}  # type: ignore[arg-type]

@@ -188,3 +188,30 @@ async def test_when_slack_refuses_the_channel_no_incident_is_left_behind(db: Mem
         await service.declare(_request())
     assert db.incidents == {} and db.timeline == [] and db.audit == []
     assert await service.find_similar("T1", "Imports failing", "") == []
+
+
+class ReadOnlyUnitOfWork(FakeUnitOfWork):
+    """A read-only unit of work (the read engine's): it counts how often it was opened and refuses to commit."""
+
+    opened = 0
+
+    async def __aenter__(self) -> ReadOnlyUnitOfWork:
+        ReadOnlyUnitOfWork.opened += 1
+        return await super().__aenter__()
+
+    async def commit(self) -> None:
+        raise AssertionError("a read-only unit of work was asked to commit")
+
+
+async def test_lists_and_channel_lookups_read_on_the_read_only_units_of_work(
+        db: MemoryDB, chat: FakeChat, clock: FakeClock) -> None:
+    ReadOnlyUnitOfWork.opened = 0
+    service = IncidentService(uow=lambda: FakeUnitOfWork(db), reads=lambda: ReadOnlyUnitOfWork(db), chat=chat,
+                              clock=clock, policy=POLICY)
+    declared = (await service.declare(_request())).incident  # the duplicate check reads the open incidents: 1
+    assert declared is not None and declared.channel_id is not None
+    assert [i.ref for i in await service.list_open("T1")] == ["INC-1"]  # 2
+    found = await service.for_channel("T1", declared.channel_id)  # 3
+    changed = await service.change_status("T1", found.id, "U1", "identified")  # type: ignore[arg-type]
+    assert changed.status == "identified" and db.incidents[found.id].status == "identified"  # type: ignore[index]
+    assert ReadOnlyUnitOfWork.opened == 3
