@@ -24,6 +24,7 @@ from sqlalchemy import (
     Column,
     Index,
     Text,
+    and_,
     bindparam,
     delete,
     exists,
@@ -131,10 +132,13 @@ class SqlOutbox:
         queued, self._queued = self._queued, []
         latest = {(r["team_id"], r["coalesce_key"]): r for r in queued if r["coalesce_key"]}
         t = table_of(OutboxRow)
-        for team_id, key in latest:
+        if latest:  # one UPDATE for every key this unit of work replaces (a card and a topic, often)
+            keys_by_team: dict[str, list[str]] = {}
+            for team_id, key in latest:
+                keys_by_team.setdefault(team_id, []).append(key)
             await session.exec(update(t).where(
-                t.c.team_id == team_id, t.c.coalesce_key == key, t.c.state == _PENDING, t.c.leased_until.is_(None))
-                .values(state=CallState.SUPERSEDED.value))
+                or_(*(and_(t.c.team_id == team_id, t.c.coalesce_key.in_(keys)) for team_id, keys in keys_by_team.items())),
+                t.c.state == _PENDING, t.c.leased_until.is_(None)).values(state=CallState.SUPERSEDED.value))
         stored = [r for r in queued if not r["coalesce_key"] or latest[(r["team_id"], r["coalesce_key"])] is r]
         if stored:  # one statement for them all (executemany): no ids needed back
             await session.exec(insert(t), params=stored)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
-from sqlalchemy import RowMapping, union, update
+from sqlalchemy import RowMapping, insert, union, update
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -43,17 +43,19 @@ class SqlTimelineRepository:
         self._s = session
 
     async def add(self, entry: TimelineEntry) -> TimelineEntry:
+        # A Core INSERT ... RETURNING, not an ORM flush: this runs while the workspace lock is held, and the
+        # flush's bookkeeping was most of the time an entry took.
         await lock_workspace(self._s, entry.team_id)
-        row = TimelineEntryRow(**_entry_values(entry))
-        self._s.add(row)
-        await self._s.flush()
-        return _entry(row)
+        table = table_of(TimelineEntryRow)
+        new_id = (await self._s.exec(insert(table).values(**_entry_values(entry)).returning(table.c.id))).scalar_one()
+        return replace(entry, id=new_id)
 
     async def add_many(self, entries: Sequence[TimelineEntry]) -> None:
+        if not entries:
+            return
         for team_id in sorted({e.team_id for e in entries}):
             await lock_workspace(self._s, team_id)
-        self._s.add_all([TimelineEntryRow(**_entry_values(e)) for e in entries])
-        await self._s.flush()
+        await self._s.exec(insert(table_of(TimelineEntryRow)), params=[_entry_values(e) for e in entries])
 
     async def update(self, entry: TimelineEntry) -> TimelineEntry:
         await lock_workspace(self._s, entry.team_id)
@@ -110,14 +112,13 @@ class SqlAuditLog:
     async def add(self, event: AuditEvent) -> AuditEvent:
         linked = link(event, await head_for_update(self._s, event.team_id))
         values = {k: v for k, v in asdict(linked).items() if k != "id"}
-        row = AuditEventRow(**values)
-        self._s.add(row)
-        await self._s.flush()
+        table = table_of(AuditEventRow)  # Core, not an ORM flush: the workspace lock is held meanwhile
+        new_id = (await self._s.exec(insert(table).values(**values).returning(table.c.id))).scalar_one()
         heads = table_of(AuditChainHeadRow)
         await self._s.exec(update(heads).where(heads.c.team_id == linked.team_id)
                            .values(seq=linked.seq, hash=linked.hash))
         moved_head(self._s, head_of(linked))
-        return replace(linked, id=row.id)
+        return replace(linked, id=new_id)
 
     async def list_for(self, team_id: str, incident_id: int) -> list[AuditEvent]:
         table = table_of(AuditEventRow)
