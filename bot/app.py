@@ -196,11 +196,13 @@ class Warroom:
     async def stop(self) -> None:
         """Stop timers, let Slack calls being made finish, release connections."""
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()  # no new poll starts
         self.services.timers.stopped = True
         with contextlib.suppress(TimeoutError):  # a timer run in progress finishes before the engine goes
             async with asyncio.timeout(STOP_SECONDS), self.services.timers.running:
                 pass
+        if self.scheduler.running:  # after the run: shutting the scheduler down cancels the jobs it is running
+            self.scheduler.shutdown(wait=False)
         await self.sender.stop()
         sender_session = self.sender_client.session
         if sender_session is not None and not sender_session.closed:
