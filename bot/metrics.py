@@ -7,7 +7,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 # Label values come from these fixed sets, never from a request: anyone can POST anything.
 SLACK_KINDS = frozenset({"command", "event_callback", "block_actions", "block_suggestion", "view_submission",
                          "view_closed", "shortcut", "message_action", "url_verification", "ssl_check"})
-REQUEST_KINDS = SLACK_KINDS | {"other", "unsigned", "malformed", "too_large"}
+REQUEST_KINDS = SLACK_KINDS | {"other", "unsigned", "malformed", "too_large", "alerts", "alerts_unknown",
+                               "alerts_unauthorized", "alerts_malformed", "alerts_unavailable"}
 
 
 class Metrics:

@@ -18,8 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.commits import committed
 from bot.domain.errors import StorageUnavailable, TransactionConflict
-from store.failures import UNAVAILABLE, is_conflict, is_unavailable, unavailable_as
 from store.alerts import SqlAlertGroups
+from store.failures import UNAVAILABLE, is_conflict, is_unavailable, unavailable_as
 from store.locks import forget_locks
 from store.outbox import SqlOutbox
 from store.people import SqlFollowUpRepository, SqlRoleRepository

@@ -3,11 +3,14 @@ before the source is answered) and the groups (read and changed in a unit of wor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, Self
+
+from bot.domain.incident import Incident
+from bot.domain.outbox import Outbox
 
 
 class GroupState(StrEnum):
@@ -108,4 +111,30 @@ class AlertGroupRepository(Protocol):
 
     async def incidents_of(self, team_id: str, group_id: int) -> list[tuple[int, int | None]]:
         """(incident id, the incident it recurred from) of every incident the group opened, oldest first."""
+        ...
+
+
+class AlertChat(Protocol):
+    """What the alert use case needs from the chat platform (messages queued in the change's outbox)."""
+
+    async def workspace(self) -> str:
+        """The Slack workspace (team id) the bot token belongs to (asked once, then remembered)."""
+        ...
+
+    async def post_triage(self, outbox: Outbox, group: AlertGroup) -> None:
+        """Post the group's triage message (Declare / Dismiss) in `group.channel`."""
+        ...
+
+    async def update_triage(self, outbox: Outbox, group: AlertGroup, outcome: str = "",
+                            where: tuple[str, str] | None = None) -> None:
+        """Re-render the triage message (`outcome`: how it was settled, e.g. "Declared as INC-4"); `where` is
+        its (channel, ts) when known, else it is found by its anchor."""
+        ...
+
+    async def post_alerts(self, outbox: Outbox, incident: Incident, lines: Sequence[str]) -> None:
+        """Tell the incident channel that alerts of its group fired or resolved."""
+        ...
+
+    async def prompt_resolve(self, outbox: Outbox, incident: Incident, mention: str) -> None:
+        """Ask in the incident channel (mentioning `mention`, if any) whether to resolve: every alert resolved."""
         ...

@@ -16,7 +16,7 @@ from bot.domain.oncall import on_call, turn_at
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock
 from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
-from bot.domain.text import escape
+from bot.domain.text import escape, mention
 from bot.domain.timers import Timer, TimerKind, is_late, plan, still_applies
 from bot.services.retry import retried
 
@@ -150,7 +150,7 @@ class TimerService:
 
     def _to(self, incident: Incident, role_id: str) -> str:
         """A reminder's addressee: the role's holder, or whoever covers the unfilled role (saying so)."""
-        who = f"<@{incident.covered_by(role_id)}>"
+        who = mention(incident.covered_by(role_id))
         if incident.roles.get(role_id):
             return who
         label = next((r.label for r in self.policy.roles if r.id == role_id), role_id)

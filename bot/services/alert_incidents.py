@@ -1,0 +1,160 @@
+"""What an alert group does to incidents: declare one (through the declare use case), add its alerts to the
+timeline, ask to resolve once every alert has resolved, and the triage message's Declare and Dismiss."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import structlog
+
+from bot.domain.alert_ports import AlertChat, AlertGroup, GroupState
+from bot.domain.alerts import FIRING, AlertChanges
+from bot.domain.errors import InvalidCommand, InvalidInput, UserError
+from bot.domain.incident import Incident, TimelineEntry, TimelineKind
+from bot.domain.oncall import on_call
+from bot.domain.policy import Policy
+from bot.domain.ports import Clock
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
+from bot.services.declaration import DeclareRequest, DeclareResult
+from bot.services.retry import retried
+
+log = structlog.get_logger(__name__)
+
+DECLARE_LEASE = timedelta(seconds=60)  # a group being declared by a worker that died is declared again after this
+Then = Callable[[UnitOfWork, Incident], Awaitable[None]]
+
+
+class Declare(Protocol):
+    """The declare use case (Services.declare)."""
+
+    def __call__(self, request: DeclareRequest, *, force: bool = False,
+                 then: Then | None = None) -> Awaitable[DeclareResult]:
+        ...
+
+
+class Attach(Protocol):
+    """Attach a runbook to the incident of a channel (RunbookService.attach)."""
+
+    def __call__(self, team_id: str, channel_id: str, actor: str, name: str) -> Awaitable[object]:
+        ...
+
+
+def entries(incident: Incident, author: str, lines: Sequence[str], at: datetime) -> list[TimelineEntry]:
+    """Timeline entries of alerts that fired or resolved."""
+    return [TimelineEntry(incident_id=incident.id, team_id=incident.team_id, kind=TimelineKind.CHANGE, text=line[:3900],
+                          author=author, occurred_at=at, source=author) for line in lines]
+
+
+class AlertIncidents:
+    """Incidents and triage messages of alert groups."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, chat: AlertChat, clock: Clock, policy: Policy, declare: Declare,
+                 attach: Attach | None = None) -> None:
+        self._uow, self._chat, self._clock, self.policy = uow, chat, clock, policy
+        self._declare, self._attach = declare, attach
+
+    def on_call(self, service: str, at: datetime) -> str:
+        """Who is on call for the service now (its catalog entry's rotation), if anyone."""
+        entry = self.policy.catalog.find(service)
+        rotation = next((r for r in self.policy.rotations if entry and r.id == entry.oncall and r.members), None)
+        return on_call(rotation, at).current if rotation else ""
+
+    async def update(self, uow: UnitOfWork, group: AlertGroup, incident: Incident, change: AlertChanges,
+                     author: str, at: datetime) -> None:
+        """Add what changed to the open incident's timeline and channel; ask to resolve once all resolved."""
+        lines = [f"Alert firing: {group.lines.get(a.fingerprint, a.name)}" for a in change.fired]
+        lines += [f"Alert resolved: {group.lines.get(a.fingerprint, a.name)}" for a in change.resolved]
+        if not lines:
+            return
+        await uow.timeline.add_many(entries(incident, author, lines, at))
+        await self._chat.post_alerts(uow.outbox, incident, lines)
+        if change.resolved and change.all_resolved:
+            who = incident.roles.get("commander") or self.on_call(incident.service, at)
+            await self._chat.prompt_resolve(uow.outbox, incident, f"<@{who}>" if who else "")
+
+    async def declare(self, group: AlertGroup, *, actor: str, automated: bool, notification_id: int | None = None,
+                      where: tuple[str, str] | None = None) -> Incident:
+        """Declare the group's incident (the group is DECLARING, held by this caller); link both in the declare's
+        own transaction, with a timeline entry per firing alert; attach the alert's runbook."""
+        now = self._clock.now()
+        oncall = self.on_call(group.service, now)
+
+        async def link(uow: UnitOfWork, incident: Incident) -> None:
+            current = await uow.alerts.get(group.team_id, group.id, for_update=True)
+            assert current is not None, "alert groups are never deleted"
+            linked = current.with_changes(state=GroupState.INCIDENT, incident_id=incident.id, lease_until=None)
+            await uow.alerts.save(linked, now)
+            await uow.alerts.opened(linked, incident.id, now)
+            lines = [f"Alert firing: {linked.lines.get(fp, fp)}" for fp, s in linked.statuses.items() if s == FIRING]
+            if linked.previous_incident_id is not None:
+                previous = await uow.incidents.get(group.team_id, linked.previous_incident_id)
+                lines.insert(0, f"Recurred: these alerts opened {previous.ref if previous else 'an incident'} before")
+            await uow.timeline.add_many(entries(incident, group.source, lines, now))
+            if oncall:
+                await self._chat.post_alerts(uow.outbox, incident, [f"<@{oncall}> is on call for {group.service}"])
+            if notification_id is not None:
+                await uow.alerts.finish(notification_id, now)
+            if where is not None or group.state is GroupState.TRIAGE:
+                await self._chat.update_triage(uow.outbox, linked, f"Declared as {incident.ref} by <@{actor}>", where)
+
+        request = DeclareRequest(
+            team_id=group.team_id, user_id=actor, severity=group.severity, title=group.title or "Alert",
+            summary=group.summary, service=group.service, links=tuple(group.links.items()), automated=automated,
+            invite=(oncall,) if oncall else (), source_channel_id=where[0] if where else None)
+        result = await self._declare(request, force=True, then=link)
+        assert result.incident is not None, "a forced declare returns its incident"
+        incident = result.incident
+        if group.runbook and self._attach is not None and incident.channel_id:
+            try:
+                await self._attach(group.team_id, incident.channel_id, actor, group.runbook)
+            except (InvalidInput, InvalidCommand) as exc:
+                log.warning("alert_runbook_not_attached", incident=incident.ref, runbook=group.runbook, reason=str(exc))
+        return incident
+
+    async def declare_from_triage(self, team_id: str, group_id: int, user_id: str,
+                                  where: tuple[str, str] | None) -> Incident:
+        """The triage message's Declare: `user_id` declares the group's incident (their permission checked)."""
+        group = await self._hold(team_id, group_id)
+        try:
+            return await self.declare(group, actor=user_id, automated=False, where=where)
+        except BaseException:
+            await self._release(group)
+            raise
+
+    @retried
+    async def _hold(self, team_id: str, group_id: int) -> AlertGroup:
+        now = self._clock.now()
+        async with self._uow() as uow:
+            group = await uow.alerts.get(team_id, group_id, for_update=True)
+            if group is None or group.state is not GroupState.TRIAGE:
+                settled = "It was declared already." if group and group.state is GroupState.INCIDENT else \
+                    "It is no longer waiting for triage."
+                raise UserError(f"That alert can no longer be declared from here. {settled}")
+            held = group.with_changes(state=GroupState.DECLARING, lease_until=now + DECLARE_LEASE)
+            await uow.alerts.save(held, now)
+            await uow.commit()
+        return group
+
+    @retried
+    async def _release(self, group: AlertGroup) -> None:
+        async with self._uow() as uow:
+            current = await uow.alerts.get(group.team_id, group.id, for_update=True)
+            if current is not None and current.state is GroupState.DECLARING:
+                await uow.alerts.save(current.with_changes(state=GroupState.TRIAGE, lease_until=None), self._clock.now())
+                await uow.commit()
+
+    @retried
+    async def dismiss(self, team_id: str, group_id: int, user_id: str, where: tuple[str, str] | None) -> None:
+        """The triage message's Dismiss: nothing is declared; the group waits until its alerts resolve."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            group = await uow.alerts.get(team_id, group_id, for_update=True)
+            if group is None or group.state is not GroupState.TRIAGE:
+                raise UserError("That alert is no longer waiting for triage.")
+            dismissed = group.with_changes(state=GroupState.DISMISSED)
+            await uow.alerts.save(dismissed, now)
+            await self._chat.update_triage(uow.outbox, dismissed, f"Dismissed by <@{user_id}>", where)
+            await uow.commit()
+        log.info("alert_dismissed", team_id=team_id, group=group_id, user=user_id)
