@@ -1,0 +1,84 @@
+"""The alert receivers over HTTP: the bearer token before anything, 404 when alerts are off, malformed bodies
+refused, a notification stored before the answer (fast, and once however often it is retried), Grafana's
+documented payload declared with its dashboard links."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import aiohttp
+
+from bot.standin import FakeSlack
+from tests.alerting import alert, alertmanager, body, grafana
+from tests.e2e.harness import Bot, running_bot
+
+TOKEN = "receiver-token-9c2e"
+
+
+async def _post(bot: Bot, source: str, data: bytes, token: str | None = TOKEN) -> tuple[int, float]:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    async with aiohttp.ClientSession() as session:
+        started = time.perf_counter()
+        async with session.post(f"{bot.base_url}/alerts/{source}", data=data, headers=headers) as resp:
+            await resp.read()
+            return resp.status, time.perf_counter() - started
+
+
+async def test_without_a_token_configured_the_receivers_do_not_exist(bot: Bot) -> None:
+    status, _ = await _post(bot, "alertmanager", body(alertmanager("X", [alert("fp1")])))
+    assert status == 404
+
+
+async def test_a_wrong_or_missing_token_is_refused_and_nothing_is_stored(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", tmp_path,
+                           env={"WARROOM_ALERTS_TOKEN": TOKEN}) as bot:
+        payload = body(alertmanager("ImportsFailing", [alert("fp1")]))
+        assert (await _post(bot, "alertmanager", payload, token="wrong"))[0] == 401
+        assert (await _post(bot, "alertmanager", payload, token=None))[0] == 401
+        assert (await _post(bot, "grafana", payload, token=TOKEN[:-1]))[0] == 401
+        assert (await _post(bot, "pagerduty", payload))[0] == 404
+        assert await bot.warroom.services.alerts.process_pending() == 0  # type: ignore[union-attr]
+        assert fake_slack.calls_to("conversations.create") == []
+
+
+async def test_a_malformed_notification_is_refused_with_400(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", tmp_path,
+                           env={"WARROOM_ALERTS_TOKEN": TOKEN}) as bot:
+        assert (await _post(bot, "alertmanager", b"{not json"))[0] == 400
+        assert (await _post(bot, "alertmanager", b'{"version": "4", "alerts": []}'))[0] == 400
+        assert (await _post(bot, "alertmanager", body({**alertmanager("X", [alert("fp1")]), "version": "3"})))[0] == 400
+
+
+async def test_a_notification_is_answered_fast_stored_once_and_declared_once(fake_slack: FakeSlack,
+                                                                             tmp_path: Path) -> None:
+    async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", tmp_path,
+                           env={"WARROOM_ALERTS_TOKEN": TOKEN}) as bot:
+        payload = body(alertmanager("ImportsFailing", [alert("fp1")]))
+        answers = [await _post(bot, "alertmanager", payload) for _ in range(3)]  # Alertmanager retrying
+        assert [status for status, _ in answers] == [200, 200, 200]
+        assert max(elapsed for _, elapsed in answers) < 0.5  # the bench measures the p99 under a storm
+        [create] = await fake_slack.wait_for("conversations.create")
+        await fake_slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == create.response["channel"]["id"])
+        await bot.settled()
+        assert len(fake_slack.calls_to("conversations.create")) == 1
+        incident = await bot.warroom.incidents.for_channel(fake_slack.state.team_id, create.response["channel"]["id"])
+        timeline = [e.text for e in await bot.warroom.incidents.timeline(fake_slack.state.team_id, incident.id)]
+        assert timeline.count("Alert firing: ImportsFailing · ImportsFailing on fp1 (fp1)") == 1
+
+
+async def test_grafanas_documented_payload_declares_with_its_dashboard_and_panel_on_the_card(
+        fake_slack: FakeSlack, tmp_path: Path) -> None:
+    async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", tmp_path,
+                           env={"WARROOM_ALERTS_TOKEN": TOKEN}) as bot:
+        payload = grafana([alert("c6eadffa33fcdf37", name="High memory usage", summary="Memory high in us-1")])
+        assert (await _post(bot, "grafana", body(payload)))[0] == 200
+        [create] = await fake_slack.wait_for("conversations.create")
+        channel = create.response["channel"]["id"]
+        [card] = await fake_slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == channel
+                                           and "header" in str(c.params.get("blocks")))
+        text = str(card.params["blocks"])
+        assert "<https://grafana.example/d/abc|Dashboard>" in text and "|Panel>" in text
+        assert card.params["blocks"][0]["text"]["text"] == "INC-1: Memory high in us-1"
