@@ -62,6 +62,10 @@ class AlertService:
         self.wake()
         return stored
 
+    async def pending(self) -> int:
+        """Notifications stored and not handled yet."""
+        return await self._inbox.pending()
+
     def wake(self) -> None:
         """Tell the worker that notifications were stored."""
         self._wakeup.set()
