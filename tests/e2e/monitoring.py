@@ -32,6 +32,26 @@ RULES = {"groups": [{"name": "warroom-e2e", "interval": "1s", "rules": [
 ]}]}
 
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+README_URL = "https://warroom.example.com"
+
+
+def readme_snippet(heading: str) -> str:
+    """The first YAML block after the line of the README's "Alerts in" section that starts with `heading`."""
+    section = README.read_text().split("## Alerts in", 1)[1].split("\n## ", 1)[0]
+    after = section.split("\n" + heading, 1)[1]
+    return after.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def readme_alertmanager_config(receiver_url: str, token: str) -> str:
+    """The README's Alertmanager configuration as given, pointed at this Warroom, waiting a second at most."""
+    base = receiver_url.split("/alerts/", 1)[0]
+    config = yaml.safe_load(readme_snippet("Alertmanager").replace(README_URL, base)
+                            .replace("<WARROOM_ALERTS_TOKEN>", token))
+    config["route"].update({"group_wait": "1s", "group_interval": "1s", "repeat_interval": "1h"})
+    return yaml.safe_dump(config)
+
+
 def free_port() -> int:
     """A port free on loopback now."""
     with socket.socket() as s:
@@ -119,13 +139,7 @@ async def running_monitoring(tmp_path: Path, receiver_url: str, token: str) -> A
     await site.start()
     metrics_port = runner.addresses[0][1]
     am_port, prom_port = free_port(), free_port()
-    (tmp_path / "alertmanager.yml").write_text(yaml.safe_dump({
-        "route": {"receiver": "warroom", "group_by": ["alertname"], "group_wait": "1s", "group_interval": "1s",
-                  "repeat_interval": "1h"},
-        "receivers": [{"name": "warroom", "webhook_configs": [{
-            "url": receiver_url, "send_resolved": True,
-            "http_config": {"authorization": {"type": "Bearer", "credentials": token}}}]}],
-    }))
+    (tmp_path / "alertmanager.yml").write_text(readme_alertmanager_config(receiver_url, token))
     (tmp_path / "rules.yml").write_text(yaml.safe_dump(RULES))
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump({
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},

@@ -8,10 +8,12 @@ import time
 from pathlib import Path
 
 import aiohttp
+import yaml
 
 from bot.standin import FakeSlack
 from tests.alerting import alert, alertmanager, body, grafana
 from tests.e2e.harness import Bot, running_bot
+from tests.e2e.monitoring import README_URL, readme_snippet
 
 TOKEN = "receiver-token-9c2e"
 
@@ -82,3 +84,20 @@ async def test_grafanas_documented_payload_declares_with_its_dashboard_and_panel
         text = str(card.params["blocks"])
         assert "<https://grafana.example/d/abc|Dashboard>" in text and "|Panel>" in text
         assert card.params["blocks"][0]["text"]["text"] == "INC-1: Memory high in us-1"
+
+
+async def test_the_readme_grafana_contact_point_sends_what_the_receiver_accepts(fake_slack: FakeSlack,
+                                                                                tmp_path: Path) -> None:
+    [receiver] = yaml.safe_load(readme_snippet("Grafana"))["contactPoints"][0]["receivers"]
+    settings = receiver["settings"]
+    assert receiver["type"] == "webhook" and settings["httpMethod"] == "POST"
+    async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", tmp_path,
+                           env={"WARROOM_ALERTS_TOKEN": TOKEN}) as bot:
+        url = settings["url"].replace(README_URL, bot.base_url)
+        # What Grafana sends with those settings: `Authorization: <scheme> <credentials>`.
+        header = f"{settings['authorization_scheme']} {settings['authorization_credentials']}".replace(
+            "<WARROOM_ALERTS_TOKEN>", TOKEN)
+        async with aiohttp.ClientSession() as session, session.post(
+                url, data=body(grafana([alert("g1")])), headers={"Authorization": header}) as resp:
+            assert resp.status == 200
+        await fake_slack.wait_for("conversations.create")
