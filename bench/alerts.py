@@ -79,8 +79,25 @@ def busiest(calls: list[Any]) -> tuple[str, int, float]:
     return best
 
 
-async def post_all(url: str, plan: list[tuple[int, dict[str, Any]]], spread: float) -> tuple[list[float], int]:
-    """Send each notification at its time (open loop); their answer times and how many failed."""
+def time_to_card(calls: list[Any], first_sent: dict[int, float]) -> list[float]:
+    """Seconds from each declaring group's first notification until the fake Slack received its incident's card."""
+    cards: dict[str, float] = {}
+    for call in calls:
+        if call.method == "chat.postMessage" and "header" in json.dumps(call.params.get("blocks", "")):
+            cards.setdefault(str(call.params.get("channel")), call.at)
+    out = []
+    for create in (c for c in calls if c.method == "conversations.create"):
+        group = int(str(create.params["name"]).rsplit("storm-group-", 1)[1].split("-")[0])
+        channel = create.response["channel"]["id"]
+        if channel in cards:
+            out.append(cards[channel] - first_sent[group])
+    return sorted(out)
+
+
+async def post_all(url: str, plan: list[tuple[int, dict[str, Any]]], spread: float,
+                   first_sent: dict[int, float]) -> tuple[list[float], int]:
+    """Send each notification at its time (open loop); their answer times and how many failed; `first_sent`:
+    when each group's first notification went (time.monotonic, as the fake Slack stamps calls)."""
     latencies: list[float] = []
     errors = 0
     bodies = [json.dumps(payload).encode() for _, payload in plan]
@@ -92,6 +109,7 @@ async def post_all(url: str, plan: list[tuple[int, dict[str, Any]]], spread: flo
             nonlocal errors
             await asyncio.sleep(max(0.0, began + spread * n / len(bodies) - time.perf_counter()))
             sent = time.perf_counter()
+            first_sent.setdefault(plan[n][0], time.monotonic())
             async with session.post(url, data=body, headers=headers) as resp:
                 await resp.read()
                 if resp.status != 200:
@@ -139,8 +157,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             assert alerts is not None
             try:
                 started = time.perf_counter()
+                first_sent: dict[int, float] = {}
                 latencies, errors = await post_all(f"http://127.0.0.1:{running.port}/alerts/alertmanager", plan,
-                                                   args.spread)
+                                                   args.spread, first_sent)
                 deadline = time.monotonic() + 180
                 while await alerts.pending() or not await warroom.sender.wait_idle(0.5):
                     assert time.monotonic() < deadline, f"{await alerts.pending()} notifications not handled in time"
@@ -152,6 +171,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             creates = fake.calls_to("conversations.create")
             triage = [c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == "CALERTS"]
             channel, peak, mean = busiest(fake.calls)
+            to_card = time_to_card(fake.calls, first_sent)
             per_group = Counter(str(c.params.get("text")) for c in triage)
     ms = sorted(x * 1000 for x in latencies)
     expected_incident_alerts = sum(1 for n in range(args.alerts) if n % args.groups < args.critical)
@@ -159,6 +179,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "database": args.database, "alerts": args.alerts, "groups": args.groups, "notifications": len(plan),
         "receiver_p50_ms": round(percentile(ms, 50), 1), "receiver_p99_ms": round(percentile(ms, 99), 1),
         "receiver_max_ms": round(ms[-1], 1), "errors": errors, "drained_s": round(drained, 1),
+        "card_p50_s": round(percentile(to_card, 50), 2), "card_p99_s": round(percentile(to_card, 99), 2),
         "incidents_created": len(creates), "triage_messages": len(triage),
         "duplicates": (len(creates) - args.critical) + (len(triage) - (args.groups - args.critical))
         + sum(n - 1 for n in per_group.values()),
@@ -193,6 +214,7 @@ def main(argv: list[str]) -> int:
     print(f"{r['alerts']} alerts in {args.spread:g} s across {r['groups']} groups ({r['database']}): "
           f"{r['notifications']} notifications, all handled and sent after {r['drained_s']} s")
     print(f"  receiver p50 {r['receiver_p50_ms']} ms, p99 {r['receiver_p99_ms']} ms, max {r['receiver_max_ms']} ms")
+    print(f"  first alert to the incident's card: p50 {r['card_p50_s']} s, p99 {r['card_p99_s']} s")
     print(f"  {r['incidents_created']} incidents, {r['triage_messages']} triage messages, {r['duplicates']} duplicates; "
           f"{r['alerts_on_incident_timelines']} alerts on incident timelines, {r['alerts_recorded']} recorded")
     print(f"  {r['slack_calls']} Slack calls; busiest channel {r['busiest_channel']}: "

@@ -244,8 +244,10 @@ def create_app(
         list_cache=timedelta(seconds=settings.list_cache_seconds),
         people=PeopleNames(cache=SqlNameCache(engine), lookup=SlackProfiles(client), clock=clock),
         reads=(None if engines.read is engine else lambda: SqlUnitOfWork(read_sessions, read_only=True)),
-        alerts=(AlertPorts(inbox=SqlAlertInbox(sessions), parse=alert_payloads.parse,
-                           chat=SlackAlertChat(client, channels, policy.alerts.team_id))
+        alerts=(AlertPorts(inbox=SqlAlertInbox(sessions, None if engines.deliveries is engine else engines.deliveries),
+                           parse=alert_payloads.parse,
+                           chat=SlackAlertChat(client, channels, policy.alerts.team_id),
+                           groups_at_once=1 if engine.dialect.name == "sqlite" else 8)
                 if settings.alerts_token is not None else None),
     )
     incidents = services.incidents

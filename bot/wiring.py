@@ -35,6 +35,7 @@ class AlertPorts:
     inbox: AlertInbox
     chat: AlertChat
     parse: Parse
+    groups_at_once: int = 8  # alert groups handled at once (1 on SQLite: one writer connection)
 
 
 class IncidentChats(IncidentChat, UpdateChat, TimerChat, OnCallChat, Protocol):
@@ -59,7 +60,7 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock,
         responder = AlertIncidents(uow=uow, chat=alerts.chat, clock=clock, policy=policy,
                                    declare=incidents.declare, attach=runbooks.attach)
         alert_service = AlertService(uow=uow, inbox=alerts.inbox, chat=alerts.chat, clock=clock, incidents=responder,
-                                     parse=alerts.parse)
+                                     parse=alerts.parse, groups_at_once=alerts.groups_at_once)
     return Services(
         timers=timers, alerts=alert_service,
         oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -92,14 +92,24 @@ def _group(row: Any) -> AlertGroup:
 class SqlAlertInbox:
     """The AlertInbox port over its own short transactions."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], receiving: AsyncEngine | None = None) -> None:
         self._sessions = sessions
+        # PostgreSQL: the receivers insert on connections of their own (autocommit: one round trip), so an
+        # answer never waits behind the worker's transactions. SQLite has one writer: its sessions.
+        self._receiving = receiving
 
     async def add(self, source: str, body: str, digest: str, at: datetime) -> bool:
+        values = {"source": source, "digest": digest, "body": body, "received_at": at, "due_at": at,
+                  "state": "pending", "attempts": 0, "error": ""}
+        if self._receiving is not None:
+            stmt = (postgresql.insert(table_of(AlertNotificationRow)).values(**values)
+                    .on_conflict_do_nothing(index_elements=["source", "digest"]))
+            async with self._receiving.connect() as conn:
+                result = await conn.execute(stmt)
+                await conn.commit()
+            return bool(result.rowcount)
         async with self._sessions() as session:
-            stmt = (_insert(session)(table_of(AlertNotificationRow))
-                    .values(source=source, digest=digest, body=body, received_at=at, due_at=at, state="pending",
-                            attempts=0, error="")
+            stmt = (_insert(session)(table_of(AlertNotificationRow)).values(**values)
                     .on_conflict_do_nothing(index_elements=["source", "digest"]))
             result = await session.exec(stmt)
             await session.commit()

@@ -30,7 +30,7 @@ log = structlog.get_logger(__name__)
 Parse = Callable[[AlertSource, bytes | str], AlertNotification]
 LEASE = timedelta(seconds=60)  # a claimed notification whose worker died is handled again after this
 BATCH = 100
-GROUPS_AT_ONCE = 8  # groups handled concurrently (one group's notifications always in order)
+GROUPS_AT_ONCE = 8  # groups handled concurrently (one group's notifications always in order); SQLite: 1
 MAX_ATTEMPTS = 20
 POLL_SECONDS = 1.0  # also looks without being woken: another replica's notifications, retries falling due
 RECHECK = timedelta(seconds=0.5)  # a notification whose group is being declared is looked at again after this
@@ -45,10 +45,12 @@ class AlertService:
     """Alerts in: receive, then declare, triage, record or update, once per alert group."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, inbox: AlertInbox, chat: AlertChat, clock: Clock,
-                 incidents: AlertIncidents, parse: Parse) -> None:
+                 incidents: AlertIncidents, parse: Parse, groups_at_once: int = GROUPS_AT_ONCE) -> None:
         self._uow, self._inbox, self._chat, self._clock = uow, inbox, chat, clock
         self.incidents = incidents
         self._parse = parse
+        # One writer connection (SQLite): more at once only queue for it, and the receivers queue behind them.
+        self._groups_at_once = groups_at_once
         self._wakeup = asyncio.Event()
         self.stopped = False
         self.handled = 0  # notifications handled by this process (tests and the bench wait on it)
@@ -72,6 +74,10 @@ class AlertService:
 
     async def run(self, poll: float = POLL_SECONDS) -> None:
         """The worker: handle what is stored, then wait to be woken (or `poll` seconds)."""
+        try:  # known before the first alert: a declare's critical path stays two Slack round trips
+            await self._chat.workspace()
+        except Exception as exc:  # Slack unreachable now: asked again when the first alert needs it
+            log.warning("alerts_workspace_unknown", error=repr(exc))
         while not self.stopped:
             self._wakeup.clear()
             try:
@@ -99,7 +105,7 @@ class AlertService:
                     await self._inbox.fail(stored.id, str(exc), now)
                     continue
                 by_group.setdefault(parsed.dedup_key, []).append((stored, parsed))
-            turns = asyncio.Semaphore(GROUPS_AT_ONCE)
+            turns = asyncio.Semaphore(self._groups_at_once)
 
             async def one_group(items: list[tuple[StoredNotification, AlertNotification]]) -> None:
                 async with turns:

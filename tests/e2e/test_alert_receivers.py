@@ -101,3 +101,22 @@ async def test_the_readme_grafana_contact_point_sends_what_the_receiver_accepts(
                 url, data=body(grafana([alert("g1")])), headers={"Authorization": header}) as resp:
             assert resp.status == 200
         await fake_slack.wait_for("conversations.create")
+
+
+async def test_an_alerts_card_is_posted_after_two_round_trips_like_any_declare(fake_slack: FakeSlack,
+                                                                               tmp_path: Path) -> None:
+    async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'a.db'}", tmp_path,
+                           env={"WARROOM_ALERTS_TOKEN": TOKEN}) as bot:
+        await fake_slack.wait_for("auth.test")  # the workspace alerts go to, asked at start
+        fake_slack.latency = 0.1
+        started = len(fake_slack.calls)
+        assert (await _post(bot, "alertmanager", body(alertmanager("ImportsFailing", [alert("fp1")]))))[0] == 200
+        [create] = await fake_slack.wait_for("conversations.create", timeout=10)
+        channel = create.response["channel"]["id"]
+        [card] = await fake_slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == channel, timeout=10)
+        await bot.settled()
+        assert [c.method for c in fake_slack.calls[started:] if c.at < create.at] == []  # round trip 1: the channel
+        topic = fake_slack.calls_to("conversations.setTopic")[0]
+        announcement = next(c for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == "CANNOUNCE")
+        second = [card, topic, announcement]  # round trip 2: together, none waiting for another
+        assert card.at > create.answered_at and max(c.at for c in second) < min(c.answered_at for c in second)

@@ -57,8 +57,10 @@ class Replica:
         return await self.services.incidents.list_open("T1")
 
 
-def replica(engine: AsyncEngine, clock: FakeClock | None = None, policy: Policy = POLICY) -> Replica:
-    """The use cases of one Warroom over `engine`, with the alert receivers on."""
+def replica(engine: AsyncEngine, clock: FakeClock | None = None, policy: Policy = POLICY,
+            receiving: AsyncEngine | None = None) -> Replica:
+    """The use cases of one Warroom over `engine`, with the alert receivers on (storing on `receiving`, an
+    autocommit engine of their own, as on PostgreSQL, when given)."""
     sessions = session_factory(engine)
     clock = clock or FakeClock()
     chat, alert_chat, runbook_chat = FakeChat(), FakeAlertChat(), FakeRunbookChat()
@@ -66,5 +68,5 @@ def replica(engine: AsyncEngine, clock: FakeClock | None = None, policy: Policy 
     services = build_services(
         uow=lambda: SqlUnitOfWork(sessions), chat=chat, clock=clock, policy=policy, directory=FakeDirectory(),
         runbook_chat=runbook_chat, runner=FakeStepRunner(), catalog=catalog, list_cache=timedelta(0),
-        alerts=AlertPorts(inbox=SqlAlertInbox(sessions), chat=alert_chat, parse=alert_payloads.parse))
+        alerts=AlertPorts(inbox=SqlAlertInbox(sessions, receiving), chat=alert_chat, parse=alert_payloads.parse))
     return Replica(services=services, chat=chat, alert_chat=alert_chat, runbook_chat=runbook_chat, clock=clock)

@@ -58,10 +58,11 @@ async def test_a_declare_cut_short_is_finished_once_by_the_next_replica_to_look(
 async def test_two_replicas_on_one_postgresql_database_open_one_incident_per_group(tmp_path: Path) -> None:
     async with fresh_database("postgresql", tmp_path) as url:
         engines = [create_engine(url), create_engine(url)]
+        receiving = [create_engine(url, pool_size=2, isolation_level="AUTOCOMMIT") for _ in engines]
         await upgrade(engines[0])
         clock = FakeClock()
         try:
-            one, two = replica(engines[0], clock), replica(engines[1], clock)
+            one, two = (replica(e, clock, receiving=r) for e, r in zip(engines, receiving, strict=True))
             groups = [f"Group{n}" for n in range(6)]
             for n, group in enumerate(groups):  # each replica is sent half the notifications of every group
                 await one.receive(alertmanager(group, [alert(f"{group}-a", name=group)]))
@@ -77,5 +78,5 @@ async def test_two_replicas_on_one_postgresql_database_open_one_incident_per_gro
                 timeline = [e.text for e in await one.services.incidents.timeline("T1", incident.id)]
                 assert sum(t.startswith("Alert firing") for t in timeline) == 2, timeline
         finally:
-            for engine in engines:
+            for engine in [*engines, *receiving]:
                 await engine.dispose()
