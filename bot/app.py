@@ -144,6 +144,9 @@ class Warroom:
                                    id="outbox_prune", max_instances=1, coalesce=True)
             self.scheduler.add_job(self.forget_old_deliveries, "interval", seconds=SEEN_PRUNE_SECONDS,
                                    id="seen_requests", max_instances=1, coalesce=True)
+            if self.services.alerts is not None:
+                self.scheduler.add_job(self.services.alerts.prune, "interval", seconds=OUTBOX_PRUNE_SECONDS,
+                                       id="alerts_prune", max_instances=1, coalesce=True)
             self.scheduler.start()
         log.info("warroom_started", database=self.engine.dialect.name, socket_mode=self.settings.socket_mode)
 

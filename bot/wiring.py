@@ -58,7 +58,7 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock,
     alert_service = None
     if alerts is not None:
         responder = AlertIncidents(uow=uow, chat=alerts.chat, clock=clock, policy=policy,
-                                   declare=incidents.declare, attach=runbooks.attach)
+                                   declare=incidents.declare, attach=runbooks.attach, resolve=incidents.change_status)
         alert_service = AlertService(uow=uow, inbox=alerts.inbox, chat=alerts.chat, clock=clock, incidents=responder,
                                      parse=alerts.parse, groups_at_once=alerts.groups_at_once)
     return Services(

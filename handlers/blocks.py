@@ -142,7 +142,7 @@ def _what_changed(incident: Incident, policy: Policy, news: Announcement) -> str
 def change_announcement(incident: Incident, policy: Policy, news: Announcement) -> tuple[str, list[dict[str, Any]]]:
     """The fallback text and blocks announcing a change stakeholders follow, with a link to the channel."""
     title, what = escape(incident.title), _what_changed(incident, policy, news)
-    lines = [f"{NEWS_EMOJI[news.news]} *{incident.ref}* {what} by <@{news.actor}>: *{title}*"]
+    lines = [f"{NEWS_EMOJI[news.news]} *{incident.ref}* {what} by {mention(news.actor)}: *{title}*"]
     if news.news is News.RESOLVED:
         details = (("Resolution", incident.resolution), ("Impact", incident.impact), ("Root cause", incident.root_cause))
         lines += [f"*{label}:* {clip_escaped(value, RESOLUTION_FIELD_MAX)}" for label, value in details if value]

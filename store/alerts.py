@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, func, update
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, delete, func, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -147,6 +147,15 @@ class SqlAlertInbox:
             await session.exec(update(table).where(table.c.id == notification_id)
                                .values(state="failed", done_at=at, lease_until=None, error=error[:300]))
             await session.commit()
+
+    async def prune(self, before: datetime) -> int:
+        """Forget notifications handled (or given up) before `before`; a later retry of one is handled again
+        and changes nothing (its group remembers its alerts). How many."""
+        table = table_of(AlertNotificationRow)
+        async with self._sessions() as session:
+            result = await session.exec(delete(table).where(table.c.state != "pending", table.c.done_at < before))
+            await session.commit()
+            return int(result.rowcount or 0)
 
     async def pending(self) -> int:
         table = table_of(AlertNotificationRow)

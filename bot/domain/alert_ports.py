@@ -85,6 +85,10 @@ class AlertInbox(Protocol):
         """Notifications not processed yet."""
         ...
 
+    async def prune(self, before: datetime) -> int:
+        """Forget notifications processed before `before`; how many."""
+        ...
+
 
 class AlertGroupRepository(Protocol):
     """Alert groups, changed in the unit of work of what they cause (`uow.alerts`)."""

@@ -47,13 +47,21 @@ def entries(incident: Incident, author: str, lines: Sequence[str], at: datetime)
                           author=author, occurred_at=at, source=author) for line in lines]
 
 
+class Resolve(Protocol):
+    """Move an incident to a status as an alert source (IncidentService.change_status, automated)."""
+
+    def __call__(self, team_id: str, incident_id: int, user_id: str, new_status: str, *,
+                 automated: bool = False) -> Awaitable[Incident]:
+        ...
+
+
 class AlertIncidents:
     """Incidents and triage messages of alert groups."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: AlertChat, clock: Clock, policy: Policy, declare: Declare,
-                 attach: Attach | None = None) -> None:
+                 attach: Attach | None = None, resolve: Resolve | None = None) -> None:
         self._uow, self._chat, self._clock, self.policy = uow, chat, clock, policy
-        self._declare, self._attach = declare, attach
+        self._declare, self._attach, self._resolve = declare, attach, resolve
 
     def on_call(self, service: str, at: datetime) -> str:
         """Who is on call for the service now (its catalog entry's rotation), if anyone."""
@@ -62,17 +70,30 @@ class AlertIncidents:
         return on_call(rotation, at).current if rotation else ""
 
     async def update(self, uow: UnitOfWork, group: AlertGroup, incident: Incident, change: AlertChanges,
-                     author: str, at: datetime) -> None:
-        """Add what changed to the open incident's timeline and channel; ask to resolve once all resolved."""
+                     author: str, at: datetime, *, auto_resolve: bool = False) -> bool:
+        """Add what changed to the open incident's timeline and channel; once every alert has resolved, ask
+        whether to resolve, or (`auto_resolve`, a route says so) return True: resolve it after this commits."""
         lines = [f"Alert firing: {group.lines.get(a.fingerprint, a.name)}" for a in change.fired]
         lines += [f"Alert resolved: {group.lines.get(a.fingerprint, a.name)}" for a in change.resolved]
         if not lines:
-            return
+            return False
         await uow.timeline.add_many(entries(incident, author, lines, at))
         await self._chat.post_alerts(uow.outbox, incident, lines)
-        if change.resolved and change.all_resolved:
-            who = incident.roles.get("commander") or self.on_call(incident.service, at)
-            await self._chat.prompt_resolve(uow.outbox, incident, f"<@{who}>" if who else "")
+        if not (change.resolved and change.all_resolved):
+            return False
+        if auto_resolve and self._resolve is not None:
+            return True
+        who = incident.roles.get("commander") or self.on_call(incident.service, at)
+        await self._chat.prompt_resolve(uow.outbox, incident, f"<@{who}>" if who else "")
+        return False
+
+    async def resolve(self, incident: Incident, source: str) -> None:
+        """Resolve the incident as its alert source: its route resolves when every alert has resolved."""
+        closed = next((s for s in self.policy.lifecycle.allowed_from(incident.status)
+                       if self.policy.lifecycle.get(s).closed), None)
+        if closed is None or self._resolve is None:
+            return
+        await self._resolve(incident.team_id, incident.id, source, closed, automated=True)
 
     async def declare(self, group: AlertGroup, *, actor: str, automated: bool, notification_id: int | None = None,
                       where: tuple[str, str] | None = None) -> Incident:

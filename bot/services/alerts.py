@@ -20,6 +20,7 @@ from bot.domain.alert_ports import AlertChat, AlertGroup, AlertInbox, GroupState
 from bot.domain.alert_routing import AlertAction, decide
 from bot.domain.alerts import Alert, AlertChanges, AlertNotification, AlertSource, changes
 from bot.domain.errors import StorageUnavailable
+from bot.domain.incident import Incident
 from bot.domain.ports import Clock
 from bot.domain.repositories import UnitOfWorkFactory
 from bot.services.alert_incidents import DECLARE_LEASE, AlertIncidents
@@ -33,6 +34,7 @@ BATCH = 100
 GROUPS_AT_ONCE = 8  # groups handled concurrently (one group's notifications always in order); SQLite: 1
 MAX_ATTEMPTS = 20
 POLL_SECONDS = 1.0  # also looks without being woken: another replica's notifications, retries falling due
+KEEP = timedelta(days=7)  # handled notifications kept this long (what came in, for a look afterwards)
 RECHECK = timedelta(seconds=0.5)  # a notification whose group is being declared is looked at again after this
 
 
@@ -67,6 +69,10 @@ class AlertService:
     async def pending(self) -> int:
         """Notifications stored and not handled yet."""
         return await self._inbox.pending()
+
+    async def prune(self) -> int:
+        """Forget notifications handled more than KEEP ago (a scheduler job); how many."""
+        return await self._inbox.prune(self._clock.now() - KEEP)
 
     def wake(self) -> None:
         """Tell the worker that notifications were stored."""
@@ -136,7 +142,9 @@ class AlertService:
     async def handle(self, stored: StoredNotification, parsed: AlertNotification) -> str:
         """Apply one notification to its group; returns what it did (stale, deferred, updated, declared...)."""
         team_id = await self._chat.workspace()
-        outcome, declaring = await self._apply(team_id, stored, parsed)
+        outcome, declaring, resolving = await self._apply(team_id, stored, parsed)
+        if resolving is not None:  # every alert resolved and its route resolves by itself
+            await self.incidents.resolve(resolving, parsed.source.value)
         if outcome == "deferred":  # its group is being declared: after that (or after the lease), see again
             await self._inbox.retry(stored.id, self._clock.now() + RECHECK, outcome, count=False)
         if declaring is not None:
@@ -148,8 +156,9 @@ class AlertService:
 
     @retried
     async def _apply(self, team_id: str, stored: StoredNotification,
-                     parsed: AlertNotification) -> tuple[str, AlertGroup | None]:
-        """The notification's effect on its group, in one transaction; a group to declare is returned held."""
+                     parsed: AlertNotification) -> tuple[str, AlertGroup | None, Incident | None]:
+        """The notification's effect on its group, in one transaction; a group to declare is returned held,
+        an incident to resolve (its route says so) returned to be resolved after the commit."""
         now = self._clock.now()
         policy = self.incidents.policy
         async with self._uow() as uow:
@@ -157,17 +166,20 @@ class AlertService:
             if stored.id < group.last_notification_id:  # equal: this one again, its declare not finished
                 await uow.alerts.finish(stored.id, now)
                 await uow.commit()
-                return "stale", None
+                return "stale", None, None
             held = group.state is GroupState.DECLARING
             if held and group.lease_until is not None and group.lease_until > now:
-                return "deferred", None  # rolled back: the lock is released before the notification is
+                return "deferred", None, None  # rolled back: the lock is released before the notification is
             change = changes(group.statuses, parsed.alerts)
             lines = {**group.lines, **{a.fingerprint: _line(a) for a in parsed.alerts}}
             group = group.with_changes(statuses=change.statuses, lines=lines, last_notification_id=stored.id)
             incident = await uow.incidents.get(team_id, group.incident_id) if group.incident_id else None
-            outcome, declaring = "recorded", None
+            outcome, declaring, resolving = "recorded", None, None
             if group.state is GroupState.INCIDENT and incident and policy.lifecycle.is_open(incident.status):
-                await self.incidents.update(uow, group, incident, change, parsed.source.value, now)
+                auto = decide(parsed.labels(), policy.alerts, policy.catalog).auto_resolve
+                if await self.incidents.update(uow, group, incident, change, parsed.source.value, now,
+                                               auto_resolve=auto):
+                    resolving = incident
                 outcome = "updated"
             elif group.state is GroupState.TRIAGE:
                 if change.any:
@@ -187,7 +199,7 @@ class AlertService:
             if declaring is None:
                 await uow.alerts.finish(stored.id, now)
             await uow.commit()
-        return outcome, (group if declaring is not None else None)
+        return outcome, (group if declaring is not None else None), resolving
 
     def _opened(self, group: AlertGroup, parsed: AlertNotification, change: AlertChanges) -> tuple[AlertGroup, str]:
         """A group that fires anew with nothing open: declare, triage or record it, as its route says."""

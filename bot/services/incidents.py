@@ -17,6 +17,7 @@ from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock
 from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
+from bot.domain.text import mention
 from bot.services.declaration import DeclareRequest, DeclareResult, validate_declare
 from bot.services.open_incidents import OpenIncidents
 from bot.services.permissions import PermissionCheck
@@ -154,12 +155,15 @@ class IncidentService:
     @retried
     async def change_status(self, team_id: str, incident_id: int, user_id: str, new_status: str,
                             *, details: dict[str, str] | None = None,
-                            then: Callable[[UnitOfWork, Incident], Awaitable[None]] | None = None) -> Incident:
+                            then: Callable[[UnitOfWork, Incident], Awaitable[None]] | None = None,
+                            automated: bool = False) -> Incident:
         """Move the incident along the lifecycle (with resolution `details`); record it; update the card.
 
-        `then` adds what else the change causes (the review of a resolve) to its transaction.
+        `then` adds what else the change causes (the review of a resolve) to its transaction. `automated`: an
+        alert source (`user_id` names it) whose route in warroom.yaml says so; no person's permission applies.
         """
-        await self._require_for_status(team_id, incident_id, user_id, new_status)
+        if not automated:
+            await self._require_for_status(team_id, incident_id, user_id, new_status)
         now = self._clock.now()
         async with self._uow() as uow:
             incident = await load_incident(uow, team_id, incident_id, for_update=True)
@@ -175,7 +179,7 @@ class IncidentService:
             await record(uow, changed, actor=user_id, action="incident.status_changed", at=now,
                          text=f"Status {incident.status} → {target.id}",
                                before={"status": incident.status}, after={"status": target.id})
-            await self._publish_change(uow, changed, f"<@{user_id}> changed the status to *{target.label}*.",
+            await self._publish_change(uow, changed, f"{mention(user_id)} changed the status to *{target.label}*.",
                                        status_news(self.policy, incident.status, target.id, user_id))
             await self.changed(uow, changed)
             if then is not None:

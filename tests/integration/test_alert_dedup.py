@@ -80,3 +80,18 @@ async def test_two_replicas_on_one_postgresql_database_open_one_incident_per_gro
         finally:
             for engine in [*engines, *receiving]:
                 await engine.dispose()
+
+
+async def test_notifications_are_forgotten_a_week_after_they_were_handled_and_a_late_retry_changes_nothing(
+        engine: AsyncEngine) -> None:
+    clock = FakeClock()
+    bot = replica(engine, clock)
+    payload = alertmanager("ImportsFailing", [alert("fp1")])
+    await bot.deliver(payload)
+    clock.advance(days=6)
+    assert await bot.alerts.prune() == 0
+    clock.advance(days=2)
+    assert await bot.alerts.prune() == 1
+    assert await bot.receive(payload) is True  # stored again: forgotten
+    assert await bot.alerts.process_pending() == 1
+    assert len(await bot.open_incidents()) == 1 and len(bot.chat.calls("create_channel")) == 1

@@ -3,7 +3,10 @@ alert group, later notifications on its timeline, the resolve prompt, recurrence
 
 from __future__ import annotations
 
+import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import parse_config
 
 from bot.domain.alert_ports import GroupState
 from bot.domain.alerts import AlertSource
@@ -105,3 +108,17 @@ async def test_grafana_groups_by_fingerprints_when_its_group_key_says_nothing(en
     [incident] = await bot.open_incidents()
     assert incident.links["Dashboard"] == "https://grafana.example/d/abc"
     assert incident.links["Panel"] == "https://grafana.example/d/abc?viewPanel=2"
+
+
+async def test_a_route_that_says_so_resolves_the_incident_when_every_alert_has_resolved(engine: AsyncEngine) -> None:
+    policy = parse_config(yaml.safe_dump({"alerts": {"routes": [
+        {"match": {"alertname": "ImportsFailing"}, "auto_resolve": True}]}})).policy
+    bot = replica(engine, policy=policy)
+    await bot.deliver(alertmanager("ImportsFailing", [alert("fp1")]))
+    [incident] = await bot.open_incidents()
+    await bot.deliver(alertmanager("ImportsFailing", [alert("fp1", "resolved")]))
+    assert await bot.open_incidents() == [] and bot.alert_chat.calls("prompt_resolve") == []
+    timeline = [e.text for e in await bot.services.incidents.timeline("T1", incident.id)]
+    assert timeline[-1] == "Status investigating → resolved"
+    [audit] = [a for a in await bot.services.incidents.audit("T1", incident.id) if a.action == "incident.status_changed"]
+    assert audit.actor == "alertmanager"
