@@ -122,3 +122,26 @@ async def test_a_route_that_says_so_resolves_the_incident_when_every_alert_has_r
     assert timeline[-1] == "Status investigating → resolved"
     [audit] = [a for a in await bot.services.incidents.audit("T1", incident.id) if a.action == "incident.status_changed"]
     assert audit.actor == "alertmanager"
+
+
+async def test_the_catalog_routes_the_service_suggests_and_attaches_its_runbook_and_invites_its_on_call(
+        engine: AsyncEngine) -> None:
+    policy = parse_config(yaml.safe_dump({
+        "oncall": [{"id": "app", "name": "App", "members": ["U5", "U6"], "length_days": 7, "start": "2026-01-05",
+                    "handoff": {"day": "monday", "time": "09:00"}}],
+        "services": [{"id": "imports", "oncall": "app", "channel": "#imports", "runbooks": [RUNBOOK],
+                      "aliases": ["import-worker"]}]})).policy
+    bot = replica(engine, policy=policy)
+    await bot.deliver(alertmanager("ImportsFailing", [alert("fp1", job="import-worker")]))
+    [incident] = await bot.open_incidents()
+    assert incident.service == "imports"
+    [checklist] = bot.runbook_chat.calls("post_checklist")
+    assert checklist[2].runbook_id == RUNBOOK  # type: ignore[index]
+    [suggested] = bot.runbook_chat.calls("suggest_runbooks")
+    assert suggested[0].id == RUNBOOK  # type: ignore[index]  # the catalog's runbooks first
+    [(_, invited)] = bot.chat.calls("invite")  # type: ignore[misc]
+    assert list(invited) in (["U5"], ["U6"])
+    await bot.deliver(alertmanager("DiskFilling", [alert("w1", name="DiskFilling", severity="warning",
+                                                         service="imports")]))
+    [triage] = bot.alert_chat.calls("post_triage")
+    assert triage.channel == "#imports"  # type: ignore[attr-defined]

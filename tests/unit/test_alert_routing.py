@@ -3,6 +3,7 @@ warroom.yaml's `alerts` and `services` (and a catalog directory with Backstage f
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from bot.domain.alert_routing import AlertAction, AlertPolicy, Route, decide
 from bot.domain.alerts import FIRING, RESOLVED, Alert, changes
 from bot.domain.catalog import Catalog, Service
 from bot.domain.errors import ConfigError
+from bot.domain.oncall import Rotation, on_call
+from handlers.stats_blocks import oncall_blocks
 
 CATALOG = Catalog((Service(id="imports", channel="#imports", oncall="app", aliases=("import-worker",)),))
 
@@ -93,3 +96,14 @@ def test_a_catalog_directory_adds_services_and_backstage_components(tmp_path: Pa
     (tmp_path / "catalog" / "dup.yaml").write_text(yaml.safe_dump({"id": "ledger"}))
     with pytest.raises(ConfigError, match="'ledger' is defined twice"):
         parse_config("catalog: catalog\n", base=tmp_path)
+
+
+def test_oncall_names_the_catalog_services_each_rotation_covers() -> None:
+    rotation = Rotation(id="app", name="Application on-call", members=("U1", "U2"), start=date(2026, 1, 5),
+                        handoff_time=time(9, 0), length_days=7, timezone="UTC")
+    duty = on_call(rotation, datetime(2026, 12, 4, 12, tzinfo=UTC))
+    catalog = Catalog((*CATALOG.services, Service(id="ledger", name="Ledger <core>", oncall="app"), Service(id="x")))
+    [block] = oncall_blocks([(rotation, duty)], catalog)
+    assert block["text"]["text"].endswith("\nOn call for imports, Ledger &lt;core&gt;")
+    [plain] = oncall_blocks([(rotation, duty)])
+    assert "On call for" not in plain["text"]["text"]
