@@ -62,11 +62,12 @@ class SlackAlertChat:
         outbox.put(OutboundCall(team_id=group.team_id, method="chat.update", params=params, coalesce_key=anchor,
                                 ts_from=None if where else anchor))
 
-    async def post_alerts(self, outbox: Outbox, incident: Incident, lines: Sequence[str]) -> None:
-        if not lines:
+    async def post_alerts(self, outbox: Outbox, incident: Incident, lines: Sequence[str], *, lead: str = "") -> None:
+        text = "\n".join(part for part in (lead, alert_blocks.alert_lines(lines) if lines else "") if part)
+        if not text:
             return
         outbox.put(OutboundCall(team_id=incident.team_id, method="chat.postMessage", params={
-            "channel": incident.channel_id, "text": alert_blocks.alert_lines(lines), "unfurl_links": False}))
+            "channel": incident.channel_id, "text": text[:3900], "unfurl_links": False}))
 
     async def prompt_resolve(self, outbox: Outbox, incident: Incident, mention: str) -> None:
         outbox.put(OutboundCall(team_id=incident.team_id, method="chat.postMessage", params={

@@ -135,8 +135,9 @@ class AlertChat(Protocol):
         its (channel, ts) when known, else it is found by its anchor."""
         ...
 
-    async def post_alerts(self, outbox: Outbox, incident: Incident, lines: Sequence[str]) -> None:
-        """Tell the incident channel that alerts of its group fired or resolved."""
+    async def post_alerts(self, outbox: Outbox, incident: Incident, lines: Sequence[str], *, lead: str = "") -> None:
+        """Tell the incident channel that alerts of its group fired or resolved (`lines`: data, escaped when
+        shown), after `lead` (mrkdwn Warroom wrote: who is on call, mentioned)."""
         ...
 
     async def prompt_resolve(self, outbox: Outbox, incident: Incident, mention: str) -> None:

@@ -17,6 +17,7 @@ from bot.domain.oncall import on_call
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock
 from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
+from bot.domain.text import escape
 from bot.services.declaration import DeclareRequest, DeclareResult
 from bot.services.retry import retried
 
@@ -69,6 +70,13 @@ class AlertIncidents:
         rotation = next((r for r in self.policy.rotations if entry and r.id == entry.oncall and r.members), None)
         return on_call(rotation, at).current if rotation else ""
 
+    def _told(self, service: str, oncall: str) -> str:
+        """Who hears of a new incident of the service: whoever is on call for it, and its team's user group."""
+        entry = self.policy.catalog.find(service)
+        who = [f"<@{oncall}>" if oncall else "", f"<!subteam^{entry.usergroup}>" if entry and entry.usergroup else ""]
+        named = " ".join(w for w in who if w)
+        return f":rotating_light: {named}: {escape(entry.label if entry else service)} is alerting" if named else ""
+
     async def update(self, uow: UnitOfWork, group: AlertGroup, incident: Incident, change: AlertChanges,
                      author: str, at: datetime, *, auto_resolve: bool = False) -> bool:
         """Add what changed to the open incident's timeline and channel; once every alert has resolved, ask
@@ -113,8 +121,7 @@ class AlertIncidents:
                 previous = await uow.incidents.get(group.team_id, linked.previous_incident_id)
                 lines.insert(0, f"Recurred: these alerts opened {previous.ref if previous else 'an incident'} before")
             await uow.timeline.add_many(entries(incident, group.source, lines, now))
-            if oncall:
-                await self._chat.post_alerts(uow.outbox, incident, [f"<@{oncall}> is on call for {group.service}"])
+            await self._chat.post_alerts(uow.outbox, incident, lines, lead=self._told(group.service, oncall))
             if notification_id is not None:
                 await uow.alerts.finish(notification_id, now)
             if where is not None or group.state is GroupState.TRIAGE:

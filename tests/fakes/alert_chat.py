@@ -29,8 +29,8 @@ class FakeAlertChat:
                             where: tuple[str, str] | None = None) -> None:
         self.log.append(("update_triage", (group, outcome)))
 
-    async def post_alerts(self, outbox: Outbox, incident: Incident, lines: Sequence[str]) -> None:
-        self.log.append(("post_alerts", (incident.id, list(lines))))
+    async def post_alerts(self, outbox: Outbox, incident: Incident, lines: Sequence[str], *, lead: str = "") -> None:
+        self.log.append(("post_alerts", (incident.id, list(lines), lead)))
 
     async def prompt_resolve(self, outbox: Outbox, incident: Incident, mention: str) -> None:
         self.log.append(("prompt_resolve", (incident.id, mention)))

@@ -129,8 +129,8 @@ async def test_the_catalog_routes_the_service_suggests_and_attaches_its_runbook_
     policy = parse_config(yaml.safe_dump({
         "oncall": [{"id": "app", "name": "App", "members": ["U5", "U6"], "length_days": 7, "start": "2026-01-05",
                     "handoff": {"day": "monday", "time": "09:00"}}],
-        "services": [{"id": "imports", "oncall": "app", "channel": "#imports", "runbooks": [RUNBOOK],
-                      "aliases": ["import-worker"]}]})).policy
+        "services": [{"id": "imports", "name": "Import <pipeline>", "oncall": "app", "channel": "#imports",
+                      "usergroup": "S0DATA", "runbooks": [RUNBOOK], "aliases": ["import-worker"]}]})).policy
     bot = replica(engine, policy=policy)
     await bot.deliver(alertmanager("ImportsFailing", [alert("fp1", job="import-worker")]))
     [incident] = await bot.open_incidents()
@@ -141,6 +141,9 @@ async def test_the_catalog_routes_the_service_suggests_and_attaches_its_runbook_
     assert suggested[0].id == RUNBOOK  # type: ignore[index]  # the catalog's runbooks first
     [(_, invited)] = bot.chat.calls("invite")  # type: ignore[misc]
     assert list(invited) in (["U5"], ["U6"])
+    [(_, lines, lead)] = bot.alert_chat.calls("post_alerts")  # type: ignore[misc]
+    assert lead == f":rotating_light: <@{invited[0]}> <!subteam^S0DATA>: Import &lt;pipeline&gt; is alerting"
+    assert lines == ["Alert firing: ImportsFailing · ImportsFailing on fp1 (fp1)"]
     await bot.deliver(alertmanager("DiskFilling", [alert("w1", name="DiskFilling", severity="warning",
                                                          service="imports")]))
     [triage] = bot.alert_chat.calls("post_triage")
