@@ -182,7 +182,10 @@ class AlertService:
                     resolving = incident
                 outcome = "updated"
             elif group.state is GroupState.TRIAGE:
-                if change.any:
+                if change.all_resolved:  # settled by itself: a later firing gets a triage message of its own
+                    group = group.with_changes(state=GroupState.QUIET)
+                    await self._chat.update_triage(uow.outbox, group, "Every alert resolved; nothing was declared.")
+                elif change.any:
                     await self._chat.update_triage(uow.outbox, group)
                 outcome = "triage_updated"
             elif group.state in (GroupState.DISMISSED, GroupState.RECORDED) and not change.all_resolved:

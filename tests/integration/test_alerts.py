@@ -3,6 +3,7 @@ alert group, later notifications on its timeline, the resolve prompt, recurrence
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -10,6 +11,7 @@ from bot.config import parse_config
 
 from bot.domain.alert_ports import GroupState
 from bot.domain.alerts import AlertSource
+from bot.domain.errors import UserError
 from store.engine import session_factory
 from store.uow import SqlUnitOfWork
 from tests.alerting import alert, alertmanager, grafana
@@ -148,3 +150,30 @@ async def test_the_catalog_routes_the_service_suggests_and_attaches_its_runbook_
                                                          service="imports")]))
     [triage] = bot.alert_chat.calls("post_triage")
     assert triage.channel == "#imports"  # type: ignore[attr-defined]
+
+
+async def test_a_triage_message_whose_alerts_all_resolve_is_settled_and_a_later_firing_gets_a_new_one(
+        engine: AsyncEngine) -> None:
+    bot = replica(engine)
+    warning = {"name": "DiskFilling", "severity": "warning"}
+    await bot.deliver(alertmanager("DiskFilling", [alert("w1", **warning)]))
+    await bot.deliver(alertmanager("DiskFilling", [alert("w1", "resolved", **warning)]))
+    [(group, outcome)] = bot.alert_chat.calls("update_triage")  # type: ignore[misc]
+    assert outcome == "Every alert resolved; nothing was declared." and group.state is GroupState.QUIET
+    again = alertmanager("DiskFilling", [alert("w1", **warning)])
+    again["alerts"][0]["startsAt"] = "2026-12-04T12:00:00Z"
+    await bot.deliver(again)
+    assert len(bot.alert_chat.calls("post_triage")) == 2 and await bot.open_incidents() == []
+
+
+async def test_dismiss_settles_the_triage_message_and_it_can_no_longer_be_declared(engine: AsyncEngine) -> None:
+    bot = replica(engine)
+    await bot.deliver(alertmanager("DiskFilling", [alert("w1", name="DiskFilling", severity="warning")]))
+    [group] = bot.alert_chat.calls("post_triage")
+    await bot.alerts.incidents.dismiss("T1", group.id, "U7", ("CALERTS", "1.0"))  # type: ignore[attr-defined]
+    assert bot.alert_chat.calls("update_triage")[-1][1] == "Dismissed by <@U7>"  # type: ignore[index]
+    with pytest.raises(UserError, match="no longer"):
+        await bot.alerts.incidents.declare_from_triage("T1", group.id, "U8", None)  # type: ignore[attr-defined]
+    await bot.deliver(alertmanager("DiskFilling", [alert("w1", name="DiskFilling", severity="warning"),
+                                                   alert("w2", name="DiskFilling", severity="warning")]))
+    assert len(bot.alert_chat.calls("post_triage")) == 1 and await bot.open_incidents() == []
