@@ -146,7 +146,18 @@ class TimerService:
         notice = Notice(key=f"escalation/{severity.id}/{number}",
                         heading=f":rotating_light: {lead}: {COUNT} {severity.id} incidents are unresolved after {after}:",
                         line=title)
-        return f":rotating_light: {lead}: {title} is unresolved after {after}.", level.notify, notice
+        return (f":rotating_light: {lead}: {title} is unresolved after {after}.",
+                tuple(dict.fromkeys((*level.notify, *self._service_targets(incident)))), notice)
+
+    def _service_targets(self, incident: Incident) -> tuple[str, ...]:
+        """Whom the service catalog adds to an escalation: the service's on-call and its team's user group."""
+        entry = self.policy.catalog.find(incident.service)
+        if entry is None:
+            return ()
+        now = self._clock.now()
+        oncall = tuple(on_call(r, now).current for r in self.policy.rotations
+                       if r.id == entry.oncall and r.members and turn_at(r, now) >= 0)
+        return (*oncall, *((entry.usergroup,) if entry.usergroup else ()))
 
     def _to(self, incident: Incident, role_id: str) -> str:
         """A reminder's addressee: the role's holder, or whoever covers the unfilled role (saying so)."""

@@ -177,3 +177,16 @@ async def test_dismiss_settles_the_triage_message_and_it_can_no_longer_be_declar
     await bot.deliver(alertmanager("DiskFilling", [alert("w1", name="DiskFilling", severity="warning"),
                                                    alert("w2", name="DiskFilling", severity="warning")]))
     assert len(bot.alert_chat.calls("post_triage")) == 1 and await bot.open_incidents() == []
+
+
+async def test_an_escalation_of_a_catalog_service_also_names_its_on_call_and_user_group(engine: AsyncEngine) -> None:
+    policy = parse_config(yaml.safe_dump({
+        "oncall": [{"id": "app", "name": "App", "members": ["U5"], "length_days": 7, "start": "2026-01-05",
+                    "handoff": {"day": "monday", "time": "09:00"}}],
+        "services": [{"id": "imports", "oncall": "app", "usergroup": "S0DATA"}]})).policy
+    bot = replica(engine, policy=policy)
+    await bot.deliver(alertmanager("ImportsFailing", [alert("fp1", service="imports")]))
+    bot.clock.advance(minutes=31)
+    await bot.services.timers.dispatch_due()
+    [(_, targets)] = [call for call in bot.chat.calls("post_timer") if "Escalation" in call[0]]  # type: ignore[index]
+    assert targets == ("#oncall-sre", "U5", "S0DATA")
