@@ -65,6 +65,9 @@ async def test_a_notification_is_answered_fast_stored_once_and_declared_once(fak
         [create] = await fake_slack.wait_for("conversations.create")
         await fake_slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == create.response["channel"]["id"])
         await bot.settled()
+        status, metrics = await bot.get("/metrics")
+        assert status == 200 and "warroom_alert_notifications_pending 0.0" in metrics
+        assert 'warroom_requests_total{kind="alerts",status="200"} 3.0' in metrics
         assert len(fake_slack.calls_to("conversations.create")) == 1
         incident = await bot.warroom.incidents.for_channel(fake_slack.state.team_id, create.response["channel"]["id"])
         timeline = [e.text for e in await bot.warroom.incidents.timeline(fake_slack.state.team_id, incident.id)]
