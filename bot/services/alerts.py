@@ -10,6 +10,7 @@ second incident or triage message for it; a notification older than one already 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
@@ -148,9 +149,14 @@ class AlertService:
         if outcome == "deferred":  # its group is being declared: after that (or after the lease), see again
             await self._inbox.retry(stored.id, self._clock.now() + RECHECK, outcome, count=False)
         if declaring is not None:
-            # A failure leaves the group held until its lease runs out; the notification is retried after it.
-            incident = await self.incidents.declare(declaring, actor=parsed.source.value, automated=True,
-                                                    notification_id=stored.id)
+            try:
+                incident = await self.incidents.declare(declaring, actor=parsed.source.value, automated=True,
+                                                        notification_id=stored.id)
+            except Exception:
+                # Released for the notification's retry (a crash instead leaves the hold to run out: its lease).
+                with contextlib.suppress(Exception):
+                    await self.incidents.release(declaring)
+                raise
             log.info("alert_declared", team_id=team_id, incident=incident.ref, group=declaring.id)
         return outcome
 
