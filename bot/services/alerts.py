@@ -113,17 +113,18 @@ class AlertService:
                     continue
                 by_group.setdefault(parsed.dedup_key, []).append((stored, parsed))
             turns = asyncio.Semaphore(self._groups_at_once)
-
-            async def one_group(items: list[tuple[StoredNotification, AlertNotification]]) -> None:
-                async with turns:
-                    for stored, parsed in items:
-                        await self._handle_safely(stored, parsed)
-
-            await asyncio.gather(*(one_group(items) for items in by_group.values()))
+            await asyncio.gather(*(self._one_group(turns, items) for items in by_group.values()))
             handled += len(batch)
             if len(batch) < BATCH:
                 break
         return handled
+
+    async def _one_group(self, turns: asyncio.Semaphore,
+                         items: list[tuple[StoredNotification, AlertNotification]]) -> None:
+        """One group's notifications in the order they came, when a turn is free."""
+        async with turns:
+            for stored, parsed in items:
+                await self._handle_safely(stored, parsed)
 
     async def _handle_safely(self, stored: StoredNotification, parsed: AlertNotification) -> None:
         try:

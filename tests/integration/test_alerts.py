@@ -8,7 +8,6 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import parse_config
-
 from bot.domain.alert_ports import GroupState
 from bot.domain.alerts import AlertSource
 from bot.domain.errors import UserError
