@@ -19,7 +19,7 @@ import structlog
 
 from bot.domain.alert_ports import AlertChat, AlertGroup, AlertInbox, GroupState, StoredNotification
 from bot.domain.alert_routing import AlertAction, decide
-from bot.domain.alerts import Alert, AlertChanges, AlertNotification, AlertSource, changes
+from bot.domain.alerts import AlertChanges, AlertNotification, AlertSource, changes, describe
 from bot.domain.errors import StorageUnavailable
 from bot.domain.incident import Incident
 from bot.domain.ports import Clock
@@ -37,11 +37,6 @@ MAX_ATTEMPTS = 20
 POLL_SECONDS = 1.0  # also looks without being woken: another replica's notifications, retries falling due
 KEEP = timedelta(days=7)  # handled notifications kept this long (what came in, for a look afterwards)
 RECHECK = timedelta(seconds=0.5)  # a notification whose group is being declared is looked at again after this
-
-
-def _line(alert: Alert) -> str:
-    summary = alert.summary if alert.summary != alert.name else ""
-    return f"{alert.name}" + (f" · {summary}" if summary else "") + f" ({alert.fingerprint})"
 
 
 class AlertService:
@@ -178,7 +173,7 @@ class AlertService:
             if held and group.lease_until is not None and group.lease_until > now:
                 return "deferred", None, None  # rolled back: the lock is released before the notification is
             change = changes(group.statuses, parsed.alerts)
-            lines = {**group.lines, **{a.fingerprint: _line(a) for a in parsed.alerts}}
+            lines = {**group.lines, **{a.fingerprint: describe(a) for a in parsed.alerts}}
             group = group.with_changes(statuses=change.statuses, lines=lines, last_notification_id=stored.id)
             incident = await uow.incidents.get(team_id, group.incident_id) if group.incident_id else None
             outcome, declaring, resolving = "recorded", None, None
