@@ -123,3 +123,26 @@ async def test_an_alerts_card_is_posted_after_two_round_trips_like_any_declare(f
         announcement = next(c for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == "CANNOUNCE")
         second = [card, topic, announcement]  # round trip 2: together, none waiting for another
         assert card.at > create.answered_at and max(c.at for c in second) < min(c.answered_at for c in second)
+
+
+async def test_a_notification_stored_while_slack_was_down_is_declared_once_after_a_restart(
+        fake_slack: FakeSlack, tmp_path: Path) -> None:
+    database = f"sqlite+aiosqlite:///{tmp_path / 'restart.db'}"
+    payload = body(alertmanager("ImportsFailing", [alert("fp1")]))
+    fake_slack.fail_next("conversations.create", status=500, retry_after=None, error="internal_error", times=1000)
+    async with running_bot(fake_slack, database, tmp_path, env={"WARROOM_ALERTS_TOKEN": TOKEN}) as first:
+        assert (await _post(first, "alertmanager", payload))[0] == 200
+        await fake_slack.wait_for("conversations.create")  # tried, refused: Slack is down
+    fake_slack.reset_faults()
+    async with running_bot(fake_slack, database, tmp_path, env={"WARROOM_ALERTS_TOKEN": TOKEN}) as restarted:
+        created = await fake_slack.wait_for("conversations.create", lambda c: c.response.get("ok") is True, timeout=10)
+        channel = created[0].response["channel"]["id"]
+        assert (await _post(restarted, "alertmanager", payload))[0] == 200  # Alertmanager's retry
+        later = body(alertmanager("ImportsFailing", [alert("fp1"), alert("fp2")]))
+        assert (await _post(restarted, "alertmanager", later))[0] == 200
+        await fake_slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == channel
+                                  and "fp2" in str(c.params.get("text")), timeout=10)
+        await restarted.settled()
+        incidents = await restarted.warroom.incidents.list_open(fake_slack.state.team_id)
+        assert [i.channel_id for i in incidents] == [channel]
+        assert len([c for c in fake_slack.calls_to("conversations.create") if c.response.get("ok")]) == 1
