@@ -4,6 +4,7 @@ documented payload declared with its dashboard links."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import yaml
 
 from bot.standin import FakeSlack
 from tests.alerting import alert, alertmanager, body, grafana
+from tests.databases import fresh_database
 from tests.e2e.harness import Bot, running_bot
 from tests.e2e.monitoring import README_URL, readme_snippet
 
@@ -146,3 +148,24 @@ async def test_a_notification_stored_while_slack_was_down_is_declared_once_after
         incidents = await restarted.warroom.incidents.list_open(fake_slack.state.team_id)
         assert [i.channel_id for i in incidents] == [channel]
         assert len([c for c in fake_slack.calls_to("conversations.create") if c.response.get("ok")]) == 1
+
+
+async def test_two_replicas_on_one_postgresql_database_declare_each_group_once(fake_slack: FakeSlack,
+                                                                                tmp_path: Path) -> None:
+    async with fresh_database("postgresql", tmp_path) as database, \
+            running_bot(fake_slack, database, tmp_path, env={"WARROOM_ALERTS_TOKEN": TOKEN}) as one, \
+            running_bot(fake_slack, database, tmp_path, env={"WARROOM_ALERTS_TOKEN": TOKEN}) as two:
+        groups = [f"Group{n}" for n in range(4)]
+        posts = []
+        for group in groups:  # every notification to both replicas, as two Alertmanagers in a cluster may send
+            first = body(alertmanager(group, [alert(f"{group}-a", name=group)]))
+            both = body(alertmanager(group, [alert(f"{group}-a", name=group), alert(f"{group}-b", name=group)]))
+            posts += [_post(one, "alertmanager", first), _post(two, "alertmanager", first),
+                      _post(two, "alertmanager", both), _post(one, "alertmanager", both)]
+        assert {status for status, _ in await asyncio.gather(*posts)} == {200}
+        await fake_slack.wait_for("chat.postMessage", lambda c: "-b" in str(c.params.get("text"))
+                                  and "Alert firing" in str(c.params.get("text")), count=len(groups), timeout=15)
+        await one.settled()
+        await two.settled()
+        names = sorted(c.params["name"] for c in fake_slack.calls_to("conversations.create"))
+        assert len(names) == len(groups) and all(any(g.lower() in n for n in names) for g in groups)
