@@ -200,6 +200,10 @@ class AlertService:
                     group, declaring = group.with_changes(lease_until=now + DECLARE_LEASE), group
             elif change.all_resolved and group.state is not GroupState.INCIDENT:
                 group = group.with_changes(state=GroupState.QUIET)
+            settled = group.state is GroupState.QUIET or (
+                group.state is GroupState.INCIDENT and not (incident and policy.lifecycle.is_open(incident.status)))
+            if change.all_resolved and settled:  # nothing open and nothing firing: its alerts need not be kept
+                group = group.with_changes(statuses={}, lines={})
             await uow.alerts.save(group, now)
             if declaring is None:
                 await uow.alerts.finish(stored.id, now)
