@@ -7,7 +7,6 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 import aiohttp
 import structlog
@@ -17,13 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Config
-from bot.domain.chat import Directory, IncidentChat, OnCallChat, RunbookChat, TimerChat, UpdateChat
 from bot.domain.errors import StorageUnavailable
 from bot.domain.outbox import Pace, is_channel_name
 from bot.domain.policy import Policy
-from bot.domain.ports import Clock, FlagProvider, StepRunner
-from bot.domain.repositories import SeenRequests, UnitOfWorkFactory
-from bot.domain.runbook import Runbook
+from bot.domain.ports import Clock, FlagProvider
+from bot.domain.repositories import SeenRequests
 from bot.health import HealthReport
 from bot.metrics import Metrics
 from bot.redactor import build_redactor, slack_secrets
@@ -31,20 +28,14 @@ from bot.services.clock import SystemClock
 from bot.services.container import Services
 from bot.services.delivery import OutboxSender
 from bot.services.incidents import IncidentService
-from bot.services.oncall import OnCallService
 from bot.services.people import PeopleNames
-from bot.services.permissions import PermissionCheck
-from bot.services.postmortem import ReviewService
-from bot.services.roles import RoleService
-from bot.services.runbooks import RunbookService
-from bot.services.timeline import TimelineService
-from bot.services.timers import TimerService
-from bot.services.updates import UpdateService
 from bot.settings import Settings
 from bot.slack_clients import create_sender_client, create_web_client
 from bot.storage import start_storage
-from handlers import dedupe, shape
+from bot.wiring import AlertPorts, build_services
+from handlers import alert_payloads, dedupe, shape
 from handlers.registry import register_all
+from handlers.slack_alert_chat import SlackAlertChat
 from handlers.slack_channels import SlackChannelNames
 from handlers.slack_chat import SlackDirectory, SlackIncidentChat
 from handlers.slack_people import SlackProfiles
@@ -54,6 +45,7 @@ from handlers.surface import Surface
 from runbooks.executors import StepRunner as SubprocessStepRunner
 from runbooks.flags import build_providers, close_providers
 from runbooks.loader import LoadReport, load_runbooks
+from store.alerts import SqlAlertInbox
 from store.dedupe import SqlSeenRequests
 from store.engine import Engines, session_factory
 from store.names import SqlNameCache
@@ -87,33 +79,6 @@ def configured_channels(policy: Policy) -> list[str]:
     return list(dict.fromkeys(c for c in channels if is_channel_name(c)))
 
 
-class IncidentChats(IncidentChat, UpdateChat, TimerChat, OnCallChat, Protocol):
-    """The chat ports of the incident use cases, which one adapter provides (SlackIncidentChat; FakeChat in tests)."""
-
-
-def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock, policy: Policy,
-                   directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
-                   catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2),
-                   people: PeopleNames | None = None, reads: UnitOfWorkFactory | None = None) -> Services:
-    """Every use case over the same ports (`reads`: read-only units of work, `uow` when not given)."""
-    timers = TimerService(uow=uow, chat=chat, clock=clock, policy=policy)
-    incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
-                                on_change=timers.replan, reads=reads,
-                                permissions=PermissionCheck(uow=uow, clock=clock, policy=policy, directory=directory))
-    return Services(
-        timers=timers,
-        oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),
-        updates=UpdateService(uow=uow, chat=chat, clock=clock, incidents=incidents),
-        runbooks=RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
-                                runner=runner, catalog=catalog),
-        incidents=incidents,
-        roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory, incidents=incidents),
-        timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
-        reviews=ReviewService(uow=uow, chat=chat, clock=clock, incidents=incidents,
-                              review_template=policy.review_template, people=people),
-    )
-
-
 @dataclass
 class Warroom:
     """Everything one running Warroom is made of."""
@@ -136,6 +101,7 @@ class Warroom:
     providers: Mapping[str, FlagProvider] = field(default_factory=dict)
     runbook_report: LoadReport = field(default_factory=LoadReport)
     channels: SlackChannelNames | None = None
+    alerts_worker: asyncio.Task[None] | None = None
 
     @property
     def engine(self) -> AsyncEngine:
@@ -169,11 +135,18 @@ class Warroom:
                 async with asyncio.timeout(CHANNEL_WARM_SECONDS):
                     await self.channels.warm(configured_channels(self.policy))
         self.sender.start()  # also delivers what an earlier run committed and did not send
+        alerts = self.services.alerts
+        if alerts is not None and self.alerts_worker is None:  # also handles what was stored before a crash
+            alerts.stopped = False
+            self.alerts_worker = asyncio.create_task(alerts.run(), name="alerts")
         if not self.scheduler.running:
             self.scheduler.add_job(self.prune_outbox, "interval", seconds=OUTBOX_PRUNE_SECONDS,
                                    id="outbox_prune", max_instances=1, coalesce=True)
             self.scheduler.add_job(self.forget_old_deliveries, "interval", seconds=SEEN_PRUNE_SECONDS,
                                    id="seen_requests", max_instances=1, coalesce=True)
+            if self.services.alerts is not None:
+                self.scheduler.add_job(self.services.alerts.prune, "interval", seconds=OUTBOX_PRUNE_SECONDS,
+                                       id="alerts_prune", max_instances=1, coalesce=True)
             self.scheduler.start()
         log.info("warroom_started", database=self.engine.dialect.name, socket_mode=self.settings.socket_mode)
 
@@ -193,8 +166,21 @@ class Warroom:
         except StorageUnavailable as exc:
             log.warning("outbox_prune_skipped", error=str(exc))
 
+    async def stop_alerts(self) -> None:
+        """Stop the alert worker: a notification being handled finishes (or is taken again after its lease)."""
+        alerts, worker = self.services.alerts, self.alerts_worker
+        if alerts is None or worker is None:
+            return
+        alerts.stopped = True
+        alerts.wake()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(worker), STOP_SECONDS)
+        worker.cancel()
+        self.alerts_worker = None
+
     async def stop(self) -> None:
         """Stop timers, let Slack calls being made finish, release connections."""
+        await self.stop_alerts()
         if self.scheduler.running:
             self.scheduler.pause()  # no new poll starts
         self.services.timers.stopped = True
@@ -269,6 +255,11 @@ def create_app(
         list_cache=timedelta(seconds=settings.list_cache_seconds),
         people=PeopleNames(cache=SqlNameCache(engine), lookup=SlackProfiles(client), clock=clock),
         reads=(None if engines.read is engine else lambda: SqlUnitOfWork(read_sessions, read_only=True)),
+        alerts=(AlertPorts(inbox=SqlAlertInbox(sessions, None if engines.deliveries is engine else engines.deliveries),
+                           parse=alert_payloads.parse,
+                           chat=SlackAlertChat(client, channels, policy.alerts.team_id),
+                           groups_at_once=1 if engine.dialect.name == "sqlite" else 8)
+                if settings.alerts_token is not None else None),
     )
     incidents = services.incidents
     seen = SqlSeenRequests(engines.deliveries)

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.config_alerts import build_catalog
 from bot.config_merge import entry_ids, merge_config
 from bot.config_schema import BUSINESS_DAYS, WarroomConfig, parse_duration
 from bot.domain.errors import ConfigError
@@ -72,6 +73,8 @@ def _to_policy(cfg: WarroomConfig, base: Path | None = None) -> Policy:
         rotations=tuple(Rotation(id=r.id, name=r.name, members=tuple(r.members), start=r.start,
                                  handoff_time=time.fromisoformat(r.handoff.time), length_days=r.length_days,
                                  timezone=r.timezone, channel=r.channel) for r in cfg.oncall),
+        alerts=cfg.alerts.to_policy(scale.ids()),
+        catalog=build_catalog(cfg.services, cfg.catalog, base),
     )
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from bot.config_access import PermissionsConfig, RedactionConfig
+from bot.config_alerts import AlertsConfig
 from bot.domain.permissions import Capability
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
@@ -145,6 +146,9 @@ class WarroomConfig(_Strict):
     flag_providers: dict[str, dict[str, Any]] = {}
     default_flag_provider: str | None = None
     redaction: RedactionConfig = RedactionConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    services: list[dict[str, Any]] = []  # checked entry by entry (bot.config_alerts), with the catalog directory's
+    catalog: str = ""  # a directory of service files (Warroom's or Backstage catalog-info.yaml), relative to this file
 
     @model_validator(mode="after")
     def _default_provider_exists(self) -> WarroomConfig:

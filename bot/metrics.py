@@ -7,7 +7,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 # Label values come from these fixed sets, never from a request: anyone can POST anything.
 SLACK_KINDS = frozenset({"command", "event_callback", "block_actions", "block_suggestion", "view_submission",
                          "view_closed", "shortcut", "message_action", "url_verification", "ssl_check"})
-REQUEST_KINDS = SLACK_KINDS | {"other", "unsigned", "malformed", "too_large"}
+REQUEST_KINDS = SLACK_KINDS | {"other", "unsigned", "malformed", "too_large", "alerts", "alerts_unknown",
+                               "alerts_unauthorized", "alerts_malformed", "alerts_unavailable"}
 
 
 class Metrics:
@@ -24,6 +25,8 @@ class Metrics:
         self.incidents = Gauge("warroom_incidents", "Incidents by status", ["status"], registry=self.registry)
         self.outbox = Gauge("warroom_outbox", "Slack calls of this process's outbox sender, by what became of them",
                             ["state"], registry=self.registry)
+        self.alerts_pending = Gauge("warroom_alert_notifications_pending",
+                                    "Alert notifications stored and not handled yet (all processes)", registry=self.registry)
 
     def observe_request(self, kind: str, status: int, seconds: float) -> None:
         """Count one request and its ack latency."""

@@ -13,9 +13,10 @@ from runbooks.executors import SENSITIVE
 
 
 def slack_secrets(settings: Settings) -> tuple[str, ...]:
-    """The credentials the settings hold: Slack's and the health token."""
+    """The credentials the settings hold: Slack's, the health token and the alert receivers' token."""
     return tuple(s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_signing_secret,
-                                                settings.slack_app_token, settings.health_token) if s is not None)
+                                                settings.slack_app_token, settings.health_token,
+                                                settings.alerts_token) if s is not None)
 
 
 def known_secrets(config: Config) -> tuple[str, ...]:

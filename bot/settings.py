@@ -39,6 +39,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "WARROOM_SLACK_RETRY_SECONDS": ("slack_retry_seconds", "Wait before retrying a failed Slack call; it doubles each time, up to 60 s."),
     "WARROOM_CHANNEL_BURST": ("channel_burst", "Messages Warroom may send to one channel at once before that pace applies."),
     "WARROOM_HEALTH_TOKEN": ("health_token", "Bearer token that shows /health's details to a caller that is not local."),
+    "WARROOM_ALERTS_TOKEN": ("alerts_token", "Bearer token Alertmanager and Grafana send to POST /alerts/...; unset: those answer 404."),
 }
 
 
@@ -78,6 +79,7 @@ class Settings(BaseModel):
     slack_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     slack_retry_seconds: float = Field(default=1.0, gt=0, le=60)
     health_token: SecretStr | None = None
+    alerts_token: SecretStr | None = None
 
     @property
     def runbook_dirs(self) -> list[Path]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import time
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app import Warroom
+from bot.domain.alerts import AlertSource
 from bot.domain.errors import StorageUnavailable
 from bot.health import may_see_details, public_view
 from bot.metrics import SLACK_KINDS
@@ -20,6 +22,7 @@ from bot.slack_gate import MAX_BODY, signature_problem
 from handlers import shape
 
 SLACK_PATH = "/slack/events"
+ALERT_SOURCES = {source.value: source for source in AlertSource}
 log = structlog.get_logger(__name__)
 
 
@@ -91,12 +94,41 @@ def create_web_app(warroom: Warroom) -> web.Application:
         try:
             warroom.metrics.set_incident_counts(await warroom.incidents.count_by_status())
             backlog = await warroom.outbox_store.backlog()
+            if warroom.services.alerts is not None:
+                warroom.metrics.alerts_pending.set(await warroom.services.alerts.pending())
         except StorageUnavailable:
             pass  # keep the last known counts; /health reports the database
         warroom.metrics.set_outbox(delivered=warroom.sender.delivered, failed=warroom.sender.failures, backlog=backlog)
         return web.Response(body=warroom.metrics.render(), content_type="text/plain", charset="utf-8")
 
+    alerts_token = settings.alerts_token.get_secret_value().encode() if settings.alerts_token else b""
+
+    async def alerts(request: web.Request) -> web.Response:
+        """POST /alerts/<source>: the token before the body is read; the notification stored before the answer."""
+        started = time.perf_counter()
+        source = ALERT_SOURCES.get(request.match_info["source"])
+        if source is None or warroom.services.alerts is None:
+            return answered("alerts_unknown", 404, started, "no such alert source")
+        given = request.headers.get("Authorization", "").encode()
+        if not hmac.compare_digest(given, b"Bearer " + alerts_token):
+            log.debug("alert_refused", source=source.value, reason="token")
+            return answered("alerts_unauthorized", 401, started, "missing or wrong bearer token")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return answered("too_large", 413, started, "request too large")
+        try:
+            stored = await warroom.services.alerts.receive(source, body)
+        except (ValueError, UnicodeDecodeError) as exc:  # not a notification of this source: a retry cannot help
+            log.warning("alert_payload_refused", source=source.value, error=str(exc)[:200])
+            return answered("alerts_malformed", 400, started, f"not a {source.value} notification: {exc}"[:300])
+        except StorageUnavailable:  # 5xx: Alertmanager and Grafana retry
+            return answered("alerts_unavailable", 503, started, "not stored; try again")
+        return answered("alerts", 200, started, "stored" if stored else "already stored")
+
     app = web.Application(client_max_size=MAX_BODY)
+    if alerts_token:  # without WARROOM_ALERTS_TOKEN the receivers do not exist (404)
+        app.router.add_post("/alerts/{source}", alerts)
     if not settings.socket_mode:
         # In Socket Mode requests come over the websocket and are not signed: taking HTTP ones
         # too would let anyone who reaches the port act as Slack.

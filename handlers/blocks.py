@@ -9,8 +9,9 @@ from bot.domain.incident import Incident
 from bot.domain.milestones import format_duration
 from bot.domain.news import Announcement, News
 from bot.domain.policy import Policy
+from bot.domain.text import mention
 from handlers.format import clip as _text
-from handlers.format import clip_escaped, escape, slack_date
+from handlers.format import clip_escaped, escape, link, slack_date
 from handlers.ids import Action, Block
 from handlers.people_blocks import role_elements
 
@@ -56,7 +57,7 @@ def incident_card(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
         *(f"*{label}*\n" + (f"<@{incident.roles[key]}>" if key in incident.roles else "_unassigned_")
           for key, label in ((r.id, r.label) for r in policy.roles)),
         f"*Next update due*\n{slack_date(due) if due else '—'}",
-        f"*Declared by*\n<@{incident.declared_by}> {slack_date(incident.declared_at, '{time}')}",
+        f"*Declared by*\n{mention(incident.declared_by)} {slack_date(incident.declared_at, '{time}')}",
     ]
     if incident.service:
         fields.append(f"*Service*\n{clip_escaped(incident.service, 200)}")
@@ -66,6 +67,9 @@ def incident_card(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
     ]
     if incident.summary:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip_escaped(incident.summary, 3000)}})
+    if incident.links:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _text(" · ".join(
+            link(url, label) for label, url in incident.links.items()), 2000)}]})
     elements: list[dict[str, Any]] = []
     options = status_options(policy, incident)
     if options:
@@ -116,7 +120,7 @@ def announcement(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
     where = f"<#{incident.channel_id}>" if incident.channel_id else "its channel"
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": _text(
-            f"{severity_emoji(policy, severity.id)} *{incident.ref}* declared by <@{incident.declared_by}>: "
+            f"{severity_emoji(policy, severity.id)} *{incident.ref}* declared by {mention(incident.declared_by)}: "
             f"*{escape(incident.title)}*\n{severity.id} · {severity.label} — join {where}", 3000)}},
     ]
 
@@ -138,7 +142,7 @@ def _what_changed(incident: Incident, policy: Policy, news: Announcement) -> str
 def change_announcement(incident: Incident, policy: Policy, news: Announcement) -> tuple[str, list[dict[str, Any]]]:
     """The fallback text and blocks announcing a change stakeholders follow, with a link to the channel."""
     title, what = escape(incident.title), _what_changed(incident, policy, news)
-    lines = [f"{NEWS_EMOJI[news.news]} *{incident.ref}* {what} by <@{news.actor}>: *{title}*"]
+    lines = [f"{NEWS_EMOJI[news.news]} *{incident.ref}* {what} by {mention(news.actor)}: *{title}*"]
     if news.news is News.RESOLVED:
         details = (("Resolution", incident.resolution), ("Impact", incident.impact), ("Root cause", incident.root_cause))
         lines += [f"*{label}:* {clip_escaped(value, RESOLUTION_FIELD_MAX)}" for label, value in details if value]

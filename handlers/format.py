@@ -82,3 +82,10 @@ def defang(text: str) -> str:
         return escape(char)
 
     return _STORED.sub(shown, text)
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link to an http(s) URL (its markup characters escaped); just the label for anything else."""
+    if not url.startswith(("http://", "https://")) or "|" in url:
+        return escape(label)
+    return f"<{escape(url)}|{escape(label).replace('|', '/')}>"

@@ -27,6 +27,9 @@ class Action(StrEnum):
     POST_UPDATE = "post_update"
     SNOOZE_UPDATE = "snooze_update"
     RUNBOOK_ATTACH = "runbook_attach"
+    ALERT_DECLARE = "alert_declare"  # a triage message's Declare (value: the alert group's id)
+    ALERT_DISMISS = "alert_dismiss"
+    ALERT_RESOLVE = "alert_resolve"  # "All alerts resolved: resolve the incident?" (opens the resolution form)
 
 
 class Callback(StrEnum):
@@ -55,6 +58,7 @@ class Block(StrEnum):
     IMPACT = "resolve_impact"
     ROOT_CAUSE = "resolve_root_cause"
     UPDATE_TEXT = "update_text"
+    TRIAGE_ACTIONS = "alert_triage_actions"
 
 
 class Field(StrEnum):

@@ -49,13 +49,22 @@ def declare_modal(policy: Policy, *, source_channel_id: str | None) -> dict[str,
                 "type": "static_select", "options": severity_options(policy),
                 "placeholder": {"type": "plain_text", "text": "How bad is it?"},
             }, hint=severity_hint(policy)),
-            _input(Block.SERVICE, "Service", {"type": "plain_text_input", "max_length": SERVICE_MAX,
-                                              "placeholder": {"type": "plain_text", "text": "imports"}},
-                   optional=True),
+            _input(Block.SERVICE, "Service", service_element(policy), optional=True),
             _input(Block.SUMMARY, "What is happening?", {"type": "plain_text_input", "multiline": True,
                                                          "max_length": SUMMARY_MAX}, optional=True),
         ],
     }
+
+
+def service_element(policy: Policy) -> dict[str, Any]:
+    """The form's service: a select of the catalog's services when there is a catalog, else free text."""
+    services = policy.catalog.services[:100]  # Slack's limit for a static select's options
+    if not services:
+        return {"type": "plain_text_input", "max_length": SERVICE_MAX,
+                "placeholder": {"type": "plain_text", "text": "imports"}}
+    return {"type": "static_select", "placeholder": {"type": "plain_text", "text": "Which service?"},
+            "options": [{"text": {"type": "plain_text", "text": clip(s.label, 75)}, "value": s.id[:150]}
+                        for s in services]}
 
 
 def _element(view: Any, block_id: str) -> dict[str, Any]:

@@ -138,7 +138,8 @@ async def _add_followup(parsed: AddFollowUp, call: Call) -> None:
 
 
 async def _show_oncall(parsed: ShowOnCall, call: Call) -> None:
-    await call.ack(response_type="ephemeral", text="Who is on call", blocks=oncall_blocks(call.services.oncall.now_and_next()))
+    blocks = oncall_blocks(call.services.oncall.now_and_next(), call.services.policy.catalog)
+    await call.ack(response_type="ephemeral", text="Who is on call", blocks=blocks)
 
 
 ROLE = Subcommand("role", "/incident role <role> @user", _parse_role, (AssignRole,), _assign_role)

@@ -7,6 +7,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.services.container import Services
 from handlers import (
     actions,
+    alert_actions,
     commands,
     errors,
     events,
@@ -30,5 +31,6 @@ def register_all(app: AsyncApp, services: Services) -> Surface:
     events.register(surface, services)
     runbook_handlers.register(surface, services)
     update_handlers.register(surface, services)
+    alert_actions.register(surface, services)
     errors.register(app)
     return surface

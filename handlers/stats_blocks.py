@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.catalog import Catalog
 from bot.domain.milestones import format_duration
 from bot.domain.oncall import OnCall, Rotation
 from bot.domain.stats import Bucket, Stats
@@ -30,11 +31,16 @@ def stats_blocks(stats: Stats) -> list[dict[str, Any]]:
     ]
 
 
-def oncall_blocks(rotations: list[tuple[Rotation, OnCall]]) -> list[dict[str, Any]]:
-    """Each rotation: who is on call now, until when, and who is next."""
+def oncall_blocks(rotations: list[tuple[Rotation, OnCall]], catalog: Catalog | None = None) -> list[dict[str, Any]]:
+    """Each rotation: who is on call now, until when, and who is next, and the catalog's services it covers."""
     if not rotations:
         return [{"type": "section", "text": {"type": "mrkdwn", "text":
             "No on-call rotation is configured (add `oncall:` to warroom.yaml)."}}]
+
+    def covers(rotation: Rotation) -> str:
+        services = [s.label for s in (catalog.services if catalog else ()) if s.oncall == rotation.id]
+        return f"\nOn call for {escape(', '.join(services))}" if services else ""
+
     return [{"type": "section", "text": {"type": "mrkdwn", "text": (
-        f"*{rotation.name}*: <@{duty.current}> until {slack_date(duty.until)}, then <@{duty.next}>")[:3000]}}
-        for rotation, duty in rotations[:45]]
+        f"*{rotation.name}*: <@{duty.current}> until {slack_date(duty.until)}, then <@{duty.next}>"
+        f"{covers(rotation)}")[:3000]}} for rotation, duty in rotations[:45]]

@@ -54,6 +54,8 @@ class IncidentRow(SQLModel, table=True):
     impact: str = Field(default="", max_length=3000)
     root_cause: str = Field(default="", max_length=3000)
     snoozed_until: datetime | None = utc_field(nullable=True)
+    # Links shown on the card {label: URL} (an alert's source, its runbook, dashboards).
+    links: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class RoleAssignmentRow(SQLModel, table=True):

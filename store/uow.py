@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.commits import committed
 from bot.domain.errors import StorageUnavailable, TransactionConflict
+from store.alerts import SqlAlertGroups
 from store.failures import UNAVAILABLE, is_conflict, is_unavailable, unavailable_as
 from store.locks import forget_locks
 from store.outbox import SqlOutbox
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     runbooks: SqlRunbookRepository
     timers: SqlTimerRepository
     handoffs: SqlHandoffRepository
+    alerts: SqlAlertGroups
     outbox: SqlOutbox
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, now: Callable[[], datetime] | None = None,
@@ -60,6 +62,7 @@ class SqlUnitOfWork:
         self.runbooks = SqlRunbookRepository(self._session)
         self.timers = SqlTimerRepository(self._session)
         self.handoffs = SqlHandoffRepository(self._session)
+        self.alerts = SqlAlertGroups(self._session)
         self.outbox = SqlOutbox(self._now)
         if self._read_only:
             self.outbox.close()  # nothing it queued could ever be sent

@@ -47,6 +47,7 @@ class NewIncident:
     impact: str = ""
     root_cause: str = ""
     snoozed_until: datetime | None = None  # update reminders wait until then
+    links: dict[str, str] = field(default_factory=dict)  # label -> URL shown on the card (an alert's source, runbook)
 
     @property
     def ref(self) -> str:

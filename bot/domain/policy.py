@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.domain.alert_routing import AlertPolicy
+from bot.domain.catalog import Catalog
 from bot.domain.lifecycle import Lifecycle
 from bot.domain.oncall import Rotation
 from bot.domain.permissions import Permissions
@@ -58,6 +60,8 @@ class Policy:
     rotations: tuple[Rotation, ...] = ()
     permissions: Permissions = field(default_factory=Permissions)
     announce_severity_lowered: bool = False  # raises are always announced; lowering only when asked
+    alerts: AlertPolicy = field(default_factory=AlertPolicy)  # routing of monitoring alerts
+    catalog: Catalog = field(default_factory=Catalog)  # the services
 
     @property
     def access(self) -> Permissions:

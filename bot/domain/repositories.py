@@ -8,6 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.domain.alert_ports import AlertGroupRepository
 from bot.domain.audit_chain import AuditChain
 from bot.domain.incident import (
     AuditEvent,
@@ -266,6 +267,8 @@ class UnitOfWork(Protocol):
     def timers(self) -> TimerRepository: ...
     @property
     def handoffs(self) -> HandoffRepository: ...
+    @property
+    def alerts(self) -> AlertGroupRepository: ...
     @property
     def outbox(self) -> Outbox:
         """The Slack calls of this change, stored when it commits and sent afterwards."""

@@ -10,6 +10,14 @@ import re
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+_USER = re.compile(r"[UW][A-Z0-9]+")
+
+
+def mention(who: str) -> str:
+    """A Slack mention of a user id; anything else (an alert source that declared) as escaped text."""
+    return f"<@{who}>" if _USER.fullmatch(who) else escape(who)
+
+
 def escape(text: str) -> str:
     """User text as data in mrkdwn, a topic or a notification: `&`, `<` and `>` as Slack's entities."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.domain.incident import Incident
 from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
+from bot.domain.repositories import UnitOfWork
+from bot.services.alerts import AlertService
 from bot.services.declaration import DeclareRequest, DeclareResult
 from bot.services.incidents import IncidentService
 from bot.services.oncall import OnCallService
@@ -30,14 +33,16 @@ class Services:
     timers: TimerService
     oncall: OnCallService
     updates: UpdateService
+    alerts: AlertService | None = None  # when the alert receivers are on (WARROOM_ALERTS_TOKEN)
 
     def __post_init__(self) -> None:
         # The runbooks that match a new incident are offered in the declare's own transaction.
         self.incidents.on_declared = self.runbooks.suggest
 
-    async def declare(self, request: DeclareRequest, *, force: bool = False) -> DeclareResult:
-        """Declare, offering the runbooks that match the incident."""
-        return await self.incidents.declare(request, force=force)
+    async def declare(self, request: DeclareRequest, *, force: bool = False,
+                      then: Callable[[UnitOfWork, Incident], Awaitable[None]] | None = None) -> DeclareResult:
+        """Declare, offering the runbooks that match the incident (`then` adds to the declare's transaction)."""
+        return await self.incidents.declare(request, force=force, then=then)
 
     async def export(self, team_id: str, channel_id: str, user_id: str, ref: str = "",
                      fmt: str = "md") -> tuple[Incident, str]:

@@ -26,6 +26,11 @@ class DeclareRequest:
     summary: str = ""
     service: str = ""
     source_channel_id: str | None = None
+    links: tuple[tuple[str, str], ...] = ()  # (label, URL) shown on the card: the alert's source, its runbook
+    # Declared by an alert source (`user_id` names it, e.g. "alertmanager"), which its token authenticated and
+    # warroom.yaml's alert routes allowed: no person's permission is checked, and these people are invited.
+    automated: bool = False
+    invite: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,5 +71,6 @@ def validate_declare(request: DeclareRequest, policy: Policy) -> DeclareRequest:
     return DeclareRequest(
         team_id=request.team_id, user_id=request.user_id, severity=severity, title=title,
         summary=request.summary.strip(), service=request.service.strip(),
-        source_channel_id=request.source_channel_id,
+        source_channel_id=request.source_channel_id, links=request.links, automated=request.automated,
+        invite=request.invite,
     )

@@ -17,6 +17,7 @@ from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock
 from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
+from bot.domain.text import mention
 from bot.services.declaration import DeclareRequest, DeclareResult, validate_declare
 from bot.services.open_incidents import OpenIncidents
 from bot.services.permissions import PermissionCheck
@@ -61,15 +62,17 @@ class IncidentService:
         candidates = await self.list_open(team_id)
         return similar_incidents(candidates, title=title, service=service, now=now, policy=self.policy)
 
-    async def declare(self, request: DeclareRequest, *, force: bool = False) -> DeclareResult:
+    async def declare(self, request: DeclareRequest, *, force: bool = False,
+                      then: Callable[[UnitOfWork, Incident], Awaitable[None]] | None = None) -> DeclareResult:
         """Create the incident, its channel and card, and announce it.
 
         Round trips to Slack on the critical path: create the channel, then the card, the
         invite, the topic and the announcement go out together from the outbox. After the
-        channel, one transaction holds the incident and everything it causes.
+        channel, one transaction holds the incident and everything it causes (and what `then` adds).
         """
         request = validate_declare(request, self.policy)
-        await self.permissions.require(Capability.DECLARE, request.user_id, team_id=request.team_id)
+        if not request.automated:
+            await self.permissions.require(Capability.DECLARE, request.user_id, team_id=request.team_id)
         if not force:
             duplicates = await self.find_similar(request.team_id, request.title, request.service)
             if duplicates:
@@ -88,7 +91,7 @@ class IncidentService:
         ]
         channel = await self._chat.create_channel(names)
         try:
-            incident = await self._create(request, number, now, channel)
+            incident = await self._create(request, number, now, channel, then)
         except Exception:
             # Nothing was saved (the transaction rolled back): archive the channel rather than leave
             # an empty one behind, then let the error reach the declarer.
@@ -98,7 +101,8 @@ class IncidentService:
         return DeclareResult(incident=incident)
 
     @retried
-    async def _create(self, request: DeclareRequest, number: int, now: datetime, channel: ChannelRef) -> Incident:
+    async def _create(self, request: DeclareRequest, number: int, now: datetime, channel: ChannelRef,
+                      then: Callable[[UnitOfWork, Incident], Awaitable[None]] | None = None) -> Incident:
         async with self._uow() as uow:
             incident = await uow.incidents.add(
                 NewIncident(
@@ -106,7 +110,7 @@ class IncidentService:
                     status=self.policy.lifecycle.initial, declared_by=request.user_id, declared_at=now,
                     summary=request.summary, service=request.service, channel_id=channel.id,
                     channel_name=channel.name, source_channel_id=request.source_channel_id, updated_at=now,
-                    milestones=milestones.on_declared(now),
+                    milestones=milestones.on_declared(now), links=dict(request.links),
                 )
             )
             await record(
@@ -118,12 +122,16 @@ class IncidentService:
             # Queued with the incident: the card, invite, topic and announcement are in different
             # lanes, so they go out together once this commits (the card on the second round trip).
             await self._chat.post_card(uow.outbox, incident)
-            await self._chat.invite(uow.outbox, incident, [request.user_id])
+            invited = list(request.invite) if request.automated else [request.user_id]
+            if invited:
+                await self._chat.invite(uow.outbox, incident, invited)
             await self._chat.set_topic(uow.outbox, incident)
             await self._chat.announce(uow.outbox, incident)
             await self.changed(uow, incident)
             if self.on_declared is not None:
                 await self.on_declared(uow, incident)
+            if then is not None:
+                await then(uow, incident)
             await uow.commit()
         self._open.drop(request.team_id)
         return incident
@@ -147,12 +155,15 @@ class IncidentService:
     @retried
     async def change_status(self, team_id: str, incident_id: int, user_id: str, new_status: str,
                             *, details: dict[str, str] | None = None,
-                            then: Callable[[UnitOfWork, Incident], Awaitable[None]] | None = None) -> Incident:
+                            then: Callable[[UnitOfWork, Incident], Awaitable[None]] | None = None,
+                            automated: bool = False) -> Incident:
         """Move the incident along the lifecycle (with resolution `details`); record it; update the card.
 
-        `then` adds what else the change causes (the review of a resolve) to its transaction.
+        `then` adds what else the change causes (the review of a resolve) to its transaction. `automated`: an
+        alert source (`user_id` names it) whose route in warroom.yaml says so; no person's permission applies.
         """
-        await self._require_for_status(team_id, incident_id, user_id, new_status)
+        if not automated:
+            await self._require_for_status(team_id, incident_id, user_id, new_status)
         now = self._clock.now()
         async with self._uow() as uow:
             incident = await load_incident(uow, team_id, incident_id, for_update=True)
@@ -168,7 +179,7 @@ class IncidentService:
             await record(uow, changed, actor=user_id, action="incident.status_changed", at=now,
                          text=f"Status {incident.status} → {target.id}",
                                before={"status": incident.status}, after={"status": target.id})
-            await self._publish_change(uow, changed, f"<@{user_id}> changed the status to *{target.label}*.",
+            await self._publish_change(uow, changed, f"{mention(user_id)} changed the status to *{target.label}*.",
                                        status_news(self.policy, incident.status, target.id, user_id))
             await self.changed(uow, changed)
             if then is not None:

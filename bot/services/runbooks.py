@@ -44,12 +44,16 @@ class RunbookService(GuardedSteps, RunbookUpkeep):
         raise InvalidCommand(f"No single runbook matches `{name}`: {hint}.")
 
     def suggestions(self, incident: Incident) -> list[Runbook]:
-        """Runbooks for the incident's service, or for an alert its title or summary names."""
+        """Runbooks the service catalog lists for the incident's service, then those for its service or for an
+        alert its title or summary names."""
         text = f"{incident.title} {incident.summary}".lower()
-        found = []
+        entry = self.policy.catalog.find(incident.service)
+        found = [self.catalog[r] for r in (entry.runbooks if entry else ()) if r in self.catalog]
+        listed = {r.id for r in found}
         for runbook in self.catalog.values():
             alert = next((a for a in runbook.alerts if a.lower() in text), "")
-            if runbook.applies_to(service=incident.service, alert=alert, severity=incident.severity):
+            if runbook.id not in listed and runbook.applies_to(service=incident.service, alert=alert,
+                                                           severity=incident.severity):
                 found.append(runbook)
         return found
 

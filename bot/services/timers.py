@@ -16,7 +16,7 @@ from bot.domain.oncall import on_call, turn_at
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock
 from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
-from bot.domain.text import escape
+from bot.domain.text import escape, mention
 from bot.domain.timers import Timer, TimerKind, is_late, plan, still_applies
 from bot.services.retry import retried
 
@@ -146,11 +146,22 @@ class TimerService:
         notice = Notice(key=f"escalation/{severity.id}/{number}",
                         heading=f":rotating_light: {lead}: {COUNT} {severity.id} incidents are unresolved after {after}:",
                         line=title)
-        return f":rotating_light: {lead}: {title} is unresolved after {after}.", level.notify, notice
+        return (f":rotating_light: {lead}: {title} is unresolved after {after}.",
+                tuple(dict.fromkeys((*level.notify, *self._service_targets(incident)))), notice)
+
+    def _service_targets(self, incident: Incident) -> tuple[str, ...]:
+        """Whom the service catalog adds to an escalation: the service's on-call and its team's user group."""
+        entry = self.policy.catalog.find(incident.service)
+        if entry is None:
+            return ()
+        now = self._clock.now()
+        oncall = tuple(on_call(r, now).current for r in self.policy.rotations
+                       if r.id == entry.oncall and r.members and turn_at(r, now) >= 0)
+        return (*oncall, *((entry.usergroup,) if entry.usergroup else ()))
 
     def _to(self, incident: Incident, role_id: str) -> str:
         """A reminder's addressee: the role's holder, or whoever covers the unfilled role (saying so)."""
-        who = f"<@{incident.covered_by(role_id)}>"
+        who = mention(incident.covered_by(role_id))
         if incident.roles.get(role_id):
             return who
         label = next((r.label for r in self.policy.roles if r.id == role_id), role_id)

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+import store.alerts
 import store.models
 import store.names
 import store.outbox

@@ -49,3 +49,13 @@ def test_the_mixed_load_benchmark_runs_every_kind_without_errors() -> None:
     assert set(report["ratios"]) == {"overall", *kinds}  # type: ignore[arg-type]
     assert report["errors"]["total"] == 0, report["error_examples"]  # type: ignore[index]
     assert report["background"]["slack_calls"] > 0 and report["memory"]["samples"] >= 2  # type: ignore[index]
+
+
+def test_the_alert_storm_benchmark_runs_and_opens_one_incident_or_triage_message_per_group() -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.alerts", "--alerts", "60", "--groups", "6", "--critical", "2",
+                          "--spread", "1"], cwd=ROOT, capture_output=True, text=True, timeout=180, check=True)
+    report = _last_json_line(out.stdout)
+    assert (report["incidents_created"], report["triage_messages"], report["duplicates"]) == (2, 4, 0)
+    assert report["alerts_recorded"] == 60 and report["alerts_on_incident_timelines"] == 20
+    assert report["errors"] == 0 and report["contract_violations"] == 0
+    assert report["busiest_channel_calls_in_1s"] <= 5  # Slack's pace: a burst of 4, then one a second

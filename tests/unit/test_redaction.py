@@ -142,10 +142,12 @@ def test_every_secret_the_settings_and_flag_providers_hold_is_known(tmp_path: Pa
                       "secret_env: BILLING_FLAGS_HMAC}\n")
     environ = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_APP_TOKEN": APP_TOKEN,
                "DATABASE_URL": "postgresql://warroom:pg-pass-778@db:5432/warroom", "WARROOM_CONFIG": str(config),
-               "UNLEASH_ADMIN_TOKEN": "unleash-admin-991", "BILLING_FLAGS_HMAC": "hmac-value-313"}
+               "UNLEASH_ADMIN_TOKEN": "unleash-admin-991", "BILLING_FLAGS_HMAC": "hmac-value-313",
+               "WARROOM_ALERTS_TOKEN": "alerts-token-424"}
     config = load_config(environ, env_file=None)
     secrets = set(known_secrets(config))
-    assert {BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, "pg-pass-778", "unleash-admin-991", "hmac-value-313"} <= secrets
+    assert {BOT_TOKEN, SIGNING_SECRET, APP_TOKEN, "pg-pass-778", "unleash-admin-991", "hmac-value-313",
+            "alerts-token-424"} <= secrets
     redactor = build_redactor(config)
     assert redactor.scrub("hmac-value-313 and " + IBAN) == f"{REDACTED} and {REDACTED}"
 

@@ -1,0 +1,74 @@
+"""Build the use cases over their ports (the composition root's part that needs no Slack app or server)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from bot.domain.alert_ports import AlertChat, AlertInbox
+from bot.domain.chat import Directory, IncidentChat, OnCallChat, RunbookChat, TimerChat, UpdateChat
+from bot.domain.policy import Policy
+from bot.domain.ports import Clock, StepRunner
+from bot.domain.repositories import UnitOfWorkFactory
+from bot.domain.runbook import Runbook
+from bot.services.alert_incidents import AlertIncidents
+from bot.services.alerts import AlertService, Parse
+from bot.services.container import Services
+from bot.services.incidents import IncidentService
+from bot.services.oncall import OnCallService
+from bot.services.people import PeopleNames
+from bot.services.permissions import PermissionCheck
+from bot.services.postmortem import ReviewService
+from bot.services.roles import RoleService
+from bot.services.runbooks import RunbookService
+from bot.services.timeline import TimelineService
+from bot.services.timers import TimerService
+from bot.services.updates import UpdateService
+
+
+@dataclass(frozen=True)
+class AlertPorts:
+    """What the alert use case needs besides the incident ports: its inbox, its chat and the payload parser."""
+
+    inbox: AlertInbox
+    chat: AlertChat
+    parse: Parse
+    groups_at_once: int = 8  # alert groups handled at once (1 on SQLite: one writer connection)
+
+
+class IncidentChats(IncidentChat, UpdateChat, TimerChat, OnCallChat, Protocol):
+    """The chat ports of the incident use cases, which one adapter provides (SlackIncidentChat; FakeChat in tests)."""
+
+
+def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock, policy: Policy,
+                   directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
+                   catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2),
+                   people: PeopleNames | None = None, reads: UnitOfWorkFactory | None = None,
+                   alerts: AlertPorts | None = None) -> Services:
+    """Every use case over the same ports (`reads`: read-only units of work, `uow` when not given; `alerts`:
+    the alert receivers' ports, when they are on)."""
+    timers = TimerService(uow=uow, chat=chat, clock=clock, policy=policy)
+    incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
+                                on_change=timers.replan, reads=reads,
+                                permissions=PermissionCheck(uow=uow, clock=clock, policy=policy, directory=directory))
+    runbooks = RunbookService(uow=uow, chat=runbook_chat, clock=clock, incidents=incidents, directory=directory,
+                              runner=runner, catalog=catalog)
+    alert_service = None
+    if alerts is not None:
+        responder = AlertIncidents(uow=uow, chat=alerts.chat, clock=clock, policy=policy,
+                                   declare=incidents.declare, attach=runbooks.attach, resolve=incidents.change_status)
+        alert_service = AlertService(uow=uow, inbox=alerts.inbox, chat=alerts.chat, clock=clock, incidents=responder,
+                                     parse=alerts.parse, groups_at_once=alerts.groups_at_once)
+    return Services(
+        timers=timers, alerts=alert_service,
+        oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),
+        updates=UpdateService(uow=uow, chat=chat, clock=clock, incidents=incidents),
+        runbooks=runbooks,
+        incidents=incidents,
+        roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory, incidents=incidents),
+        timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
+        reviews=ReviewService(uow=uow, chat=chat, clock=clock, incidents=incidents,
+                              review_template=policy.review_template, people=people),
+    )
