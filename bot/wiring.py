@@ -60,7 +60,8 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock,
         responder = AlertIncidents(uow=uow, chat=alerts.chat, clock=clock, policy=policy,
                                    declare=incidents.declare, attach=runbooks.attach, resolve=incidents.change_status)
         alert_service = AlertService(uow=uow, inbox=alerts.inbox, chat=alerts.chat, clock=clock, incidents=responder,
-                                     parse=alerts.parse, groups_at_once=alerts.groups_at_once)
+                                     parse=alerts.parse, groups_at_once=alerts.groups_at_once,
+                                     runbook_ids=frozenset(catalog))
     return Services(
         timers=timers, alerts=alert_service,
         oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),

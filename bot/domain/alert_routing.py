@@ -87,3 +87,13 @@ def decide(labels: Mapping[str, str], policy: AlertPolicy, catalog: Catalog) -> 
     auto_resolve = route.auto_resolve if route and route.auto_resolve is not None else policy.auto_resolve
     return Decision(service=service, severity=severity, action=action, channel=channel,
                     auto_resolve=auto_resolve, catalog_entry=entry)
+
+
+def runbook_named_by_url(url: str, runbook_ids: frozenset[str]) -> str:
+    """The runbook a `runbook_url` annotation points at: the id that is its path's last part (extension,
+    query and fragment left off: `https://wiki.example/runbooks/api-high-latency.md#steps`), when a
+    runbook has that id; "" otherwise (the URL stays a link on the card)."""
+    path = url.split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    last = path.rsplit("/", 1)[-1] if "://" in path else ""
+    stem = last.rsplit(".", 1)[0] if "." in last else last
+    return next((name for name in (last, stem) if name in runbook_ids), "")

@@ -18,7 +18,7 @@ from datetime import timedelta
 import structlog
 
 from bot.domain.alert_ports import AlertChat, AlertGroup, AlertInbox, GroupState, StoredNotification
-from bot.domain.alert_routing import AlertAction, decide
+from bot.domain.alert_routing import AlertAction, decide, runbook_named_by_url
 from bot.domain.alerts import AlertChanges, AlertNotification, AlertSource, changes, describe
 from bot.domain.errors import StorageUnavailable
 from bot.domain.incident import Incident
@@ -43,8 +43,10 @@ class AlertService:
     """Alerts in: receive, then declare, triage, record or update, once per alert group."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, inbox: AlertInbox, chat: AlertChat, clock: Clock,
-                 incidents: AlertIncidents, parse: Parse, groups_at_once: int = GROUPS_AT_ONCE) -> None:
+                 incidents: AlertIncidents, parse: Parse, groups_at_once: int = GROUPS_AT_ONCE,
+                 runbook_ids: frozenset[str] = frozenset()) -> None:
         self._uow, self._inbox, self._chat, self._clock = uow, inbox, chat, clock
+        self._runbook_ids = runbook_ids  # what a runbook_url annotation may name
         self.incidents = incidents
         self._parse = parse
         # One writer connection (SQLite): more at once only queue for it, and the receivers queue behind them.
@@ -218,7 +220,8 @@ class AlertService:
         state = {AlertAction.DECLARE: GroupState.DECLARING, AlertAction.TRIAGE: GroupState.TRIAGE,
                  AlertAction.RECORD: GroupState.RECORDED}[decision.action]
         entry = decision.catalog_entry
-        runbook = parsed.annotation("runbook") or (entry.runbooks[0] if entry and entry.runbooks else "")
+        runbook = (parsed.annotation("runbook") or runbook_named_by_url(parsed.annotation("runbook_url"), self._runbook_ids)
+                   or (entry.runbooks[0] if entry and entry.runbooks else ""))
         summary = parsed.annotation("description")
         if parsed.truncated_alerts:
             summary += f"\n({parsed.truncated_alerts} more alerts were left out of the notification.)"

@@ -192,3 +192,14 @@ async def test_an_escalation_of_a_catalog_service_also_names_its_on_call_and_use
     await bot.services.timers.dispatch_due()
     [(_, targets)] = [call for call in bot.chat.calls("post_timer") if "Escalation" in call[0]]  # type: ignore[index]
     assert targets == ("#oncall-sre", "U5", "S0DATA")
+
+
+async def test_a_runbook_url_naming_a_runbook_attaches_it_and_stays_a_link(engine: AsyncEngine) -> None:
+    bot = replica(engine)
+    firing = alert("fp1")
+    firing["annotations"]["runbook_url"] = f"https://wiki.example/runbooks/{RUNBOOK}.md"
+    await bot.deliver(alertmanager("ImportsFailing", [firing]))
+    [incident] = await bot.open_incidents()
+    assert incident.links["Runbook"] == f"https://wiki.example/runbooks/{RUNBOOK}.md"
+    [checklist] = bot.runbook_chat.calls("post_checklist")
+    assert checklist[2].runbook_id == RUNBOOK  # type: ignore[index]

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.config import parse_config
-from bot.domain.alert_routing import AlertAction, AlertPolicy, Route, decide
+from bot.domain.alert_routing import AlertAction, AlertPolicy, Route, decide, runbook_named_by_url
 from bot.domain.alerts import FIRING, RESOLVED, Alert, changes
 from bot.domain.catalog import Catalog, Service
 from bot.domain.errors import ConfigError
@@ -107,3 +107,16 @@ def test_oncall_names_the_catalog_services_each_rotation_covers() -> None:
     assert block["text"]["text"].endswith("\nOn call for imports, Ledger &lt;core&gt;")
     [plain] = oncall_blocks([(rotation, duty)])
     assert "On call for" not in plain["text"]["text"]
+
+
+@pytest.mark.parametrize(("url", "named"), [
+    ("https://wiki.example/runbooks/api-high-latency", "api-high-latency"),
+    ("https://wiki.example/runbooks/api-high-latency.md#steps", "api-high-latency"),
+    ("https://git.example/ops/blob/main/runbooks/api-high-latency.yaml?plain=1", "api-high-latency"),
+    ("https://wiki.example/runbooks/api-high-latency/", "api-high-latency"),
+    ("https://wiki.example/runbooks/unknown-page", ""),
+    ("api-high-latency", ""),  # not a URL: the `runbook` annotation is for ids
+    ("", ""),
+])
+def test_a_runbook_url_attaches_the_runbook_its_last_path_part_names(url: str, named: str) -> None:
+    assert runbook_named_by_url(url, frozenset({"api-high-latency", "db-failover"})) == named
