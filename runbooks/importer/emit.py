@@ -40,7 +40,7 @@ def to_yaml(runbook: dict[str, Any], report: Report) -> str:
     lines = []
     for line in text.splitlines():
         match = re.match(r"^(\s*)- id: (\S+)$", line)
-        if match and len(match.group(1)) >= 4:
+        if match and len(match.group(1)) >= 2:  # steps (procedures are at the left margin)
             lines += [f"{match.group(1)}# {note}" for note in report.step_notes.get(match.group(2), [])]
         lines.append(line)
     return "\n".join(header + lines) + "\n"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from runbooks.importer import switches
+from runbooks.importer import shell, switches
 from runbooks.importer.markdown import Block, Document, Item, Section, Table
 from runbooks.importer.steps import Report, StepMaker, is_alternatives, slug, title_of
 
@@ -46,6 +46,7 @@ class _Importer:
         self.triage: list[dict[str, str]] = []
         self.summary = ""
         self.preamble = ""
+        self.last: tuple[Item, list[dict[str, Any]], bool] | None = None
 
     def _rollbacks(self) -> dict[str, switches.FlagValue]:
         """Flag values a rollback/undo section sets: the rollback of the flip that set them otherwise."""
@@ -77,7 +78,7 @@ class _Importer:
             for row in table.rows:
                 cell = _cell(table.header, row, "command")
                 codes = re.findall(r"`([^`]+)`", cell)
-                steps = [s for code in codes if (s := self.maker.from_code(code, f"`{code}`")) is not None]
+                steps = [s for code in codes for s in self.maker.from_code(code, f"`{code}`") or []]
                 for step in steps:
                     step["title"] = title_of(row[0]) or step["title"]
                 proc.steps += steps
@@ -111,10 +112,13 @@ class _Importer:
         return self._open(f"{section.title}: {label}" if section.title else label)
 
     def section(self, section: Section) -> None:
+        self.maker.in_rollback, self.maker.line, self.last = bool(_ROLLBACK.search(section.title)), section.line, None
         proc: _Procedure | None = None
         label_mode = ""   # a label whose items are not steps (symptoms, policy, context)
         alternatives = False
         for block in section.blocks:
+            if block.kind not in ("para", "fence"):
+                self.last = None
             if block.kind == "label":
                 proc = self._label(section, block.text, [])
                 label_mode = "" if proc else block.text
@@ -127,6 +131,8 @@ class _Importer:
                 alternatives = block.text.endswith(":") and is_alternatives(block.text)
             elif block.kind == "table" and block.table:
                 self._table(section, block.table)
+            elif block.kind == "fence" and block.fence and self._belongs_to_last_item(proc, block):
+                continue
             elif block.kind == "fence" and block.fence:
                 made, _ = self.maker.from_fence(block.fence, "")
                 if made:
@@ -139,17 +145,37 @@ class _Importer:
                     continue
                 proc = self._list(section, block.items, proc, alternatives)
 
+    def _belongs_to_last_item(self, proc: _Procedure | None, block: Block) -> bool:
+        """A fence right after a list item (`1) Renew` then a paragraph and a fence) belongs to that item."""
+        if self.last is None or proc is None or block.fence is None:
+            return False
+        item, made, alternatives = self.last
+        if not made or proc.steps[-len(made):] != made or any(s["kind"] != "check" for s in made):
+            return False
+        if not shell.is_shell_fence(block.fence.info, block.fence.text) or shell.is_output(block.fence.info, block.fence.text):
+            return False
+        del proc.steps[-len(made):]
+        self.maker.forget(made)
+        item.fences.append(block.fence)
+        remade = self.maker.from_item(item, alternative=alternatives)
+        proc.steps += remade
+        self.last = (item, remade, alternatives)
+        return True
+
     def _para(self, section: Section, block: Block, proc: _Procedure | None) -> None:
         if not self.summary and not proc and section.level in (1, 2) and not block.codes:
             self.summary = block.text
-        elif proc and proc.steps and not block.text.endswith(":"):
+        elif proc and proc.steps:
+            if self.last is not None:
+                self.last[0].extra.append(block.text)
             last = proc.steps[-1]
             last["description"] = (last.get("description", "") + "\n" + block.text).strip()[:2000]
 
     def _list(self, section: Section, items: list[Item], proc: _Procedure | None, alternatives: bool) -> _Procedure | None:
         pending: list[Item] = []
         for item in items:
-            label = item.text.rstrip().endswith(":") and not item.children and not item.codes and len(item.text) < 80
+            label = (item.text.rstrip().endswith(":") and not item.children and not item.codes and not item.fences
+                     and len(item.text) < 80)
             fact = _FACT.match(item.text)
             if label:
                 proc = self._label(section, item.text.rstrip(":").strip(), pending) or proc
@@ -164,7 +190,9 @@ class _Importer:
                     self.report.policy.append(f"{section.title}: {item.text}")
                 continue
             proc = proc or self._open(section.title)
-            proc.steps += self.maker.from_item(item, alternative=alternatives)
+            made = self.maker.from_item(item, alternative=alternatives)
+            proc.steps += made
+            self.last = (item, made, alternatives) if not item.fences and not item.children else None
         return proc
 
     def run(self) -> dict[str, Any] | None:

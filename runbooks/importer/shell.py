@@ -55,10 +55,13 @@ def first_word(line: str) -> str:
     return words[0] if words else ""
 
 
-def looks_like_command(line: str) -> bool:
-    """A line of code that starts with a known program or a path to one."""
+def looks_like_command(line: str, *, loose: bool = False) -> bool:
+    """A line of code that starts with a known program or a path to one; `loose` (a code span the text
+    introduces): also any lower-case program name followed by arguments."""
     word = first_word(line)
-    return word in KNOWN or word.startswith(("./", "/usr/", "/opt/", "bin/", "scripts/", "~/"))
+    if word in KNOWN or word.startswith(("./", "/usr/", "/opt/", "bin/", "scripts/", "~/")):
+        return True
+    return loose and len(line.split()) > 1 and re.fullmatch(r"[a-z][a-z0-9_.+-]*", word) is not None
 
 
 def is_shell_fence(info: str, text: str) -> bool:
@@ -157,7 +160,7 @@ def fence_commands(text: str) -> list[Command]:
 
 
 _DESTRUCTIVE = re.compile(
-    r"\b(?:delete|drop|truncate|destroy|purge|wipe|flushdb|flushall|terminate|rm\s+-\w*[rf]|"
+    r"\b(?:(?:delete|drop|truncate|destroy|purge|prune|wipe)(?:_\w+)?|flushdb|flushall|terminate|rm\s+-\w*[rf]|"
     r"scale\b.*--replicas[= ]0\b|scale to zero|dropdb|reset --hard)\b", re.IGNORECASE)
 _RISKY = re.compile(
     r"\b(?:restart|reboot|kill|pkill|fail ?over|failover|--force|force|roll ?back|rollback|revert|rollout undo|"

@@ -60,6 +60,9 @@ class StepMaker:
         self.report = report
         self.rollbacks = rollbacks
         self.seen: set[str] = set()
+        self.flagged: dict[str, dict[str, Any]] = {}
+        self.in_rollback = False  # the mapper says when it is in a rollback/undo section
+        self.line = 0
 
     def _new(self, title: str, kind: str, description: str = "") -> dict[str, Any]:
         base = slug(title)
@@ -115,10 +118,15 @@ class StepMaker:
             self.report.note(step["id"], f"fill in before running: {', '.join(cmd.placeholders)}", warn=True)
         return step
 
-    def flag(self, flip: switches.Flip, title: str, text: str) -> dict[str, Any]:
+    def flag(self, flip: switches.Flip, title: str, text: str) -> dict[str, Any] | None:
         """A flag step with its rollback value (from a rollback section, or the other value of a two-valued
-        switch); a guarded check when there is no value that undoes it."""
+        switch); a guarded check when there is no value that undoes it; None in a rollback section when
+        it undoes an earlier flag step (it is that step's rollback)."""
         self.report.commands_found.append(flip.source)
+        earlier = self.flagged.get(flip.flag)
+        if self.in_rollback and earlier is not None and earlier["rollback"] == flip.value:
+            self.report.note(earlier["id"], f"rollback `{flip.source}` is the source's rollback section (line {self.line})")
+            return None
         rollback = self.rollbacks.get(flip.flag)
         inferred = rollback is None
         if rollback is None:
@@ -131,8 +139,10 @@ class StepMaker:
             return step
         step = self._new(title, "flag")
         step.update(flag=flip.flag, value=flip.value, rollback=rollback)
+        self.flagged.setdefault(flip.flag, step)
         self.report.commands[step["id"]] = flip.source
-        self._guard(step, f"Set {flip.source}", "approve" if shell.danger(text) == "approve" else "confirm")
+        self._guard(step, f"Set {flip.flag} to {flip.value!r} (`{flip.source}`)",
+                    "approve" if shell.danger(text, prose=True) == "approve" else "confirm")
         if inferred:
             self.report.note(step["id"], f"rollback {rollback!r} is the other value of the switch (not written in the source)")
         return step
@@ -151,18 +161,29 @@ class StepMaker:
         made: list[dict[str, Any]] = []
         for cmd in shell.fence_commands(fence.text):
             flip = switches.flip(cmd.source)
-            made.append(self.flag(flip, cmd.title or title or cmd.source, title) if flip
-                        else self.command(cmd, title if len(shell.fence_commands(fence.text)) == 1 else ""))
+            step = (self.flag(flip, cmd.title or title or cmd.source, title) if flip
+                    else self.command(cmd, title if len(shell.fence_commands(fence.text)) == 1 else ""))
+            made += [step] if step else []
         return made, ""
 
-    def from_code(self, code: str, text: str) -> dict[str, Any] | None:
-        """A step for an inline code span that is a flag flip or a command the text says to run."""
+    def from_code(self, code: str, text: str) -> list[dict[str, Any]] | None:
+        """The step of an inline code span that is a flag flip or a command the text says to run (an
+        empty list when it is absorbed as another step's rollback); None when it is neither."""
         if (flip := switches.flip(code)) and _SWITCH.search(text):
-            return self.flag(flip, text, text)
-        if shell.looks_like_command(code) and (_RUN.search(text) or text.startswith(f"`{code}`")
-                                               or len(code.split()) > 1):
-            return self.command(shell.to_command(code), text)
+            step = self.flag(flip, text, text)
+            return [step] if step else []
+        if shell.looks_like_command(code, loose=True) and (_RUN.search(text) or text.startswith(f"`{code}`")
+                                                           or len(code.split()) > 1):
+            return [self.command(shell.to_command(code), text)]
         return None
+
+    def forget(self, steps: list[dict[str, Any]]) -> None:
+        """Take back steps made too early (a fence after the item turned out to belong to it)."""
+        for step in steps:
+            self.seen.discard(step["id"])
+            for table in (self.report.guarded, self.report.commands, self.report.parameters, self.report.step_notes):
+                table.pop(step["id"], None)
+            self.report.warnings = [w for w in self.report.warnings if not w.startswith(f"{step['id']}: ")]
 
     def from_item(self, item: Item, *, alternative: bool = False) -> list[dict[str, Any]]:
         """The steps of a list item: its commands, flags and fences, its nested items after it; prose
@@ -170,12 +191,15 @@ class StepMaker:
         text = item.text
         extra = [*item.extra]
         steps: list[dict[str, Any]] = []
+        mapped = False
         for code in item.codes:
-            if (step := self.from_code(code, text)) is not None:
-                steps.append(step)
+            if (made_code := self.from_code(code, text)) is not None:
+                steps += made_code
+                mapped = True
         for fence in item.fences:
             made, line = self.from_fence(fence, text)
             steps += made
+            mapped = mapped or bool(made)
             extra += [line] if line else []
         children: list[dict[str, Any]] = []
         for child in item.children:
@@ -186,7 +210,7 @@ class StepMaker:
         if item.links:
             extra.append("Links: " + " ".join(item.links))
         description = "\n".join(e for e in extra if e)
-        if not steps and text:
+        if not mapped and text:
             steps.append(self.check(text, description))
         elif description:
             for step in steps:
