@@ -42,12 +42,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     sections, problems = ["# Runbook import report", ""], 0
     for path in markdown_files(args.paths):
-        target = out / f"{path.stem}.yaml"
+        text = path.read_text(encoding="utf-8", errors="replace")
+        imported = import_markdown(text, str(path), path.stem)
+        target = out / f"{imported.runbook['id'] if imported.runbook else path.stem}.yaml"
         old_text = target.read_text(encoding="utf-8") if target.exists() else None
-        imported = import_markdown(path.read_text(encoding="utf-8", errors="replace"), str(path), path.stem,
-                                   previous=_previous(target) if old_text is not None else None)
+        if imported.runbook is not None and old_text is not None:  # a re-import keeps the hand edits
+            imported = import_markdown(text, str(path), path.stem, previous=_previous(target))
         if imported.runbook is not None and imported.yaml_text is not None:
-            target = out / f"{imported.runbook['id']}.yaml"
             target.write_text(imported.yaml_text, encoding="utf-8")
             if old_text is not None and old_text != imported.yaml_text:
                 print(diff(old_text, imported.yaml_text, str(target)), end="")
