@@ -13,13 +13,17 @@ from typing import Any
 
 from runbooks.importer import shell, switches
 from runbooks.importer.markdown import Block, Document, Item, Section, Table
-from runbooks.importer.steps import Report, StepMaker, is_alternatives, slug, title_of
+from runbooks.importer.steps import Report, StepMaker, actionable, is_alternatives, is_instruction, slug, title_of
 
 _ROLLBACK = re.compile(r"\b(?:roll ?back|undo|revert|back out)\b", re.IGNORECASE)
 _SYMPTOMS = re.compile(r"^(?:symptoms?|signs|indicators|alerts?)$", re.IGNORECASE)
 _POLICY = re.compile(r"escalat|contact|on-call|owner|communicat|notify", re.IGNORECASE)
 _WHEN = re.compile(r"^(?:trigger|triggers|when|applies when|use when)$", re.IGNORECASE)
-_CONTEXT = re.compile(r"^(?:impact|impact note|notes?|background|context|purpose|prerequisites|goal|summary)$", re.IGNORECASE)
+_CONTEXT = re.compile(r"^(?:impact|impact note|notes?|background|context|purpose|goal|summary)$", re.IGNORECASE)
+_STEPS_TITLE = re.compile(r"\b(?:validation|verification|verify|checklist|prerequisites|responsibilities|checks|steps|actions|procedures?|resolution|"
+                          r"diagnosis|mitigation|mitigate|remediation|smoke tests?|runbook|playbook|response|recovery)\b",
+                          re.IGNORECASE)
+_TITLE_LINE = re.compile(r"^[A-Z][^.!?\n]{0,58}[^.!?,;\n]$")
 _FACT = re.compile(r"^([A-Za-z][\w /&-]{0,40}):\s+(.+)$", re.DOTALL)
 _CONTACTS = re.compile(r"(?<![\w/])#[a-z0-9][a-z0-9_-]+|[\w.+-]+@[\w-]+\.[\w.]+|(?<![\w/])@[a-z0-9][\w-]+")
 
@@ -28,6 +32,7 @@ _CONTACTS = re.compile(r"(?<![\w/])#[a-z0-9][a-z0-9_-]+|[\w.+-]+@[\w-]+\.[\w.]+|
 class _Procedure:
     title: str
     when: str = ""
+    labelled: bool = False  # opened by a label (`**Diagnosis:**`): its bulleted items are steps
     steps: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -109,14 +114,20 @@ class _Importer:
             if _POLICY.search(label):
                 self.report.policy.append(f"{section.title}: {label}: {joined}".strip())
             return None
-        return self._open(f"{section.title}: {label}" if section.title else label)
+        proc = self._open(f"{section.title}: {label}" if section.title else label)
+        proc.labelled = True
+        return proc
 
     def section(self, section: Section) -> None:
         self.maker.in_rollback, self.maker.line, self.last = bool(_ROLLBACK.search(section.title)), section.line, None
         proc: _Procedure | None = None
         label_mode = ""   # a label whose items are not steps (symptoms, policy, context)
         alternatives = False
-        for block in section.blocks:
+        for i, block in enumerate(section.blocks):
+            following = section.blocks[i + 1] if i + 1 < len(section.blocks) else None
+            if (block.kind == "para" and following is not None and following.kind == "list"
+                    and _TITLE_LINE.match(block.text) and not block.codes):
+                block = Block("label", block.line, text=block.text.rstrip(":"))  # a plain-text heading over a list
             if block.kind not in ("para", "fence"):
                 self.last = None
             if block.kind == "label":
@@ -171,7 +182,21 @@ class _Importer:
             last = proc.steps[-1]
             last["description"] = (last.get("description", "") + "\n" + block.text).strip()[:2000]
 
+    def _facts(self, section: Section, items: list[Item], proc: _Procedure | None) -> bool:
+        """A bulleted list that describes rather than instructs (alert thresholds, backup facts): not steps.
+        Numbered lists, lists under a step label or a steps heading, and lists with commands are steps."""
+        if (items[0].ordered or (proc is not None and proc.labelled) or _STEPS_TITLE.search(section.title)
+                or any(actionable(i) or i.text.rstrip().endswith(":") for i in items)):
+            return False
+        if sum(is_instruction(i.text) for i in items) * 2 >= len(items):
+            return False
+        self.report.notes.append(f"bulleted list under {section.title!r} (line {items[0].line}, {len(items)} items) "
+                                 "describes rather than instructs: kept out of the steps")
+        return True
+
     def _list(self, section: Section, items: list[Item], proc: _Procedure | None, alternatives: bool) -> _Procedure | None:
+        if self._facts(section, items, proc):
+            return proc
         pending: list[Item] = []
         for item in items:
             label = (item.text.rstrip().endswith(":") and not item.children and not item.codes and not item.fences

@@ -170,9 +170,10 @@ def _para(node: SyntaxTreeNode) -> tuple[str, list[str], list[str]]:
 def _label(node: SyntaxTreeNode) -> str:
     """`**Diagnosis:**` (or `**Impact:** what it causes:`) alone in a paragraph: the label, else ""."""
     inline = node.children[0] if node.children else node
-    if not inline.children or inline.children[0].type != "strong":
+    parts = [c for c in inline.children if not (c.type == "text" and not c.content)]
+    if not parts or parts[0].type != "strong":
         return ""
-    key = _inline(inline.children[0], [], []).strip()
+    key = _inline(parts[0], [], []).strip()
     rest = _inline(inline, [], [])[len(key):].strip() if _inline(inline, [], []).startswith(key) else "x"
     if key.endswith(":") and (not rest or rest.endswith(":")) or (not key.endswith(":") and rest == ":"):
         return key.rstrip(":").strip()

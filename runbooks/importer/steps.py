@@ -9,8 +9,16 @@ from typing import Any
 from runbooks.importer import shell, switches
 from runbooks.importer.markdown import Fence, Item
 
-_VERIFY = re.compile(r"^\W*(?:verify|check|confirm|make sure|ensure|validate|test|look|inspect|review|compare|monitor)\b",
-                     re.IGNORECASE)
+_INSTRUCTION = re.compile(
+    r"^\W*(?:verify|check|confirm|make sure|ensure|validate|test|look|inspect|review|compare|monitor|run|execute|"
+    r"restart|reboot|reload|disable|enable|set|unset|turn|switch|flip|toggle|notify|tell|inform|page|escalate|"
+    r"contact|call|email|announce|acknowledge|assign|engage|open|create|file|record|document|capture|preserve|"
+    r"collect|gather|scale|roll|deploy|redeploy|revert|rollback|investigate|identify|determine|find|search|see|"
+    r"read|list|note|watch|tail|wait|drain|clear|remove|delete|drop|purge|flush|update|upgrade|rotate|renew|"
+    r"kill|stop|start|pause|resume|promote|publish|query|obtain|move|use|follow|apply|add|keep|consider|do|don't|"
+    r"avoid|never|isolate|block|unblock|lock|unlock|increase|decrease|reduce|raise|lower|replay|retry|requeue|"
+    r"export|import|backup|restore|fail over|failover|rerun|re-run|re-enable|connect|log in|login|ssh|go|"
+    r"respond|hand off|if|when|once|after|before|until|in case)\b", re.IGNORECASE)
 _RUN = re.compile(r"\b(?:run|execute|use|invoke|call|via|with|through|type)\b", re.IGNORECASE)
 _SWITCH = re.compile(r"\b(?:set|sets|setting|disable|enable|flip|turn|switch|toggle|activate|deactivate|through|via|"
                      r"verify|ensure|make sure)\b", re.IGNORECASE)
@@ -203,7 +211,7 @@ class StepMaker:
             extra += [line] if line else []
         children: list[dict[str, Any]] = []
         for child in item.children:
-            if _actionable(child) or child.ordered:
+            if actionable(child) or child.ordered:
                 children += self.from_item(child, alternative=alternative or is_alternatives(text))
             else:
                 extra.append(f"- {child.text}")
@@ -226,10 +234,10 @@ class StepMaker:
 _ALTERNATIVES = re.compile(r"\b(?:one of|either|alternatives?|options?|any of)\b", re.IGNORECASE)
 
 
-def _actionable(item: Item) -> bool:
+def actionable(item: Item) -> bool:
     """An item with something to run: a fence, a flag flip or a command in a code span, or such children."""
     return bool(item.fences) or any(switches.flip(c) or shell.looks_like_command(c) for c in item.codes) \
-        or any(_actionable(child) for child in item.children)
+        or any(actionable(child) for child in item.children)
 
 
 def is_alternatives(text: str) -> bool:
@@ -237,6 +245,6 @@ def is_alternatives(text: str) -> bool:
     return _ALTERNATIVES.search(text) is not None
 
 
-def is_verification(text: str) -> bool:
-    """An item that asks to verify, check, confirm or make sure."""
-    return _VERIFY.search(text) is not None
+def is_instruction(text: str) -> bool:
+    """Text that tells someone to do something (starts with an imperative or a condition)."""
+    return _INSTRUCTION.search(text) is not None

@@ -1,4 +1,4 @@
-"""Thirteen Markdown runbooks written for these tests (tests/unit/import_cases/), one per style teams write
+"""Fourteen Markdown runbooks written for these tests (tests/unit/import_cases/), one per style teams write
 in, each with the steps the import must produce, and the figures over the whole set: commands recovered
 / present in the sources, invented = 0, steps guarded as expected.
 
@@ -87,11 +87,16 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
         ("command", "tail -f /var/log/worker.log | grep requeued", ""),
         ("check", "Open ticket XXX with the vendor if it keeps happening", ""),
     ],
+    "14-facts.md": [  # a bulleted list that describes (alert thresholds) is not steps; a wget probe
+        ("http_check", ("http://cache.internal:8080/healthz", "GET", 200), ""),
+        ("check", "Restart the cache node if it is wedged", "confirm"),
+    ],
 }
 # Shell commands (curl probes included) each source holds, counted by hand.
 PRESENT = {"01-nested.md": 2, "02-prompts.md": 4, "03-transcripts.md": 0, "04-logs.md": 1, "05-lazy.md": 3,
            "06-paren.md": 3, "07-frontmatter-yaml.md": 1, "08-frontmatter-toml.md": 2, "09-mdx.mdx": 1,
-           "10-alternatives.md": 3, "11-catalogue.md": 0, "12-switches-rollback.md": 2, "13-scripts.md": 2}
+           "10-alternatives.md": 3, "11-catalogue.md": 0, "12-switches-rollback.md": 2, "13-scripts.md": 2,
+           "14-facts.md": 1}
 
 
 def _import(name: str) -> Imported:
@@ -196,6 +201,11 @@ def test_context_goes_to_the_report_not_into_steps() -> None:
         "no steps found (a catalogue or a policy page?): no runbook written"]
     links = next(s for s in _steps(_import("01-nested.md")) if s["kind"] == "check")["description"]
     assert links == "Links: https://grafana.example.com/d/deploys"
+
+
+def test_a_descriptive_bulleted_list_is_reported_not_made_into_steps() -> None:
+    notes = _import("14-facts.md").report.notes
+    assert "bulleted list under 'Thresholds' (line 5, 3 items) describes rather than instructs: kept out of the steps" in notes
 
 
 def test_alternatives_are_marked_as_options_not_a_sequence() -> None:
