@@ -13,7 +13,15 @@ from typing import Any
 
 from runbooks.importer import shell, switches
 from runbooks.importer.markdown import Block, Document, Item, Section, Table
-from runbooks.importer.steps import Report, StepMaker, actionable, is_alternatives, is_instruction, slug, title_of
+from runbooks.importer.steps import (
+    Report,
+    StepMaker,
+    actionable,
+    is_alternatives,
+    is_instruction,
+    slug,
+    title_of,
+)
 
 _ROLLBACK = re.compile(r"\b(?:roll ?back|undo|revert|back out)\b", re.IGNORECASE)
 _SYMPTOMS = re.compile(r"^(?:symptoms?|signs|indicators|alerts?)$", re.IGNORECASE)
