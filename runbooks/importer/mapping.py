@@ -153,7 +153,10 @@ class _Importer:
             elif block.kind == "fence" and block.fence and self._belongs_to_last_item(proc, block):
                 continue
             elif block.kind == "fence" and block.fence:
-                made, _ = self.maker.from_fence(block.fence, "")
+                made, line = self.maker.from_fence(block.fence, "")
+                if line:
+                    self.report.notes.append(f"code block under {section.title!r} (line {block.fence.line}) is not a "
+                                             "command: left out of the steps")
                 if made:
                     proc = proc or self._open(section.title)
                     proc.steps += made

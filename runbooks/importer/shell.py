@@ -33,6 +33,7 @@ _PLACEHOLDER = re.compile(r"<[A-Za-z][\w .-]*>|\$\{?[A-Z][A-Z0-9_]*\}?|\bX{3,}\b
 _ANGLE = re.compile(r"<[A-Za-z][\w.-]*>")
 _SHELL_SYNTAX = re.compile(r"[|;&<>`()*?]|\$\(|\$[A-Za-z_{]|^\s*\w+=")
 _CONTROL = re.compile(r"^\s*(?:for|while|if|until|case|function)\b|<<-?\s*['\"]?\w+|\{\s*$")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"$`\\]*\"")
 _BRACED = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 
 
@@ -100,7 +101,8 @@ def placeholders(text: str) -> list[str]:
 def to_command(source: str, title: str = "") -> Command:
     """The argv of a command; `sh -c` for shell syntax; nothing (with why) where neither is safe."""
     command = Command(source=source, title=title, placeholders=placeholders(source))
-    masked = _ANGLE.sub("P", _BRACED.sub("P", source))
+    # placeholders and ${VAR} are argv words; quoted text (without $, ` or \ in double quotes) is one word
+    masked = _QUOTED.sub("Q", _ANGLE.sub("P", _BRACED.sub("P", source)))
     if "\n" not in source.strip() and not _SHELL_SYNTAX.search(masked):
         try:
             command.argv = shlex.split(source)
@@ -160,11 +162,11 @@ def fence_commands(text: str) -> list[Command]:
 
 
 _DESTRUCTIVE = re.compile(
-    r"\b(?:(?:delete|drop|truncate|destroy|purge|prune|wipe)(?:_\w+)?|flushdb|flushall|terminate|rm\s+-\w*[rf]|"
+    r"(?<![a-z])(?:(?:delete|drop|truncate|destroy|purge|prune|wipe|terminate)(?:_\w+)?|flushdb|flushall|rm\s+-\w*[rf]|"
     r"scale\b.*--replicas[= ]0\b|scale to zero|dropdb|reset --hard)\b", re.IGNORECASE)
 _RISKY = re.compile(
-    r"\b(?:restart|reboot|kill|pkill|fail ?over|failover|--force|force|roll ?back|rollback|revert|rollout undo|"
-    r"disable|shutdown|drain|cordon|evict|flip|promote|expire)\b", re.IGNORECASE)
+    r"(?<![a-z])(?:restart|reboot|kill|pkill|fail ?over|failover|--force|force|roll ?back|rollback|revert|rollout undo|"
+    r"disable|shutdown|drain|cordon|evict|flip|promote|expire|cancel(?:_\w+)?)\b", re.IGNORECASE)
 
 
 _CLAUSE = r"(?:^|[,;:(]\s*|\b(?:then|and|or|if necessary|to)\s+|`)"

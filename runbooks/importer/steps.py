@@ -22,6 +22,7 @@ _INSTRUCTION = re.compile(
 _RUN = re.compile(r"\b(?:run|execute|use|invoke|call|via|with|through|type)\b", re.IGNORECASE)
 _SWITCH = re.compile(r"\b(?:set|sets|setting|disable|enable|flip|turn|switch|toggle|activate|deactivate|through|via|"
                      r"verify|ensure|make sure)\b", re.IGNORECASE)
+UNRUN = "Code from the source, not run by Warroom"
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -163,9 +164,11 @@ class StepMaker:
                 steps.append(self.check(f"In `{prompt}` run `{statement}`", warn="interactive transcript: the "
                                         "statement runs inside a client session, not as a command; add a command by hand"))
             return steps, ""
-        if shell.is_output(fence.info, fence.text) or not shell.is_shell_fence(fence.info, fence.text):
-            lang = fence.info.split()[0] if fence.info else "text"
-            return [], f"(example {lang} block in the source, line {fence.line})"
+        lang = fence.info.split()[0] if fence.info else "text"
+        if shell.is_output(fence.info, fence.text):
+            return [], f"(example {lang} output in the source, line {fence.line})"
+        if not shell.is_shell_fence(fence.info, fence.text):
+            return [], f"{UNRUN} ({lang}, line {fence.line}):\n{fence.text}"
         made: list[dict[str, Any]] = []
         for cmd in shell.fence_commands(fence.text):
             flip = switches.flip(cmd.source)
@@ -219,7 +222,8 @@ class StepMaker:
             extra.append("Links: " + " ".join(item.links))
         description = "\n".join(e for e in extra if e)
         if not mapped and text:
-            steps.append(self.check(text, description))
+            steps.append(self.check(text, description, warn="a code block that is not a shell command: a person runs "
+                                    "it (or turn it into a command step)" if UNRUN in description else ""))
         elif description:
             for step in steps:
                 step.setdefault("description", description[:2000])

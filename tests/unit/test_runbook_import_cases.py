@@ -1,4 +1,4 @@
-"""Fourteen Markdown runbooks written for these tests (tests/unit/import_cases/), one per style teams write
+"""Fifteen Markdown runbooks written for these tests (tests/unit/import_cases/), one per style teams write
 in, each with the steps the import must produce, and the figures over the whole set: commands recovered
 / present in the sources, invented = 0, steps guarded as expected.
 
@@ -91,12 +91,16 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
         ("http_check", ("http://cache.internal:8080/healthz", "GET", 200), ""),
         ("check", "Restart the cache node if it is wedged", "confirm"),
     ],
+    "15-sql.md": [  # SQL to run in a client is quoted in a check (with a warning); a prose block is no step
+        ("check", "Run this query in the primary database", ""),
+        ("command", 'psql -c "SELECT pg_cancel_backend(<pid>)"', "confirm"),
+    ],
 }
 # Shell commands (curl probes included) each source holds, counted by hand.
 PRESENT = {"01-nested.md": 2, "02-prompts.md": 4, "03-transcripts.md": 0, "04-logs.md": 1, "05-lazy.md": 3,
            "06-paren.md": 3, "07-frontmatter-yaml.md": 1, "08-frontmatter-toml.md": 2, "09-mdx.mdx": 1,
            "10-alternatives.md": 3, "11-catalogue.md": 0, "12-switches-rollback.md": 2, "13-scripts.md": 2,
-           "14-facts.md": 1}
+           "14-facts.md": 1, "15-sql.md": 1}
 
 
 def _import(name: str) -> Imported:
@@ -206,6 +210,14 @@ def test_context_goes_to_the_report_not_into_steps() -> None:
 def test_a_descriptive_bulleted_list_is_reported_not_made_into_steps() -> None:
     notes = _import("14-facts.md").report.notes
     assert "bulleted list under 'Thresholds' (line 5, 3 items) describes rather than instructs: kept out of the steps" in notes
+
+
+def test_code_that_is_not_shell_is_quoted_in_a_check_with_a_warning() -> None:
+    result = _import("15-sql.md")
+    check = _steps(result)[0]
+    assert "SELECT pid, now() - query_start AS age" in check["description"]
+    assert result.report.warnings[0].startswith("run-this-query-in-the-primary-database: a code block that is not")
+    assert _steps(result)[1]["argv"] == ["psql", "-c", "SELECT pg_cancel_backend(<pid>)"]  # quotes, no shell
 
 
 def test_alternatives_are_marked_as_options_not_a_sequence() -> None:

@@ -34,7 +34,7 @@ def test_import_writes_checked_runbooks_and_the_report(tmp_path: Path, capsys: p
     assert "guarded (confirmation and approval): `drop-the-temporary-table`" in report
     assert "parameters to fill in `read-the-logs-of-one-pod`: `<pod-id>`" in report
     code, out = _run(capsys, "runbooks", "check", str(tmp_path))
-    assert code == 0 and out.strip().endswith("13 runbook(s) OK"), out
+    assert code == 0 and out.strip().endswith("14 runbook(s) OK"), out
 
 
 def test_importing_again_unchanged_gives_the_same_file_and_no_diff(tmp_path: Path,
