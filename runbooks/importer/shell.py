@@ -11,6 +11,7 @@ import shlex
 from dataclasses import dataclass, field
 
 SHELL_INFOS = {"bash", "sh", "shell", "console", "zsh", "shell-session", "terminal", "shellsession"}
+_SESSION_INFOS = {"console", "shell-session", "shellsession", "terminal"}
 OUTPUT_INFOS = {"json", "log", "text", "txt", "output", "yaml", "yml", "xml", "plaintext", "diff", "ini", "toml"}
 KNOWN = {
     "kubectl", "curl", "wget", "redis-cli", "psql", "mysql", "grep", "tail", "head", "cat", "less", "systemctl",
@@ -80,6 +81,8 @@ def is_output(info: str, text: str) -> bool:
     """A block that only shows output (logs, JSON) rather than something to run."""
     lang = info.split()[0].lower() if info else ""
     lines = [ln for ln in text.splitlines() if ln.strip()]
+    if lang in _SESSION_INFOS and not any(_PROMPT.match(ln) for ln in lines):
+        return True  # a console session without a `$ ` prompt shows only output
     return lang in OUTPUT_INFOS or (bool(lines) and all(_LOG_LINE.match(ln) for ln in lines))
 
 

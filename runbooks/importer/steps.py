@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,7 +151,7 @@ class StepMaker:
         step.update(flag=flip.flag, value=flip.value, rollback=rollback)
         self.flagged.setdefault(flip.flag, step)
         self.report.commands[step["id"]] = flip.source
-        self._guard(step, f"Set {flip.flag} to {flip.value!r} (`{flip.source}`)",
+        self._guard(step, f"Set {flip.flag} to {json.dumps(flip.value)} (`{flip.source}`)",
                     "approve" if shell.danger(text, prose=True) == "approve" else "confirm")
         if inferred:
             self.report.note(step["id"], f"rollback {rollback!r} is the other value of the switch (not written in the source)")

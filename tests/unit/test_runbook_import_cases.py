@@ -41,6 +41,7 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
     "04-logs.md": [  # log-only and JSON blocks are not commands
         ("check", "Verify the signing secret was rotated in the provider console", ""),
         ("command", "kubectl rollout restart deployment/webhooks -n payments", "confirm"),
+        ("check", "See the pods come back", ""),  # a console block without a `$ ` prompt is output
     ],
     "05-lazy.md": [  # every item numbered `1.`
         ("command", "rabbitmqctl list_queues name messages", ""),
