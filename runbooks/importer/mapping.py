@@ -60,6 +60,7 @@ class _Importer:
         self.summary = ""
         self.preamble = ""
         self.last: tuple[Item, list[dict[str, Any]], bool] | None = None
+        self.when, self.first_of_section = "", 0
 
     def _rollbacks(self) -> dict[str, switches.FlagValue]:
         """Flag values a rollback/undo section sets: the rollback of the flip that set them otherwise."""
@@ -106,7 +107,7 @@ class _Importer:
         self.report.notes.append(f"table under {section.title!r} (line {table.line}) kept out of the steps")
 
     def _open(self, title: str) -> _Procedure:
-        proc = _Procedure(title or "Procedure")
+        proc = _Procedure(title or "Procedure", when=self.when)
         self.procedures.append(proc)
         return proc
 
@@ -128,6 +129,7 @@ class _Importer:
 
     def section(self, section: Section) -> None:
         self.maker.in_rollback, self.maker.line, self.last = bool(_ROLLBACK.search(section.title)), section.line, None
+        self.when, self.first_of_section = "", len(self.procedures)
         proc: _Procedure | None = None
         label_mode = ""   # a label whose items are not steps (symptoms, policy, context)
         alternatives = False
@@ -219,9 +221,10 @@ class _Importer:
                 continue
             if fact and not item.ordered and not item.codes:
                 key = fact.group(1).strip()
-                if _WHEN.match(key) and proc is None:
-                    proc = self._open(section.title)
-                    proc.when = title_of(fact.group(2))[:500]
+                if _WHEN.match(key):  # the trigger of the section: `when` of each of its procedures
+                    self.when = " ".join(fact.group(2).split())[:500]
+                    for opened in self.procedures[self.first_of_section:]:
+                        opened.when = self.when
                 elif _POLICY.search(key):
                     self.report.policy.append(f"{section.title}: {item.text}")
                 continue

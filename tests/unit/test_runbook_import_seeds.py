@@ -115,6 +115,9 @@ def test_seed_context_goes_to_the_report_not_into_steps(imported: list[Imported]
     assert depositmatch.runbook is not None
     assert [row["symptom"] for row in depositmatch.runbook["triage"]][:2] == [
         "Import pipeline unavailable", "Review decision audit failure"]
+    procedures = {p["id"]: p for p in depositmatch.runbook["procedures"]}
+    assert procedures["import-pipeline-unavailable-immediate-actions"]["when"].startswith(
+        "import queue is stalled, import 5xx rate exceeds alert threshold")  # its "Trigger:" line
     portal = imported[3]
     assert any("severity table" in p for p in portal.report.policy)
     assert any("Escalation Matrix" in p for p in portal.report.policy)
