@@ -166,6 +166,9 @@ class StepMaker:
                                         "statement runs inside a client session, not as a command; add a command by hand"))
             return steps, ""
         lang = fence.info.split()[0] if fence.info else "text"
+        if (flip := switches.flip(fence.text)) is not None:  # a one-line flip, chatops included
+            step = self.flag(flip, title or fence.text.strip(), title)
+            return ([step] if step else []), ""
         if shell.is_output(fence.info, fence.text):
             return [], f"(example {lang} output in the source, line {fence.line})"
         if not shell.is_shell_fence(fence.info, fence.text):

@@ -82,6 +82,7 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
         ("check", "Set `RECO_MODE=degraded`", "confirm"),
         ("command", "psql \"$DATABASE_URL\" -c 'DROP TABLE reco_tmp'", "approve"),
         ("http_check", ("https://reco.example.com/status", "GET", 204), ""),
+        ("flag", ("reco_crawler", False, True), "confirm"),  # a chatops command in its own fence
     ],
     "13-scripts.md": [  # a multi-line script kept whole
         ("command", 'for id in $(jobctl list --stuck --older-than 1h); do\n  jobctl requeue "$id"\ndone', ""),
@@ -194,7 +195,7 @@ def test_placeholders_are_reported_as_parameters_to_fill() -> None:
 def test_the_rollback_section_is_the_rollback_of_the_flip_it_undoes() -> None:
     result = _import("12-switches-rollback.md")
     assert result.runbook is not None
-    assert [p["id"] for p in result.runbook["procedures"]] == ["mitigate"]
+    assert [p["id"] for p in result.runbook["procedures"]] == ["mitigate", "slow-down-the-crawler"]
     assert any("rollback section" in n for n in result.report.step_notes["set-reco-enabled-false-in-the-config-service"])
 
 
