@@ -32,6 +32,7 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
         ("command", "du -sh /var/lib/docker/*", ""),
         ("command", "docker system df", ""),
         ("command", "docker image prune --force", "approve"),
+        ("command", "systemctl status gitlab-runner \\\n  --no-pager", ""),  # a continued prompt line
     ],
     "03-transcripts.md": [  # interactive sessions are recognised, never run as shell commands
         ("check", "In `redis-cli>` run `INFO memory`", ""),
@@ -99,7 +100,7 @@ EXPECTED: dict[str, list[tuple[str, Any, str]]] = {
     ],
 }
 # Shell commands (curl probes included) each source holds, counted by hand.
-PRESENT = {"01-nested.md": 2, "02-prompts.md": 4, "03-transcripts.md": 0, "04-logs.md": 1, "05-lazy.md": 3,
+PRESENT = {"01-nested.md": 2, "02-prompts.md": 5, "03-transcripts.md": 0, "04-logs.md": 1, "05-lazy.md": 3,
            "06-paren.md": 3, "07-frontmatter-yaml.md": 1, "08-frontmatter-toml.md": 2, "09-mdx.mdx": 1,
            "10-alternatives.md": 3, "11-catalogue.md": 0, "12-switches-rollback.md": 2, "13-scripts.md": 2,
            "14-facts.md": 1, "15-sql.md": 1}
