@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cli_import import add_import_command
 from bot.config import Config, load_config
 from runbooks.format import RunbookModel
 from runbooks.loader import LoadReport, load_runbooks
@@ -51,10 +52,11 @@ def cmd_schema(_args: argparse.Namespace) -> int:
 
 
 def add_runbook_commands(sub: argparse._SubParsersAction) -> None:
-    """Add `runbooks check` and `runbooks schema` to the CLI."""
-    runbooks = sub.add_parser("runbooks", help="check runbook files or print their JSON Schema")
+    """Add `runbooks check`, `runbooks schema` and `runbooks import` to the CLI."""
+    runbooks = sub.add_parser("runbooks", help="check runbook files, print their JSON Schema or import Markdown runbooks")
     actions = runbooks.add_subparsers(dest="runbooks_command", required=True)
     check = actions.add_parser("check", help=cmd_check.__doc__)
     check.add_argument("dirs", nargs="*", help="directories or files (default: the shipped library and WARROOM_RUNBOOKS)")
     check.set_defaults(func=cmd_check)
     actions.add_parser("schema", help=cmd_schema.__doc__).set_defaults(func=cmd_schema)
+    add_import_command(actions)
