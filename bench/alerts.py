@@ -29,7 +29,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy import func, select
 
-from bench.stats import percentile
+from bench.stats import finish, percentile
 from bot.app import create_app
 from bot.config import load_config
 from bot.log import configure_logging
@@ -219,10 +219,7 @@ def main(argv: list[str]) -> int:
           f"{r['alerts_on_incident_timelines']} alerts on incident timelines, {r['alerts_recorded']} recorded")
     print(f"  {r['slack_calls']} Slack calls; busiest channel {r['busiest_channel']}: "
           f"{r['busiest_channel_calls_in_1s']} in its busiest second, {r['busiest_channel_mean_calls_per_s']}/s on average")
-    for goal, ok in goals.items():
-        print(f"  {'PASS' if ok else 'MISS'}  {goal}")
-    print(json.dumps({**r, "goals": goals}))
-    return 0 if all(goals.values()) or not args.check else 1
+    return finish(r, goals, args.check)
 
 
 if __name__ == "__main__":

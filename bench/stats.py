@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import json
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -77,3 +79,12 @@ class GcPauses:
         """How many full collections, and the longest, in ms."""
         longest = round(max(self.pauses) * 1000, 1) if self.pauses else 0.0
         return {"gen2_collections": len(self.pauses), "gen2_max_ms": longest}
+
+
+def finish(result: Mapping[str, Any], goals: dict[str, bool], check: bool) -> int:
+    """Print each goal, PASS or MISS, then the result and its goals as one line of JSON; the exit code
+    (1 when `check` and a goal is missed)."""
+    for goal, ok in goals.items():
+        print(f"  {'PASS' if ok else 'MISS'}  {goal}")
+    print(json.dumps({**result, "goals": goals}))
+    return 0 if all(goals.values()) or not check else 1

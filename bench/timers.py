@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
+from bench.stats import finish
 from bot.app import build_services, create_app
 from bot.config import load_config, load_policy
 from bot.log import configure_logging
@@ -223,10 +223,7 @@ def main(argv: list[str]) -> int:
     print(f"  start-up {r['startup_seconds']} s, lateness p50 {r['lateness_p50_s']} s, p99 {r['lateness_p99_s']} s, "
           f"max {r['lateness_max_s']} s, RSS {r['rss_mb']} MB (seeding took {r['seed_seconds']} s)")
     print(f"  of which until queued in the outbox: p50 {r['queued_p50_s']} s, p99 {r['queued_p99_s']} s")
-    for goal, ok in goals.items():
-        print(f"  {'PASS' if ok else 'MISS'}  {goal}")
-    print(json.dumps({**r, "goals": goals}))
-    return 0 if all(goals.values()) or not args.check else 1
+    return finish(r, goals, args.check)
 
 
 if __name__ == "__main__":
