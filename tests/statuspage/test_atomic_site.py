@@ -1,0 +1,104 @@
+"""The site is swapped whole: a reader sees the old site or the new one, never a half-written one."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.domain.errors import ConfigError
+from store.status_site import writer
+from store.status_site.writer import builds_dir, render_site, write_site
+from tests.statuspage.pages import sample_page
+
+BUILDS = 40
+
+
+def _read_whole_site(site: Path) -> str:
+    """Every file of the build the link points at now, checked complete and of one generation."""
+    build = site.resolve()
+    summary = json.loads((build / "api/v2/summary.json").read_text(encoding="utf-8"))
+    html = (build / "index.html").read_text(encoding="utf-8")
+    assert html.rstrip().endswith("</html>")
+    generation = summary["page"]["name"]
+    assert f"<title>{generation}:" in html
+    for path in ("api/v2/status.json", "api/v2/components.json", "api/v2/incidents.json",
+                 "api/v2/incidents/unresolved.json"):
+        assert json.loads((build / path).read_text(encoding="utf-8"))["page"]["name"] == generation
+    assert (build / "history.atom").read_bytes().rstrip().endswith(b"</feed>")
+    return generation
+
+
+def _page(n: int):  # noqa: ANN202 - a Page named after its generation
+    page = sample_page()
+    return type(page)(**{**page.__dict__, "settings": type(page.settings)(name=f"Gen{n}", url="", time_zone="UTC")})
+
+
+def test_a_reader_never_sees_a_half_written_site(tmp_path: Path) -> None:
+    site = tmp_path / "status"
+    write_site(site, render_site(_page(0)))
+    seen: set[str] = set()
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            try:
+                seen.add(_read_whole_site(site))
+                # Through the link too, one file at a time: each file is whole.
+                json.loads((site / "api/v2/summary.json").read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                continue  # a build two swaps old was removed under this reader: it opens the link again
+            except BaseException as exc:  # noqa: BLE001 - handed to the test's thread
+                failures.append(exc)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for thread in readers:
+        thread.start()
+    try:
+        for n in range(1, BUILDS + 1):
+            write_site(site, render_site(_page(n)))
+    finally:
+        done.set()
+        for thread in readers:
+            thread.join()
+    assert not failures, failures[0]
+    assert _read_whole_site(site) == f"Gen{BUILDS}"
+    assert len(seen) >= 2
+    assert len([b for b in builds_dir(site).iterdir() if b.is_dir()]) <= writer.KEEP_BUILDS
+
+
+def test_a_build_that_fails_half_way_leaves_the_old_site_in_place(tmp_path: Path, monkeypatch) -> None:
+    site = tmp_path / "status"
+    write_site(site, render_site(_page(1)))
+    files = render_site(_page(2))
+    real_open = open
+    written: list[str] = []
+
+    def failing_open(file, mode="r", *args, **kwargs):  # noqa: ANN001, ANN202 - open's own signature
+        if "w" in mode and str(file).endswith("history.rss"):
+            raise OSError(28, "No space left on device")
+        written.append(str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", failing_open)
+    with pytest.raises(OSError):
+        write_site(site, files)
+    monkeypatch.setattr("builtins.open", real_open)
+    assert _read_whole_site(site) == "Gen1"
+
+
+def test_a_directory_with_other_content_is_not_taken_over(tmp_path: Path) -> None:
+    site = tmp_path / "status"
+    site.mkdir()
+    (site / "keep.txt").write_text("theirs")
+    with pytest.raises(ConfigError, match="status_page.dir"):
+        write_site(site, render_site(_page(1)))
+    assert (site / "keep.txt").read_text() == "theirs"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    write_site(empty, render_site(_page(1)))
+    assert empty.is_symlink() and _read_whole_site(empty) == "Gen1"
