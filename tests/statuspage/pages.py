@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.status_page import (
-    ComponentSpec, ComponentStatus, Impact, Page, PageSettings, PageStatus, PublicIncident, PublicRecord,
-    PublishedUpdate, build_page,
+    ComponentSpec,
+    ComponentStatus,
+    Impact,
+    Page,
+    PageSettings,
+    PageStatus,
+    PublicIncident,
+    PublicRecord,
+    PublishedUpdate,
+    build_page,
 )
 
 NOW = datetime(2026, 12, 4, 23, 0, tzinfo=UTC)

@@ -31,7 +31,7 @@ def _read_whole_site(site: Path) -> str:
     return generation
 
 
-def _page(n: int):  # noqa: ANN202 - a Page named after its generation
+def _page(n: int):
     page = sample_page()
     return type(page)(**{**page.__dict__, "settings": type(page.settings)(name=f"Gen{n}", url="", time_zone="UTC")})
 
@@ -78,7 +78,7 @@ def test_a_build_that_fails_half_way_leaves_the_old_site_in_place(tmp_path: Path
     real_open = open
     written: list[str] = []
 
-    def failing_open(file, mode="r", *args, **kwargs):  # noqa: ANN001, ANN202 - open's own signature
+    def failing_open(file, mode="r", *args, **kwargs):
         if "w" in mode and str(file).endswith("history.rss"):
             raise OSError(28, "No space left on device")
         written.append(str(file))

@@ -1,0 +1,115 @@
+"""Publishing to the status page over the real store: a preview, the comms lead's or commander's word, the site."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.domain.errors import InvalidCommand, InvalidInput, PermissionDenied
+from bot.domain.status_page import PageStatus
+from bot.services.updates import Audience
+from tests.statuspage.publishing_setup import BYSTANDER, COMMANDER, COMMS, PageSetup
+
+
+async def test_a_draft_is_previewed_and_published_when_the_comms_lead_confirms(page_setup: PageSetup) -> None:
+    incident = await page_setup.declare("Imports DB pool exhausted on pg-main-3")
+    draft = await page_setup.services.status_page.propose(
+        "T1", incident.channel_id or "", BYSTANDER, body="We are investigating delayed imports.",
+        status=PageStatus.INVESTIGATING, public_title="Delayed bank statement imports")
+    (previewed, confirmers, first), = page_setup.chat.calls("post_preview")  # type: ignore[misc]
+    assert previewed.id == draft.id and first and set(confirmers) == {COMMS, COMMANDER}
+    assert page_setup.read("api/v2/incidents.json")["incidents"] == []  # nothing published before the word
+
+    page_setup.clock.advance(minutes=1)
+    published = await page_setup.services.status_page.publish("T1", draft.id or 0, COMMS)
+
+    summary = page_setup.read("api/v2/summary.json")
+    (shown,) = summary["incidents"]
+    assert shown["name"] == "Delayed bank statement imports" and shown["status"] == "investigating"
+    assert [u["body"] for u in shown["incident_updates"]] == ["We are investigating delayed imports."]
+    assert {c["name"]: c["status"] for c in summary["components"]}["Imports"] == "major_outage"
+    assert summary["status"]["indicator"] == "critical"
+    stored = await page_setup.services.incidents.for_channel("T1", incident.channel_id or "")
+    assert stored.last_update_at == published.published_at == page_setup.clock.now()
+
+
+async def test_only_the_comms_lead_or_commander_may_publish_and_a_refusal_is_audited(page_setup: PageSetup) -> None:
+    incident = await page_setup.declare("Imports failing")
+    draft = await page_setup.services.status_page.propose(
+        "T1", incident.channel_id or "", BYSTANDER, body="Investigating.", status=PageStatus.INVESTIGATING,
+        public_title="Delayed imports")
+    with pytest.raises(PermissionDenied, match="communications lead"):
+        await page_setup.services.status_page.publish("T1", draft.id or 0, BYSTANDER)
+    assert page_setup.read("api/v2/incidents.json")["incidents"] == []
+    await page_setup.services.status_page.publish("T1", draft.id or 0, COMMANDER)
+    with pytest.raises(InvalidCommand, match="already published"):
+        await page_setup.services.status_page.publish("T1", draft.id or 0, COMMANDER)
+    assert len(page_setup.read("api/v2/incidents.json")["incidents"]) == 1
+
+
+async def test_the_first_publish_asks_for_a_public_title_that_is_not_the_internal_one(page_setup: PageSetup) -> None:
+    incident = await page_setup.declare("Imports failing")
+    channel = incident.channel_id or ""
+    for title in ("", "  imports   FAILING "):
+        with pytest.raises(InvalidInput) as refused:
+            await page_setup.services.status_page.propose("T1", channel, COMMS, body="x",
+                                                          status=PageStatus.INVESTIGATING, public_title=title)
+        assert "public_title" in refused.value.errors
+    first = await page_setup.services.status_page.propose("T1", channel, COMMS, body="First.",
+                                                          status=PageStatus.INVESTIGATING, public_title="Delays")
+    await page_setup.services.status_page.publish("T1", first.id or 0, COMMS)
+    form = await page_setup.services.status_page.form("T1", channel, Audience.STATUS_PAGE)
+    assert not form.first and form.public_title == "Delays"
+    assert "Imports failing" not in form.text and "imports" not in form.text.replace("Imports", "")
+
+
+async def test_a_severity_that_skips_the_page_keeps_its_updates_in_slack(page_setup: PageSetup) -> None:
+    incident = await page_setup.declare("Slow report", severity="sev3")
+    channel = incident.channel_id or ""
+    assert not await page_setup.services.status_page.goes_to_page("T1", channel, Audience.STATUS_PAGE)
+    with pytest.raises(InvalidCommand, match="not published"):
+        await page_setup.services.status_page.propose("T1", channel, COMMS, body="x", status=PageStatus.INVESTIGATING,
+                                                      public_title="Slow reports")
+
+
+async def test_reminders_count_from_the_last_published_update(page_setup: PageSetup) -> None:
+    incident = await page_setup.declare("Imports failing")
+    channel = incident.channel_id or ""
+    cadence = timedelta(minutes=15)  # SEV1's
+    draft = await page_setup.services.status_page.propose("T1", channel, COMMS, body="Investigating.",
+                                                          status=PageStatus.INVESTIGATING, public_title="Delays")
+    page_setup.clock.advance(minutes=3)
+    published = await page_setup.services.status_page.publish("T1", draft.id or 0, COMMS)
+    page_setup.clock.advance(minutes=5)
+    await page_setup.services.updates.post("T1", channel, COMMANDER, Audience.INTERNAL, "internal progress")
+    stored = await page_setup.services.incidents.for_channel("T1", incident.channel_id or "")
+    assert stored.next_update_due(page_setup.services.policy) == published.published_at + cadence
+    assert await page_setup.timers_due(stored, "update_due") == [published.published_at + cadence]
+    (shown,) = page_setup.read("api/v2/incidents/unresolved.json")["incidents"]
+    assert "Next update expected by" in page_setup.files()["index.html"]
+    assert shown["updated_at"].startswith(published.published_at.strftime("%Y-%m-%dT%H:%M"))
+
+
+async def test_resolving_offers_the_resolved_notice_which_resolves_the_page(page_setup: PageSetup) -> None:
+    incident = await page_setup.declare("Imports failing")
+    channel = incident.channel_id or ""
+    draft = await page_setup.services.status_page.propose("T1", channel, COMMS, body="Investigating.",
+                                                          status=PageStatus.INVESTIGATING, public_title="Delays")
+    await page_setup.services.status_page.publish("T1", draft.id or 0, COMMS)
+    page_setup.clock.advance(minutes=40)
+    await page_setup.services.incidents.change_status("T1", incident.id, COMMANDER, "resolved")
+    assert len(page_setup.chat.calls("offer_resolved_notice")) == 1
+    form = await page_setup.services.status_page.form("T1", channel, Audience.RESOLVED)
+    assert form.status is PageStatus.RESOLVED and form.text.startswith("✅ Incident Resolved")
+    assert "affecting Imports has been resolved" in form.text and "Duration: 40 min" in form.text
+    assert "Imports failing" not in form.text  # the internal title
+    notice = await page_setup.services.status_page.propose("T1", channel, COMMS, body=form.text,
+                                                           status=form.status)
+    await page_setup.services.status_page.publish("T1", notice.id or 0, COMMANDER)
+    assert page_setup.read("api/v2/incidents/unresolved.json")["incidents"] == []
+    (past,) = page_setup.read("api/v2/incidents.json")["incidents"]
+    assert past["status"] == "resolved" and past["resolved_at"] is not None
+    assert page_setup.read("api/v2/status.json")["status"]["indicator"] == "none"
+    await page_setup.services.incidents.change_status("T1", incident.id, COMMANDER, "closed")
+    assert len(page_setup.chat.calls("offer_resolved_notice")) == 1  # offered once per resolve
