@@ -33,7 +33,7 @@ def add_status_routes(app: web.Application, directory: Path) -> None:
         if not wanted.is_relative_to(build) or not wanted.is_file():
             raise web.HTTPNotFound(text="No such page.")
         response = web.FileResponse(wanted, headers={
-            "Cache-Control": "public, max-age=10",
+            "Cache-Control": "no-cache",  # revalidated each time: a publish shows at once
             "Content-Type": TYPES.get(wanted.suffix, "application/octet-stream") + "; charset=utf-8"})
         return response
 
