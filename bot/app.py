@@ -174,21 +174,27 @@ class Warroom:
         except StorageUnavailable as exc:
             log.warning("outbox_prune_skipped", error=str(exc))
 
+    async def stop_alerts(self) -> None:
+        """Stop the alert worker: a notification being handled finishes (or is taken again after its lease)."""
+        alerts, worker = self.services.alerts, self.alerts_worker
+        if alerts is None or worker is None:
+            return
+        alerts.stopped = True
+        alerts.wake()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(worker), STOP_SECONDS)
+        worker.cancel()
+        self.alerts_worker = None
+
     async def stop(self) -> None:
         """Stop timers, let Slack calls being made finish, release connections."""
+        await self.stop_alerts()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.services.timers.stopped = True
         with contextlib.suppress(TimeoutError):  # a timer run in progress finishes before the engine goes
             async with asyncio.timeout(STOP_SECONDS), self.services.timers.running:
                 pass
-        if self.services.alerts is not None and self.alerts_worker is not None:
-            self.services.alerts.stopped = True
-            self.services.alerts.wake()
-            with contextlib.suppress(TimeoutError):  # a notification being handled finishes (or is taken again later)
-                await asyncio.wait_for(asyncio.shield(self.alerts_worker), STOP_SECONDS)
-            self.alerts_worker.cancel()
-            self.alerts_worker = None
         await self.sender.stop()
         sender_session = self.sender_client.session
         if sender_session is not None and not sender_session.closed:

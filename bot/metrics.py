@@ -25,6 +25,8 @@ class Metrics:
         self.incidents = Gauge("warroom_incidents", "Incidents by status", ["status"], registry=self.registry)
         self.outbox = Gauge("warroom_outbox", "Slack calls of this process's outbox sender, by what became of them",
                             ["state"], registry=self.registry)
+        self.alerts_pending = Gauge("warroom_alert_notifications_pending",
+                                    "Alert notifications stored and not handled yet (all processes)", registry=self.registry)
 
     def observe_request(self, kind: str, status: int, seconds: float) -> None:
         """Count one request and its ack latency."""

@@ -96,6 +96,8 @@ def create_web_app(warroom: Warroom) -> web.Application:
         try:
             warroom.metrics.set_incident_counts(await warroom.incidents.count_by_status())
             backlog = await warroom.outbox_store.backlog()
+            if warroom.services.alerts is not None:
+                warroom.metrics.alerts_pending.set(await warroom.services.alerts.pending())
         except StorageUnavailable:
             pass  # keep the last known counts; /health reports the database
         warroom.metrics.set_outbox(delivered=warroom.sender.delivered, failed=warroom.sender.failures, backlog=backlog)

@@ -96,8 +96,3 @@ def parse(source: AlertSource, body: bytes | str) -> AlertNotification:
         alerts=tuple(_alert(raw, n, source) for n, raw in enumerate(alerts)),
         truncated_alerts=truncated if isinstance(truncated, int) and not isinstance(truncated, bool) else 0,
     )
-
-
-def digest(source: AlertSource, body: bytes) -> str:
-    """What identifies a delivery: the same body from the same source is the same notification."""
-    return hashlib.sha256(source.value.encode() + b"\x1f" + body).hexdigest()

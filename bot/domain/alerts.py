@@ -149,8 +149,8 @@ def changes(known: Mapping[str, str], alerts: Sequence[Alert]) -> AlertChanges:
     return AlertChanges(fired=tuple(fired), resolved=tuple(resolved), statuses=statuses)
 
 
-def timeline_line(alert: Alert, firing: bool) -> str:
-    """The timeline text of an alert firing or resolving (data: escaped where it is shown)."""
-    verb = "Alert firing" if firing else "Alert resolved"
+def describe(alert: Alert) -> str:
+    """How an alert reads on a timeline and in a triage message: its name, its summary, its fingerprint (data:
+    escaped where it is shown)."""
     summary = alert.summary if alert.summary != alert.name else ""
-    return f"{verb}: {alert.name}" + (f" · {summary}" if summary else "") + f" ({alert.fingerprint})"
+    return f"{alert.name}" + (f" · {summary}" if summary else "") + f" ({alert.fingerprint})"

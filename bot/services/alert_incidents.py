@@ -113,6 +113,11 @@ class AlertIncidents:
         async def link(uow: UnitOfWork, incident: Incident) -> None:
             current = await uow.alerts.get(group.team_id, group.id, for_update=True)
             assert current is not None, "alert groups are never deleted"
+            if current.state is not GroupState.DECLARING or current.incident_id is not None:
+                # Another replica took it over after this declare's hold ran out, and declared first: this
+                # incident is rolled back and its channel archived (IncidentService.declare).
+                ref = f" as incident {current.incident_id}" if current.incident_id else ""
+                raise UserError(f"That alert was declared meanwhile{ref}.")
             linked = current.with_changes(state=GroupState.INCIDENT, incident_id=incident.id, lease_until=None)
             await uow.alerts.save(linked, now)
             await uow.alerts.opened(linked, incident.id, now)
@@ -166,12 +171,17 @@ class AlertIncidents:
         return group
 
     @retried
-    async def _release(self, group: AlertGroup) -> None:
+    async def _release(self, group: AlertGroup, state: GroupState = GroupState.TRIAGE) -> None:
+        """Give up a hold on a group whose declare failed: back to `state` (DECLARING: at once declarable again)."""
         async with self._uow() as uow:
             current = await uow.alerts.get(group.team_id, group.id, for_update=True)
             if current is not None and current.state is GroupState.DECLARING:
-                await uow.alerts.save(current.with_changes(state=GroupState.TRIAGE, lease_until=None), self._clock.now())
+                await uow.alerts.save(current.with_changes(state=state, lease_until=None), self._clock.now())
                 await uow.commit()
+
+    async def release(self, group: AlertGroup) -> None:
+        """An automated declare failed: the next attempt (after its backoff) need not wait for the lease."""
+        await self._release(group, GroupState.DECLARING)
 
     @retried
     async def dismiss(self, team_id: str, group_id: int, user_id: str, where: tuple[str, str] | None) -> None:

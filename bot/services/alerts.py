@@ -10,6 +10,7 @@ second incident or triage message for it; a notification older than one already 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,7 +19,7 @@ import structlog
 
 from bot.domain.alert_ports import AlertChat, AlertGroup, AlertInbox, GroupState, StoredNotification
 from bot.domain.alert_routing import AlertAction, decide
-from bot.domain.alerts import Alert, AlertChanges, AlertNotification, AlertSource, changes
+from bot.domain.alerts import AlertChanges, AlertNotification, AlertSource, changes, describe
 from bot.domain.errors import StorageUnavailable
 from bot.domain.incident import Incident
 from bot.domain.ports import Clock
@@ -36,11 +37,6 @@ MAX_ATTEMPTS = 20
 POLL_SECONDS = 1.0  # also looks without being woken: another replica's notifications, retries falling due
 KEEP = timedelta(days=7)  # handled notifications kept this long (what came in, for a look afterwards)
 RECHECK = timedelta(seconds=0.5)  # a notification whose group is being declared is looked at again after this
-
-
-def _line(alert: Alert) -> str:
-    summary = alert.summary if alert.summary != alert.name else ""
-    return f"{alert.name}" + (f" · {summary}" if summary else "") + f" ({alert.fingerprint})"
 
 
 class AlertService:
@@ -112,17 +108,18 @@ class AlertService:
                     continue
                 by_group.setdefault(parsed.dedup_key, []).append((stored, parsed))
             turns = asyncio.Semaphore(self._groups_at_once)
-
-            async def one_group(items: list[tuple[StoredNotification, AlertNotification]]) -> None:
-                async with turns:
-                    for stored, parsed in items:
-                        await self._handle_safely(stored, parsed)
-
-            await asyncio.gather(*(one_group(items) for items in by_group.values()))
+            await asyncio.gather(*(self._one_group(turns, items) for items in by_group.values()))
             handled += len(batch)
             if len(batch) < BATCH:
                 break
         return handled
+
+    async def _one_group(self, turns: asyncio.Semaphore,
+                         items: list[tuple[StoredNotification, AlertNotification]]) -> None:
+        """One group's notifications in the order they came, when a turn is free."""
+        async with turns:
+            for stored, parsed in items:
+                await self._handle_safely(stored, parsed)
 
     async def _handle_safely(self, stored: StoredNotification, parsed: AlertNotification) -> None:
         try:
@@ -148,9 +145,14 @@ class AlertService:
         if outcome == "deferred":  # its group is being declared: after that (or after the lease), see again
             await self._inbox.retry(stored.id, self._clock.now() + RECHECK, outcome, count=False)
         if declaring is not None:
-            # A failure leaves the group held until its lease runs out; the notification is retried after it.
-            incident = await self.incidents.declare(declaring, actor=parsed.source.value, automated=True,
-                                                    notification_id=stored.id)
+            try:
+                incident = await self.incidents.declare(declaring, actor=parsed.source.value, automated=True,
+                                                        notification_id=stored.id)
+            except Exception:
+                # Released for the notification's retry (a crash instead leaves the hold to run out: its lease).
+                with contextlib.suppress(Exception):
+                    await self.incidents.release(declaring)
+                raise
             log.info("alert_declared", team_id=team_id, incident=incident.ref, group=declaring.id)
         return outcome
 
@@ -171,7 +173,7 @@ class AlertService:
             if held and group.lease_until is not None and group.lease_until > now:
                 return "deferred", None, None  # rolled back: the lock is released before the notification is
             change = changes(group.statuses, parsed.alerts)
-            lines = {**group.lines, **{a.fingerprint: _line(a) for a in parsed.alerts}}
+            lines = {**group.lines, **{a.fingerprint: describe(a) for a in parsed.alerts}}
             group = group.with_changes(statuses=change.statuses, lines=lines, last_notification_id=stored.id)
             incident = await uow.incidents.get(team_id, group.incident_id) if group.incident_id else None
             outcome, declaring, resolving = "recorded", None, None
@@ -198,6 +200,10 @@ class AlertService:
                     group, declaring = group.with_changes(lease_until=now + DECLARE_LEASE), group
             elif change.all_resolved and group.state is not GroupState.INCIDENT:
                 group = group.with_changes(state=GroupState.QUIET)
+            settled = group.state is GroupState.QUIET or (
+                group.state is GroupState.INCIDENT and not (incident and policy.lifecycle.is_open(incident.status)))
+            if change.all_resolved and settled:  # nothing open and nothing firing: its alerts need not be kept
+                group = group.with_changes(statuses={}, lines={})
             await uow.alerts.save(group, now)
             if declaring is None:
                 await uow.alerts.finish(stored.id, now)

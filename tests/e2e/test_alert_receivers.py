@@ -4,6 +4,7 @@ documented payload declared with its dashboard links."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import yaml
 
 from bot.standin import FakeSlack
 from tests.alerting import alert, alertmanager, body, grafana
+from tests.databases import fresh_database
 from tests.e2e.harness import Bot, running_bot
 from tests.e2e.monitoring import README_URL, readme_snippet
 
@@ -65,6 +67,9 @@ async def test_a_notification_is_answered_fast_stored_once_and_declared_once(fak
         [create] = await fake_slack.wait_for("conversations.create")
         await fake_slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == create.response["channel"]["id"])
         await bot.settled()
+        status, metrics = await bot.get("/metrics")
+        assert status == 200 and "warroom_alert_notifications_pending 0.0" in metrics
+        assert 'warroom_requests_total{kind="alerts",status="200"} 3.0' in metrics
         assert len(fake_slack.calls_to("conversations.create")) == 1
         incident = await bot.warroom.incidents.for_channel(fake_slack.state.team_id, create.response["channel"]["id"])
         timeline = [e.text for e in await bot.warroom.incidents.timeline(fake_slack.state.team_id, incident.id)]
@@ -120,3 +125,47 @@ async def test_an_alerts_card_is_posted_after_two_round_trips_like_any_declare(f
         announcement = next(c for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == "CANNOUNCE")
         second = [card, topic, announcement]  # round trip 2: together, none waiting for another
         assert card.at > create.answered_at and max(c.at for c in second) < min(c.answered_at for c in second)
+
+
+async def test_a_notification_stored_while_slack_was_down_is_declared_once_after_a_restart(
+        fake_slack: FakeSlack, tmp_path: Path) -> None:
+    database = f"sqlite+aiosqlite:///{tmp_path / 'restart.db'}"
+    payload = body(alertmanager("ImportsFailing", [alert("fp1")]))
+    fake_slack.fail_next("conversations.create", status=500, retry_after=None, error="internal_error", times=1000)
+    async with running_bot(fake_slack, database, tmp_path, env={"WARROOM_ALERTS_TOKEN": TOKEN}) as first:
+        assert (await _post(first, "alertmanager", payload))[0] == 200
+        await fake_slack.wait_for("conversations.create")  # tried, refused: Slack is down
+    fake_slack.reset_faults()
+    async with running_bot(fake_slack, database, tmp_path, env={"WARROOM_ALERTS_TOKEN": TOKEN}) as restarted:
+        created = await fake_slack.wait_for("conversations.create", lambda c: c.response.get("ok") is True, timeout=10)
+        channel = created[0].response["channel"]["id"]
+        assert (await _post(restarted, "alertmanager", payload))[0] == 200  # Alertmanager's retry
+        later = body(alertmanager("ImportsFailing", [alert("fp1"), alert("fp2")]))
+        assert (await _post(restarted, "alertmanager", later))[0] == 200
+        await fake_slack.wait_for("chat.postMessage", lambda c: c.params.get("channel") == channel
+                                  and "fp2" in str(c.params.get("text")), timeout=10)
+        await restarted.settled()
+        incidents = await restarted.warroom.incidents.list_open(fake_slack.state.team_id)
+        assert [i.channel_id for i in incidents] == [channel]
+        assert len([c for c in fake_slack.calls_to("conversations.create") if c.response.get("ok")]) == 1
+
+
+async def test_two_replicas_on_one_postgresql_database_declare_each_group_once(fake_slack: FakeSlack,
+                                                                                tmp_path: Path) -> None:
+    async with fresh_database("postgresql", tmp_path) as database, \
+            running_bot(fake_slack, database, tmp_path, env={"WARROOM_ALERTS_TOKEN": TOKEN}) as one, \
+            running_bot(fake_slack, database, tmp_path, env={"WARROOM_ALERTS_TOKEN": TOKEN}) as two:
+        groups = [f"Group{n}" for n in range(4)]
+        posts = []
+        for group in groups:  # every notification to both replicas, as two Alertmanagers in a cluster may send
+            first = body(alertmanager(group, [alert(f"{group}-a", name=group)]))
+            both = body(alertmanager(group, [alert(f"{group}-a", name=group), alert(f"{group}-b", name=group)]))
+            posts += [_post(one, "alertmanager", first), _post(two, "alertmanager", first),
+                      _post(two, "alertmanager", both), _post(one, "alertmanager", both)]
+        assert {status for status, _ in await asyncio.gather(*posts)} == {200}
+        await fake_slack.wait_for("chat.postMessage", lambda c: "-b" in str(c.params.get("text"))
+                                  and "Alert firing" in str(c.params.get("text")), count=len(groups), timeout=15)
+        await one.settled()
+        await two.settled()
+        names = sorted(c.params["name"] for c in fake_slack.calls_to("conversations.create"))
+        assert len(names) == len(groups) and all(any(g.lower() in n for n in names) for g in groups)

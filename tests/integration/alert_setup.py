@@ -58,12 +58,12 @@ class Replica:
 
 
 def replica(engine: AsyncEngine, clock: FakeClock | None = None, policy: Policy = POLICY,
-            receiving: AsyncEngine | None = None) -> Replica:
+            receiving: AsyncEngine | None = None, chat: FakeChat | None = None) -> Replica:
     """The use cases of one Warroom over `engine`, with the alert receivers on (storing on `receiving`, an
     autocommit engine of their own, as on PostgreSQL, when given)."""
     sessions = session_factory(engine)
     clock = clock or FakeClock()
-    chat, alert_chat, runbook_chat = FakeChat(), FakeAlertChat(), FakeRunbookChat()
+    chat, alert_chat, runbook_chat = chat or FakeChat(), FakeAlertChat(), FakeRunbookChat()
     catalog = load_runbooks([LIBRARY], roles={r.id for r in policy.roles}).runbooks
     services = build_services(
         uow=lambda: SqlUnitOfWork(sessions), chat=chat, clock=clock, policy=policy, directory=FakeDirectory(),

@@ -8,7 +8,6 @@ import yaml
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import parse_config
-
 from bot.domain.alert_ports import GroupState
 from bot.domain.alerts import AlertSource
 from bot.domain.errors import UserError
@@ -160,6 +159,9 @@ async def test_a_triage_message_whose_alerts_all_resolve_is_settled_and_a_later_
     await bot.deliver(alertmanager("DiskFilling", [alert("w1", "resolved", **warning)]))
     [(group, outcome)] = bot.alert_chat.calls("update_triage")  # type: ignore[misc]
     assert outcome == "Every alert resolved; nothing was declared." and group.state is GroupState.QUIET
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        stored = await uow.alerts.get("T1", group.id)  # type: ignore[attr-defined]
+    assert stored is not None and dict(stored.statuses) == {} and dict(stored.lines) == {}  # settled: forgotten
     again = alertmanager("DiskFilling", [alert("w1", **warning)])
     again["alerts"][0]["startsAt"] = "2026-12-04T12:00:00Z"
     await bot.deliver(again)

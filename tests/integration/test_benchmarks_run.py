@@ -58,3 +58,4 @@ def test_the_alert_storm_benchmark_runs_and_opens_one_incident_or_triage_message
     assert (report["incidents_created"], report["triage_messages"], report["duplicates"]) == (2, 4, 0)
     assert report["alerts_recorded"] == 60 and report["alerts_on_incident_timelines"] == 20
     assert report["errors"] == 0 and report["contract_violations"] == 0
+    assert report["busiest_channel_calls_in_1s"] <= 5  # Slack's pace: a burst of 4, then one a second
