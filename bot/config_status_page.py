@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,11 +34,14 @@ class StatusPageConfig(BaseModel):
                 raise ValueError(f"expected an IANA time zone such as UTC or Europe/Berlin, got {value!r}") from None
         return value
 
-    def to_policy(self, severity_ids: list[str], timezone: str) -> StatusPagePolicy:
+    def to_policy(self, severity_ids: list[str], timezone: str, base: Path | None = None) -> StatusPagePolicy:
         """The domain's policy. Rules for severities the policy does not have are dropped: the shipped defaults
         name SEV0 to SEV3, and a warroom.yaml may remove some of them."""
+        directory = Path(self.dir) if self.dir else None
+        if directory is not None and not directory.is_absolute() and base is not None:
+            directory = base / directory  # relative to warroom.yaml, as `catalog:` is
         return StatusPagePolicy(
-            dir=self.dir, page=PageSettings(name=self.name, url=self.url, time_zone=self.time_zone or timezone),
+            dir=str(directory or ""), page=PageSettings(name=self.name, url=self.url, time_zone=self.time_zone or timezone),
             groups={component: group for group, members in self.groups.items() for component in members},
             rules={severity: PublishRule(rule) for severity, rule in self.severities.items()
                    if severity in severity_ids})

@@ -104,8 +104,8 @@ async def test_declare_publish_and_resolve_reach_the_page_within_a_second(
                                               str(c.params.get("text")))
         assert (await _summary(bot))["incidents"] == []  # nothing is published before the confirmation
 
-        await _confirm_and_see(bot, page, preview, channel, "Delayed bank statement imports", artifacts,
-                               "status-page-1-investigating.png")
+        timings = {"published": await _confirm_and_see(bot, page, preview, channel, "Delayed bank statement imports",
+                                                       artifacts, "status-page-1-investigating.png")}
         await expect(page.locator(".banner")).to_have_text("Major System Outage")
         await expect(page.locator(".incident .next")).to_contain_text("Next update expected by")
         await expect(page.locator(".component", has_text="Imports")).to_contain_text("Major outage")
@@ -125,8 +125,9 @@ async def test_declare_publish_and_resolve_reach_the_page_within_a_second(
                                 text.replace("[number]", "About 300 customers"), "resolved", None)
         previews = await fake_slack.wait_for("chat.postMessage", lambda c: "waiting for confirmation" in
                                              str(c.params.get("text")), count=2)
-        await _confirm_and_see(bot, page, previews[1], channel, "Incident Resolved", artifacts,
-                               "status-page-2-resolved.png")
+        timings["resolved"] = await _confirm_and_see(bot, page, previews[1], channel, "Incident Resolved", artifacts,
+                                                     "status-page-2-resolved.png")
+        (artifacts / "status-page-timings.json").write_text(json.dumps(timings))  # seconds, kept with the shots
         await expect(page.locator(".banner")).to_have_text("All Systems Operational")
         await expect(page.locator("#history-h + .incident, #history-h ~ .incident").first).to_contain_text(
             "Delayed bank statement imports")
