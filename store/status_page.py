@@ -144,9 +144,17 @@ class SqlStatusPage:
         return _published(row) if row is not None else None
 
     async def records(self, since: datetime) -> list[tuple[PublicIncident, list[PublishedUpdate]]]:
-        incidents = (await self._s.exec(select(PublicIncidentRow).order_by(col(PublicIncidentRow.id)))).all()
+        recent = select(PageUpdateRow.team_id, PageUpdateRow.incident_id).where(
+            PageUpdateRow.state == "published", col(PageUpdateRow.published_at) >= since).distinct()
+        keys = {(team, incident) for team, incident in (await self._s.exec(recent)).all()}
+        if not keys:
+            return []
+        incidents = [row for row in (await self._s.exec(select(PublicIncidentRow).where(
+            col(PublicIncidentRow.incident_id).in_({i for _, i in keys})).order_by(col(PublicIncidentRow.id)))).all()
+            if (row.team_id, row.incident_id) in keys]
         updates = (await self._s.exec(select(PageUpdateRow).where(
-            PageUpdateRow.state == "published").order_by(col(PageUpdateRow.id)))).all()
+            PageUpdateRow.state == "published", col(PageUpdateRow.incident_id).in_({i for _, i in keys}))
+            .order_by(col(PageUpdateRow.id)))).all()
         by_incident: dict[tuple[str, int], list[PublishedUpdate]] = {}
         for row in updates:
             by_incident.setdefault((row.team_id, row.incident_id), []).append(_published(row))

@@ -143,12 +143,13 @@ class StatusPageService:
             public = await uow.status_page.public_incident(team_id, incident.id)
             if public is not None and public.private:
                 raise InvalidCommand(f"{incident.ref} is private: nothing of it is published on the status page.")
-            if public is None:
-                rank = self.policy.severities.get(incident.severity).rank
-                public = PublicIncident(team_id=team_id, incident_id=incident.id, public_title=draft.public_title,
-                                        impact=impact_for_rank(rank),
-                                        components=affected_components(incident, self.policy.catalog), created_at=now)
-                await uow.status_page.save_incident(public)
+            # Its impact and components follow the incident as it is when someone confirms what the page says.
+            rank = self.policy.severities.get(incident.severity).rank
+            public = replace(public, impact=impact_for_rank(rank),
+                             components=affected_components(incident, self.policy.catalog)) if public else PublicIncident(
+                team_id=team_id, incident_id=incident.id, public_title=draft.public_title, impact=impact_for_rank(rank),
+                components=affected_components(incident, self.policy.catalog), created_at=now)
+            await uow.status_page.save_incident(public)
             published = await uow.status_page.add_update(PublishedUpdate(
                 team_id=team_id, incident_id=incident.id, status=draft.status, body=draft.body, published_at=now,
                 published_by=actor))

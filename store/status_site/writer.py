@@ -5,7 +5,9 @@ written whole in its own directory first; then a new link is made and renamed ov
 (`rename(2)` is atomic), so a reader (a web server, a sync to an object store) opens files of the old
 build or of the new one, never a half-written file or a site missing some. The build before the
 current one is kept a while for readers still in it; older ones are removed. Builds are serialised
-across processes by a lock file.
+across processes by a lock file, and each records when its page was read (`.version`): a build of an
+older reading (a replica that read the database before another's publish, and writes after it) is not
+swapped in over a newer one.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from store.status_site import feeds, html, json_api
 log = structlog.get_logger(__name__)
 
 KEEP_BUILDS = 2  # the current build and the one before it
+VERSION = ".version"  # in each build: when its page was read (ISO 8601 UTC)
 
 
 def render_site(page: Page) -> dict[str, bytes]:
@@ -64,13 +67,25 @@ def _claim_target(target: Path) -> None:
                       "link to its latest build); name a path that does not exist yet, or an empty directory.")
 
 
-def write_site(target: Path, files: Mapping[str, bytes]) -> Path:
-    """Write `files` as a new build and make `target` point at it; the build's directory."""
+def _current_version(target: Path) -> str:
+    try:
+        return (target / VERSION).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def write_site(target: Path, files: Mapping[str, bytes], version: str = "") -> Path | None:
+    """Write `files` as a new build and make `target` point at it; the build's directory (None: the site
+    already shows a newer `version`, and is left as it is)."""
     target = target.absolute()
     builds = builds_dir(target)
     builds.mkdir(parents=True, exist_ok=True)
     with _locked(builds):
         _claim_target(target)
+        if version and _current_version(target) > version:
+            log.info("status_site_newer_kept", dir=str(target), version=version)
+            return None
+        files = {**files, VERSION: version.encode()}
         name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
         build = builds / name
         for path, content in files.items():
@@ -105,4 +120,5 @@ class StaticSite:
         """Render and write the site off the event loop, one build at a time."""
         async with self._lock:
             files = render_site(page)
-            await asyncio.to_thread(write_site, self.target, files)
+            version = page.updated_at.astimezone(UTC).isoformat(timespec="microseconds")
+            await asyncio.to_thread(write_site, self.target, files, version)

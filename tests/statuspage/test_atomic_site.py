@@ -91,6 +91,15 @@ def test_a_build_that_fails_half_way_leaves_the_old_site_in_place(tmp_path: Path
     assert _read_whole_site(site) == "Gen1"
 
 
+def test_a_build_of_an_older_reading_never_replaces_a_newer_one(tmp_path: Path) -> None:
+    site = tmp_path / "status"
+    assert write_site(site, render_site(_page(2)), "2026-12-04T23:00:02.000000+00:00") is not None
+    assert write_site(site, render_site(_page(1)), "2026-12-04T23:00:01.000000+00:00") is None
+    assert _read_whole_site(site) == "Gen2"
+    assert write_site(site, render_site(_page(3)), "2026-12-04T23:00:03.000000+00:00") is not None
+    assert _read_whole_site(site) == "Gen3"
+
+
 def test_a_directory_with_other_content_is_not_taken_over(tmp_path: Path) -> None:
     site = tmp_path / "status"
     site.mkdir()

@@ -113,3 +113,20 @@ async def test_resolving_offers_the_resolved_notice_which_resolves_the_page(page
     assert page_setup.read("api/v2/status.json")["status"]["indicator"] == "none"
     await page_setup.services.incidents.change_status("T1", incident.id, COMMANDER, "closed")
     assert len(page_setup.chat.calls("offer_resolved_notice")) == 1  # offered once per resolve
+
+
+async def test_a_lowered_severity_reaches_the_page_with_the_next_confirmed_update(page_setup: PageSetup) -> None:
+    incident = await page_setup.declare("Imports failing")
+    channel = incident.channel_id or ""
+    first = await page_setup.services.status_page.propose("T1", channel, COMMS, body="Investigating.",
+                                                          status=PageStatus.INVESTIGATING, public_title="Delays")
+    await page_setup.services.status_page.publish("T1", first.id or 0, COMMS)
+    await page_setup.services.incidents.change_severity("T1", incident.id, COMMANDER, "sev2")
+    assert page_setup.read("api/v2/incidents.json")["incidents"][0]["impact"] == "critical"  # not yet confirmed
+    second = await page_setup.services.status_page.propose("T1", channel, COMMS, body="Partly back.",
+                                                           status=PageStatus.MONITORING)
+    await page_setup.services.status_page.publish("T1", second.id or 0, COMMS)
+    (shown,) = page_setup.read("api/v2/incidents.json")["incidents"]
+    assert shown["impact"] == "major" and shown["monitoring_at"] is not None
+    components = {c["name"]: c["status"] for c in page_setup.read("api/v2/components.json")["components"]}
+    assert components["Imports"] == "partial_outage" and components["Bank sync"] == "operational"
