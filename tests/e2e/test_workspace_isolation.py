@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from bot.app import create_app
 from bot.config import load_config
 from bot.standin import FakeSlack
@@ -21,9 +23,11 @@ from handlers.ids import Action, Block, Callback, Field
 from handlers.parse import USAGE
 from handlers.runbook_blocks import step_value
 from handlers.surface import Surface
+from tests.alerting import alert, alertmanager, body
 from tests.e2e.harness import SIGNING_SECRET, Bot, bot_environ, drill_library, running_bot
 
 TEAM_B, USER_B = "T0BBBBBBB", "U0BBBBBBB"
+ALERTS_TOKEN = "isolation-alerts-token"
 RUNBOOK = "isolation"
 REFUSED = ("works in an incident channel", "does not exist in this workspace",
            "not attached to an incident in this channel", "There is no INC-1 in this workspace")
@@ -42,6 +46,7 @@ class WorkspaceA:
     card_ts: str
     message: dict[str, Any]
     followup_id: int
+    group_id: int  # an alert group of A's waiting in triage
 
 
 async def _set_up_workspace_a(bot: Bot) -> WorkspaceA:
@@ -63,7 +68,15 @@ async def _set_up_workspace_a(bot: Bot) -> WorkspaceA:
     async with bot.warroom.services.incidents._uow() as uow:
         [followup] = await uow.followups.list_for(team, incident.id)  # type: ignore[arg-type]
     message = fake.state.post_as_user(channel, "U1", "The ledger is drifting")
-    return WorkspaceA(team, channel, incident.id, incident.card_ts or "", message, followup.id)  # type: ignore[arg-type]
+    warning = alertmanager("DiskFilling", [alert("w1", name="DiskFilling", severity="warning")])
+    async with aiohttp.ClientSession() as session, session.post(
+            f"{bot.base_url}/alerts/alertmanager", data=body(warning),
+            headers={"Authorization": f"Bearer {ALERTS_TOKEN}"}) as resp:
+        assert resp.status == 200
+    [triage] = await fake.wait_for("chat.postMessage", lambda c: c.params.get("channel") == "CALERTS")
+    group_id = int(triage.params["blocks"][-1]["elements"][0]["value"])
+    return WorkspaceA(team, channel, incident.id, incident.card_ts or "", message, followup.id,  # type: ignore[arg-type]
+                      group_id)
 
 
 async def _snapshot(bot: Bot, a: WorkspaceA) -> list[Any]:
@@ -72,7 +85,8 @@ async def _snapshot(bot: Bot, a: WorkspaceA) -> list[Any]:
         return [await uow.incidents.get(a.team, a.incident_id), await uow.timeline.list_for(a.team, a.incident_id),
                 await uow.audit.list_for(a.team, a.incident_id), await uow.roles.list_for(a.team, a.incident_id),
                 await uow.followups.list_for(a.team, a.incident_id),
-                await uow.runbooks.steps(a.team, a.incident_id, RUNBOOK), await uow.audit.chain(a.team)]
+                await uow.runbooks.steps(a.team, a.incident_id, RUNBOOK), await uow.audit.chain(a.team),
+                await uow.alerts.get(a.team, a.group_id)]
 
 
 Send = Callable[[Bot, WorkspaceA], Awaitable[Any]]
@@ -148,6 +162,8 @@ REQUESTS: list[tuple[str, str, str, Send]] = [
     ("action", Action.SNOOZE_UPDATE, REFUSED[0], _click(Action.SNOOZE_UPDATE, value="15")),
     ("action", Action.SNOOZE_UPDATE + "_30", REFUSED[0], _click(Action.SNOOZE_UPDATE + "_30", value="30")),
     ("action", Action.RUNBOOK_ATTACH, REFUSED[0], _click(Action.RUNBOOK_ATTACH, value=RUNBOOK)),
+    ("action", Action.ALERT_DECLARE, "no longer", _click(Action.ALERT_DECLARE, value=lambda a: str(a.group_id))),
+    ("action", Action.ALERT_DISMISS, "no longer", _click(Action.ALERT_DISMISS, value=lambda a: str(a.group_id))),
     ("view", Callback.RESOLVE, REFUSED[0], _submit(Callback.RESOLVE, lambda a: {"channel_id": a.channel}, {
         Block.RESOLUTION: "B resolved it", Block.IMPACT: "", Block.ROOT_CAUSE: ""})),
     ("view", Callback.STATUS_UPDATE, REFUSED[0], _submit(Callback.STATUS_UPDATE, lambda a: {
@@ -168,6 +184,7 @@ REQUESTS: list[tuple[str, str, str, Send]] = [
     *[("command", sub, OWN, _command(text)) for sub, text in {
         "list": "list", "help": "help", "oncall": "oncall", "stats": "stats", "resolve": "resolve",
         "declare": "declare sev2 Payments gateway timeouts"}.items()],
+    ("action", Action.ALERT_RESOLVE, OWN, _click(Action.ALERT_RESOLVE, value=lambda a: str(a.incident_id))),
     ("action", Action.DECLARE_ANYWAY, OWN, _click(Action.DECLARE_ANYWAY, value=json.dumps(
         {"severity": "SEV3", "title": "Search index stale"}))),
     ("view", Callback.DECLARE, OWN, _submit(Callback.DECLARE, lambda a: {}, {
@@ -201,7 +218,8 @@ async def test_every_registered_surface_has_a_cross_workspace_request(fake_slack
 
 async def test_workspace_b_can_never_read_or_change_workspace_as_incident(
         fake_slack: FakeSlack, database_url: str, tmp_path: Path) -> None:
-    env = {"WARROOM_RUNBOOKS": str(drill_library(tmp_path, RUNBOOK))}
+    env = {"WARROOM_RUNBOOKS": str(drill_library(tmp_path, RUNBOOK)), "WARROOM_ALERTS_TOKEN": ALERTS_TOKEN}
+    fake_slack.state.add_channel("alerts", "CALERTS")  # where A's triage messages go (known when the bot starts)
     async with running_bot(fake_slack, database_url, tmp_path, env=env) as bot:
         a = await _set_up_workspace_a(bot)
         before = await _snapshot(bot, a)
