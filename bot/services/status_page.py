@@ -232,5 +232,5 @@ def _title_errors(title: str, incident: Incident) -> dict[str, str]:
 async def _waiting(uow: UnitOfWork, team_id: str, draft_id: int) -> Draft:
     draft = await uow.status_page.draft(team_id, draft_id, for_update=True)
     if draft is None:
-        raise InvalidCommand("That draft was already published or discarded.")
+        raise InvalidCommand("That draft does not exist in this workspace, or was already published or discarded.")
     return draft
