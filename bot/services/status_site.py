@@ -49,7 +49,11 @@ class StatusSite:
             return None
         async with self._lock:
             page = await self.page()
-            await self._publisher.publish(page)
+            try:
+                await self._publisher.publish(page)
+            except OSError as exc:  # what was published is stored: the next publish or the hourly build writes it
+                log.error("status_page_not_written", error=f"{type(exc).__name__}: {exc}")
+                return None
         log.info("status_page_built", incidents=len(page.incidents), unresolved=len(page.unresolved),
                  indicator=page.indicator)
         return page

@@ -88,19 +88,27 @@ def write_site(target: Path, files: Mapping[str, bytes], version: str = "") -> P
         files = {**files, VERSION: version.encode()}
         name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
         build = builds / name
-        for path, content in files.items():
-            file = build / path
-            file.parent.mkdir(parents=True, exist_ok=True)
-            with open(file, "wb") as out:
-                out.write(content)
-                out.flush()
-                os.fsync(out.fileno())
+        try:
+            _write_files(build, files)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)  # never linked: nobody reads it
+            raise
         link = target.parent / f".{target.name}.{name}.link"
         os.symlink(os.path.relpath(build, target.parent), link)
         os.replace(link, target)
         _prune(builds, keep=build)
     log.info("status_site_written", dir=str(target), build=name, files=len(files))
     return build
+
+
+def _write_files(build: Path, files: Mapping[str, bytes]) -> None:
+    for path, content in files.items():
+        file = build / path
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with open(file, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
 
 
 def _prune(builds: Path, keep: Path) -> None:

@@ -89,6 +89,7 @@ def test_a_build_that_fails_half_way_leaves_the_old_site_in_place(tmp_path: Path
         write_site(site, files)
     monkeypatch.setattr("builtins.open", real_open)
     assert _read_whole_site(site) == "Gen1"
+    assert [b for b in builds_dir(site).iterdir() if b.is_dir()] == [site.resolve()]  # the half build is gone
 
 
 def test_a_build_of_an_older_reading_never_replaces_a_newer_one(tmp_path: Path) -> None:

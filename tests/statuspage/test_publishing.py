@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.domain.errors import InvalidCommand, InvalidInput, PermissionDenied
 from bot.domain.status_page import PageStatus
 from bot.services.updates import Audience
+from store.status_site.writer import builds_dir
 from tests.statuspage.publishing_setup import BYSTANDER, COMMANDER, COMMS, PageSetup
 
 
@@ -130,3 +132,17 @@ async def test_a_lowered_severity_reaches_the_page_with_the_next_confirmed_updat
     assert shown["impact"] == "major" and shown["monitoring_at"] is not None
     components = {c["name"]: c["status"] for c in page_setup.read("api/v2/components.json")["components"]}
     assert components["Imports"] == "partial_outage" and components["Bank sync"] == "operational"
+
+
+async def test_a_site_that_cannot_be_written_loses_nothing_published(page_setup: PageSetup) -> None:
+    incident = await page_setup.declare("Imports failing")
+    builds = builds_dir(page_setup.site.absolute())
+    shutil.rmtree(builds)
+    builds.write_text("not a directory")  # the disk refuses: the next build cannot be written
+    draft = await page_setup.services.status_page.propose("T1", incident.channel_id or "", COMMS, body="Investigating.",
+                                                          status=PageStatus.INVESTIGATING, public_title="Delays")
+    published = await page_setup.services.status_page.publish("T1", draft.id or 0, COMMS)
+    assert published.id is not None and len(page_setup.chat.calls("post_update")) == 1  # published all the same
+    builds.unlink()
+    assert await page_setup.services.status_page.site.rebuild() is not None  # the hourly build, or the next publish
+    assert [i["name"] for i in page_setup.read("api/v2/incidents.json")["incidents"]] == ["Delays"]
