@@ -70,16 +70,16 @@ class StatusPageService:
 
     async def goes_to_page(self, team_id: str, channel_id: str, audience: Audience) -> bool:
         """Whether an update for `audience` in this incident is a draft for the page (else it is posted in Slack):
-        the status_page audience unless the severity skips the page, the resolved notice once on the page."""
+        the status_page audience unless the severity skips the page; once on the page, both page audiences."""
         if audience not in (Audience.STATUS_PAGE, Audience.RESOLVED):
             return False
         incident = await self._incidents.for_channel(team_id, channel_id)
         public = await self._public(incident)
         if public is not None and public.private:
             return False
-        if audience is Audience.RESOLVED:
-            return public is not None
-        return self.rule(incident) is not PublishRule.SKIP
+        if public is not None:  # on the page already: it hears the rest, whatever the severity became
+            return True
+        return audience is Audience.STATUS_PAGE and self.rule(incident) is not PublishRule.SKIP
 
     async def default_audience(self, team_id: str, channel_id: str) -> Audience:
         """The audience the card's and reminders' update button opens: the page when the severity requires it."""
@@ -115,7 +115,7 @@ class StatusPageService:
             public = await uow.status_page.public_incident(team_id, incident.id)
             if public is not None and public.private:
                 raise InvalidCommand(f"{current.ref} is private: nothing of it is published on the status page.")
-            if self.rule(current) is PublishRule.SKIP:
+            if public is None and self.rule(current) is PublishRule.SKIP:
                 raise InvalidCommand(f"{escape(current.severity)} incidents are not published on the status page "
                                      "(status_page.severities in warroom.yaml).")
             if public is None:

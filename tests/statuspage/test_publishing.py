@@ -75,6 +75,21 @@ async def test_a_severity_that_skips_the_page_keeps_its_updates_in_slack(page_se
                                                       public_title="Slow reports")
 
 
+async def test_an_incident_on_the_page_still_gets_its_resolved_notice_after_a_lowered_severity(
+        page_setup: PageSetup) -> None:
+    incident = await page_setup.declare("Imports failing")
+    channel = incident.channel_id or ""
+    draft = await page_setup.services.status_page.propose("T1", channel, COMMS, body="Investigating.",
+                                                          status=PageStatus.INVESTIGATING, public_title="Delays")
+    await page_setup.services.status_page.publish("T1", draft.id or 0, COMMS)
+    await page_setup.services.incidents.change_severity("T1", incident.id, COMMANDER, "sev3")  # skips the page
+    assert await page_setup.services.status_page.goes_to_page("T1", channel, Audience.RESOLVED)
+    notice = await page_setup.services.status_page.propose("T1", channel, COMMS, body="Resolved.",
+                                                           status=PageStatus.RESOLVED)
+    await page_setup.services.status_page.publish("T1", notice.id or 0, COMMS)
+    assert page_setup.read("api/v2/incidents/unresolved.json")["incidents"] == []
+
+
 async def test_reminders_count_from_the_last_published_update(page_setup: PageSetup) -> None:
     incident = await page_setup.declare("Imports failing")
     channel = incident.channel_id or ""
