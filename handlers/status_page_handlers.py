@@ -16,6 +16,7 @@ from bot.services.container import Services
 from bot.services.status_page import PageForm
 from bot.services.updates import UPDATE_MAX, Audience
 from handlers import status_blocks
+from handlers.answer import Answer, answer_in_ack
 from handlers.format import escape
 from handlers.ids import Action, Block, Callback, Field
 from handlers.modals import control_errors, read_text_values
@@ -68,25 +69,31 @@ def _selected_status(view: dict[str, Any]) -> PageStatus:
 
 @dataclass(frozen=True)
 class StatusPageCommand(Command):
-    """`/incident statuspage private`: keep this incident off the status page for good."""
+    """`/incident statuspage`: where the incident stands with the page; `private`: keep it off the page for good."""
 
     action: str = ""
 
 
 def _parse(typed: Any) -> StatusPageCommand:
     action = (typed.args[0] if typed.args else "").lower()
-    if action != "private":
-        raise InvalidCommand("Use `/incident statuspage private` to keep this incident off the status page for good.")
+    if action not in ("", "private"):
+        raise InvalidCommand("Use `/incident statuspage` to see where this incident stands with the status page, "
+                             "or `/incident statuspage private` to keep it off the page for good.")
     return StatusPageCommand(action=action)
 
 
 async def _statuspage(parsed: StatusPageCommand, call: Call) -> None:
+    if not parsed.action:
+        async def describe() -> Answer:
+            return await call.services.status_page.describe(call.team_id, call.channel_id), []
+        await answer_in_ack(call.ack, call.respond, describe())
+        return
     await call.ack(response_type="ephemeral", text="Keeping this incident off the status page…")
     incident = await call.services.status_page.make_private(call.team_id, call.channel_id, call.user_id)
     await call.respond(response_type="ephemeral", text=f"{incident.ref} is private: it never appears on the status page.")
 
 
-STATUSPAGE = Subcommand("statuspage", "/incident statuspage private", _parse, (StatusPageCommand,), _statuspage,
+STATUSPAGE = Subcommand("statuspage", "/incident statuspage [private]", _parse, (StatusPageCommand,), _statuspage,
                         aliases=("status-page", "status_page"))
 
 

@@ -17,6 +17,7 @@ from bot.domain.access import Use
 from bot.domain.chat import UpdateChat
 from bot.domain.errors import InvalidCommand, InvalidInput
 from bot.domain.incident import Incident, TimelineKind
+from bot.domain.milestones import format_time
 from bot.domain.permissions import Capability
 from bot.domain.ports import Clock
 from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
@@ -97,6 +98,23 @@ class StatusPageService:
         closed = not self.policy.lifecycle.is_open(incident.status)
         status = PageStatus.RESOLVED if audience is Audience.RESOLVED else page_status_for(incident.status, closed)
         return PageForm(incident=incident, text=text, status=status, public_title=title, first=public is None)
+
+    async def describe(self, team_id: str, channel_id: str) -> str:
+        """Where this incident stands with the page (mrkdwn): its public title, last update and next one due."""
+        incident = await self._incidents.for_channel(team_id, channel_id)
+        async with self._uow() as uow:
+            public = await uow.status_page.public_incident(team_id, incident.id)
+            last = await uow.status_page.last_update(team_id, incident.id)
+        if public is not None and public.private:
+            return f"{incident.ref} is private: it never appears on the status page."
+        if public is None or last is None:
+            rule = self.rule(incident)
+            return (f"{incident.ref} is not on the status page. For {escape(incident.severity)} the page is {rule.value}"
+                    + ("." if rule is PublishRule.SKIP else ": `/incident update status_page` drafts an update."))
+        due = incident.next_update_due(self.policy)
+        when = f"; the next one is expected by {format_time(due, self.policy.timezone)}" if due else ""
+        return (f"{incident.ref} is on the status page as *{escape(public.public_title)}*: last update "
+                f"{last.status.value} at {format_time(last.published_at, self.policy.timezone)}{when}.")
 
     @retried
     async def propose(self, team_id: str, channel_id: str, actor: str, *, body: str, status: PageStatus,

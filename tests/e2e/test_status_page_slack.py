@@ -96,3 +96,17 @@ async def test_a_private_incident_gets_the_slack_form_and_never_the_page(sev1: t
     assert filled.params["view"]["callback_id"] == Callback.STATUS_UPDATE  # posted in Slack only
     await bot.command("statuspage private", user_id="U3", channel_id=channel)
     await bot.fake.wait_for_response(lambda r: "may publish to the status page" in r["body"].get("text", ""))
+
+
+async def test_statuspage_says_where_the_incident_stands_with_the_page(sev1: tuple[Bot, FakeClock, str]) -> None:
+    bot, clock, channel = sev1
+    _, ack, _ = await bot.command("statuspage", user_id="U2", channel_id=channel)
+    assert "not on the status page" in ack["text"] and "required" in ack["text"]
+    preview = await _preview(bot, channel)
+    publish = preview.params["blocks"][-1]["elements"][0]
+    clock.advance(minutes=2)
+    await bot.interaction(bot.fake.block_action_payload("U1", channel, preview.response["ts"], publish))
+    await bot.fake.wait_for_response(lambda r: "Published on the status page" in str(r["body"].get("blocks")))
+    _, ack, _ = await bot.command("statuspage", user_id="U2", channel_id=channel)
+    assert ack["text"] == ("INC-1 is on the status page as *Delays*: last update identified at 2026-11-22 14:02 UTC; "
+                           "the next one is expected by 2026-11-22 14:17 UTC.")
