@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -201,7 +201,6 @@ class Page:
     incidents: tuple[PageIncident, ...]  # the last HISTORY_DAYS days, newest first
     indicator: str
     description: str
-    generation: str = field(default="")
 
     @property
     def unresolved(self) -> tuple[PageIncident, ...]:
@@ -246,7 +245,7 @@ def _page_incident(record: PublicRecord) -> PageIncident | None:
 
 
 def build_page(settings: PageSettings, specs: Sequence[ComponentSpec], records: Sequence[PublicRecord],
-               manual: Mapping[str, ComponentStatus], now: datetime, generation: str = "") -> Page:
+               manual: Mapping[str, ComponentStatus], now: datetime) -> Page:
     """The page at `now`: public incidents of the last 90 days (private ones dropped), and components whose
     status follows their open incidents unless someone set it by hand."""
     since = now - timedelta(days=HISTORY_DAYS)
@@ -269,7 +268,7 @@ def build_page(settings: PageSettings, specs: Sequence[ComponentSpec], records: 
                                                        if not i.resolved and not set(i.components) & known])
     indicator, description = _INDICATOR[overall]
     return Page(settings=settings, updated_at=now, components=tuple(components), incidents=tuple(shown),
-                indicator=indicator, description=description, generation=generation)
+                indicator=indicator, description=description)
 
 
 class SitePublisher(Protocol):

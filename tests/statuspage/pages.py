@@ -33,7 +33,7 @@ def record(incident_id: int, title: str, components: tuple[str, ...], updates: l
     return PublicRecord(incident, published, next_update_at)
 
 
-def sample_page(*, generation: str = "", now: datetime = NOW,
+def sample_page(*, now: datetime = NOW,
                 manual: dict[str, ComponentStatus] | None = None) -> Page:
     """A page with one open incident (Imports) and one resolved three days ago (Bank sync)."""
     open_one = record(1, "Bank statement imports delayed", ("Imports",), [
@@ -45,4 +45,4 @@ def sample_page(*, generation: str = "", now: datetime = NOW,
         (PageStatus.RESOLVED, "Bank sync has recovered.", now - timedelta(days=3)),
     ], impact=Impact.MAJOR)
     return build_page(PageSettings(name="DepositMatch", url="https://status.example.com", time_zone="UTC"),
-                      SPECS, [open_one, past], manual or {}, now, generation)
+                      SPECS, [open_one, past], manual or {}, now)
