@@ -9,9 +9,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import yaml
 from playwright.async_api import Page, expect
 
+from bot.sandbox import Sandbox
 from bot.standin import FakeSlack
 from handlers.ids import Action, Block, Field
 from tests.e2e.harness import Bot, running_bot
@@ -139,3 +141,12 @@ async def test_declare_publish_and_resolve_reach_the_page_within_a_second(
         assert status == 200 and "Incident Resolved" in feed and INTERNAL_TITLE not in feed
         await bot.settled()
     assert fake_slack.violations == [], "\n".join(fake_slack.violations)
+
+
+async def test_the_sandbox_writes_and_serves_a_status_page(sandbox: Sandbox, page: Page) -> None:
+    base = f"http://127.0.0.1:{sandbox.bot.port}/status/"
+    await page.goto(base)
+    await expect(page.locator(".banner")).to_have_text("All Systems Operational")
+    async with aiohttp.ClientSession() as session, session.get(base + "api/v2/status.json") as resp:
+        assert resp.status == 200 and resp.content_type == "application/json"
+        assert (await resp.json())["status"] == {"indicator": "none", "description": "All Systems Operational"}
