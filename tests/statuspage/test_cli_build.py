@@ -51,3 +51,17 @@ def test_a_component_the_catalog_does_not_have_and_a_missing_directory_are_refus
     assert unknown.returncode == 2 and "'Payments' is not a component" in unknown.stderr
     nowhere = _warroom(tmp_path, "statuspage", "build")
     assert nowhere.returncode == 2 and "status_page.dir" in nowhere.stderr
+
+
+def test_doctor_says_when_the_status_page_directory_cannot_be_used(tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "index.html").write_text("someone else's")
+    (tmp_path / "warroom.yaml").write_text(yaml.safe_dump({**CONFIG, "status_page": {"dir": "taken"}}))
+    doctor = _warroom(tmp_path, "doctor")
+    assert f"FAIL status page: {taken} exists and is not a site Warroom wrote" in doctor.stdout
+    (tmp_path / "warroom.yaml").write_text(yaml.safe_dump({**CONFIG, "status_page": {"dir": "public/status"}}))
+    assert f"FAIL status page: cannot write in {tmp_path / 'public'}" in _warroom(tmp_path, "doctor").stdout
+    (tmp_path / "public").mkdir()
+    assert f"ok   status page: {tmp_path / 'public' / 'status'}: written when the bot starts" in _warroom(
+        tmp_path, "doctor").stdout
