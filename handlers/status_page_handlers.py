@@ -10,13 +10,13 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
-from bot.domain.errors import InvalidCommand, InvalidInput
+from bot.domain.errors import InvalidCommand
 from bot.domain.status_page import PUBLIC_TITLE_MAX, PageStatus
 from bot.services.container import Services
 from bot.services.status_page import PageForm
 from bot.services.updates import UPDATE_MAX, Audience
 from handlers import status_blocks
-from handlers.answer import Answer, answer_in_ack
+from handlers.answer import Answer, answer_in_ack, within_ack_time
 from handlers.format import escape
 from handlers.ids import Action, Block, Callback, Field
 from handlers.modals import control_errors, read_text_values
@@ -107,16 +107,19 @@ def register(surface: Surface, services: Services) -> None:
             await ack(response_action="errors", errors=errors)
             return
         meta = view_metadata(view)
-        try:
-            await services.status_page.propose(
-                body["team"]["id"], str(meta.get("channel_id", "")), body["user"]["id"],
-                body=values[Block.UPDATE_TEXT], status=_selected_status(view),
-                public_title=values[Block.PUBLIC_TITLE])
-        except InvalidInput as exc:
+        team_id, channel_id = body["team"]["id"], str(meta.get("channel_id", ""))
+        asked = Block.PUBLIC_TITLE in view.get("state", {}).get("values", {})  # the form asks it at the first publish
+        title = values[Block.PUBLIC_TITLE] if asked else None
+        # Checked before the ack (a read), so the form shows what is wrong; stored only after it.
+        errors = await within_ack_time(services.status_page.form_errors(
+            team_id, channel_id, values[Block.UPDATE_TEXT], title), {})
+        if errors:
             await ack(response_action="errors",
-                      errors={FORM_ERRORS.get(k, Block.UPDATE_TEXT): v for k, v in exc.errors.items()})
+                      errors={FORM_ERRORS.get(k, Block.UPDATE_TEXT): v for k, v in errors.items()})
             return
         await ack()
+        await services.status_page.propose(team_id, channel_id, body["user"]["id"], body=values[Block.UPDATE_TEXT],
+                                           status=_selected_status(view), public_title=title or "")
 
     async def settle(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond,
                      publish: bool) -> None:

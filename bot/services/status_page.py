@@ -116,17 +116,22 @@ class StatusPageService:
         return (f"{incident.ref} is on the status page as *{escape(public.public_title)}*: last update "
                 f"{last.status.value} at {format_time(last.published_at, self.policy.timezone)}{when}.")
 
+    async def form_errors(self, team_id: str, channel_id: str, body: str, public_title: str | None) -> dict[str, str]:
+        """What is wrong with the page's form as submitted (`public_title` None: the form did not ask for one);
+        a read only, so the form's submission can be answered with its errors before anything is stored."""
+        errors = _text_errors(body.strip())
+        if public_title is not None:
+            incident = await self._incidents.for_channel(team_id, channel_id)
+            errors.update(_title_errors(" ".join(public_title.split()), incident))
+        return errors
+
     @retried
     async def propose(self, team_id: str, channel_id: str, actor: str, *, body: str, status: PageStatus,
                       public_title: str = "") -> Draft:
         """Store a draft and post its preview in the incident channel for the comms lead or commander."""
         body, public_title = body.strip(), " ".join(public_title.split())
         incident = await self._incidents.for_channel(team_id, channel_id)
-        errors = {}
-        if not body:
-            errors["text"] = "Write the update before previewing it."
-        elif len(body) > UPDATE_MAX:
-            errors["text"] = f"Keep the update under {UPDATE_MAX} characters (it has {len(body)})."
+        errors = _text_errors(body)
         now = self._clock.now()
         async with self._uow() as uow:
             current = await load_incident(uow, team_id, incident.id)
@@ -235,6 +240,14 @@ class StatusPageService:
         last = await uow.status_page.last_update(incident.team_id, incident.id)
         if last is None or last.status is not PageStatus.RESOLVED:
             await self._chat.offer_resolved_notice(uow.outbox, incident)
+
+
+def _text_errors(body: str) -> dict[str, str]:
+    if not body:
+        return {"text": "Write the update before previewing it."}
+    if len(body) > UPDATE_MAX:
+        return {"text": f"Keep the update under {UPDATE_MAX} characters (it has {len(body)})."}
+    return {}
 
 
 def _title_errors(title: str, incident: Incident) -> dict[str, str]:
