@@ -4,7 +4,7 @@
 written whole in its own directory first; then a new link is made and renamed over the old one
 (`rename(2)` is atomic), so a reader (a web server, a sync to an object store) opens files of the old
 build or of the new one, never a half-written file or a site missing some. The build before the
-current one is kept a while for readers still in it; older ones are removed. Builds are serialised
+current one is kept for readers still in it, and older ones for a minute more; then they are removed. Builds are serialised
 across processes by a lock file, and each records when its page was read (`.version`): a build of an
 older reading (a replica that read the database before another's publish, and writes after it) is not
 swapped in over a newer one.
@@ -16,6 +16,7 @@ import asyncio
 import fcntl
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -30,7 +31,8 @@ from store.status_site import feeds, html, json_api
 
 log = structlog.get_logger(__name__)
 
-KEEP_BUILDS = 2  # the current build and the one before it
+KEEP_BUILDS = 2  # the current build and the one before it, whatever their age
+READERS_GRACE = 60.0  # seconds an older build stays for readers that opened it before a swap
 VERSION = ".version"  # in each build: when its page was read (ISO 8601 UTC)
 
 
@@ -112,9 +114,12 @@ def _write_files(build: Path, files: Mapping[str, bytes]) -> None:
 
 
 def _prune(builds: Path, keep: Path) -> None:
+    """Remove builds older than the one before `keep` once no reader can still be in them (READERS_GRACE)."""
     done = sorted((b for b in builds.iterdir() if b.is_dir() and b != keep), key=lambda b: b.name)
+    cutoff = time.time() - READERS_GRACE
     for old in done[: max(0, len(done) - (KEEP_BUILDS - 1))]:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 class StaticSite:
