@@ -121,7 +121,8 @@ async def _start(data_dir: Path, listener: socket.socket, environ: Mapping[str, 
         # Runbook commands see the user's environment; the Slack side and storage are the sandbox's.
         config = dataclasses.replace(load_config(env, env_file=None), environ=environ)
         if not config.policy.status_page.dir:  # the status page is written beside the sandbox's database
-            page_policy = dataclasses.replace(config.policy.status_page, dir=str((data_dir / "status").resolve()))
+            site = (data_dir / "status").absolute()  # not resolve(): after a first run it is a link to a build
+            page_policy = dataclasses.replace(config.policy.status_page, dir=str(site))
             config = dataclasses.replace(config, policy=dataclasses.replace(config.policy, status_page=page_policy))
         settings = config.settings
         # Every provider the user's warroom.yaml names is the sandbox's flags file: nothing real is flipped.
