@@ -192,11 +192,13 @@ class StatusPageService:
 
     @retried
     async def discard(self, team_id: str, draft_id: int, actor: str) -> Draft:
-        """Drop a draft without publishing it."""
+        """Drop a draft without publishing it (whoever wrote it, or whoever may publish it)."""
         now = self._clock.now()
         async with self._uow() as uow:
             draft = await _waiting(uow, team_id, draft_id)
             incident = await load_incident(uow, team_id, draft.incident_id)
+            if actor != draft.drafted_by:
+                await self._may_publish(uow, incident, actor)
             await uow.status_page.close_draft(team_id, draft_id)
             await record(uow, incident, actor=actor, action="status_page.discarded", at=now,
                          kind=TimelineKind.UPDATE, text="Status page draft discarded", after={"draft": draft_id})

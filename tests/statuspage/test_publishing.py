@@ -44,6 +44,12 @@ async def test_only_the_comms_lead_or_commander_may_publish_and_a_refusal_is_aud
     with pytest.raises(PermissionDenied, match="communications lead"):
         await page_setup.services.status_page.publish("T1", draft.id or 0, BYSTANDER)
     assert page_setup.read("api/v2/incidents.json")["incidents"] == []
+    other = await page_setup.services.status_page.propose(
+        "T1", incident.channel_id or "", COMMS, body="Another.", status=PageStatus.INVESTIGATING,
+        public_title="Delayed imports")
+    with pytest.raises(PermissionDenied):  # a bystander may not drop the comms lead's draft either
+        await page_setup.services.status_page.discard("T1", other.id or 0, BYSTANDER)
+    await page_setup.services.status_page.discard("T1", other.id or 0, COMMS)  # its writer may
     await page_setup.services.status_page.publish("T1", draft.id or 0, COMMANDER)
     with pytest.raises(InvalidCommand, match="already published"):
         await page_setup.services.status_page.publish("T1", draft.id or 0, COMMANDER)
