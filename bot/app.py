@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import structlog
@@ -51,6 +52,7 @@ from store.engine import Engines, session_factory
 from store.names import SqlNameCache
 from store.outbox import PRUNE_AFTER as OUTBOX_PRUNE_AFTER
 from store.outbox import SqlOutboxStore
+from store.status_site.writer import StaticSite
 from store.uow import SqlUnitOfWork
 
 log = structlog.get_logger(__name__)
@@ -60,6 +62,7 @@ HANDOFF_POLL_SECONDS = 15.0
 SEEN_KEEP = timedelta(hours=24)
 SEEN_PRUNE_SECONDS = 3600.0
 OUTBOX_PRUNE_SECONDS = 3600.0
+PAGE_REBUILD_SECONDS = 3600.0  # the page's uptime bars and history move on by themselves
 STOP_SECONDS = 5.0
 CHANNEL_WARM_SECONDS = 3.0  # startup waits this long at most to resolve channel names (Slack may be down)
 
@@ -135,6 +138,8 @@ class Warroom:
                 async with asyncio.timeout(CHANNEL_WARM_SECONDS):
                     await self.channels.warm(configured_channels(self.policy))
         self.sender.start()  # also delivers what an earlier run committed and did not send
+        if self.services.status_page.site.publishing:  # the page is there before the first publish; bars move daily
+            await self.services.status_page.site.rebuild()
         alerts = self.services.alerts
         if alerts is not None and self.alerts_worker is None:  # also handles what was stored before a crash
             alerts.stopped = False
@@ -147,6 +152,9 @@ class Warroom:
             if self.services.alerts is not None:
                 self.scheduler.add_job(self.services.alerts.prune, "interval", seconds=OUTBOX_PRUNE_SECONDS,
                                        id="alerts_prune", max_instances=1, coalesce=True)
+            if self.services.status_page.site.publishing:
+                self.scheduler.add_job(self.services.status_page.site.rebuild, "interval", seconds=PAGE_REBUILD_SECONDS,
+                                       id="status_page", max_instances=1, coalesce=True)
             self.scheduler.start()
         log.info("warroom_started", database=self.engine.dialect.name, socket_mode=self.settings.socket_mode)
 
@@ -255,6 +263,7 @@ def create_app(
         list_cache=timedelta(seconds=settings.list_cache_seconds),
         people=PeopleNames(cache=SqlNameCache(engine), lookup=SlackProfiles(client), clock=clock),
         reads=(None if engines.read is engine else lambda: SqlUnitOfWork(read_sessions, read_only=True)),
+        site=StaticSite(Path(policy.status_page.dir)) if policy.status_page.dir else None,
         alerts=(AlertPorts(inbox=SqlAlertInbox(sessions, None if engines.deliveries is engine else engines.deliveries),
                            parse=alert_payloads.parse,
                            chat=SlackAlertChat(client, channels, policy.alerts.team_id),

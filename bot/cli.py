@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from bot.cli_audit import add_audit_commands
 from bot.cli_runbooks import add_runbook_commands
+from bot.cli_statuspage import add_statuspage_commands
 from bot.config import load_config
 from bot.domain.errors import ConfigError, StorageUnavailable, UserError
 from bot.settings import DEFAULT_PUBLIC_URL, load_settings
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="where the sandbox keeps its SQLite database (default .warroom-sandbox)")
     add_runbook_commands(sub)
     add_audit_commands(sub)
+    add_statuspage_commands(sub)
     return parser
 
 

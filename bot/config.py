@@ -75,6 +75,7 @@ def _to_policy(cfg: WarroomConfig, base: Path | None = None) -> Policy:
                                  timezone=r.timezone, channel=r.channel) for r in cfg.oncall),
         alerts=cfg.alerts.to_policy(scale.ids()),
         catalog=build_catalog(cfg.services, cfg.catalog, base),
+        status_page=cfg.status_page.to_policy(scale.ids(), cfg.timezone, base),
     )
 
 

@@ -35,6 +35,7 @@ class PermissionsConfig(StrictModel):
     run_guarded_steps: list[_WHO] = ["anyone"]
     approve: list[_WHO] = ["anyone"]
     export: list[_WHO] = ["anyone"]
+    publish_status_page: list[_WHO] = ["role:comms", "role:commander"]
 
     @model_validator(mode="after")
     def _declare_has_no_incident_roles(self) -> PermissionsConfig:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from bot.config_access import PermissionsConfig, RedactionConfig
 from bot.config_alerts import AlertsConfig
+from bot.config_status_page import StatusPageConfig
 from bot.domain.permissions import Capability
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
@@ -149,6 +150,7 @@ class WarroomConfig(_Strict):
     alerts: AlertsConfig = AlertsConfig()
     services: list[dict[str, Any]] = []  # checked entry by entry (bot.config_alerts), with the catalog directory's
     catalog: str = ""  # a directory of service files (Warroom's or Backstage catalog-info.yaml), relative to this file
+    status_page: StatusPageConfig = StatusPageConfig()
 
     @model_validator(mode="after")
     def _default_provider_exists(self) -> WarroomConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -64,6 +65,18 @@ async def _database_check(settings: Settings) -> Check:
     return check
 
 
+def _status_page_check(directory: str) -> Check:
+    """Whether the status page can be written where `status_page.dir` says (nothing is written here)."""
+    target = Path(directory)
+    if target.is_symlink():
+        return Check(True, f"{target}: a link to the latest build")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        return Check(False, f"{target} exists and is not a site Warroom wrote: name a new path or an empty directory")
+    if not target.parent.is_dir() or not os.access(target.parent, os.W_OK):
+        return Check(False, f"cannot write in {target.parent}: create it, or let Warroom's user write there")
+    return Check(True, f"{target}: written when the bot starts")
+
+
 async def _slack_check(settings: Settings) -> Check:
     from bot.slack_clients import create_web_client
 
@@ -88,6 +101,9 @@ async def run_doctor(environ: Mapping[str, str]) -> int:
         runbooks.detail += " (checked against the built-in policy, as the config is invalid)"
     checks.append(("runbooks", runbooks))
     _line(*checks[-1])
+    if parsed is not None and parsed.policy.status_page.dir:
+        checks.append(("status page", _status_page_check(parsed.policy.status_page.dir)))
+        _line(*checks[-1])
     checks.append(("database", await _database_check(settings)))
     _line(*checks[-1])
     checks.append(("slack", await _slack_check(settings)))

@@ -6,6 +6,7 @@ import hmac
 import json
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -19,6 +20,7 @@ from bot.domain.errors import StorageUnavailable
 from bot.health import may_see_details, public_view
 from bot.metrics import SLACK_KINDS
 from bot.slack_gate import MAX_BODY, signature_problem
+from bot.status_route import add_status_routes
 from handlers import shape
 
 SLACK_PATH = "/slack/events"
@@ -135,4 +137,6 @@ def create_web_app(warroom: Warroom) -> web.Application:
         app.router.add_post(SLACK_PATH, slack_events)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
+    if warroom.policy.status_page.dir:
+        add_status_routes(app, Path(warroom.policy.status_page.dir))
     return app

@@ -9,10 +9,13 @@ from typing import Protocol
 
 from bot.domain.alert_ports import AlertChat, AlertInbox
 from bot.domain.chat import Directory, IncidentChat, OnCallChat, RunbookChat, TimerChat, UpdateChat
+from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock, StepRunner
-from bot.domain.repositories import UnitOfWorkFactory
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.runbook import Runbook
+from bot.domain.status_page import SitePublisher
+from bot.domain.status_publishing import StatusPageChat
 from bot.services.alert_incidents import AlertIncidents
 from bot.services.alerts import AlertService, Parse
 from bot.services.container import Services
@@ -23,6 +26,8 @@ from bot.services.permissions import PermissionCheck
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
 from bot.services.runbooks import RunbookService
+from bot.services.status_page import StatusPageService
+from bot.services.status_site import StatusSite
 from bot.services.timeline import TimelineService
 from bot.services.timers import TimerService
 from bot.services.updates import UpdateService
@@ -38,7 +43,7 @@ class AlertPorts:
     groups_at_once: int = 8  # alert groups handled at once (1 on SQLite: one writer connection)
 
 
-class IncidentChats(IncidentChat, UpdateChat, TimerChat, OnCallChat, Protocol):
+class IncidentChats(IncidentChat, UpdateChat, TimerChat, OnCallChat, StatusPageChat, Protocol):
     """The chat ports of the incident use cases, which one adapter provides (SlackIncidentChat; FakeChat in tests)."""
 
 
@@ -46,9 +51,9 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock,
                    directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
                    catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2),
                    people: PeopleNames | None = None, reads: UnitOfWorkFactory | None = None,
-                   alerts: AlertPorts | None = None) -> Services:
+                   alerts: AlertPorts | None = None, site: SitePublisher | None = None) -> Services:
     """Every use case over the same ports (`reads`: read-only units of work, `uow` when not given; `alerts`:
-    the alert receivers' ports, when they are on)."""
+    the alert receivers' ports, when they are on; `site`: where the status page is written, when it is)."""
     timers = TimerService(uow=uow, chat=chat, clock=clock, policy=policy)
     incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
                                 on_change=timers.replan, reads=reads,
@@ -62,10 +67,20 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock,
         alert_service = AlertService(uow=uow, inbox=alerts.inbox, chat=alerts.chat, clock=clock, incidents=responder,
                                      parse=alerts.parse, groups_at_once=alerts.groups_at_once,
                                      runbook_ids=frozenset(catalog))
+    updates = UpdateService(uow=uow, chat=chat, clock=clock, incidents=incidents)
+    status_page = StatusPageService(uow=uow, chat=chat, updates_chat=chat, clock=clock, incidents=incidents,
+                                    updates=updates,
+                                    site=StatusSite(uow=uow, clock=clock, policy=policy, publisher=site))
+
+    async def on_change(uow: UnitOfWork, incident: Incident) -> None:
+        await timers.replan(uow, incident)
+        await status_page.on_change(uow, incident)  # a resolve offers the page its resolved notice
+
+    incidents.on_change = on_change
     return Services(
         timers=timers, alerts=alert_service,
         oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),
-        updates=UpdateService(uow=uow, chat=chat, clock=clock, incidents=incidents),
+        updates=updates, status_page=status_page,
         runbooks=runbooks,
         incidents=incidents,
         roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory, incidents=incidents),

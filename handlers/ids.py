@@ -30,6 +30,9 @@ class Action(StrEnum):
     ALERT_DECLARE = "alert_declare"  # a triage message's Declare (value: the alert group's id)
     ALERT_DISMISS = "alert_dismiss"
     ALERT_RESOLVE = "alert_resolve"  # "All alerts resolved: resolve the incident?" (opens the resolution form)
+    PAGE_PUBLISH = "status_page_publish"  # a preview's Publish (value: the draft's id)
+    PAGE_DISCARD = "status_page_discard"
+    PAGE_RESOLVED = "status_page_resolved"  # "Publish the resolved notice?" (opens its form)
 
 
 class Callback(StrEnum):
@@ -40,6 +43,7 @@ class Callback(StrEnum):
     RESOLVE = "resolve_modal"
     ADD_TO_TIMELINE = "add_to_timeline"
     STATUS_UPDATE = "status_update_modal"
+    PAGE_UPDATE = "status_page_update_modal"
 
 
 class Block(StrEnum):
@@ -59,6 +63,8 @@ class Block(StrEnum):
     ROOT_CAUSE = "resolve_root_cause"
     UPDATE_TEXT = "update_text"
     TRIAGE_ACTIONS = "alert_triage_actions"
+    PUBLIC_TITLE = "page_public_title"
+    PAGE_STATUS = "page_status"
 
 
 class Field(StrEnum):

@@ -13,6 +13,7 @@ from handlers import (
     events,
     people_actions,
     runbook_handlers,
+    status_page_handlers,
     update_handlers,
     views,
 )
@@ -31,6 +32,7 @@ def register_all(app: AsyncApp, services: Services) -> Surface:
     events.register(surface, services)
     runbook_handlers.register(surface, services)
     update_handlers.register(surface, services)
+    status_page_handlers.register(surface, services)
     alert_actions.register(surface, services)
     errors.register(app)
     return surface

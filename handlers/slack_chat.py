@@ -29,7 +29,8 @@ from bot.domain.outbox import (
     topic_key,
 )
 from bot.domain.policy import Policy
-from handlers import blocks, people_blocks, review_blocks
+from bot.domain.status_publishing import Draft
+from handlers import blocks, people_blocks, review_blocks, status_blocks
 from handlers.format import escape, split_targets
 from handlers.ids import Action
 from handlers.slack_channels import distinct_channels
@@ -208,6 +209,17 @@ class SlackIncidentChat:
         if self._policy.announcements_channel:
             self._put(outbox, incident, "chat.postMessage", channel=self._policy.announcements_channel,
                       text=f"{incident.ref}: {body} <#{incident.channel_id}>"[:3900])
+
+    async def post_preview(self, outbox: Outbox, incident: Incident, draft: Draft, confirmers: Sequence[str],
+                           first: bool) -> None:
+        self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id,
+                  text=status_blocks.preview_text(incident, draft),
+                  blocks=status_blocks.preview(incident, draft, confirmers, first))
+
+    async def offer_resolved_notice(self, outbox: Outbox, incident: Incident) -> None:
+        self._put(outbox, incident, "chat.postMessage", channel=incident.channel_id,
+                  text=f"{incident.ref} is resolved: publish the resolved notice?",
+                  blocks=status_blocks.resolved_offer(incident))
 
     async def post_timer(self, outbox: Outbox, incident: Incident, text: str, targets: Sequence[str], *,
                          offer_update: bool = False, notice: Notice | None = None) -> None:

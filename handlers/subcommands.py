@@ -15,6 +15,7 @@ from handlers import (
     incident_commands,
     people_commands,
     runbook_handlers,
+    status_page_handlers,
     update_handlers,
 )
 from handlers.subcommand import Call, Command, Subcommand
@@ -36,7 +37,7 @@ SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
     incident_commands.DECLARE, incident_commands.STATUS, incident_commands.SEVERITY,
     people_commands.ROLE, people_commands.HANDOVER, people_commands.NOTE, people_commands.TIMELINE,
     people_commands.MILESTONE, people_commands.FOLLOWUP, incident_commands.RESOLVE, runbook_handlers.RUNBOOK,
-    update_handlers.UPDATE, people_commands.ONCALL, export_commands.STATS, export_commands.EXPORT,
+    update_handlers.UPDATE, status_page_handlers.STATUSPAGE, people_commands.ONCALL, export_commands.STATS, export_commands.EXPORT,
     incident_commands.LIST, HELP,
 )
 

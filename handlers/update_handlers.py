@@ -16,6 +16,7 @@ from bot.services.updates import UPDATE_MAX, Audience, parse_audience
 from handlers.ids import Action, Block, Callback, Field
 from handlers.modals import control_errors, read_text_values
 from handlers.payload import count_value, view_metadata
+from handlers.status_page_handlers import page_update_modal
 from handlers.subcommand import Call, Command, Subcommand
 from handlers.surface import Surface
 
@@ -56,9 +57,13 @@ async def open_update_form(client: AsyncWebClient, services: Services, trigger_i
                            channel_id: str, audience: Audience) -> None:
     """Open the form at once (the trigger expires in seconds), then fill it with the draft."""
     opened = await client.views_open(trigger_id=trigger_id, view=update_modal(channel_id, audience, None))
-    _, draft = await services.updates.draft(team_id, channel_id, audience)
-    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"),
-                              view=update_modal(channel_id, audience, draft))
+    if await services.status_page.goes_to_page(team_id, channel_id, audience):
+        form = await services.status_page.form(team_id, channel_id, audience)
+        view = page_update_modal(channel_id, audience, form)
+    else:
+        _, draft = await services.updates.draft(team_id, channel_id, audience)
+        view = update_modal(channel_id, audience, draft)
+    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"].get("hash"), view=view)
 
 
 async def _post_update(parsed: PostUpdate, call: Call) -> None:
@@ -78,8 +83,9 @@ def register(surface: Surface, services: Services) -> None:
     @surface.action(Action.POST_UPDATE)
     async def post_update_clicked(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        await open_update_form(client, services, body["trigger_id"], body["team"]["id"], body["channel"]["id"],
-                               Audience.INTERNAL)
+        team_id, channel_id = body["team"]["id"], body["channel"]["id"]
+        audience = await services.status_page.default_audience(team_id, channel_id)  # the page, when required
+        await open_update_form(client, services, body["trigger_id"], team_id, channel_id, audience)
 
     async def snooze(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
@@ -87,6 +93,12 @@ def register(surface: Surface, services: Services) -> None:
         await services.updates.snooze(body["team"]["id"], body["channel"]["id"], body["user"]["id"], minutes)
         await respond(response_type="ephemeral", replace_original=False,
                       text=f"Update reminders snoozed for {minutes} min by <@{body['user']['id']}>.")
+
+    @surface.action(Action.PAGE_RESOLVED)
+    async def resolved_notice_clicked(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()  # the resolved notice for the status page, offered when an incident on it is resolved
+        await open_update_form(client, services, body["trigger_id"], body["team"]["id"], body["channel"]["id"],
+                               Audience.RESOLVED)
 
     surface.action(Action.SNOOZE_UPDATE)(snooze)
     surface.action(Action.SNOOZE_UPDATE + "_30")(snooze)

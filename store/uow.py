@@ -26,6 +26,7 @@ from store.people import SqlFollowUpRepository, SqlRoleRepository
 from store.records import SqlAuditLog, SqlTimelineRepository
 from store.repositories import SqlIncidentRepository
 from store.runs import SqlRunbookRepository
+from store.status_page import SqlStatusPage
 from store.timers import SqlHandoffRepository, SqlTimerRepository
 
 
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     timers: SqlTimerRepository
     handoffs: SqlHandoffRepository
     alerts: SqlAlertGroups
+    status_page: SqlStatusPage
     outbox: SqlOutbox
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, now: Callable[[], datetime] | None = None,
@@ -63,6 +65,7 @@ class SqlUnitOfWork:
         self.timers = SqlTimerRepository(self._session)
         self.handoffs = SqlHandoffRepository(self._session)
         self.alerts = SqlAlertGroups(self._session)
+        self.status_page = SqlStatusPage(self._session)
         self.outbox = SqlOutbox(self._now)
         if self._read_only:
             self.outbox.close()  # nothing it queued could ever be sent

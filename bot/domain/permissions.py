@@ -26,6 +26,7 @@ class Capability(StrEnum):
     RUN_GUARDED_STEPS = "run_guarded_steps"
     APPROVE = "approve"
     EXPORT = "export"
+    PUBLISH_STATUS_PAGE = "publish_status_page"
 
 
 VERBS = {
@@ -36,6 +37,7 @@ VERBS = {
     Capability.RUN_GUARDED_STEPS: "run guarded runbook steps",
     Capability.APPROVE: "approve runbook steps",
     Capability.EXPORT: "export the incident review",
+    Capability.PUBLISH_STATUS_PAGE: "publish to the status page",
 }
 
 
@@ -96,6 +98,8 @@ DEFAULT_RULES: Mapping[Capability, Rule] = {
     Capability.RUN_GUARDED_STEPS: Rule(anyone=True),
     Capability.APPROVE: Rule(anyone=True),
     Capability.EXPORT: Rule(anyone=True),
+    # The comms lead or the commander confirms what customers read.
+    Capability.PUBLISH_STATUS_PAGE: Rule(roles=("comms", "commander")),
 }
 
 

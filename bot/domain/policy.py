@@ -13,6 +13,7 @@ from bot.domain.lifecycle import Lifecycle
 from bot.domain.oncall import Rotation
 from bot.domain.permissions import Permissions
 from bot.domain.severity import SeverityScale
+from bot.domain.status_policy import StatusPagePolicy
 
 CHANNEL_NAME_MAX = 80
 
@@ -62,6 +63,7 @@ class Policy:
     announce_severity_lowered: bool = False  # raises are always announced; lowering only when asked
     alerts: AlertPolicy = field(default_factory=AlertPolicy)  # routing of monitoring alerts
     catalog: Catalog = field(default_factory=Catalog)  # the services
+    status_page: StatusPagePolicy = field(default_factory=StatusPagePolicy)  # the public status page
 
     @property
     def access(self) -> Permissions:

@@ -20,6 +20,7 @@ from bot.domain.incident import (
 )
 from bot.domain.outbox import Outbox
 from bot.domain.runbook import Attachment, NewAttachment, StepRun, StepState
+from bot.domain.status_publishing import StatusPageRepository
 from bot.domain.timers import Timer
 
 
@@ -269,6 +270,8 @@ class UnitOfWork(Protocol):
     def handoffs(self) -> HandoffRepository: ...
     @property
     def alerts(self) -> AlertGroupRepository: ...
+    @property
+    def status_page(self) -> StatusPageRepository: ...
     @property
     def outbox(self) -> Outbox:
         """The Slack calls of this change, stored when it commits and sent afterwards."""

@@ -120,6 +120,10 @@ async def _start(data_dir: Path, listener: socket.socket, environ: Mapping[str, 
                    HOST="127.0.0.1", PORT="0", WARROOM_AUTO_MIGRATE="true")
         # Runbook commands see the user's environment; the Slack side and storage are the sandbox's.
         config = dataclasses.replace(load_config(env, env_file=None), environ=environ)
+        if not config.policy.status_page.dir:  # the status page is written beside the sandbox's database
+            site = (data_dir / "status").absolute()  # not resolve(): after a first run it is a link to a build
+            page_policy = dataclasses.replace(config.policy.status_page, dir=str(site))
+            config = dataclasses.replace(config, policy=dataclasses.replace(config.policy, status_page=page_policy))
         settings = config.settings
         # Every provider the user's warroom.yaml names is the sandbox's flags file: nothing real is flipped.
         named = config.flags.providers
@@ -157,7 +161,8 @@ async def run_sandbox(data_dir: Path = DEFAULT_DIR, *, port: int = DEFAULT_PORT)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     sandbox = await start_sandbox(data_dir, port=port)
-    print(f"Warroom sandbox: open {sandbox.url} (data in {data_dir}/; Ctrl-C stops it)", flush=True)
+    print(f"Warroom sandbox: open {sandbox.url} (data in {data_dir}/; Ctrl-C stops it); the status page is at "
+          f"http://127.0.0.1:{sandbox.bot.port}/status/", flush=True)
     try:
         await stop.wait()
     finally:

@@ -16,6 +16,7 @@ from bot.services.oncall import OnCallService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
 from bot.services.runbooks import RunbookService
+from bot.services.status_page import StatusPageService
 from bot.services.timeline import TimelineService
 from bot.services.timers import TimerService
 from bot.services.updates import UpdateService
@@ -33,6 +34,7 @@ class Services:
     timers: TimerService
     oncall: OnCallService
     updates: UpdateService
+    status_page: StatusPageService
     alerts: AlertService | None = None  # when the alert receivers are on (WARROOM_ALERTS_TOKEN)
 
     def __post_init__(self) -> None:

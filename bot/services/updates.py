@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -16,8 +17,9 @@ from bot.domain.errors import InvalidCommand, InvalidInput
 from bot.domain.incident import AuditEvent, Incident, TimelineEntry, TimelineKind
 from bot.domain.milestones import format_duration, format_time
 from bot.domain.ports import Clock
-from bot.domain.repositories import UnitOfWorkFactory
+from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.runbook import FlagValue, show_value
+from bot.domain.status_page import PublishRule
 from bot.domain.text import escape
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.recording import record
@@ -84,8 +86,10 @@ class UpdateService:
         self._uow, self._chat, self._clock, self._incidents = uow, chat, clock, incidents
         self.policy = incidents.policy
 
-    async def draft(self, team_id: str, channel_id: str, audience: Audience) -> tuple[Incident, str]:
-        """The template for `audience`, filled in from the incident and its recent actions."""
+    async def draft(self, team_id: str, channel_id: str, audience: Audience,
+                    public: Mapping[str, str] | None = None) -> tuple[Incident, str]:
+        """The template for `audience`, filled in from the incident and its recent actions; `public` replaces
+        the internal `title` and `service` (the status page's draft names only its public title and components)."""
         incident = await self._incidents.for_channel(team_id, channel_id)
         async with self._uow() as uow:
             entries = await uow.timeline.list_for(team_id, incident.id)
@@ -94,14 +98,17 @@ class UpdateService:
         severity = self.policy.severities.get(incident.severity)
         tz = self.policy.timezone
         actions = public_actions(entries, events)
-        text = _template(audience).render(
-            severity=incident.severity, rank=severity.rank, title=incident.title, service=incident.service,
-            status=self.policy.lifecycle.get(incident.status).label,
-            impact=incident.impact or incident.summary or "Under investigation.",
-            started=format_time(incident.declared_at, tz), now=format_time(now, tz),
-            next_update=format_time(now + severity.update_cadence, tz),
-            cadence=format_duration(severity.update_cadence), actions=actions, resolution=incident.resolution,
-        )
+        fields: dict[str, object] = {
+            "severity": incident.severity, "rank": severity.rank, "title": incident.title,
+            "service": incident.service, "status": self.policy.lifecycle.get(incident.status).label,
+            "impact": incident.impact or incident.summary or "Under investigation.",
+            "started": format_time(incident.declared_at, tz), "now": format_time(now, tz),
+            "next_update": format_time(now + severity.update_cadence, tz),
+            "cadence": format_duration(severity.update_cadence), "actions": actions, "resolution": incident.resolution,
+            "impacted": "", "root_cause": incident.root_cause,
+            "duration": format_duration((incident.resolved_at or now) - incident.declared_at),
+        }
+        text = _template(audience).render(**{**fields, **(public or {})})
         return incident, text.strip()
 
     @retried
@@ -134,8 +141,10 @@ class UpdateService:
         now = self._clock.now()
         async with self._uow() as uow:
             current = await load_incident(uow, team_id, incident.id, for_update=True)
-            changed = await uow.incidents.update(current.with_changes(last_update_at=now, updated_at=now,
-                                                                      snoozed_until=None))
+            clock = {"last_update_at": now, "snoozed_until": None}
+            if await self._page_keeps_the_clock(uow, current):
+                clock = {}  # the status page's published updates set the cadence of this incident
+            changed = await uow.incidents.update(current.with_changes(updated_at=now, **clock))
             await record(uow, changed, actor=actor, action="incident.update_posted", at=now, kind=TimelineKind.UPDATE,
                          text=f"Status update ({audience.value}): {text}", after={"audience": audience.value})
             await self._chat.post_update(uow.outbox, changed, audience.value, text, actor)
@@ -144,3 +153,10 @@ class UpdateService:
             await uow.commit()
         log.info("update_posted", team_id=team_id, incident=changed.ref, audience=audience.value)
         return changed
+
+    async def _page_keeps_the_clock(self, uow: UnitOfWork, incident: Incident) -> bool:
+        """An incident on the status page whose severity requires the page counts only published updates."""
+        if self.policy.status_page.rule(incident.severity) is not PublishRule.REQUIRED:
+            return False
+        public = await uow.status_page.public_incident(incident.team_id, incident.id)
+        return public is not None and not public.private

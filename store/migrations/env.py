@@ -11,6 +11,7 @@ import store.models
 import store.names
 import store.outbox
 import store.runs
+import store.status_page
 import store.timers  # noqa: F401
 
 target_metadata = SQLModel.metadata

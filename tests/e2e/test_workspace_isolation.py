@@ -142,7 +142,7 @@ REQUESTS: list[tuple[str, str, str, Send]] = [
         "status": "status resolved", "severity": "severity sev3", "role": "role commander <@U0BBBBBBB|b>",
         "handover": "handover <@U0BBBBBBB|b>", "note": "note decision: B was here", "timeline": "timeline",
         "milestone": "milestone detected 10:00", "followup": "followup B's follow-up", "runbook": "runbook",
-        "update": "update customer"}.items()],
+        "update": "update customer", "statuspage": "statuspage private"}.items()],
     ("command", "export", "There is no INC-1", _command("export INC-1")),
     ("command", "export", REFUSED[0], _command("export")),
     ("command", "runbook", REFUSED[0], _command(f"runbook {RUNBOOK}")),
@@ -164,10 +164,16 @@ REQUESTS: list[tuple[str, str, str, Send]] = [
     ("action", Action.RUNBOOK_ATTACH, REFUSED[0], _click(Action.RUNBOOK_ATTACH, value=RUNBOOK)),
     ("action", Action.ALERT_DECLARE, "no longer", _click(Action.ALERT_DECLARE, value=lambda a: str(a.group_id))),
     ("action", Action.ALERT_DISMISS, "no longer", _click(Action.ALERT_DISMISS, value=lambda a: str(a.group_id))),
+    ("action", Action.PAGE_PUBLISH, REFUSED[1], _click(Action.PAGE_PUBLISH, value="1")),
+    ("action", Action.PAGE_DISCARD, REFUSED[1], _click(Action.PAGE_DISCARD, value="1")),
+    ("action", Action.PAGE_RESOLVED, REFUSED[0], _click(Action.PAGE_RESOLVED)),
     ("view", Callback.RESOLVE, REFUSED[0], _submit(Callback.RESOLVE, lambda a: {"channel_id": a.channel}, {
         Block.RESOLUTION: "B resolved it", Block.IMPACT: "", Block.ROOT_CAUSE: ""})),
     ("view", Callback.STATUS_UPDATE, REFUSED[0], _submit(Callback.STATUS_UPDATE, lambda a: {
         "channel_id": a.channel, "audience": "internal"}, {Block.UPDATE_TEXT: "B's update"})),
+    ("view", Callback.PAGE_UPDATE, REFUSED[0], _submit(Callback.PAGE_UPDATE, lambda a: {
+        "channel_id": a.channel, "audience": "status_page"}, {Block.UPDATE_TEXT: "B's update",
+                                                               Block.PUBLIC_TITLE: "B's title"})),
     ("shortcut", Callback.ADD_TO_TIMELINE, REFUSED[0], _shortcut),
     *[("event", name, SILENT, _event(build)) for name, build in {
         "reaction_added": lambda a: {"type": "reaction_added", "user": USER_B, "reaction": "pushpin", "item": _item(a)},

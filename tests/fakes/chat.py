@@ -12,6 +12,7 @@ from bot.domain.incident import FollowUp, Incident
 from bot.domain.news import Announcement
 from bot.domain.outbox import OutboundCall, Outbox
 from bot.domain.runbook import StepOutcome
+from bot.domain.status_publishing import Draft
 from tests.fakes.store import FakeOutbox
 
 
@@ -73,6 +74,13 @@ class FakeChat:
 
     async def announce_change(self, outbox: Outbox, incident: Incident, announcement: Announcement) -> None:
         self._queued(outbox, "announce_change", announcement)
+
+    async def post_preview(self, outbox: Outbox, incident: Incident, draft: Draft, confirmers: Sequence[str],
+                           first: bool) -> None:
+        self._queued(outbox, "post_preview", (draft, tuple(confirmers), first))
+
+    async def offer_resolved_notice(self, outbox: Outbox, incident: Incident) -> None:
+        self._queued(outbox, "offer_resolved_notice", incident)
 
     async def post_change(self, outbox: Outbox, incident: Incident, text: str) -> None:
         self._queued(outbox, "post_change", text)

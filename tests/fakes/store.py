@@ -22,6 +22,7 @@ from bot.domain.incident import (
 )
 from bot.domain.outbox import OutboundCall
 from bot.domain.timers import Timer
+from tests.fakes.status_page import FakeStatusPage, PageRecords
 
 
 @dataclass
@@ -38,6 +39,7 @@ class MemoryDB:
     handoffs: set[tuple[str, datetime]] = field(default_factory=set)
     outbox: list[OutboundCall] = field(default_factory=list)  # calls committed (the fake chats queue one per message)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    page: PageRecords = field(default_factory=PageRecords)
 
 
 class _Incidents:
@@ -246,7 +248,8 @@ class FakeUnitOfWork:
         self._staged = MemoryDB(incidents=dict(self._db.incidents), numbers=dict(self._db.numbers),
                                 timeline=list(self._db.timeline), audit=list(self._db.audit),
                                 roles=list(self._db.roles), followups=list(self._db.followups),
-                                timers=list(self._db.timers), handoffs=set(self._db.handoffs), ids=self._db.ids)
+                                timers=list(self._db.timers), handoffs=set(self._db.handoffs), ids=self._db.ids,
+                                page=self._db.page.copy())
         self.incidents = _Incidents(self._staged)
         self.timeline = _Timeline(self._staged)
         self.audit = _Audit(self._staged)
@@ -254,6 +257,7 @@ class FakeUnitOfWork:
         self.followups = _Listed(self._staged, "followups")
         self.timers = _Timers(self._staged)
         self.handoffs = _Handoffs(self._staged)
+        self.status_page = FakeStatusPage(self._staged.page)
         self.outbox = FakeOutbox()
         return self
 
@@ -266,6 +270,7 @@ class FakeUnitOfWork:
         self._db.timeline, self._db.audit = self._staged.timeline, self._staged.audit
         self._db.roles, self._db.followups = self._staged.roles, self._staged.followups
         self._db.timers, self._db.handoffs = self._staged.timers, self._staged.handoffs
+        self._db.page = self._staged.page
         self._db.outbox += self.outbox.queued
         self.outbox.queued = []
         committed()

@@ -77,10 +77,12 @@ def test_a_role_grant_needs_an_incident_whose_role_the_user_holds() -> None:
     assert not decide(policy, Use(Capability.RESOLVE), _asker("U1", roles={})).allowed  # no incident
 
 
-def test_the_defaults_keep_warroom_open_except_taking_the_commander_role_away() -> None:
+def test_the_defaults_keep_warroom_open_except_the_commander_role_and_the_status_page() -> None:
     policy = load_policy(None)
     open_to_all = [c for c in Capability if decide(policy, Use(c), _asker("U9")).allowed]
-    assert open_to_all == [c for c in Capability if c is not Capability.REASSIGN_COMMANDER]
+    assert open_to_all == [c for c in Capability
+                           if c not in (Capability.REASSIGN_COMMANDER, Capability.PUBLISH_STATUS_PAGE)]
+    assert decide(policy, Use(Capability.PUBLISH_STATUS_PAGE), _asker("U2")).allowed  # the comms lead
 
 
 def test_a_refusal_lists_roles_groups_users_then_admins() -> None:
