@@ -125,6 +125,12 @@ class RotationConfig(_Strict):
         return self
 
 
+class ClassConfig(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    label: str = Field(min_length=1, max_length=80)
+    description: str = Field(default="", max_length=300)
+
+
 class DuplicatesConfig(_Strict):
     window: Duration = timedelta(hours=1)
     similarity: float = Field(default=0.75, ge=0, le=1)
@@ -151,6 +157,7 @@ class WarroomConfig(_Strict):
     services: list[dict[str, Any]] = []  # checked entry by entry (bot.config_alerts), with the catalog directory's
     catalog: str = ""  # a directory of service files (Warroom's or Backstage catalog-info.yaml), relative to this file
     status_page: StatusPageConfig = StatusPageConfig()
+    classes: list[ClassConfig] = []  # incident classes (the shipped ones are in warroom.example.yaml)
 
     @model_validator(mode="after")
     def _default_provider_exists(self) -> WarroomConfig:

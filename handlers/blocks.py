@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from bot.domain.classes import class_label
 from bot.domain.incident import Incident
 from bot.domain.milestones import format_duration
 from bot.domain.news import Announcement, News
@@ -61,6 +62,8 @@ def incident_card(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
     ]
     if incident.service:
         fields.append(f"*Service*\n{clip_escaped(incident.service, 200)}")
+    if incident.incident_class:
+        fields.append(f"*Class*\n{clip_escaped(class_label(policy.classes, incident.incident_class), 200)}")
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _text(f"{incident.ref}: {incident.title}", HEADER_MAX)}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": _text(f, 2000)} for f in fields[:10]]},

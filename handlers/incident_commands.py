@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.domain.classes import find_class
 from bot.domain.errors import InvalidCommand
 from bot.services.container import Services
 from bot.services.declaration import DeclareRequest, DeclareResult, validate_declare
@@ -51,6 +52,13 @@ class ChangeSeverity(Command):
     """`/incident severity sev2`."""
 
     severity: str
+
+
+@dataclass(frozen=True)
+class ChangeClass(Command):
+    """`/incident class queue-failure`."""
+
+    incident_class: str
 
 
 @dataclass(frozen=True)
@@ -181,6 +189,23 @@ async def _change_severity(parsed: ChangeSeverity, call: Call) -> None:
     await incidents.change_severity(call.team_id, incident.id, call.user_id, parsed.severity)
 
 
+def _parse_class(typed: Typed) -> ChangeClass:
+    if not typed.args:
+        raise InvalidCommand(f"Give the incident's class. {typed.usage}, e.g. `/incident class queue-failure`.")
+    return ChangeClass(incident_class=" ".join(typed.args))  # a label may have spaces: `Queue failure`
+
+
+def _check_class(parsed: ChangeClass, call: Call) -> None:
+    find_class(call.services.policy.classes, parsed.incident_class)  # raises for a class the policy does not have
+
+
+async def _change_class(parsed: ChangeClass, call: Call) -> None:
+    await call.ack()
+    incidents = call.services.incidents
+    incident = await incidents.for_channel(call.team_id, call.channel_id)
+    await incidents.change_class(call.team_id, incident.id, call.user_id, parsed.incident_class)
+
+
 async def _resolve(parsed: Resolve, call: Call) -> None:
     await call.ack()  # the form opens at once (the trigger expires in seconds); the channel is checked on submit
     await call.client.views_open(trigger_id=call.command["trigger_id"], view=resolve_modal(call.channel_id))
@@ -201,5 +226,7 @@ STATUS = Subcommand("status", "/incident status <new status>", _parse_status, (C
 SEVERITY = Subcommand("severity", "/incident severity <severity>", _parse_severity, (ChangeSeverity,),
                       _change_severity, aliases=("sev",),
                       check=_check_severity)
+CLASS = Subcommand("class", "/incident class <class>", _parse_class, (ChangeClass,), _change_class,
+                   check=_check_class)
 RESOLVE = Subcommand("resolve", "/incident resolve", lambda typed: Resolve(), (Resolve,), _resolve)
 LIST = Subcommand("list", "/incident list", lambda typed: ListOpen(), (ListOpen,), _list_open, aliases=("ls",))

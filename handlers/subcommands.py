@@ -34,7 +34,7 @@ async def _help(parsed: Help, call: Call) -> None:
 HELP = Subcommand("help", "/incident help", lambda typed: Help(), (Help,), _help, aliases=("?",))
 
 SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
-    incident_commands.DECLARE, incident_commands.STATUS, incident_commands.SEVERITY,
+    incident_commands.DECLARE, incident_commands.STATUS, incident_commands.SEVERITY, incident_commands.CLASS,
     people_commands.ROLE, people_commands.HANDOVER, people_commands.NOTE, people_commands.TIMELINE,
     people_commands.MILESTONE, people_commands.FOLLOWUP, incident_commands.RESOLVE, runbook_handlers.RUNBOOK,
     update_handlers.UPDATE, status_page_handlers.STATUSPAGE, people_commands.ONCALL, export_commands.STATS, export_commands.EXPORT,

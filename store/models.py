@@ -28,6 +28,7 @@ class IncidentRow(SQLModel, table=True):
         Index("ix_incident_team_channel", "team_id", "channel_id"),
         Index("ix_incident_team_status", "team_id", "status"),
         Index("ix_incident_team_declared", "team_id", "declared_at"),
+        Index("ix_incident_team_class", "team_id", "incident_class", "declared_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
@@ -56,6 +57,8 @@ class IncidentRow(SQLModel, table=True):
     snoozed_until: datetime | None = utc_field(nullable=True)
     # Links shown on the card {label: URL} (an alert's source, its runbook, dashboards).
     links: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The id of one of the policy's incident classes (None until chosen); KPIs group by it.
+    incident_class: str | None = Field(default=None, max_length=40)
 
 
 class RoleAssignmentRow(SQLModel, table=True):

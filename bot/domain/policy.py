@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bot.domain.alert_routing import AlertPolicy
 from bot.domain.catalog import Catalog
+from bot.domain.classes import DEFAULT_CLASSES, IncidentClass
 from bot.domain.lifecycle import Lifecycle
 from bot.domain.oncall import Rotation
 from bot.domain.permissions import Permissions
@@ -64,6 +65,7 @@ class Policy:
     alerts: AlertPolicy = field(default_factory=AlertPolicy)  # routing of monitoring alerts
     catalog: Catalog = field(default_factory=Catalog)  # the services
     status_page: StatusPagePolicy = field(default_factory=StatusPagePolicy)  # the public status page
+    classes: tuple[IncidentClass, ...] = DEFAULT_CLASSES  # incident classes (types) for /incident class and KPIs
 
     @property
     def access(self) -> Permissions:

@@ -9,6 +9,7 @@ import structlog
 
 from bot.domain import milestones
 from bot.domain.chat import ChannelRef, IncidentChat
+from bot.domain.classes import find_class
 from bot.domain.commits import uncounted
 from bot.domain.errors import IncidentNotFound, InvalidInput, NotInIncidentChannel
 from bot.domain.incident import AuditEvent, Incident, NewIncident, TimelineEntry, similar_incidents
@@ -209,6 +210,25 @@ class IncidentService:
             await uow.commit()
         self._open.drop(team_id)
         log.info("severity_changed", team_id=team_id, incident=changed.ref, old=incident.severity, new=new.id)
+        return changed
+
+    @retried
+    async def change_class(self, team_id: str, incident_id: int, user_id: str, typed: str) -> Incident:
+        """Set the incident's class (one of the policy's, by id or label); record it; update the card."""
+        now = self._clock.now()
+        chosen = find_class(self.policy.classes, typed)
+        async with self._uow() as uow:
+            incident = await load_incident(uow, team_id, incident_id, for_update=True)
+            if chosen.id == incident.incident_class:
+                raise InvalidInput({"incident_class": f"The incident is already classed as {chosen.label}."})
+            changed = await uow.incidents.update(incident.with_changes(incident_class=chosen.id, updated_at=now))
+            await record(uow, changed, actor=user_id, action="incident.class_changed", at=now,
+                         text=f"Class {incident.incident_class or '(none)'} → {chosen.id}",
+                         before={"incident_class": incident.incident_class or ""}, after={"incident_class": chosen.id})
+            await self._publish_change(uow, changed, f"{mention(user_id)} set the class to *{chosen.label}*.", None)
+            await self.changed(uow, changed)
+            await uow.commit()
+        log.info("class_changed", team_id=team_id, incident=changed.ref, old=incident.incident_class, new=chosen.id)
         return changed
 
     async def _require(self, capability: Capability, team_id: str, incident_id: int, user_id: str) -> Incident:

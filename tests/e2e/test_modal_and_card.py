@@ -111,3 +111,27 @@ async def test_severity_by_command_in_the_channel_updates_the_card(bot: Bot) -> 
     await bot.settled()
     incident = await bot.warroom.incidents.for_channel(fake.state.team_id, channel)
     assert incident.severity == "SEV1"
+
+
+async def test_class_by_command_in_the_channel_shows_on_the_card_and_is_stored(bot: Bot) -> None:
+    fake = bot.fake
+    channel, _ = await _declared(bot)
+    await bot.command("class Queue failure", channel_id=channel, user_id="U3")
+    [update] = await fake.wait_for("chat.update")
+    assert "*Class*\nQueue failure" in [f["text"] for f in update.params["blocks"][1]["fields"]]
+    await fake.wait_for("chat.postMessage", lambda c: "set the class to *Queue failure*" in c.params.get("text", ""))
+    await bot.settled()
+    incident = await bot.warroom.incidents.for_channel(fake.state.team_id, channel)
+    assert incident.incident_class == "queue-failure"
+    assert fake.violations == []
+
+
+async def test_an_unknown_class_is_refused_with_the_valid_ones_and_nothing_changes(bot: Bot) -> None:
+    fake = bot.fake
+    channel, _ = await _declared(bot)
+    status, body, _ = await bot.command("class printer-fire", channel_id=channel)
+    assert status == 200 and "`printer-fire` is not an incident class" in body["text"]
+    assert "`queue-failure`" in body["text"]
+    await bot.settled()
+    assert (await bot.warroom.incidents.for_channel(fake.state.team_id, channel)).incident_class is None
+    assert fake.calls_to("chat.update") == []

@@ -139,7 +139,8 @@ def _item(a: WorkspaceA) -> dict[str, Any]:
 # (kind, registered id, expectation, request); `own` requests run last: they create B's own incidents.
 REQUESTS: list[tuple[str, str, str, Send]] = [
     *[("command", sub, REFUSED[0], _command(text)) for sub, text in {
-        "status": "status resolved", "severity": "severity sev3", "role": "role commander <@U0BBBBBBB|b>",
+        "status": "status resolved", "severity": "severity sev3", "class": "class queue-failure",
+        "role": "role commander <@U0BBBBBBB|b>",
         "handover": "handover <@U0BBBBBBB|b>", "note": "note decision: B was here", "timeline": "timeline",
         "milestone": "milestone detected 10:00", "followup": "followup B's follow-up", "runbook": "runbook",
         "update": "update customer", "statuspage": "statuspage private"}.items()],

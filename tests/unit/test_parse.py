@@ -6,6 +6,7 @@ import pytest
 
 from bot.domain.errors import InvalidCommand
 from handlers.incident_commands import (
+    ChangeClass,
     ChangeSeverity,
     ChangeStatus,
     Declare,
@@ -28,6 +29,8 @@ from handlers.subcommands import Help
     ('declare sev2 --service "bank sync" Feeds "stale" again', Declare("sev2", 'Feeds "stale" again', "bank sync")),
     ("status Identified", ChangeStatus("identified")),
     ("severity sev2", ChangeSeverity("sev2")),
+    ("class queue-failure", ChangeClass("queue-failure")),
+    ("class Queue failure", ChangeClass("Queue failure")),
     ("list", ListOpen()),
     ("help", Help()),
 ])
@@ -41,6 +44,7 @@ def test_commands_parse(text: str, expected: object) -> None:
     ("declare sev1 --service", "`--service` needs a name"),
     ("status", "Give the new status"),
     ("severity a b", "Give the new severity"),
+    ("class", "Give the incident's class"),
 ])
 def test_malformed_commands_explain_what_to_type(text: str, hint: str) -> None:
     with pytest.raises(InvalidCommand, match=hint) as info:
