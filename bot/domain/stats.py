@@ -87,12 +87,14 @@ def _detected(incident: Incident) -> datetime:
     return incident.milestones.get(Milestone.DETECTED.value) or incident.declared_at
 
 
-def _acknowledged_after(incident: Incident) -> timedelta | None:
+def acknowledged_after(incident: Incident) -> timedelta | None:
+    """Detected -> acknowledged (MTTA's sample), or None while unacknowledged."""
     acknowledged = incident.milestones.get(Milestone.ACKNOWLEDGED.value)
     return None if acknowledged is None else acknowledged - _detected(incident)
 
 
-def _resolved_after(incident: Incident) -> timedelta | None:
+def resolved_after(incident: Incident) -> timedelta | None:
+    """Detected -> resolved (MTTR's sample), or None while unresolved."""
     # Incidents closed before milestones were recorded still carry resolved_at.
     resolved = incident.milestones.get(Milestone.RESOLVED.value) or incident.resolved_at
     return None if resolved is None else resolved - _detected(incident)
@@ -107,12 +109,13 @@ def _bucket(key: str, incidents: list[Incident]) -> Bucket:
     return Bucket(
         key=key,
         count=len(incidents),
-        mtta=_mean(_acknowledged_after(i) for i in incidents),
-        mttr=_mean(_resolved_after(i) for i in incidents),
+        mtta=_mean(acknowledged_after(i) for i in incidents),
+        mttr=_mean(resolved_after(i) for i in incidents),
     )
 
 
-def _group(incidents: list[Incident], key: Callable[[Incident], str]) -> dict[str, list[Incident]]:
+def group_by(incidents: list[Incident], key: Callable[[Incident], str]) -> dict[str, list[Incident]]:
+    """The incidents by `key`, each list in the order given."""
     groups: dict[str, list[Incident]] = {}
     for incident in incidents:
         groups.setdefault(key(incident), []).append(incident)
@@ -126,10 +129,10 @@ def incident_stats(
     since, until = as_utc(since), as_utc(until)
     chosen = [i for i in incidents if since <= i.declared_at < until]
     ranks = {level.id: level.rank for level in policy.severities.levels}
-    by_severity = _group(chosen, lambda i: i.severity)
+    by_severity = group_by(chosen, lambda i: i.severity)
     # A severity since removed from the policy still counts; it sorts after the known ones.
     severity_order = sorted(by_severity, key=lambda s: (ranks.get(s, len(ranks)), s))
-    by_service = _group(chosen, lambda i: i.service.strip() or NO_SERVICE)
+    by_service = group_by(chosen, lambda i: i.service.strip() or NO_SERVICE)
     service_order = sorted(by_service, key=lambda s: (-len(by_service[s]), s))
     return Stats(
         since=since,

@@ -1,0 +1,184 @@
+"""The KPIs the team is measured by, each defined once (docs/KPIS.md explains every one).
+
+Pure functions over incidents, runbook step runs and follow-ups already read from the store; the
+durations are the same samples `/incident stats` averages (bot.domain.stats).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.incident import FollowUp, Incident
+from bot.domain.runbook import StepRun, StepState
+from bot.domain.stats import NO_SERVICE, acknowledged_after, group_by, resolved_after
+
+NO_CLASS = "(no class)"
+RECURRENCE_WINDOW = timedelta(days=30)
+FOLLOWUP_OVERDUE_AFTER = timedelta(days=30)
+TOP_CLASSES = 5
+# A step counts as run once someone started it; pending, skipped or still awaiting approval does not.
+RUN_STATES = frozenset({StepState.RUNNING, StepState.DONE, StepState.FAILED, StepState.ROLLED_BACK})
+
+
+def median(values: Iterable[timedelta]) -> timedelta | None:
+    """The middle value (the mean of the two middle ones for an even count), None for none."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def percentile(values: Iterable[timedelta], share: float) -> timedelta | None:
+    """Nearest rank: the smallest value with at least `share` of the values at or below it."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
+
+
+@dataclass(frozen=True)
+class TimeKpi:
+    """MTTA and MTTR of the incidents sharing one key (median and p90; None when no incident has one)."""
+
+    key: str
+    count: int
+    mtta_median: timedelta | None
+    mtta_p90: timedelta | None
+    mttr_median: timedelta | None
+    mttr_p90: timedelta | None
+
+
+def time_kpi(key: str, incidents: list[Incident]) -> TimeKpi:
+    """Median and p90 of detected -> acknowledged and detected -> resolved over `incidents`."""
+    acks = [d for d in map(acknowledged_after, incidents) if d is not None]
+    fixes = [d for d in map(resolved_after, incidents) if d is not None]
+    return TimeKpi(key=key, count=len(incidents), mtta_median=median(acks), mtta_p90=percentile(acks, 0.9),
+                   mttr_median=median(fixes), mttr_p90=percentile(fixes, 0.9))
+
+
+def class_of(incident: Incident) -> str:
+    """The incident's class id, or NO_CLASS."""
+    return incident.incident_class or NO_CLASS
+
+
+def times_by(incidents: list[Incident], key: Callable[[Incident], str]) -> list[TimeKpi]:
+    """MTTA and MTTR per key, the most frequent key first (ties by name)."""
+    groups = group_by(incidents, key)
+    return [time_kpi(k, groups[k]) for k in sorted(groups, key=lambda k: (-len(groups[k]), k))]
+
+
+def times_by_class(incidents: list[Incident]) -> list[TimeKpi]:
+    """MTTA and MTTR per incident class."""
+    return times_by(incidents, class_of)
+
+
+def times_by_service(incidents: list[Incident]) -> list[TimeKpi]:
+    """MTTA and MTTR per service."""
+    return times_by(incidents, lambda i: i.service.strip() or NO_SERVICE)
+
+
+def times_by_severity(incidents: list[Incident]) -> list[TimeKpi]:
+    """MTTA and MTTR per severity."""
+    return times_by(incidents, lambda i: i.severity)
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """Of one class's incidents in the period, how many had an earlier one of the class within the window."""
+
+    key: str
+    count: int
+    recurring: int
+
+    @property
+    def rate(self) -> float:
+        """recurring / count (0 for no incidents)."""
+        return self.recurring / self.count if self.count else 0.0
+
+
+def recurrence_by_class(incidents: list[Incident], *, since: datetime, until: datetime,
+                        window: timedelta = RECURRENCE_WINDOW) -> list[Recurrence]:
+    """Recurrence of each class over incidents declared in [since, until).
+
+    An incident recurs when another incident of its class was declared before it, at most `window` earlier
+    (that one may be before `since`: pass incidents from `since - window`). Unclassed incidents are left out.
+    """
+    by_class = group_by([i for i in incidents if i.incident_class], class_of)
+    found: list[Recurrence] = []
+    for key in sorted(by_class):
+        ordered = sorted(by_class[key], key=lambda i: (i.declared_at, i.number))
+        counted = recurring = 0
+        for index, incident in enumerate(ordered):
+            if not since <= incident.declared_at < until:
+                continue
+            counted += 1
+            earlier = ordered[index - 1] if index else None
+            recurring += earlier is not None and incident.declared_at - earlier.declared_at <= window
+        if counted:
+            found.append(Recurrence(key=key, count=counted, recurring=recurring))
+    return sorted(found, key=lambda r: (-r.count, r.key))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Runbook coverage: of incidents, and of the most frequent classes."""
+
+    incidents: int
+    with_runbook: int  # a runbook was attached
+    with_step_run: int  # ... and at least one of its steps was run
+    top_classes: tuple[str, ...]  # the N most frequent classes, most frequent first
+    covered_classes: tuple[str, ...]  # those of them that have a matching runbook
+
+    @property
+    def incident_share(self) -> float:
+        """Share of incidents where a runbook was attached and a step run."""
+        return self.with_step_run / self.incidents if self.incidents else 0.0
+
+    @property
+    def class_share(self) -> float:
+        """Share of the top classes with a matching runbook."""
+        return len(self.covered_classes) / len(self.top_classes) if self.top_classes else 0.0
+
+
+def runbook_coverage(incidents: list[Incident], runs: Iterable[StepRun], *, classes_with_runbook: Collection[str],
+                     top: int = TOP_CLASSES) -> Coverage:
+    """Runbook coverage of `incidents`, from their step runs and the classes that have a runbook."""
+    ids = {i.id for i in incidents}
+    attached: set[int] = set()
+    stepped: set[int] = set()
+    for run in runs:
+        if run.incident_id in ids:
+            attached.add(run.incident_id)
+            if run.state in RUN_STATES:
+                stepped.add(run.incident_id)
+    counts = {k: len(v) for k, v in group_by([i for i in incidents if i.incident_class], class_of).items()}
+    ranked = tuple(sorted(counts, key=lambda k: (-counts[k], k))[:top])
+    return Coverage(incidents=len(ids), with_runbook=len(attached), with_step_run=len(stepped), top_classes=ranked,
+                    covered_classes=tuple(k for k in ranked if k in classes_with_runbook))
+
+
+@dataclass(frozen=True)
+class FollowUpMonth:
+    """Follow-ups created in one month (YYYY-MM) and where they stand now."""
+
+    month: str
+    created: int
+    done: int
+    open: int
+    overdue: int  # open, and created more than the overdue limit ago
+
+
+def followups_by_month(followups: Iterable[FollowUp], *, now: datetime,
+                       overdue_after: timedelta = FOLLOWUP_OVERDUE_AFTER) -> list[FollowUpMonth]:
+    """Follow-ups per month of creation, oldest month first: created, done, open and overdue as of `now`."""
+    months: dict[str, list[FollowUp]] = {}
+    for followup in followups:
+        months.setdefault(f"{followup.created_at:%Y-%m}", []).append(followup)
+    return [FollowUpMonth(
+        month=month, created=len(items), done=sum(not f.open for f in items), open=sum(f.open for f in items),
+        overdue=sum(f.open and now - f.created_at > overdue_after for f in items),
+    ) for month, items in sorted(months.items())]
