@@ -55,8 +55,8 @@ async def _export(parsed: Export, call: Call) -> None:
 
 async def _show_stats(parsed: ShowStats, call: Call) -> None:
     async def stats() -> Answer:
-        found = await call.services.reviews.stats(call.team_id, parsed.period)
-        return f"Incident stats, {found.label}", stats_blocks(found)
+        found, kpis = await call.services.reviews.stats_with_insights(call.team_id, parsed.period)
+        return f"Incident stats, {found.label}", stats_blocks(found, kpis, call.services.policy.classes)
 
     await answer_in_ack(call.ack, call.respond, stats())
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.catalog import Catalog
+from bot.domain.classes import IncidentClass, class_label
+from bot.domain.kpis import Insights, TimeKpi
 from bot.domain.milestones import format_duration
 from bot.domain.oncall import OnCall, Rotation
 from bot.domain.stats import Bucket, Stats
@@ -15,19 +17,42 @@ def _line(bucket: Bucket) -> str:
     return f"*{escape(bucket.key)}*: {bucket.count} · MTTA {format_duration(bucket.mtta)} · MTTR {format_duration(bucket.mttr)}"
 
 
-def stats_blocks(stats: Stats) -> list[dict[str, Any]]:
-    """Count, MTTA and MTTR overall, by severity and by service."""
-    def section(title: str, buckets: list[Bucket]) -> dict[str, Any]:
-        body = "\n".join(_line(b) for b in buckets[:30]) or "_No incidents._"
-        return {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{body}"[:3000]}}
+def _section(title: str, lines: list[str]) -> dict[str, Any]:
+    body = "\n".join(lines[:30]) or "_No incidents._"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{body}"[:3000]}}
 
+
+def _class_line(kpi: TimeKpi, classes: tuple[IncidentClass, ...]) -> str:
+    return (f"*{escape(class_label(classes, kpi.key))}*: {kpi.count} · MTTA median {format_duration(kpi.mtta_median)}, "
+            f"p90 {format_duration(kpi.mtta_p90)} · MTTR median {format_duration(kpi.mttr_median)}, "
+            f"p90 {format_duration(kpi.mttr_p90)}")
+
+
+def _insight_blocks(found: Insights, classes: tuple[IncidentClass, ...]) -> list[dict[str, Any]]:
+    coverage = found.coverage
+    return [
+        _section("By class", [_class_line(k, classes) for k in found.by_class]),
+        _section(f"Recurrence (an earlier incident of the class within {found.window.days} days)", [
+            f"*{escape(class_label(classes, r.key))}*: {r.recurring} of {r.count} ({r.rate:.0%})"
+            for r in found.recurrence] or ["_No classed incidents._"]),
+        _section("Runbook coverage", [
+            f"{coverage.with_step_run} of {coverage.incidents} incidents ({coverage.incident_share:.0%}) had a "
+            f"runbook attached and a step run; {coverage.with_runbook} had a runbook attached."]),
+    ]
+
+
+def stats_blocks(stats: Stats, found: Insights | None = None,
+                 classes: tuple[IncidentClass, ...] = ()) -> list[dict[str, Any]]:
+    """Count, MTTA and MTTR overall, by severity and by service; with `found`, the KPIs by class too."""
     return [
         {"type": "header", "text": {"type": "plain_text", "text": f"Incidents, {stats.label}"[:150]}},
-        section("Overall", [stats.total]),
-        section("By severity", stats.by_severity),
-        section("By service", stats.by_service),
+        _section("Overall", [_line(stats.total)]),
+        _section("By severity", [_line(b) for b in stats.by_severity]),
+        _section("By service", [_line(b) for b in stats.by_service]),
+        *(_insight_blocks(found, classes) if found is not None else []),
         {"type": "context", "elements": [{"type": "mrkdwn", "text":
-            "MTTA: detected → acknowledged (a commander assigned). MTTR: detected → resolved."}]},
+            "MTTA: detected → acknowledged (a commander assigned). MTTR: detected → resolved. "
+            "p90: 9 in 10 were at most this. Definitions: docs/KPIS.md."}]},
     ]
 
 

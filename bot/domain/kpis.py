@@ -182,3 +182,23 @@ def followups_by_month(followups: Iterable[FollowUp], *, now: datetime,
         month=month, created=len(items), done=sum(not f.open for f in items), open=sum(f.open for f in items),
         overdue=sum(f.open and now - f.created_at > overdue_after for f in items),
     ) for month, items in sorted(months.items())]
+
+
+@dataclass(frozen=True)
+class Insights:
+    """The KPIs `/incident stats` shows beside the counts: times by class, recurrence and runbook coverage."""
+
+    by_class: list[TimeKpi]
+    recurrence: list[Recurrence]
+    coverage: Coverage
+    window: timedelta
+
+
+def insights(incidents: list[Incident], runs: Iterable[StepRun], *, since: datetime, until: datetime,
+             window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = ()) -> Insights:
+    """The KPIs of incidents declared in [since, until); `incidents` may reach back `window` for recurrence."""
+    chosen = [i for i in incidents if since <= i.declared_at < until]
+    return Insights(by_class=times_by_class(chosen),
+                    recurrence=recurrence_by_class(incidents, since=since, until=until, window=window),
+                    coverage=runbook_coverage(chosen, runs, classes_with_runbook=classes_with_runbook),
+                    window=window)

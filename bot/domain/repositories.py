@@ -188,6 +188,10 @@ class RunbookRepository(Protocol):
         """The step runs of one attached runbook, in runbook order."""
         ...
 
+    async def runs_declared_since(self, team_id: str, since: datetime) -> list[StepRun]:
+        """Every step run of the incidents of this workspace declared at or after `since` (one query, for KPIs)."""
+        ...
+
     async def claim(self, run: StepRun, from_states: Sequence[StepState], *, at_attempt: int | None = None,
                     **changes: object) -> bool:
         """Apply `changes` only if the step is still in one of `from_states` (and at `at_attempt` when

@@ -10,6 +10,7 @@ from bot.domain import milestones
 from bot.domain.chat import IncidentChat
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
+from bot.domain.kpis import RECURRENCE_WINDOW, Insights, insights
 from bot.domain.ports import Clock
 from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.stats import Stats, incident_stats, parse_period
@@ -123,4 +124,14 @@ class ReviewService(ReviewReader):
         async with self._uow() as uow:
             incidents = await uow.incidents.list_declared_since(team_id, since)
         return incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
+
+    async def stats_with_insights(self, team_id: str, period: str) -> tuple[Stats, Insights]:
+        """The stats of `period` and its KPIs (by class, recurrence, runbook coverage), from two queries."""
+        since, until, label = parse_period(period, now=self._clock.now())
+        async with self._uow() as uow:
+            # Recurrence looks back one window before the period for the earlier incident of a class.
+            incidents = await uow.incidents.list_declared_since(team_id, since - RECURRENCE_WINDOW)
+            runs = await uow.runbooks.runs_declared_since(team_id, since)
+        stats = incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
+        return stats, insights(incidents, runs, since=since, until=until)
 
