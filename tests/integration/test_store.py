@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from bot.domain.errors import StorageUnavailable
 from bot.domain.incident import AuditEvent, NewIncident, TimelineEntry, TimelineKind
+from bot.domain.runbook import NewAttachment
 from store.engine import create_engine, session_factory
 from store.migrate import current_revision, ensure_current, head_revision, upgrade
 from store.uow import SqlUnitOfWork
@@ -157,3 +158,26 @@ async def test_an_unreachable_database_is_reported_as_storage_unavailable() -> N
                 await u.incidents.get("T1", 1)
     finally:
         await engine.dispose()
+
+
+async def test_an_incident_keeps_its_class(engine: AsyncEngine) -> None:
+    async with uow(engine) as u:
+        stored = await u.incidents.add(_incident(incident_class="queue-failure"))
+        await u.commit()
+    async with uow(engine) as u:
+        loaded = await u.incidents.get("T1", stored.id)
+    assert loaded is not None and loaded.incident_class == "queue-failure"
+
+
+async def test_step_runs_are_read_for_this_workspaces_incidents_declared_since_a_time(engine: AsyncEngine) -> None:
+    async with uow(engine) as u:
+        old = await u.incidents.add(_incident(number=1, declared_at=NOW - timedelta(days=40)))
+        new = await u.incidents.add(_incident(number=2))
+        other = await u.incidents.add(_incident(team="T2", number=1))
+        for incident, steps in ((old, ["a"]), (new, ["a", "b"]), (other, ["a"])):
+            await u.runbooks.attach(NewAttachment(team_id=incident.team_id, incident_id=incident.id, runbook_id="rb",
+                                                  attached_by="U1", attached_at=NOW), steps)
+        await u.commit()
+    async with uow(engine) as u:
+        runs = await u.runbooks.runs_declared_since("T1", NOW - timedelta(days=30))
+    assert sorted((r.incident_id, r.step_id) for r in runs) == [(new.id, "a"), (new.id, "b")]
