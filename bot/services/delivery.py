@@ -79,7 +79,12 @@ class OutboxSender:
         """Stop looking for calls; give the ones being sent `drain_seconds` to finish."""
         self._stopping = True
         if self._loop_task is not None:
-            self._loop_task.cancel()
+            # The look in progress finishes: cancelled after its claim committed, the calls it leased would
+            # reach no lane and wait out their lease (a minute) before the next start could send them.
+            self.wake()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._loop_task), drain_seconds)
+            self._loop_task.cancel()  # a look stuck on an unreachable database
             await asyncio.gather(self._loop_task, return_exceptions=True)
             self._loop_task = None
         for task in list(self._waiting):  # not sent yet: handed back at once (see _wait_turn)
@@ -198,6 +203,10 @@ class OutboxSender:
         wait = max(self._pace.take(call.lane, now), paused - now)
         if wait > MAX_WAIT_IN_LEASE:
             await self.store.retry(call, self._clock.now() + timedelta(seconds=wait), "waiting for Slack's pace", False)
+            return False
+        if wait > 0 and self._stopping:  # leased by the last look before shutdown: the next start sends it
+            with contextlib.suppress(StorageUnavailable):
+                await self.store.release(call)
             return False
         if wait > 0:
             task = asyncio.current_task()
