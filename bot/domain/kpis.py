@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.runbook import StepRun, StepState
@@ -202,3 +202,67 @@ def insights(incidents: list[Incident], runs: Iterable[StepRun], *, since: datet
                     recurrence=recurrence_by_class(incidents, since=since, until=until, window=window),
                     coverage=runbook_coverage(chosen, runs, classes_with_runbook=classes_with_runbook),
                     window=window)
+
+
+@dataclass(frozen=True)
+class WeekKpi:
+    """One week's KPIs (weeks start on Monday, UTC): every trend is a list of these, oldest first."""
+
+    start: date
+    incidents: int  # declared that week
+    mtta_median: timedelta | None  # of those incidents
+    mttr_median: timedelta | None
+    recurring: int  # of those incidents, how many recur by class (see recurrence_by_class)
+    with_step_run: int  # of those incidents, how many had a runbook step run
+    followups_created: int
+    followups_done: int  # done that week, whenever they were created
+
+    @property
+    def recurrence_rate(self) -> float:
+        """recurring / incidents (0 for a quiet week)."""
+        return self.recurring / self.incidents if self.incidents else 0.0
+
+    @property
+    def coverage(self) -> float:
+        """with_step_run / incidents (0 for a quiet week)."""
+        return self.with_step_run / self.incidents if self.incidents else 0.0
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday that starts `moment`'s week."""
+    day = moment.date()
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_trends(incidents: list[Incident], runs: Iterable[StepRun], followups: Iterable[FollowUp], *,
+                  since: datetime, until: datetime, window: timedelta = RECURRENCE_WINDOW) -> list[WeekKpi]:
+    """Every week that meets [since, until), quiet weeks included; `incidents` may reach back `window`."""
+    chosen = [i for i in incidents if since <= i.declared_at < until]
+    recurs = _recurring_ids(incidents, window)
+    stepped = {r.incident_id for r in runs if r.state in RUN_STATES}
+    items = list(followups)
+    weeks: list[WeekKpi] = []
+    start = week_of(since)
+    while datetime.combine(start, datetime.min.time(), since.tzinfo) < until:
+        end = start + timedelta(days=7)
+        inside = [i for i in chosen if start <= i.declared_at.date() < end]
+        times = time_kpi(f"{start}", inside)
+        weeks.append(WeekKpi(
+            start=start, incidents=len(inside), mtta_median=times.mtta_median, mttr_median=times.mttr_median,
+            recurring=sum(i.id in recurs for i in inside), with_step_run=sum(i.id in stepped for i in inside),
+            followups_created=sum(since <= f.created_at < until and start <= f.created_at.date() < end for f in items),
+            followups_done=sum(f.done_at is not None and since <= f.done_at < until
+                               and start <= f.done_at.date() < end for f in items),
+        ))
+        start = end
+    return weeks
+
+
+def _recurring_ids(incidents: list[Incident], window: timedelta) -> set[int | None]:
+    """Ids of the incidents with an earlier incident of their class at most `window` before them."""
+    found: set[int | None] = set()
+    for group in group_by([i for i in incidents if i.incident_class], class_of).values():
+        ordered = sorted(group, key=lambda i: (i.declared_at, i.number))
+        found.update(later.id for earlier, later in zip(ordered, ordered[1:], strict=False)
+                     if later.declared_at - earlier.declared_at <= window)
+    return found
