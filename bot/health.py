@@ -116,7 +116,8 @@ class HealthReport:
         return ok, {"status": "ok" if ok else "degraded", "checks": {k: c.as_dict() for k, c in checks.items()}}
 
 
-def _bearer_matches(authorization: str, token: str) -> bool:
+def bearer_matches(authorization: str, token: str) -> bool:
+    """`Authorization: Bearer <token>`, the scheme in any case (RFC 9110 11.1), the token compared in constant time."""
     scheme, _, given = authorization.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"),
                                                              token.encode())
@@ -135,7 +136,7 @@ def may_see_details(remote: str | None, headers: Mapping[str, str], token: str |
     """Whether a /health caller sees each check's detail: WARROOM_HEALTH_TOKEN as a bearer token, or a local,
     unproxied caller (a probe or an operator on the host)."""
     lowered = {name.lower(): value for name, value in headers.items()}
-    if token and _bearer_matches(lowered.get("authorization", ""), token):
+    if token and bearer_matches(lowered.get("authorization", ""), token):
         return True
     return not PROXY_HEADERS & lowered.keys() and _loopback(remote)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import time
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.app import Warroom
 from bot.domain.alerts import AlertSource
 from bot.domain.errors import StorageUnavailable
-from bot.health import may_see_details, public_view
+from bot.health import bearer_matches, may_see_details, public_view
 from bot.metrics import SLACK_KINDS
 from bot.slack_gate import MAX_BODY, signature_problem
 from bot.status_route import add_status_routes
@@ -103,7 +102,7 @@ def create_web_app(warroom: Warroom) -> web.Application:
         warroom.metrics.set_outbox(delivered=warroom.sender.delivered, failed=warroom.sender.failures, backlog=backlog)
         return web.Response(body=warroom.metrics.render(), content_type="text/plain", charset="utf-8")
 
-    alerts_token = settings.alerts_token.get_secret_value().encode() if settings.alerts_token else b""
+    alerts_token = settings.alerts_token.get_secret_value() if settings.alerts_token else ""
 
     async def alerts(request: web.Request) -> web.Response:
         """POST /alerts/<source>: the token before the body is read; the notification stored before the answer."""
@@ -111,8 +110,7 @@ def create_web_app(warroom: Warroom) -> web.Application:
         source = ALERT_SOURCES.get(request.match_info["source"])
         if source is None or warroom.services.alerts is None:
             return answered("alerts_unknown", 404, started, "no such alert source")
-        given = request.headers.get("Authorization", "").encode()
-        if not hmac.compare_digest(given, b"Bearer " + alerts_token):
+        if not alerts_token or not bearer_matches(request.headers.get("Authorization", ""), alerts_token):
             log.debug("alert_refused", source=source.value, reason="token")
             return answered("alerts_unauthorized", 401, started, "missing or wrong bearer token")
         try:

@@ -20,10 +20,11 @@ from tests.e2e.monitoring import README_URL, readme_snippet
 TOKEN = "receiver-token-9c2e"
 
 
-async def _post(bot: Bot, source: str, data: bytes, token: str | None = TOKEN) -> tuple[int, float]:
+async def _post(bot: Bot, source: str, data: bytes, token: str | None = TOKEN,
+                scheme: str = "Bearer") -> tuple[int, float]:
     headers = {"Content-Type": "application/json"}
     if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
+        headers["Authorization"] = f"{scheme} {token}"
     async with aiohttp.ClientSession() as session:
         started = time.perf_counter()
         async with session.post(f"{bot.base_url}/alerts/{source}", data=data, headers=headers) as resp:
@@ -44,7 +45,10 @@ async def test_a_wrong_or_missing_token_is_refused_and_nothing_is_stored(fake_sl
         assert (await _post(bot, "alertmanager", payload, token=None))[0] == 401
         assert (await _post(bot, "grafana", payload, token=TOKEN[:-1]))[0] == 401
         assert (await _post(bot, "pagerduty", payload))[0] == 404
+        assert (await _post(bot, "alertmanager", payload, scheme="Basic"))[0] == 401
         assert await bot.warroom.services.alerts.process_pending() == 0  # type: ignore[union-attr]
+        # The scheme is case-insensitive (RFC 9110): a client that writes "bearer" is let in.
+        assert (await _post(bot, "alertmanager", payload, scheme="bearer"))[0] == 200
         assert fake_slack.calls_to("conversations.create") == []
 
 
