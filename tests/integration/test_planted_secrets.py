@@ -1,5 +1,8 @@
 """The whole end-to-end suite, run with planted secrets and restricted values: none may appear in anything it prints.
 
+When this test is selected with the e2e tests, this run is the session's e2e run (tests/conftest.py deselects
+the e2e tests from the session itself): every e2e test runs once, here, and one that fails is named.
+
 The e2e harness (tests/e2e/harness.py) reads the planted values from the file named by WARROOM_TEST_PLANTED_SECRETS:
 the fake Slack issues the planted tokens, requests are signed with the planted signing secret, and flows type the
 restricted values into titles, notes and follow-ups and have a runbook command print them. Logging is configured
@@ -80,16 +83,20 @@ def test_no_planted_secret_or_restricted_value_appears_in_anything_the_e2e_suite
                      for n in range(SHARDS))
     lines = text.splitlines()
     print(f"planted-secrets scan: {len(lines)} lines ({len(text)} characters) of e2e output scanned")
+    leaks = {(name, form) for name, value in planted.items() for form in _forms(value)
+             if form.lower() in text.lower()}
+    problems = ["planted values leaked: " + "; ".join(
+        f"{name} as {form!r} in: {next(line for line in lines if form.lower() in line.lower())[:300]}"
+        for name, form in sorted(leaks))] if leaks else []
+    # This is the session's e2e run (tests/conftest.py): each e2e test that failed is named on its own line.
+    if returncodes != [0] * SHARDS:
+        failed = [line for line in lines if re.match(r"(FAILED|ERROR) tests/e2e/", line)]
+        problems.append("the e2e suite failed (`pytest tests/e2e` runs it on its own):\n"
+                        + "\n".join(failed or lines[-60:]))
+    assert not problems, "\n".join(problems)
     # Not vacuous: the bot really logged its work, with the planted values in play, and redacted some.
     events = [event for line in lines if (event := _json(line)) is not None]
     names = {e.get("event") for e in events}
     assert len(events) >= 200 and {"incident_declared", "runbook_step_finished"} <= names, sorted(map(str, names))
     assert "[redacted]" in text
     assert len(re.findall(r"\d+ passed", text)) == SHARDS and sum(len(s) for s in shards) == len(modules)
-
-    leaks = {(name, form) for name, value in planted.items() for form in _forms(value)
-             if form.lower() in text.lower()}
-    assert not leaks, "planted values leaked: " + "; ".join(
-        f"{name} as {form!r} in: {next(line for line in lines if form.lower() in line.lower())[:300]}"
-        for name, form in sorted(leaks))
-    assert returncodes == [0] * SHARDS, "the planted e2e run failed:\n" + "\n".join(lines[-60:])
