@@ -8,6 +8,7 @@ import structlog
 
 from bot.domain import milestones
 from bot.domain.chat import IncidentChat
+from bot.domain.classes import find_class
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
 from bot.domain.kpis import RECURRENCE_WINDOW, Insights, insights
@@ -97,24 +98,33 @@ class ReviewService(ReviewReader):
             await uow.commit()
         return incident, followup
 
-    async def resolve(self, team_id: str, incident_id: int, actor: str, details: dict[str, str]) -> str:
-        """Resolve with a summary and post the post-incident review, in one transaction; returns its Markdown."""
+    async def resolve(self, team_id: str, incident_id: int, actor: str, details: dict[str, str],
+                      incident_class: str = "") -> str:
+        """Resolve with a summary (and the class chosen in the form) and post the post-incident review, in one
+        transaction; returns its Markdown."""
         unknown = set(details) - set(RESOLUTION_FIELDS)
         if unknown or not details.get("resolution", "").strip():
             raise InvalidInput({"resolution": "Say how the incident was resolved."})
         clean = {k: v.strip()[:3000] for k, v in details.items()}
+        chosen = find_class(self.policy.classes, incident_class).id if incident_class.strip() else None
         # Names first: looking them up may ask Slack, and no connection is held across that.
         before = await self.review_data(team_id, incident_id, named=False)
         names = await self._names(team_id, {*before.people(), actor})
         markdown: list[str] = []
 
         async def post_review(uow: UnitOfWork, changed: Incident) -> None:
+            if chosen and chosen != before.incident.incident_class:
+                await record(uow, changed, actor=actor, action="incident.class_changed", at=self._clock.now(),
+                             text=f"Class {before.incident.incident_class or '(none)'} → {chosen}",
+                             before={"incident_class": before.incident.incident_class or ""},
+                             after={"incident_class": chosen})
             data = replace(await self._load(uow, team_id, incident_id), names=names)
             markdown[:] = [render_markdown(data, self._template)]
             await self._chat.post_review(uow.outbox, changed, review_context(data), markdown[0])
 
-        changed = await self._incidents.change_status(team_id, incident_id, actor, "resolved", details=clean,
-                                                      then=post_review)
+        changed = await self._incidents.change_status(
+            team_id, incident_id, actor, "resolved", then=post_review,
+            details={**clean, "incident_class": chosen} if chosen else clean)
         log.info("incident_resolved", team_id=team_id, incident=changed.ref)
         return markdown[0]
 
