@@ -87,5 +87,6 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock,
         roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory, incidents=incidents),
         timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
         reviews=ReviewService(uow=uow, chat=chat, clock=clock, incidents=incidents,
-                              review_template=policy.review_template, people=people),
+                              review_template=policy.review_template, people=people,
+                              classes_with_runbook={c for r in catalog.values() for c in r.classes}),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 import structlog
@@ -32,10 +33,12 @@ class ReviewService(ReviewReader):
     """Everything that turns an incident into an honest review."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, incidents: IncidentService,
-                 review_template: str | None = None, people: PeopleNames | None = None) -> None:
+                 review_template: str | None = None, people: PeopleNames | None = None,
+                 classes_with_runbook: Collection[str] = ()) -> None:
         super().__init__(uow=uow, clock=clock, policy=incidents.policy, review_template=review_template,
                          people=people)
         self._chat, self._incidents = chat, incidents
+        self._classes_with_runbook = frozenset(classes_with_runbook)  # the classes some runbook says it covers
 
     @retried
     async def set_milestone(self, team_id: str, channel_id: str, actor: str, name: str, when: str) -> Incident:
@@ -135,13 +138,21 @@ class ReviewService(ReviewReader):
             incidents = await uow.incidents.list_declared_since(team_id, since)
         return incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
 
-    async def stats_with_insights(self, team_id: str, period: str) -> tuple[Stats, Insights]:
-        """The stats of `period` and its KPIs (by class, recurrence, runbook coverage), from two queries."""
+    async def stats_with_insights(self, team_id: str, period: str, incident_class: str = "") -> tuple[Stats, Insights]:
+        """The stats of `period` (of one class's incidents, if given) and its KPIs (by class, recurrence, runbook
+        coverage), from three queries."""
         since, until, label = parse_period(period, now=self._clock.now())
+        chosen = find_class(self.policy.classes, incident_class) if incident_class.strip() else None
         async with self._uow() as uow:
-            # Recurrence looks back one window before the period for the earlier incident of a class.
+            # Recurrence looks back one window before the period for the earlier incident of a class or group.
             incidents = await uow.incidents.list_declared_since(team_id, since - RECURRENCE_WINDOW)
             runs = await uow.runbooks.runs_declared_since(team_id, since)
-        stats = incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
-        return stats, insights(incidents, runs, since=since, until=until)
+            groups = await uow.alerts.groups_declared_since(team_id, since - RECURRENCE_WINDOW)
+        if chosen is not None:  # the period's incidents of the class; the look-back keeps every class (alert groups)
+            incidents = [i for i in incidents if i.incident_class == chosen.id or i.declared_at < since]
+            label = f"{label}, {chosen.label}"
+        stats = incident_stats([i for i in incidents if i.declared_at >= since], since=since, until=until,
+                               label=label, policy=self.policy)
+        return stats, insights(incidents, runs, since=since, until=until, groups=groups,
+                               classes_with_runbook=self._classes_with_runbook)
 
