@@ -42,23 +42,29 @@ class ClassField:
             raise InvalidCommand(error)
         if len(value) > FIELD_VALUE_MAX:
             raise InvalidCommand(f"Keep {self.label} under {FIELD_VALUE_MAX} characters (it has {len(value)}).")
+        shown = escape(value[:40])  # what was typed is data: quoted back escaped
         if self.kind is FieldKind.NUMBER and not _NUMBER.match(value):
-            raise InvalidCommand(f"{self.label} takes {self.expects()}; `{value[:40]}` is not one.")
+            raise InvalidCommand(f"{self.label} takes {self.expects()}; `{shown}` is not one.")
         if self.kind is FieldKind.USER:
             user = _USER.match(value)
             if user is None:
-                raise InvalidCommand(f"{self.label} takes {self.expects()}; `{value[:40]}` is not one.")
+                raise InvalidCommand(f"{self.label} takes {self.expects()}; `{shown}` is not one.")
             return f"<@{user.group(1)}>"
         if self.kind is FieldKind.SELECT:
             chosen = next((o for o in self.options if o.lower() == value.lower()), None)
             if chosen is None:
-                raise InvalidCommand(f"`{value[:40]}` is not an option of {self.label}; {self.expects()}.")
+                raise InvalidCommand(f"`{shown}` is not an option of {self.label}; {self.expects()}.")
             return chosen
         return value
 
     def shown(self, value: str) -> str:
         """The value as mrkdwn: a person as the mention Warroom wrote, anything typed escaped."""
         return value if self.kind is FieldKind.USER and _USER.match(value) else escape(value)
+
+    def placeholder(self) -> str:
+        """How the value is written in a usage line: `<text>`, `<eu|us>`, `<@person>`, `<number>`."""
+        words = {FieldKind.TEXT: "text", FieldKind.USER: "@person", FieldKind.NUMBER: "number"}
+        return f"<{'|'.join(self.options) if self.kind is FieldKind.SELECT else words[self.kind]}>"
 
     def expects(self) -> str:
         """What the field accepts, in words."""
@@ -84,7 +90,7 @@ class IncidentClass:
             if wanted in (found.name, found.label.lower()):
                 return found
         valid = ", ".join(f"`{f.name}`" for f in self.fields) or "none"
-        raise InvalidCommand(f"`{typed.strip()[:40]}` is not a field of {self.label}. Its fields: {valid}.")
+        raise InvalidCommand(f"`{escape(typed.strip()[:40])}` is not a field of {self.label}. Its fields: {valid}.")
 
 
 # The kinds of failure the teams we were written for name most often; a policy may replace them.
@@ -107,7 +113,7 @@ def find_class(classes: tuple[IncidentClass, ...], typed: str) -> IncidentClass:
         if wanted in (incident_class.id, incident_class.label.lower()):
             return incident_class
     valid = ", ".join(f"`{c.id}`" for c in classes) or "none (add `classes:` to warroom.yaml)"
-    raise InvalidCommand(f"`{typed.strip()[:40]}` is not an incident class. Valid classes: {valid}.")
+    raise InvalidCommand(f"`{escape(typed.strip()[:40])}` is not an incident class. Valid classes: {valid}.")
 
 
 def class_label(classes: tuple[IncidentClass, ...], class_id: str) -> str:
@@ -140,7 +146,7 @@ def missing_at_resolve(classes: tuple[IncidentClass, ...], class_id: str | None,
     unset = [f for f in (chosen.fields if chosen else ()) if f.required and not values.get(f.name)]
     if not unset:
         return {}
-    how = "; ".join(f"`/incident field {f.name} <{f.expects()}>`" for f in unset)
+    how = "; ".join(f"`/incident field {f.name} {f.placeholder()}`" for f in unset)
     return {"fields": f"Set the required fields of {chosen.label if chosen else class_id} before resolving: "
                       f"{how}, then resolve again."}
 

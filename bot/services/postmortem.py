@@ -151,8 +151,7 @@ class ReviewService(ReviewReader):
         if chosen is not None:  # the period's incidents of the class; the look-back keeps every class (alert groups)
             incidents = [i for i in incidents if i.incident_class == chosen.id or i.declared_at < since]
             label = f"{label}, {chosen.label}"
-        stats = incident_stats([i for i in incidents if i.declared_at >= since], since=since, until=until,
-                               label=label, policy=self.policy)
+        stats = incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
         return stats, insights(incidents, runs, since=since, until=until, groups=groups,
                                classes_with_runbook=self._classes_with_runbook)
 

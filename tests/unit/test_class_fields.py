@@ -137,3 +137,11 @@ async def test_an_alert_source_resolves_without_a_class_as_it_cannot_choose_one(
     assert changed.status == "resolved" and changed.incident_class is None
     with pytest.raises(InvalidInput):
         check_resolvable(CLASSES, None, {}, require_class=True)
+
+
+def test_what_was_typed_is_quoted_back_escaped() -> None:
+    number = ClassField("tenants", "Tenants affected", FieldKind.NUMBER)
+    with pytest.raises(InvalidCommand, match="`&lt;!channel&gt;` is not one"):
+        number.check("<!channel>")
+    with pytest.raises(InvalidCommand, match="`&lt;!here&gt;` is not a field of Cross-tenant authorization"):
+        CROSS.field("<!here>")
