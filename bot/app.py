@@ -243,7 +243,8 @@ def create_app(
         default_provider = flags.default
     report = load_runbooks(settings.runbook_dirs, roles={r.id for r in policy.roles},
                            providers={*flags.providers, *providers},
-                           severities=set(policy.severities.ids()), library=settings.runbook_library)
+                           severities=set(policy.severities.ids()), library=settings.runbook_library,
+                           classes={c.id for c in policy.classes})
     for runbook_id, shipped in report.replaced.items():
         log.info("runbook_replaced", runbook=runbook_id, by=report.runbooks[runbook_id].source, shipped=shipped)
     for problem in report.problems:

@@ -52,7 +52,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             target.write_text(imported.yaml_text, encoding="utf-8")
             if old_text is not None and old_text != imported.yaml_text:
                 print(diff(old_text, imported.yaml_text, str(target)), end="")
-            _, found = load_file(target, roles=roles, providers=set(config.flags.providers), severities=severities)
+            _, found = load_file(target, roles=roles, providers=set(config.flags.providers), severities=severities,
+                                 classes={c.id for c in config.policy.classes})
             for problem in found:
                 print(problem)
             problems += len(found)

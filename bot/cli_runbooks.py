@@ -27,7 +27,7 @@ def load_configured_runbooks(config: Config, dirs: Sequence[Path] = ()) -> LoadR
     settings, policy = config.settings, config.policy
     return load_runbooks(dirs or settings.runbook_dirs, roles={r.id for r in policy.roles},
                          providers=set(config.flags.providers), severities=set(policy.severities.ids()),
-                         library=None if dirs else settings.runbook_library)
+                         library=None if dirs else settings.runbook_library, classes={c.id for c in policy.classes})
 
 
 def cmd_check(args: argparse.Namespace) -> int:

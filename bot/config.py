@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from bot.config_alerts import build_catalog
 from bot.config_merge import entry_ids, merge_config
 from bot.config_schema import BUSINESS_DAYS, WarroomConfig, parse_duration
-from bot.domain.classes import IncidentClass
+from bot.domain.classes import ClassField, FieldKind, IncidentClass
 from bot.domain.errors import ConfigError
 from bot.domain.lifecycle import Lifecycle, Status
 from bot.domain.oncall import Rotation
@@ -77,7 +77,10 @@ def _to_policy(cfg: WarroomConfig, base: Path | None = None) -> Policy:
         alerts=cfg.alerts.to_policy(scale.ids()),
         catalog=build_catalog(cfg.services, cfg.catalog, base),
         status_page=cfg.status_page.to_policy(scale.ids(), cfg.timezone, base),
-        classes=tuple(IncidentClass(c.id, c.label, c.description) for c in cfg.classes),
+        classes=tuple(IncidentClass(c.id, c.label, c.description, tuple(
+            ClassField(f.name, f.label or f.name, FieldKind(f.kind), tuple(f.options), f.required) for f in c.fields))
+            for c in cfg.classes),
+        class_required_at_resolve=cfg.class_required_at_resolve,
     )
 
 

@@ -125,10 +125,32 @@ class RotationConfig(_Strict):
         return self
 
 
+class ClassFieldConfig(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    label: str = Field(default="", max_length=80)  # default: the name
+    kind: Literal["text", "select", "user", "number"] = "text"
+    options: list[Annotated[str, Field(min_length=1, max_length=75)]] = Field(default=[], max_length=100)
+    required: bool = False  # must be set before the incident is resolved
+
+    @model_validator(mode="after")
+    def _options_only_for_select(self) -> ClassFieldConfig:
+        if (self.kind == "select") != bool(self.options):
+            raise ValueError(f"field {self.name!r}: a select needs `options`, and only a select has them")
+        return self
+
+
 class ClassConfig(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
     label: str = Field(min_length=1, max_length=80)
     description: str = Field(default="", max_length=300)
+    fields: list[ClassFieldConfig] = Field(default=[], max_length=20)  # custom fields of its incidents
+
+    @model_validator(mode="after")
+    def _field_names_unique(self) -> ClassConfig:
+        names = [f.name for f in self.fields]
+        if len(names) != len(set(names)):
+            raise ValueError(f"class {self.id!r}: field names must be unique, got {names}")
+        return self
 
 
 class DuplicatesConfig(_Strict):
@@ -158,6 +180,7 @@ class WarroomConfig(_Strict):
     catalog: str = ""  # a directory of service files (Warroom's or Backstage catalog-info.yaml), relative to this file
     status_page: StatusPageConfig = StatusPageConfig()
     classes: list[ClassConfig] = []  # incident classes (the shipped ones are in warroom.example.yaml)
+    class_required_at_resolve: bool = False  # resolving needs the incident's class
 
     @model_validator(mode="after")
     def _default_provider_exists(self) -> WarroomConfig:

@@ -18,6 +18,7 @@ from bot.domain.status_page import SitePublisher
 from bot.domain.status_publishing import StatusPageChat
 from bot.services.alert_incidents import AlertIncidents
 from bot.services.alerts import AlertService, Parse
+from bot.services.classes import ClassService
 from bot.services.container import Services
 from bot.services.incidents import IncidentService
 from bot.services.oncall import OnCallService
@@ -82,9 +83,10 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock,
         oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),
         updates=updates, status_page=status_page,
         runbooks=runbooks,
-        incidents=incidents,
+        incidents=incidents, classes=ClassService(uow=uow, chat=chat, clock=clock, incidents=incidents),
         roles=RoleService(uow=uow, chat=chat, clock=clock, policy=policy, directory=directory, incidents=incidents),
         timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
         reviews=ReviewService(uow=uow, chat=chat, clock=clock, incidents=incidents,
-                              review_template=policy.review_template, people=people),
+                              review_template=policy.review_template, people=people,
+                              classes_with_runbook={c for r in catalog.values() for c in r.classes}),
     )

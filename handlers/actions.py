@@ -46,6 +46,7 @@ def register(surface: Surface, services: Services) -> None:
             request = DeclareRequest(
                 team_id=body["team"]["id"], user_id=body["user"]["id"], severity=str(pending["severity"]),
                 title=str(pending["title"]), service=str(pending.get("service", "")),
+                incident_class=str(pending.get("incident_class", "")),
                 source_channel_id=(body.get("channel") or {}).get("id"),
             )
         except (ValueError, KeyError, TypeError) as exc:

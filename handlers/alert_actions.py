@@ -54,4 +54,5 @@ def register(surface: Surface, services: Services) -> None:
     @surface.action(Action.ALERT_RESOLVE)
     async def resolve(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()  # the form opens at once (the trigger expires in seconds); who may resolve is checked on submit
-        await client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(payload_text(body, "channel", "id")))
+        await client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(payload_text(body, "channel", "id"),
+                                                                                  services.policy))

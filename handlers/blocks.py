@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.domain.classes import class_label
+from bot.domain.classes import class_label, field_values
 from bot.domain.incident import Incident
 from bot.domain.milestones import format_duration
 from bot.domain.news import Announcement, News
@@ -40,6 +40,14 @@ def status_options(policy: Policy, incident: Incident) -> list[dict[str, Any]]:
     ]
 
 
+def custom_field_lines(incident: Incident, policy: Policy) -> list[str]:
+    """`*Label*: value` for each custom field of the incident's class that is set or required."""
+    return [f"*{escape(f.label)}*: " + (
+        (f.shown(value) if len(value) <= 300 else clip_escaped(value, 300)) if value else "_required before resolving_")
+            for f, value in field_values(policy.classes, incident.incident_class, incident.custom_fields)
+            if value or f.required]
+
+
 def severity_options(policy: Policy) -> list[dict[str, Any]]:
     """One option per severity, most severe first."""
     return [
@@ -68,6 +76,9 @@ def incident_card(incident: Incident, policy: Policy) -> list[dict[str, Any]]:
         {"type": "header", "text": {"type": "plain_text", "text": _text(f"{incident.ref}: {incident.title}", HEADER_MAX)}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": _text(f, 2000)} for f in fields[:10]]},
     ]
+    if lines := custom_field_lines(incident, policy):
+        # One section for every custom field: the fields list above is capped at ten by Block Kit.
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _text("\n".join(lines), 3000)}})
     if incident.summary:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip_escaped(incident.summary, 3000)}})
     if incident.links:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.classes import find_class
 from bot.domain.errors import InvalidCommand
 from handlers.answer import Answer, answer_in_ack
 from handlers.format import clip_escaped, escape
@@ -24,9 +25,10 @@ class Export(Command):
 
 @dataclass(frozen=True)
 class ShowStats(Command):
-    """`/incident stats 30d`."""
+    """`/incident stats 30d --class queue-failure`."""
 
     period: str = ""
+    incident_class: str = ""
 
 
 def export_text(ref: str, fmt: str, document: str) -> str:
@@ -53,14 +55,39 @@ async def _export(parsed: Export, call: Call) -> None:
                        text=export_text(incident.ref, parsed.fmt, document))
 
 
+def _parse_stats(typed: Typed) -> ShowStats:
+    period: list[str] = []
+    incident_class = ""
+    words = iter(typed.args)
+    for word in words:
+        flag, has_value, value = word.partition("=")
+        if flag == "--class":
+            incident_class = value if has_value else next(words, "")
+            if not incident_class:
+                raise InvalidCommand(f"`--class` needs a class. {typed.usage}, e.g. `/incident stats 90d --class "
+                                     "queue-failure`.")
+        elif word.startswith("--"):
+            raise InvalidCommand(f"`{escape(flag[:40])}` is not a flag of /incident stats; the one flag is "
+                                 f"`--class <class>`. {typed.usage}")
+        else:
+            period.append(word)
+    return ShowStats(period=" ".join(period), incident_class=incident_class)
+
+
+def _check_stats(parsed: ShowStats, call: Call) -> None:
+    if parsed.incident_class:
+        find_class(call.services.policy.classes, parsed.incident_class)  # raises naming the valid classes
+
+
 async def _show_stats(parsed: ShowStats, call: Call) -> None:
     async def stats() -> Answer:
-        found, kpis = await call.services.reviews.stats_with_insights(call.team_id, parsed.period)
+        found, kpis = await call.services.reviews.stats_with_insights(call.team_id, parsed.period,
+                                                                      parsed.incident_class)
         return f"Incident stats, {found.label}", stats_blocks(found, kpis, call.services.policy.classes)
 
     await answer_in_ack(call.ack, call.respond, stats())
 
 
-STATS = Subcommand("stats", "/incident stats [7d|30d|90d|YYYY-MM-DD..YYYY-MM-DD]",
-                   lambda typed: ShowStats(period=" ".join(typed.args)), (ShowStats,), _show_stats)
+STATS = Subcommand("stats", "/incident stats [7d|30d|90d|YYYY-MM-DD..YYYY-MM-DD] [--class <class>]",
+                   _parse_stats, (ShowStats,), _show_stats, check=_check_stats)
 EXPORT = Subcommand("export", "/incident export [INC-42] [md|json]", _parse_export, (Export,), _export)

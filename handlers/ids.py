@@ -53,6 +53,7 @@ class Block(StrEnum):
     SEVERITY = "declare_severity"
     SERVICE = "declare_service"
     SUMMARY = "declare_summary"
+    CLASS = "incident_class"  # the class select of the declare and resolve forms
     CARD_ACTIONS = "card_actions"
     DUPLICATE_ACTIONS = "duplicate_actions"
     CARD_ROLES = "card_roles"

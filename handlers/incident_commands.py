@@ -20,10 +20,10 @@ from handlers.format import escape
 from handlers.modals import declare_modal, resolve_modal
 from handlers.subcommand import Call, Command, Subcommand, Typed
 
-DECLARE_USAGE = "/incident declare <severity> <title> [--service <name>]"
-DECLARE_FLAGS = {"--service": "--service <name>"}  # flag -> how it is written
+DECLARE_USAGE = "/incident declare <severity> <title> [--service <name>] [--class <class>]"
+DECLARE_FLAGS = {"--service": "--service <name>", "--class": "--class <class>"}  # flag -> how it is written
 _FLAG = re.compile(r"^--[A-Za-z]")  # `--x…`; a bare `--` or `-` stays part of the title
-_SERVICE_OPTION = re.compile(r"(?:^|\s)--service(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)")
+_OPTION = re.compile(r"(?:^|\s)--(?:service|class)(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Declare(Command):
     severity: str
     title: str
     service: str = ""
+    incident_class: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,46 +80,49 @@ def _unknown_flag(flag: str, usage: str) -> str:
     return f"`{escape(flag[:40])}` is not a flag of /incident declare; valid flags: {valid}.{guess} {usage}"
 
 
-def _split_service(words: list[str], usage: str) -> tuple[list[str], str]:
-    """Pull `--service NAME` (or `--service=NAME`) out of the words."""
+def _split_flags(words: list[str], usage: str) -> tuple[list[str], dict[str, str]]:
+    """Pull `--service NAME` and `--class CLASS` (or `--flag=VALUE`) out of the words."""
     rest: list[str] = []
-    service = ""
+    flags: dict[str, str] = {}
     i = 0
     while i < len(words):
         word = words[i]
-        if word == "--service":
+        if word in DECLARE_FLAGS:
             if i + 1 >= len(words):
-                raise InvalidCommand(f"`--service` needs a name. {usage}")
-            service, i = words[i + 1], i + 2
+                raise InvalidCommand(f"`{word}` needs a {DECLARE_FLAGS[word].split(' ', 1)[1][1:-1]}. {usage}")
+            flags[word], i = words[i + 1], i + 2
             continue
-        if word.startswith("--service="):
-            service = word.split("=", 1)[1]
+        flag, _, value = word.partition("=")
+        if flag in DECLARE_FLAGS and value:
+            flags[flag] = value
         elif _FLAG.match(word):
-            raise InvalidCommand(_unknown_flag(word.split("=", 1)[0], usage))
+            raise InvalidCommand(_unknown_flag(flag, usage))
         else:
             rest.append(word)
         i += 1
-    return rest, service
+    return rest, flags
 
 
 def _parse_declare(typed: Typed) -> Declare | OpenDeclareModal:
     if not typed.args:
         return OpenDeclareModal()
-    args, service = _split_service(typed.args, typed.usage)
+    args, flags = _split_flags(typed.args, typed.usage)
     if len(args) < 2:
         raise InvalidCommand(f"Give a severity and a title. {typed.usage}, e.g. `/incident declare sev1 Imports failing`.")
-    # The title as typed (quotes and apostrophes kept), without the severity and --service.
-    raw = _SERVICE_OPTION.sub(" ", typed.rest).split(maxsplit=1)
+    # The title as typed (quotes and apostrophes kept), without the severity and the flags.
+    raw = _OPTION.sub(" ", typed.rest).split(maxsplit=1)
     title = from_slack(raw[1].strip()) if len(raw) > 1 else ""
     if len(title) >= 2 and title[0] == title[-1] and title[0] in "\"'":
         title = title[1:-1]
-    return Declare(severity=args[0], title=title, service=service)
+    return Declare(severity=args[0], title=title, service=flags.get("--service", ""),
+                   incident_class=flags.get("--class", ""))
 
 
 def _declare_request(parsed: Declare, call: Call) -> DeclareRequest:
     return validate_declare(DeclareRequest(
         team_id=call.team_id, user_id=call.user_id, severity=parsed.severity, title=parsed.title,
-        service=parsed.service, source_channel_id=call.command.get("channel_id")), call.services.policy)
+        service=parsed.service, source_channel_id=call.command.get("channel_id"),
+        incident_class=parsed.incident_class), call.services.policy)
 
 
 def _check_declare(parsed: Declare | OpenDeclareModal, call: Call) -> None:
@@ -151,7 +155,8 @@ async def _declare(parsed: Declare | OpenDeclareModal, call: Call) -> None:
     request = _declare_request(parsed, call)  # pure; checked before the ack already, so it does not raise here
     await call.ack(response_type="ephemeral", text=f"Declaring {request.severity}: *{escape(request.title)}*…")
     result = await call.services.declare(request)
-    pending = {"severity": request.severity, "title": request.title, "service": request.service}
+    pending = {"severity": request.severity, "title": request.title, "service": request.service,
+               "incident_class": request.incident_class}
     await report_declared(call.respond, result, pending, call.services)
 
 
@@ -208,7 +213,8 @@ async def _change_class(parsed: ChangeClass, call: Call) -> None:
 
 async def _resolve(parsed: Resolve, call: Call) -> None:
     await call.ack()  # the form opens at once (the trigger expires in seconds); the channel is checked on submit
-    await call.client.views_open(trigger_id=call.command["trigger_id"], view=resolve_modal(call.channel_id))
+    await call.client.views_open(trigger_id=call.command["trigger_id"], view=resolve_modal(call.channel_id,
+                                                                                       call.services.policy))
 
 
 async def _list_open(parsed: ListOpen, call: Call) -> None:

@@ -50,10 +50,22 @@ def declare_modal(policy: Policy, *, source_channel_id: str | None) -> dict[str,
                 "placeholder": {"type": "plain_text", "text": "How bad is it?"},
             }, hint=severity_hint(policy)),
             _input(Block.SERVICE, "Service", service_element(policy), optional=True),
+            *class_input(policy, hint="What kind of failure; it can be set later with `/incident class`."),
             _input(Block.SUMMARY, "What is happening?", {"type": "plain_text_input", "multiline": True,
                                                          "max_length": SUMMARY_MAX}, optional=True),
         ],
     }
+
+
+def class_input(policy: Policy, *, hint: str) -> list[dict[str, Any]]:
+    """An optional select of the policy's incident classes (none when the policy has no classes)."""
+    if not policy.classes:
+        return []
+    options = [{"text": {"type": "plain_text", "text": clip(c.label, 75)}, "value": c.id}
+               for c in policy.classes[:100]]  # Slack's limit for a static select's options
+    return [_input(Block.CLASS, "Class", {"type": "static_select", "options": options,
+                                          "placeholder": {"type": "plain_text", "text": "What kind of incident?"}},
+                   optional=True, hint=hint)]
 
 
 def service_element(policy: Policy) -> dict[str, Any]:
@@ -89,10 +101,17 @@ def read_declare_values(view: dict[str, Any]) -> dict[str, str]:
             return _text(option.get("value")) if isinstance(option, dict) else ""
         return _text(element.get("value"))
 
-    return {b: value(b) for b in (Block.TITLE, Block.SEVERITY, Block.SERVICE, Block.SUMMARY)}
+    return {b: value(b) for b in (Block.TITLE, Block.SEVERITY, Block.SERVICE, Block.SUMMARY, Block.CLASS)}
 
 
-FIELD_BLOCKS = {"title": Block.TITLE, "severity": Block.SEVERITY, "service": Block.SERVICE, "summary": Block.SUMMARY}
+def selected_value(view: Any, block_id: str) -> str:
+    """The value of a static select's chosen option ('' when none)."""
+    option = _element(view, block_id).get("selected_option")
+    return _text(option.get("value")) if isinstance(option, dict) else ""
+
+
+FIELD_BLOCKS = {"title": Block.TITLE, "severity": Block.SEVERITY, "service": Block.SERVICE, "summary": Block.SUMMARY,
+                "incident_class": Block.CLASS}
 
 
 def _fit_metadata(meta: dict[str, Any], limit: int = 3000) -> str:
@@ -111,7 +130,8 @@ def confirm_duplicate_modal(request: DeclareRequest, duplicates: list[Incident],
         + (f" in <#{d.channel_id}>" if d.channel_id else "") for d in duplicates[:10]
     )
     meta = {"severity": request.severity, "title": request.title, "service": request.service,
-            "summary": request.summary, "source_channel_id": request.source_channel_id}
+            "summary": request.summary, "source_channel_id": request.source_channel_id,
+            "incident_class": request.incident_class}
     return {
         "type": "modal",
         "callback_id": Callback.DECLARE_CONFIRM,
@@ -125,8 +145,10 @@ def confirm_duplicate_modal(request: DeclareRequest, duplicates: list[Incident],
     }
 
 
-def resolve_modal(channel_id: str) -> dict[str, Any]:
-    """The resolution form for the incident of `channel_id`: how it was resolved, impact, root cause."""
+def resolve_modal(channel_id: str, policy: Policy) -> dict[str, Any]:
+    """The resolution form for the incident of `channel_id`: how it was resolved, impact, root cause, class."""
+    class_hint = ("Needed to resolve unless the incident already has one." if policy.class_required_at_resolve
+                  else "Leave it empty to keep the incident's class.")
     return {
         "type": "modal",
         "callback_id": Callback.RESOLVE,
@@ -141,6 +163,7 @@ def resolve_modal(channel_id: str) -> dict[str, Any]:
                    optional=True, hint="Who was affected, how, for how long."),
             _input(Block.ROOT_CAUSE, "Root cause (if known)", {"type": "plain_text_input", "multiline": True,
                                                                "max_length": 3000}, optional=True),
+            *class_input(policy, hint=class_hint),
         ],
     }
 

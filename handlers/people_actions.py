@@ -9,12 +9,13 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 
 from bot.domain.chat import ChatMessage
+from bot.domain.classes import missing_at_resolve
 from bot.domain.errors import InvalidCommand
 from bot.services.container import Services
 from handlers import people_blocks
 from handlers.format import escape
 from handlers.ids import Action, Block, Callback
-from handlers.modals import control_errors, read_text_values
+from handlers.modals import control_errors, read_text_values, selected_value
 from handlers.payload import count_value, payload_text, view_metadata
 from handlers.surface import Surface
 
@@ -70,12 +71,20 @@ def register(surface: Surface, services: Services) -> None:
         if errors := control_errors(values):
             await ack(response_action="errors", errors=errors)
             return
-        await ack()
+        chosen = selected_value(view, Block.CLASS)
         channel_id = str(view_metadata(view).get("channel_id", ""))
+        # A read before the ack: what the policy needs before resolving is asked for in the form, text kept.
         incident = await services.incidents.for_channel(body["team"]["id"], channel_id)
+        missing = missing_at_resolve(services.policy.classes, chosen or incident.incident_class,
+                                     incident.custom_fields, require_class=services.policy.class_required_at_resolve)
+        if missing:
+            await ack(response_action="errors", errors={
+                Block.CLASS if k == "incident_class" else Block.RESOLUTION: v for k, v in missing.items()})
+            return
+        await ack()
         await services.reviews.resolve(body["team"]["id"], incident.id, body["user"]["id"], {
             "resolution": values[Block.RESOLUTION], "impact": values[Block.IMPACT],
-            "root_cause": values[Block.ROOT_CAUSE]})
+            "root_cause": values[Block.ROOT_CAUSE]}, incident_class=chosen)
 
     @surface.shortcut(Callback.ADD_TO_TIMELINE, "Add to timeline", "Add this message to the incident timeline")
     async def add_to_timeline(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

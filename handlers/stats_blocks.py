@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.domain.catalog import Catalog
 from bot.domain.classes import IncidentClass, class_label
-from bot.domain.kpis import Insights, TimeKpi
+from bot.domain.kpis import Insights, Recurrence, TimeKpi
 from bot.domain.milestones import format_duration
 from bot.domain.oncall import OnCall, Rotation
 from bot.domain.stats import Bucket, Stats
@@ -28,16 +28,27 @@ def _class_line(kpi: TimeKpi, classes: tuple[IncidentClass, ...]) -> str:
             f"p90 {format_duration(kpi.mttr_p90)}")
 
 
+def _recurring(r: Recurrence, what: str) -> str:
+    return f"{what}: {r.recurring} of {r.count} ({r.rate:.0%})"
+
+
 def _insight_blocks(found: Insights, classes: tuple[IncidentClass, ...]) -> list[dict[str, Any]]:
     coverage = found.coverage
+    grouped = [_recurring(r, what) for r, what in (
+        (found.by_alert_group, "*Opened by an alert group*, an earlier one of the group"),
+        (found.overall, "*All incidents*, by class or alert group")) if r is not None]
+    covered = ", ".join(escape(class_label(classes, c)) for c in coverage.covered_classes) or "none"
     return [
         _section("By class", [_class_line(k, classes) for k in found.by_class]),
         _section(f"Recurrence (an earlier incident of the class within {found.window.days} days)", [
-            f"*{escape(class_label(classes, r.key))}*: {r.recurring} of {r.count} ({r.rate:.0%})"
-            for r in found.recurrence] or ["_No classed incidents._"]),
+            _recurring(r, f"*{escape(class_label(classes, r.key))}*") for r in found.recurrence]
+            or ["_No classed incidents._"]),
+        *([_section(f"Recurrence by alert group (within {found.window.days} days)", grouped)] if grouped else []),
         _section("Runbook coverage", [
             f"{coverage.with_step_run} of {coverage.incidents} incidents ({coverage.incident_share:.0%}) had a "
-            f"runbook attached and a step run; {coverage.with_runbook} had a runbook attached."]),
+            f"runbook attached and a step run; {coverage.with_runbook} had a runbook attached.",
+            f"{len(coverage.covered_classes)} of the top {len(coverage.top_classes)} classes "
+            f"({coverage.class_share:.0%}) have a runbook for them: {covered}."]),
     ]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from handlers import (
     blocks,
+    class_commands,
     export_commands,
     incident_commands,
     people_commands,
@@ -35,6 +36,7 @@ HELP = Subcommand("help", "/incident help", lambda typed: Help(), (Help,), _help
 
 SUBCOMMANDS: tuple[Subcommand[Any], ...] = (
     incident_commands.DECLARE, incident_commands.STATUS, incident_commands.SEVERITY, incident_commands.CLASS,
+    class_commands.FIELD,
     people_commands.ROLE, people_commands.HANDOVER, people_commands.NOTE, people_commands.TIMELINE,
     people_commands.MILESTONE, people_commands.FOLLOWUP, incident_commands.RESOLVE, runbook_handlers.RUNBOOK,
     update_handlers.UPDATE, status_page_handlers.STATUSPAGE, people_commands.ONCALL, export_commands.STATS, export_commands.EXPORT,

@@ -40,7 +40,7 @@ def register(surface: Surface, services: Services) -> None:
             request = validate_declare(DeclareRequest(
                 team_id=body["team"]["id"], user_id=body["user"]["id"], severity=values[Block.SEVERITY],
                 title=values[Block.TITLE], service=values[Block.SERVICE], summary=values[Block.SUMMARY],
-                source_channel_id=meta.get("source_channel_id")), policy)
+                source_channel_id=meta.get("source_channel_id"), incident_class=values[Block.CLASS]), policy)
         except InvalidInput as exc:
             await ack(response_action="errors", errors={FIELD_BLOCKS[k]: v for k, v in exc.errors.items()})
             return
@@ -61,5 +61,6 @@ def register(surface: Surface, services: Services) -> None:
             team_id=body["team"]["id"], user_id=body["user"]["id"], severity=str(meta.get("severity", "")),
             title=str(meta.get("title", "")), service=str(meta.get("service", "")),
             summary=str(meta.get("summary", "")), source_channel_id=meta.get("source_channel_id"),
+            incident_class=str(meta.get("incident_class", "")),
         )
         await _tell_declarer(client, request.user_id, await services.declare(request, force=True))

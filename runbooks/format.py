@@ -188,6 +188,7 @@ class AppliesTo(_Strict):
     services: list[str] = []
     alerts: list[str] = []
     severities: list[str] = []
+    classes: list[ID] = Field(default=[], description="incident classes it covers (ids of warroom.yaml `classes`)")
 
 
 class RunbookModel(_Strict):

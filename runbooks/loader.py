@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -100,7 +101,7 @@ def to_runbook(model: RunbookModel, source: str) -> Runbook:
     return Runbook(
         id=model.id, title=model.title, summary=model.summary, source=source,
         services=tuple(model.applies_to.services), alerts=tuple(model.applies_to.alerts),
-        severities=tuple(model.applies_to.severities),
+        severities=tuple(model.applies_to.severities), classes=tuple(model.applies_to.classes),
         triage=tuple(TriageRow(t.symptom, t.likely_causes, t.checks, t.escalate_when) for t in model.triage),
         procedures=tuple(Procedure(id=p.id, title=p.title, when=p.when, steps=tuple(s.to_step() for s in p.steps))
                          for p in model.procedures),
@@ -116,10 +117,10 @@ def _fields(value: Any) -> dict[str, Any]:
 
 
 def _cross_checks(data: dict[str, Any], file: str, lines: dict[tuple[Any, ...], int], *, roles: set[str],
-                  providers: set[str] | None, severities: set[str]) -> list[Problem]:
+                  providers: set[str] | None, severities: set[str], classes: set[str] | None = None) -> list[Problem]:
     """What the schema cannot see: unique step ids, dependencies on earlier steps, and references to
-    roles, flag providers and severities the policy defines. Runs on the raw file, so these are
-    reported together with any schema errors."""
+    roles, flag providers, severities and incident classes the policy defines. Runs on the raw file, so
+    these are reported together with any schema errors."""
     found = []
 
     def problem(path: tuple[Any, ...], message: str) -> None:
@@ -129,6 +130,12 @@ def _cross_checks(data: dict[str, Any], file: str, lines: dict[tuple[Any, ...], 
     for i, severity in enumerate(_items(applies.get("severities"))):
         if severities and severity not in severities:
             problem(("applies_to", "severities", i), f"{severity!r} is not a severity; use one of {sorted(severities)}")
+    for i, incident_class in enumerate(_items(applies.get("classes"))):
+        if classes is not None and incident_class not in classes:
+            close = difflib.get_close_matches(str(incident_class), classes, n=1)
+            guess = f" (did you mean {close[0]!r}?)" if close else ""
+            problem(("applies_to", "classes", i), f"{incident_class!r} is not an incident class of warroom.yaml{guess}; "
+                                                  f"use one of {sorted(classes)}")
     seen: set[str] = set()
     for p_i, procedure in enumerate(_items(data.get("procedures"))):
         for s_i, step in enumerate(_items(procedure.get("steps")) if isinstance(procedure, dict) else []):
@@ -164,7 +171,7 @@ def _cross_checks(data: dict[str, Any], file: str, lines: dict[tuple[Any, ...], 
 
 
 def load_file(path: Path, *, roles: set[str], providers: set[str] | None = None,
-              severities: set[str] | None = None) -> tuple[Runbook | None, list[Problem]]:
+              severities: set[str] | None = None, classes: set[str] | None = None) -> tuple[Runbook | None, list[Problem]]:
     """One runbook file: the runbook, or the problems that stopped it loading."""
     file = str(path)
     try:
@@ -179,7 +186,8 @@ def load_file(path: Path, *, roles: set[str], providers: set[str] | None = None,
     if node is None or not isinstance(data, dict):
         return None, [Problem(file, 1, "(file)", "a runbook file is a mapping with id, title, summary, procedures")]
     lines = _lines(node)
-    problems = _cross_checks(data, file, lines, roles=roles, providers=providers, severities=severities or set())
+    problems = _cross_checks(data, file, lines, roles=roles, providers=providers, severities=severities or set(),
+                             classes=classes)
     try:
         model = RunbookModel.model_validate(data)
     except ValidationError as exc:
@@ -189,7 +197,8 @@ def load_file(path: Path, *, roles: set[str], providers: set[str] | None = None,
 
 
 def load_runbooks(directories: Iterable[Path], *, roles: set[str], providers: set[str] | None = None,
-                  severities: set[str] | None = None, library: Path | None = None) -> LoadReport:
+                  severities: set[str] | None = None, library: Path | None = None,
+                  classes: set[str] | None = None) -> LoadReport:
     """The shipped `library` (if given), then every `*.yaml`/`*.yml` runbook under `directories`.
 
     A runbook in `directories` with a shipped runbook's id replaces it; two of the team's own files
@@ -200,7 +209,8 @@ def load_runbooks(directories: Iterable[Path], *, roles: set[str], providers: se
     for directory, is_library in [*([(library, True)] if library else []), *((d, False) for d in directories)]:
         files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]) if directory.is_dir() else [directory]
         for path in files:
-            runbook, problems = load_file(path, roles=roles, providers=providers, severities=severities)
+            runbook, problems = load_file(path, roles=roles, providers=providers, severities=severities,
+                                          classes=classes)
             report.problems.extend(problems)
             if runbook is None:
                 continue

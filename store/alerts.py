@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.alert_ports import AlertGroup, GroupState, StoredNotification
 from store.columns import utc_field
+from store.models import IncidentRow
 from store.tables import core_rows, table_of
 
 _DETAIL = ("lines", "title", "summary", "service", "severity", "channel", "runbook", "links")
@@ -210,3 +211,11 @@ class SqlAlertGroups:
         stmt = (core_select(table.c.incident_id, table.c.recurred_from)
                 .where(table.c.team_id == team_id, table.c.group_id == group_id).order_by(table.c.opened_at))
         return [(r.incident_id, r.recurred_from) for r in (await core_rows(self._s, stmt)).all()]
+
+    async def groups_declared_since(self, team_id: str, since: datetime) -> dict[int, int]:
+        table, incidents = table_of(AlertIncidentRow), table_of(IncidentRow)
+        # One read for the whole period: the incidents' (team_id, declared_at) index, then alert_incident by key.
+        stmt = (core_select(table.c.incident_id, table.c.group_id)
+                .join(incidents, incidents.c.id == table.c.incident_id)
+                .where(incidents.c.team_id == team_id, incidents.c.declared_at >= since, table.c.team_id == team_id))
+        return {r.incident_id: r.group_id for r in (await core_rows(self._s, stmt)).all()}

@@ -59,6 +59,8 @@ class IncidentRow(SQLModel, table=True):
     links: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # The id of one of the policy's incident classes (None until chosen); KPIs group by it.
     incident_class: str | None = Field(default=None, max_length=40)
+    # The class's custom fields {name: value}, checked by their kind when set (policy: classes[].fields).
+    custom_fields: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class RoleAssignmentRow(SQLModel, table=True):

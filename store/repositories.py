@@ -31,6 +31,7 @@ def _incident(row: IncidentRow | SimpleNamespace) -> Incident:
 def _incident_values(incident: NewIncident) -> dict[str, Any]:
     values = {f: getattr(incident, f) for f in _INCIDENT_FIELDS}
     values["roles"] = dict(incident.roles)
+    values["custom_fields"] = dict(incident.custom_fields)
     values["milestones"] = {k: v.astimezone(UTC).isoformat() for k, v in incident.milestones.items()}
     return values
 

@@ -117,6 +117,10 @@ class AlertGroupRepository(Protocol):
         """(incident id, the incident it recurred from) of every incident the group opened, oldest first."""
         ...
 
+    async def groups_declared_since(self, team_id: str, since: datetime) -> dict[int, int]:
+        """The alert group that opened each incident declared since `since` (incident id -> group id), in one read."""
+        ...
+
 
 class AlertChat(Protocol):
     """What the alert use case needs from the chat platform (messages queued in the change's outbox)."""

@@ -49,6 +49,7 @@ class NewIncident:
     snoozed_until: datetime | None = None  # update reminders wait until then
     links: dict[str, str] = field(default_factory=dict)  # label -> URL shown on the card (an alert's source, runbook)
     incident_class: str | None = None  # the id of one of the policy's classes, once someone chose it
+    custom_fields: dict[str, str] = field(default_factory=dict)  # the class's custom fields: name -> value
 
     @property
     def ref(self) -> str:

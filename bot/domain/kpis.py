@@ -7,7 +7,7 @@ durations are the same samples `/incident stats` averages (bot.domain.stats).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -123,6 +123,41 @@ def recurrence_by_class(incidents: list[Incident], *, since: datetime, until: da
     return sorted(found, key=lambda r: (-r.count, r.key))
 
 
+ALERT_GROUPS = "alert groups"
+ALL_INCIDENTS = "all incidents"
+
+
+def _recurring(incidents: Iterable[Incident], key: Callable[[Incident], object], window: timedelta) -> set[int | None]:
+    """Ids of incidents with an earlier incident of the same key (None: no key) at most `window` before them."""
+    last: dict[object, datetime] = {}
+    found: set[int | None] = set()
+    for incident in sorted(incidents, key=lambda i: (i.declared_at, i.number)):
+        k = key(incident)
+        if k is None:
+            continue
+        if k in last and incident.declared_at - last[k] <= window:
+            found.add(incident.id)
+        last[k] = incident.declared_at
+    return found
+
+
+def recurrence_by_alert_group(incidents: list[Incident], groups: Mapping[int, int], *, since: datetime,
+                              until: datetime, window: timedelta = RECURRENCE_WINDOW) -> tuple[Recurrence, Recurrence]:
+    """Recurrence by alert group, and overall (by class or alert group), of incidents declared in [since, until).
+
+    `groups` maps an incident id to the alert group that opened it (store: alert_incident). The first figure counts
+    the incidents an alert group opened, recurring when the same group opened another at most `window` before;
+    the second counts every incident, recurring by that rule or by recurrence_by_class's.
+    """
+    by_group = _recurring(incidents, lambda i: groups.get(i.id) if i.id is not None else None, window)
+    by_class = _recurring(incidents, lambda i: i.incident_class, window)
+    chosen = [i for i in incidents if since <= i.declared_at < until]
+    grouped = [i for i in chosen if i.id in groups]
+    return (Recurrence(key=ALERT_GROUPS, count=len(grouped), recurring=sum(i.id in by_group for i in grouped)),
+            Recurrence(key=ALL_INCIDENTS, count=len(chosen),
+                       recurring=sum(i.id in by_group or i.id in by_class for i in chosen)))
+
+
 @dataclass(frozen=True)
 class Coverage:
     """Runbook coverage: of incidents, and of the most frequent classes."""
@@ -192,16 +227,22 @@ class Insights:
     recurrence: list[Recurrence]
     coverage: Coverage
     window: timedelta
+    by_alert_group: Recurrence | None = None  # incidents alert groups opened (recurrence_by_alert_group)
+    overall: Recurrence | None = None  # every incident, recurring by class or by alert group
 
 
 def insights(incidents: list[Incident], runs: Iterable[StepRun], *, since: datetime, until: datetime,
-             window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = ()) -> Insights:
-    """The KPIs of incidents declared in [since, until); `incidents` may reach back `window` for recurrence."""
+             window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = (),
+             groups: Mapping[int, int] | None = None) -> Insights:
+    """The KPIs of incidents declared in [since, until); `incidents` may reach back `window` for recurrence;
+    `groups`: the alert group that opened each incident (by id), when known."""
     chosen = [i for i in incidents if since <= i.declared_at < until]
+    by_group, overall = (recurrence_by_alert_group(incidents, groups, since=since, until=until, window=window)
+                         if groups is not None else (None, None))
     return Insights(by_class=times_by_class(chosen),
                     recurrence=recurrence_by_class(incidents, since=since, until=until, window=window),
                     coverage=runbook_coverage(chosen, runs, classes_with_runbook=classes_with_runbook),
-                    window=window)
+                    window=window, by_alert_group=by_group, overall=overall)
 
 
 @dataclass(frozen=True)
@@ -238,7 +279,7 @@ def weekly_trends(incidents: list[Incident], runs: Iterable[StepRun], followups:
                   since: datetime, until: datetime, window: timedelta = RECURRENCE_WINDOW) -> list[WeekKpi]:
     """Every week that meets [since, until), quiet weeks included; `incidents` may reach back `window`."""
     chosen = [i for i in incidents if since <= i.declared_at < until]
-    recurs = _recurring_ids(incidents, window)
+    recurs = _recurring(incidents, lambda i: i.incident_class or None, window)
     stepped = {r.incident_id for r in runs if r.state in RUN_STATES}
     items = list(followups)
     weeks: list[WeekKpi] = []
@@ -257,12 +298,3 @@ def weekly_trends(incidents: list[Incident], runs: Iterable[StepRun], followups:
         start = end
     return weeks
 
-
-def _recurring_ids(incidents: list[Incident], window: timedelta) -> set[int | None]:
-    """Ids of the incidents with an earlier incident of their class at most `window` before them."""
-    found: set[int | None] = set()
-    for group in group_by([i for i in incidents if i.incident_class], class_of).values():
-        ordered = sorted(group, key=lambda i: (i.declared_at, i.number))
-        found.update(later.id for earlier, later in zip(ordered, ordered[1:], strict=False)
-                     if later.declared_at - earlier.declared_at <= window)
-    return found

@@ -66,6 +66,7 @@ class Policy:
     catalog: Catalog = field(default_factory=Catalog)  # the services
     status_page: StatusPagePolicy = field(default_factory=StatusPagePolicy)  # the public status page
     classes: tuple[IncidentClass, ...] = DEFAULT_CLASSES  # incident classes (types) for /incident class and KPIs
+    class_required_at_resolve: bool = False  # an incident without a class cannot be resolved
 
     @property
     def access(self) -> Permissions:

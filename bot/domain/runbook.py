@@ -182,6 +182,7 @@ class Runbook:
     alerts: tuple[str, ...] = ()
     severities: tuple[str, ...] = ()
     triage: tuple[TriageRow, ...] = ()
+    classes: tuple[str, ...] = ()  # the incident classes it covers (policy class ids): suggested, counted as coverage
     source: str = ""  # file it came from
 
     def steps(self) -> list[Step]:
@@ -195,10 +196,11 @@ class Runbook:
                 return step
         raise KeyError(step_id)
 
-    def applies_to(self, *, service: str = "", alert: str = "", severity: str = "") -> bool:
-        """True when the runbook names this service or alert (and, if it lists severities, this one)."""
+    def applies_to(self, *, service: str = "", alert: str = "", severity: str = "", incident_class: str = "") -> bool:
+        """True when the runbook names this service, alert or class (and, if it lists severities, this one)."""
         named = (service and service.lower() in {s.lower() for s in self.services}) or (
-            alert and alert.lower() in {a.lower() for a in self.alerts})
+            alert and alert.lower() in {a.lower() for a in self.alerts}) or (
+            incident_class and incident_class in self.classes)
         return bool(named) and (not self.severities or severity in self.severities)
 
 

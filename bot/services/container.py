@@ -10,6 +10,7 @@ from bot.domain.permissions import Capability
 from bot.domain.policy import Policy
 from bot.domain.repositories import UnitOfWork
 from bot.services.alerts import AlertService
+from bot.services.classes import ClassService
 from bot.services.declaration import DeclareRequest, DeclareResult
 from bot.services.incidents import IncidentService
 from bot.services.oncall import OnCallService
@@ -35,6 +36,7 @@ class Services:
     oncall: OnCallService
     updates: UpdateService
     status_page: StatusPageService
+    classes: ClassService
     alerts: AlertService | None = None  # when the alert receivers are on (WARROOM_ALERTS_TOKEN)
 
     def __post_init__(self) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.domain.errors import InvalidInput
+from bot.domain.classes import find_class
+from bot.domain.errors import InvalidCommand, InvalidInput
 from bot.domain.incident import Incident
 from bot.domain.policy import Policy
 from bot.domain.text import control_character_error, escape
@@ -31,6 +32,7 @@ class DeclareRequest:
     # warroom.yaml's alert routes allowed: no person's permission is checked, and these people are invited.
     automated: bool = False
     invite: tuple[str, ...] = ()
+    incident_class: str = ""  # a class id or label of the policy's, chosen at declare ("" for none yet)
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,17 @@ def validate_declare(request: DeclareRequest, policy: Policy) -> DeclareRequest:
         error = control_character_error(value, what)
         if error and name not in errors:
             errors[name] = error
+    incident_class = ""
+    if request.incident_class.strip():
+        try:
+            incident_class = find_class(policy.classes, request.incident_class).id
+        except InvalidCommand as exc:
+            errors["incident_class"] = str(exc)
     if errors:
         raise InvalidInput(errors)
     return DeclareRequest(
         team_id=request.team_id, user_id=request.user_id, severity=severity, title=title,
         summary=request.summary.strip(), service=request.service.strip(),
         source_channel_id=request.source_channel_id, links=request.links, automated=request.automated,
-        invite=request.invite,
+        invite=request.invite, incident_class=incident_class,
     )

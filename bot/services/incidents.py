@@ -9,7 +9,7 @@ import structlog
 
 from bot.domain import milestones
 from bot.domain.chat import ChannelRef, IncidentChat
-from bot.domain.classes import find_class
+from bot.domain.classes import check_resolvable, find_class
 from bot.domain.commits import uncounted
 from bot.domain.errors import IncidentNotFound, InvalidInput, NotInIncidentChannel
 from bot.domain.incident import AuditEvent, Incident, NewIncident, TimelineEntry, similar_incidents
@@ -112,13 +112,14 @@ class IncidentService:
                     summary=request.summary, service=request.service, channel_id=channel.id,
                     channel_name=channel.name, source_channel_id=request.source_channel_id, updated_at=now,
                     milestones=milestones.on_declared(now), links=dict(request.links),
+                    incident_class=request.incident_class or None,
                 )
             )
             await record(
                 uow, incident, actor=request.user_id, action="incident.declared", at=now,
                 text=f"Declared {incident.severity}: {incident.title}",
                 after={"severity": incident.severity, "status": incident.status, "title": incident.title,
-                       "service": incident.service, "channel": channel.id},
+                       "service": incident.service, "channel": channel.id, "incident_class": incident.incident_class},
             )
             # Queued with the incident: the card, invite, topic and announcement are in different
             # lanes, so they go out together once this commits (the card on the second round trip).
@@ -170,6 +171,9 @@ class IncidentService:
             incident = await load_incident(uow, team_id, incident_id, for_update=True)
             target = self.policy.lifecycle.check(incident.status, new_status)
             closing = target.closed and self.policy.lifecycle.is_open(incident.status)
+            if closing and not automated:  # an alert source cannot choose a class: its resolve is never refused
+                check_resolvable(self.policy.classes, (details or {}).get("incident_class", incident.incident_class),
+                                 incident.custom_fields, require_class=self.policy.class_required_at_resolve)
             changed = incident.with_changes(
                 **(details or {}), status=target.id, updated_at=now,
                 milestones=milestones.on_status_change(incident.milestones, old_status=incident.status,

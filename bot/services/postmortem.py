@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 import structlog
 
 from bot.domain import milestones
 from bot.domain.chat import IncidentChat
+from bot.domain.classes import find_class
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
 from bot.domain.kpis import RECURRENCE_WINDOW, Insights, insights
@@ -31,10 +33,12 @@ class ReviewService(ReviewReader):
     """Everything that turns an incident into an honest review."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, incidents: IncidentService,
-                 review_template: str | None = None, people: PeopleNames | None = None) -> None:
+                 review_template: str | None = None, people: PeopleNames | None = None,
+                 classes_with_runbook: Collection[str] = ()) -> None:
         super().__init__(uow=uow, clock=clock, policy=incidents.policy, review_template=review_template,
                          people=people)
         self._chat, self._incidents = chat, incidents
+        self._classes_with_runbook = frozenset(classes_with_runbook)  # the classes some runbook says it covers
 
     @retried
     async def set_milestone(self, team_id: str, channel_id: str, actor: str, name: str, when: str) -> Incident:
@@ -97,24 +101,33 @@ class ReviewService(ReviewReader):
             await uow.commit()
         return incident, followup
 
-    async def resolve(self, team_id: str, incident_id: int, actor: str, details: dict[str, str]) -> str:
-        """Resolve with a summary and post the post-incident review, in one transaction; returns its Markdown."""
+    async def resolve(self, team_id: str, incident_id: int, actor: str, details: dict[str, str],
+                      incident_class: str = "") -> str:
+        """Resolve with a summary (and the class chosen in the form) and post the post-incident review, in one
+        transaction; returns its Markdown."""
         unknown = set(details) - set(RESOLUTION_FIELDS)
         if unknown or not details.get("resolution", "").strip():
             raise InvalidInput({"resolution": "Say how the incident was resolved."})
         clean = {k: v.strip()[:3000] for k, v in details.items()}
+        chosen = find_class(self.policy.classes, incident_class).id if incident_class.strip() else None
         # Names first: looking them up may ask Slack, and no connection is held across that.
         before = await self.review_data(team_id, incident_id, named=False)
         names = await self._names(team_id, {*before.people(), actor})
         markdown: list[str] = []
 
         async def post_review(uow: UnitOfWork, changed: Incident) -> None:
+            if chosen and chosen != before.incident.incident_class:
+                await record(uow, changed, actor=actor, action="incident.class_changed", at=self._clock.now(),
+                             text=f"Class {before.incident.incident_class or '(none)'} → {chosen}",
+                             before={"incident_class": before.incident.incident_class or ""},
+                             after={"incident_class": chosen})
             data = replace(await self._load(uow, team_id, incident_id), names=names)
             markdown[:] = [render_markdown(data, self._template)]
             await self._chat.post_review(uow.outbox, changed, review_context(data), markdown[0])
 
-        changed = await self._incidents.change_status(team_id, incident_id, actor, "resolved", details=clean,
-                                                      then=post_review)
+        changed = await self._incidents.change_status(
+            team_id, incident_id, actor, "resolved", then=post_review,
+            details={**clean, "incident_class": chosen} if chosen else clean)
         log.info("incident_resolved", team_id=team_id, incident=changed.ref)
         return markdown[0]
 
@@ -125,13 +138,20 @@ class ReviewService(ReviewReader):
             incidents = await uow.incidents.list_declared_since(team_id, since)
         return incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
 
-    async def stats_with_insights(self, team_id: str, period: str) -> tuple[Stats, Insights]:
-        """The stats of `period` and its KPIs (by class, recurrence, runbook coverage), from two queries."""
+    async def stats_with_insights(self, team_id: str, period: str, incident_class: str = "") -> tuple[Stats, Insights]:
+        """The stats of `period` (of one class's incidents, if given) and its KPIs (by class, recurrence, runbook
+        coverage), from three queries."""
         since, until, label = parse_period(period, now=self._clock.now())
+        chosen = find_class(self.policy.classes, incident_class) if incident_class.strip() else None
         async with self._uow() as uow:
-            # Recurrence looks back one window before the period for the earlier incident of a class.
+            # Recurrence looks back one window before the period for the earlier incident of a class or group.
             incidents = await uow.incidents.list_declared_since(team_id, since - RECURRENCE_WINDOW)
             runs = await uow.runbooks.runs_declared_since(team_id, since)
+            groups = await uow.alerts.groups_declared_since(team_id, since - RECURRENCE_WINDOW)
+        if chosen is not None:  # the period's incidents of the class; the look-back keeps every class (alert groups)
+            incidents = [i for i in incidents if i.incident_class == chosen.id or i.declared_at < since]
+            label = f"{label}, {chosen.label}"
         stats = incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
-        return stats, insights(incidents, runs, since=since, until=until)
+        return stats, insights(incidents, runs, since=since, until=until, groups=groups,
+                               classes_with_runbook=self._classes_with_runbook)
 

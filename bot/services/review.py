@@ -4,7 +4,7 @@ Everything a template shows is computed here, already formatted as text in the p
 zone, so a template only places strings. `review_context(data)` gives a custom template:
 
     incident      ref, number, title, severity, severity_label, status, status_label, service
-                  (escaped for a table cell), declared_by ("Ana Lopez"), declared_at, resolved_at
+                  (escaped for a table cell), class_label ("—" without a class), declared_by ("Ana Lopez"), declared_at, resolved_at
                   ("—" while open), open_for, summary, resolution, impact, root_cause, channel_id
     timezone      the IANA zone times are shown in, e.g. "Europe/Berlin"
     milestones    [{name, label, at}] for started, detected, acknowledged, mitigated, resolved ("—" if unset)
@@ -16,6 +16,8 @@ zone, so a template only places strings. `review_context(data)` gives a custom t
     handovers     the roles items that were handovers
     actions       [{time, actor, action, text, line}] runbook steps taken
     followups     [{text, owner, done, checkbox, line}]; checkbox is "x" or " "
+    fields        [{name, label, value, line}] the custom fields of the incident's class ("—" if unset; a
+                  person by name); line is the ready-made table row
     generated_at  when the review was generated
 
 People appear by name (`names`: user id -> display name, looked up by the caller); a user id nobody
@@ -32,6 +34,7 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 
+from bot.domain.classes import class_label, field_values
 from bot.domain.errors import ConfigError
 from bot.domain.incident import AuditEvent, Milestone
 from bot.domain.milestones import durations, format_duration, time_zone
@@ -41,7 +44,7 @@ from bot.services.review_data import DURATION_NAMES, ReviewData
 
 CONTEXT_FIELDS = (
     "incident", "timezone", "milestones", "durations", "timeline", "roles", "handovers", "actions",
-    "followups", "generated_at",
+    "followups", "generated_at", "fields",
 )
 
 
@@ -123,6 +126,11 @@ def review_context(data: ReviewData) -> dict[str, Any]:
             "text": text, "owner": _user(f.owner) if f.owner else "", "done": not f.open, "checkbox": box,
             "line": f"- [{box}] {_bullet_text(text)} — {owner}{done}",
         })
+    fields = []
+    for field, value in field_values(data.policy.classes, incident.incident_class, incident.custom_fields):
+        shown = _cell(people.plain(value)) or "—"
+        fields.append({"name": field.name, "label": field.label, "value": shown,
+                       "line": f"| {_cell(field.label)} | {shown} |"})
     return {
         "incident": {
             "ref": incident.ref, "number": incident.number, "title": incident.title,
@@ -133,7 +141,10 @@ def review_context(data: ReviewData) -> dict[str, Any]:
             "open_for": open_for if resolved_at else f"{open_for} (still open)",
             "summary": incident.summary, "resolution": incident.resolution, "impact": incident.impact,
             "root_cause": incident.root_cause, "channel_id": incident.channel_id or "",
+            "class_label": _cell(class_label(data.policy.classes, incident.incident_class))
+            if incident.incident_class else "—",
         },
+        "fields": fields,
         "timezone": data.policy.timezone,
         "milestones": [
             {"name": m.value, "label": m.value.capitalize(), "at": show(incident.milestones.get(m.value))}

@@ -36,6 +36,7 @@ def review_json(data: ReviewData) -> dict[str, Any]:
         "incident": {
             "ref": incident.ref, "number": incident.number, "title": incident.title,
             "severity": incident.severity, "status": incident.status, "service": incident.service,
+            "incident_class": incident.incident_class, "custom_fields": dict(incident.custom_fields),
             "summary": incident.summary, "resolution": incident.resolution, "impact": incident.impact,
             "root_cause": incident.root_cause, "declared_by": incident.declared_by,
             "declared_at": _iso(incident.declared_at), "resolved_at": _iso(data.resolved_at),

@@ -44,8 +44,8 @@ class RunbookService(GuardedSteps, RunbookUpkeep):
         raise InvalidCommand(f"No single runbook matches `{name}`: {hint}.")
 
     def suggestions(self, incident: Incident) -> list[Runbook]:
-        """Runbooks the service catalog lists for the incident's service, then those for its service or for an
-        alert its title or summary names."""
+        """Runbooks the service catalog lists for the incident's service, then those for its service, its class
+        or an alert its title or summary names."""
         text = f"{incident.title} {incident.summary}".lower()
         entry = self.policy.catalog.find(incident.service)
         found = [self.catalog[r] for r in (entry.runbooks if entry else ()) if r in self.catalog]
@@ -53,7 +53,8 @@ class RunbookService(GuardedSteps, RunbookUpkeep):
         for runbook in self.catalog.values():
             alert = next((a for a in runbook.alerts if a.lower() in text), "")
             if runbook.id not in listed and runbook.applies_to(service=incident.service, alert=alert,
-                                                           severity=incident.severity):
+                                                           severity=incident.severity,
+                                                           incident_class=incident.incident_class or ""):
                 found.append(runbook)
         return found
 

@@ -28,7 +28,8 @@ async def _open_modal(bot: Bot) -> dict[str, Any]:
 async def test_incident_without_arguments_opens_the_declare_modal_at_once(bot: Bot) -> None:
     view = await _open_modal(bot)
     assert view["callback_id"] == "declare_modal"
-    assert [b["block_id"] for b in view["blocks"]] == [Block.TITLE, Block.SEVERITY, Block.SERVICE, Block.SUMMARY]
+    assert [b["block_id"] for b in view["blocks"]] == [Block.TITLE, Block.SEVERITY, Block.SERVICE, Block.CLASS,
+                                                       Block.SUMMARY]
     assert bot.fake.violations == []
 
 

@@ -140,6 +140,7 @@ def _item(a: WorkspaceA) -> dict[str, Any]:
 REQUESTS: list[tuple[str, str, str, Send]] = [
     *[("command", sub, REFUSED[0], _command(text)) for sub, text in {
         "status": "status resolved", "severity": "severity sev3", "class": "class queue-failure",
+        "field": "field tenant acme",
         "role": "role commander <@U0BBBBBBB|b>",
         "handover": "handover <@U0BBBBBBB|b>", "note": "note decision: B was here", "timeline": "timeline",
         "milestone": "milestone detected 10:00", "followup": "followup B's follow-up", "runbook": "runbook",

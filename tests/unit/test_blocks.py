@@ -83,9 +83,11 @@ def test_the_declare_modal_is_valid_and_its_values_read_back() -> None:
         Block.SEVERITY: {"value": {"type": "static_select", "selected_option": {"value": "SEV1"}}},
         Block.SERVICE: {"value": {"type": "plain_text_input", "value": None}},
         Block.SUMMARY: {"value": {"type": "plain_text_input", "value": "CSV 500s"}},
+        Block.CLASS: {"value": {"type": "static_select", "selected_option": {"value": "import-pipeline"}}},
     }}}
     assert read_declare_values(view) == {Block.TITLE: "Imports failing", Block.SEVERITY: "SEV1",
-                                         Block.SERVICE: "", Block.SUMMARY: "CSV 500s"}
+                                         Block.SERVICE: "", Block.SUMMARY: "CSV 500s",
+                                         Block.CLASS: "import-pipeline"}
 
 
 def test_the_duplicate_confirmation_fits_private_metadata_even_with_a_long_summary() -> None:

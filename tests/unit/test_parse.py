@@ -13,6 +13,7 @@ from handlers.incident_commands import (
     ListOpen,
     OpenDeclareModal,
 )
+from handlers.class_commands import SetField
 from handlers.parse import parse_command
 from handlers.subcommands import Help
 
@@ -23,6 +24,13 @@ from handlers.subcommands import Help
     ("declare sev1 Imports failing", Declare("sev1", "Imports failing")),
     ('declare SEV-1 "Imports failing" --service imports', Declare("SEV-1", "Imports failing", "imports")),
     ("declare p2 Bank sync --service=banking", Declare("p2", "Bank sync", "banking")),
+    ("declare sev1 --class import-pipeline Imports failing", Declare("sev1", "Imports failing", "",
+                                                                     "import-pipeline")),
+    ('declare sev2 Queue stuck --class "Queue failure" --service jobs',
+     Declare("sev2", "Queue stuck", "jobs", "Queue failure")),
+    ("declare sev2 Queue stuck --class=queue-failure", Declare("sev2", "Queue stuck", "", "queue-failure")),
+    ("field tenant acme corp", SetField("tenant", "acme corp")),
+    ("field owner <@U123|ana>", SetField("owner", "<@U123>")),
     ("declare sev1 it's broken", Declare("sev1", "it's broken")),
     ("declare sev1 Customer's 'bulk' imports fail for Bob's team",
      Declare("sev1", "Customer's 'bulk' imports fail for Bob's team")),
@@ -42,6 +50,8 @@ def test_commands_parse(text: str, expected: object) -> None:
     ("frobnicate", "`frobnicate` is not an /incident command"),
     ("declare sev1", "Give a severity and a title"),
     ("declare sev1 --service", "`--service` needs a name"),
+    ("declare sev1 Imports --class", "`--class` needs a class"),
+    ("field tenant", "Give a field and its value"),
     ("status", "Give the new status"),
     ("severity a b", "Give the new severity"),
     ("class", "Give the incident's class"),
@@ -56,7 +66,8 @@ def test_malformed_commands_explain_what_to_type(text: str, hint: str) -> None:
 def test_an_unknown_flag_is_an_error_naming_the_valid_flags_not_part_of_the_title(text: str) -> None:
     with pytest.raises(InvalidCommand) as info:
         parse_command(text)
-    assert str(info.value).startswith("`--servce` is not a flag of /incident declare; valid flags: `--service <name>`.")
+    assert str(info.value).startswith("`--servce` is not a flag of /incident declare; valid flags: `--service <name>`, "
+                                      "`--class <class>`.")
     assert "Did you mean `--service`?" in str(info.value)
 
 

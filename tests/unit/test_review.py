@@ -219,7 +219,8 @@ def test_the_json_review_carries_the_incident_and_times_as_utc_iso_strings() -> 
     data = review_json(DATA)
     assert data["incident"] == {
         "ref": "INC-42", "number": 42, "title": "Imports failing", "severity": "SEV1", "status": "resolved",
-        "service": "imports", "summary": INCIDENT.summary, "resolution": INCIDENT.resolution,
+        "service": "imports", "incident_class": None, "custom_fields": {},
+        "summary": INCIDENT.summary, "resolution": INCIDENT.resolution,
         "impact": INCIDENT.impact, "root_cause": "", "declared_by": "U1",
         "declared_at": "2026-11-22T13:00:00+00:00", "resolved_at": "2026-11-22T14:05:00+00:00",
         "channel_id": "C042",

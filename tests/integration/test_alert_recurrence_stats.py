@@ -1,0 +1,52 @@
+"""/incident stats' figures from the real store (SQLite and PostgreSQL): recurrence by alert group read in one query,
+the --class filter, and runbook coverage of the top classes from the runbooks' `classes:`."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.kpis import ALERT_GROUPS, ALL_INCIDENTS, Recurrence
+from bot.services.declaration import DeclareRequest
+from store.engine import session_factory
+from store.uow import SqlUnitOfWork
+from tests.alerting import alert, alertmanager
+from tests.integration.alert_setup import replica
+
+
+async def test_stats_count_recurrence_by_alert_group_filter_by_class_and_cover_classes_by_runbook(
+        engine: AsyncEngine) -> None:
+    bot = replica(engine)
+    incidents = bot.services.incidents
+    await bot.deliver(alertmanager("ImportsFailing", [alert("fp1")]))
+    [first] = await bot.open_incidents()
+    await incidents.change_class("T1", first.id, "U1", "import-pipeline")
+    await incidents.change_status("T1", first.id, "U1", "resolved")
+    await bot.deliver(alertmanager("ImportsFailing", [alert("fp1", "resolved")]))
+    bot.clock.advance(minutes=60)
+    again = alertmanager("ImportsFailing", [alert("fp1")])
+    again["alerts"][0]["startsAt"] = "2026-12-04T11:00:00Z"  # a new firing of the same group: a second incident
+    await bot.deliver(again)
+    [second] = await bot.open_incidents()
+    declared = await bot.services.declare(DeclareRequest(team_id="T1", user_id="U1", severity="sev2",
+                                                         title="Jobs piling up", incident_class="queue-failure"),
+                                          force=True)
+    manual = declared.incident
+    assert manual is not None and manual.incident_class == "queue-failure"
+
+    async with SqlUnitOfWork(session_factory(engine)) as uow:
+        assert await uow.alerts.groups_declared_since("T1", first.declared_at) == {first.id: 1, second.id: 1}
+        assert await uow.alerts.groups_declared_since("T2", first.declared_at) == {}
+
+    bot.clock.advance(minutes=1)  # the period ends now, exclusive
+    stats, found = await bot.services.reviews.stats_with_insights("T1", "30d")
+    assert stats.total.count == 3
+    assert found.by_alert_group == Recurrence(ALERT_GROUPS, count=2, recurring=1)  # the second follows the first
+    assert found.overall == Recurrence(ALL_INCIDENTS, count=3, recurring=1)
+    # Classes by count: import-pipeline (1), queue-failure (1); the shipped library covers both by `classes:`.
+    assert found.coverage.top_classes == ("import-pipeline", "queue-failure")
+    assert found.coverage.covered_classes == ("import-pipeline", "queue-failure")
+
+    stats, found = await bot.services.reviews.stats_with_insights("T1", "30d", "Queue failure")
+    assert (stats.total.count, stats.label) == (1, "last 30 days, Queue failure")
+    assert found.by_alert_group == Recurrence(ALERT_GROUPS, count=0, recurring=0)
+    assert [k.key for k in found.by_class] == ["queue-failure"]
