@@ -1,0 +1,115 @@
+"""The monthly operations review (`warroom report`): every KPI of bot.domain.kpis for one period, as one value.
+
+Pure: built from incidents, step runs and follow-ups already read from the store; renderers only format it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.classes import IncidentClass, class_label
+from bot.domain.incident import FollowUp, Incident
+from bot.domain.kpis import (
+    RECURRENCE_WINDOW,
+    RUN_STATES,
+    Coverage,
+    FollowUpMonth,
+    Recurrence,
+    TimeKpi,
+    WeekKpi,
+    class_of,
+    followups_by_month,
+    recurrence_by_class,
+    runbook_coverage,
+    time_kpi,
+    times_by_class,
+    times_by_service,
+    times_by_severity,
+    weekly_trends,
+)
+from bot.domain.milestones import as_utc
+from bot.domain.policy import Policy
+from bot.domain.runbook import StepRun
+from bot.domain.stats import resolved_after
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What the report is built from: incidents from one recurrence window before `since`, the step runs of
+    the period's incidents, and the follow-ups created or done since `since`."""
+
+    incidents: list[Incident]
+    runs: list[StepRun]
+    followups: list[FollowUp]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The operations review of incidents declared in [since, until)."""
+
+    since: datetime
+    until: datetime
+    label: str
+    generated_at: datetime
+    teams: tuple[str, ...]
+    incident_class: str | None  # the one class the report is limited to, or None for all
+    total: TimeKpi  # every incident of the period (key "all")
+    resolved: int  # of them, how many are resolved (they have a time to resolve)
+    by_severity: list[TimeKpi]  # in the policy's order of severities
+    by_service: list[TimeKpi]
+    by_class: list[TimeKpi]
+    recurrence: list[Recurrence]
+    window: timedelta
+    coverage: Coverage
+    followups: list[FollowUpMonth]  # follow-ups created in the period, by month
+    weeks: list[WeekKpi]
+    class_labels: dict[str, str]  # class id -> how the policy names it
+
+    def label_of(self, class_id: str) -> str:
+        """A class's label (its id when the policy no longer has it)."""
+        return self.class_labels.get(class_id, class_id)
+
+
+def only_class(data: ReportData, class_id: str) -> ReportData:
+    """The data of one class's incidents (their runs and follow-ups); recurrence stays within the class anyway."""
+    incidents = [i for i in data.incidents if i.incident_class == class_id]
+    ids = {i.id for i in incidents}
+    return ReportData(incidents=incidents, runs=[r for r in data.runs if r.incident_id in ids],
+                      followups=[f for f in data.followups if f.incident_id in ids])
+
+
+def classes_with_runbook(incidents: list[Incident], runs: list[StepRun]) -> set[str]:
+    """Classes with a runbook in use: at least one of their incidents had a runbook step run.
+
+    Runbooks do not name the classes they serve, so coverage of a class is what the team actually did."""
+    stepped = {r.incident_id for r in runs if r.state in RUN_STATES}
+    return {class_of(i) for i in incidents if i.incident_class and i.id in stepped}
+
+
+def build_report(data: ReportData, *, since: datetime, until: datetime, label: str, now: datetime, policy: Policy,
+                 teams: tuple[str, ...] = (), incident_class: str | None = None,
+                 window: timedelta = RECURRENCE_WINDOW) -> Report:
+    """Every KPI of the incidents declared in [since, until), limited to `incident_class` when given."""
+    since, until = as_utc(since), as_utc(until)
+    if incident_class is not None:
+        data = only_class(data, incident_class)
+    chosen = [i for i in data.incidents if since <= i.declared_at < until]
+    ranks = {level.id: level.rank for level in policy.severities.levels}
+    # A severity since removed from the policy still counts; it sorts after the known ones.
+    by_severity = sorted(times_by_severity(chosen), key=lambda k: (ranks.get(k.key, len(ranks)), k.key))
+    return Report(
+        since=since, until=until, label=label, generated_at=as_utc(now), teams=teams, incident_class=incident_class,
+        total=time_kpi("all", chosen), resolved=sum(resolved_after(i) is not None for i in chosen),
+        by_severity=by_severity, by_service=times_by_service(chosen), by_class=times_by_class(chosen),
+        recurrence=recurrence_by_class(data.incidents, since=since, until=until, window=window), window=window,
+        coverage=runbook_coverage(chosen, data.runs, classes_with_runbook=classes_with_runbook(chosen, data.runs)),
+        followups=followups_by_month([f for f in data.followups if since <= f.created_at < until], now=now),
+        weeks=weekly_trends(data.incidents, data.runs, data.followups, since=since, until=until, window=window),
+        class_labels=_labels(policy.classes, data.incidents),
+    )
+
+
+def _labels(classes: tuple[IncidentClass, ...], incidents: list[Incident]) -> dict[str, str]:
+    known = {c.id for c in classes} | {i.incident_class for i in incidents if i.incident_class}
+    return {k: class_label(classes, k) for k in sorted(known)}
