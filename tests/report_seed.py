@@ -36,16 +36,20 @@ INCIDENTS = [  # team, declared, class, service, severity, ack, fix, runbook ste
 ]
 
 
+def _set(clock: FakeClock, when: datetime) -> None:
+    clock.advance(seconds=(when - clock.now()).total_seconds())  # back in time too: incidents go by team
+
+
 async def _one(services: Services, clock: FakeClock, row: tuple[object, ...]) -> None:
     team, declared, cls, service, severity, ack, fix, step, followup = row
     assert isinstance(declared, datetime) and isinstance(ack, int)
-    clock._now = declared  # noqa: SLF001 - the fake clock is set, not advanced, to each declaration
+    _set(clock, declared)
     result = await services.incidents.declare(DeclareRequest(team_id=str(team), user_id="U9", severity=str(severity),
                                                              title=f"{cls} on {service}", service=str(service)))
     incident = result.incident
     assert incident is not None and incident.id is not None and incident.channel_id
     await services.incidents.change_class(str(team), incident.id, "U9", str(cls))
-    clock._now = declared + timedelta(minutes=ack)  # noqa: SLF001
+    _set(clock, declared + timedelta(minutes=ack))
     await services.roles.assign(str(team), incident.id, "U9", "commander", "U1")
     if step:
         await services.runbooks.attach(str(team), incident.channel_id, "U1", RUNBOOK)
@@ -56,7 +60,7 @@ async def _one(services: Services, clock: FakeClock, row: tuple[object, ...]) ->
             assert added.id is not None
             await services.reviews.close_followup(str(team), added.id, "U1")
     if isinstance(fix, int):
-        clock._now = declared + timedelta(minutes=fix)  # noqa: SLF001
+        _set(clock, declared + timedelta(minutes=fix))
         await services.reviews.resolve(str(team), incident.id, "U1", {"resolution": "Restarted the workers."})
 
 

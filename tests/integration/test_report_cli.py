@@ -92,14 +92,14 @@ async def test_every_workspace_by_default_one_class_when_asked_and_html_written_
 
 @pytest.mark.parametrize(("args", "database", "message"), [
     (("--since", "90 days"), None, "warroom: --since '90 days': Give a period like `24h`, `7d`"),
-    (("--since", "2026-03-31..2026-01-01"), None, "warroom: --since '2026-03-31..2026-01-01': `2026-03-31..2026-01-01` "
-                                                  "ends before it starts"),
+    (("--since", "2026-03-31..2026-01-01"), None,
+     "warroom: --since '2026-03-31..2026-01-01': `2026-03-31..2026-01-01` ends before it starts"),
     (("--format", "pdf"), None, "warroom: Unknown report format 'pdf': use --format html, md, json."),
     (("--class", "flaky-tests"), None, "warroom: `flaky-tests` is not an incident class. Valid classes: "),
-    ((), "postgresql://postgres@127.0.0.1:1/none", "warroom: Cannot reach the database (ConnectionRefusedError): "
-                                                   "check DATABASE_URL"),
-    ((), "sqlite:////nonexistent/dir/warroom.db", "warroom: Cannot reach the database (OperationalError: unable to "
-                                                  "open database file): check DATABASE_URL"),
+    ((), "postgresql://postgres@127.0.0.1:1/none",
+     "warroom: Cannot reach the database (ConnectionRefusedError): check DATABASE_URL"),
+    ((), "sqlite:////nonexistent/dir/warroom.db",
+     "warroom: Cannot reach the database (OperationalError: unable to open database file): check DATABASE_URL"),
 ])
 async def test_a_wrong_argument_or_database_is_one_line_saying_what_to_fix(
     tmp_path: Path, args: tuple[str, ...], database: str | None, message: str,

@@ -9,7 +9,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from bot.config import load_policy
-from bot.domain.kpis import Coverage, FollowUpMonth, Recurrence, TimeKpi, times_by_class, weekly_trends
+from bot.domain.kpis import (
+    Coverage,
+    FollowUpMonth,
+    Recurrence,
+    TimeKpi,
+    times_by_class,
+    weekly_trends,
+)
 from bot.domain.report import Report, ReportData, build_report
 from bot.reporting import render_html, render_json, render_markdown
 from tests.unit.test_kpi_trends import FOLLOWUPS, RUNS
@@ -118,4 +125,4 @@ def test_a_quiet_period_still_renders_every_section() -> None:
     assert json.loads(render_json(empty))["incidents"]["total"] == 0
     page = render_html(empty)
     assert "No incidents." in page and "No follow-ups created in the period." in page
-    assert [w.start for w in empty.weeks][0] == date(2026, 10, 26)
+    assert empty.weeks[0].start == date(2026, 10, 26)
