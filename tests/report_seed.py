@@ -3,7 +3,7 @@ tests read back (the CLI test checks the JSON numbers, the browser test opens th
 
 Times (UTC; the declarer is acknowledged when a commander is assigned; `ack`/`fix` are minutes after declaring):
   T1 INC-1  Jan 20  audit-failure  banking  SEV2  ack 30, never resolved       (before the period)
-  T1 INC-2  Feb 2   queue-failure  imports  SEV1  ack 5,  fix 60, runbook step run, follow-up open
+  T1 INC-2  Feb 2   queue-failure  imports  SEV1  ack 5,  fix 60, runbook step run, follow-up open, root cause
   T1 INC-3  Feb 9   queue-failure  imports  SEV2  ack 15, fix 120, follow-up done  (recurs: 7 days after INC-2)
   T1 INC-4  Feb 16  audit-failure  banking  SEV2  ack 10, never resolved       (recurs: 27 days after INC-1)
   T2 INC-1  Feb 3   workflow-500   webapp   SEV3  ack 1,  fix 30               (another workspace)
@@ -61,7 +61,9 @@ async def _one(services: Services, clock: FakeClock, row: tuple[object, ...]) ->
             await services.reviews.close_followup(str(team), added.id, "U1")
     if isinstance(fix, int):
         _set(clock, declared + timedelta(minutes=fix))
-        await services.reviews.resolve(str(team), incident.id, "U1", {"resolution": "Restarted the workers."})
+        # The review of INC-2 names its root cause; the others leave it out.
+        cause = {"root_cause": "A poison message blocked the queue."} if declared.day == 2 else {}
+        await services.reviews.resolve(str(team), incident.id, "U1", {"resolution": "Restarted the workers.", **cause})
 
 
 async def seed_report_database(url: str) -> None:

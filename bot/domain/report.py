@@ -5,7 +5,7 @@ Pure: built from incidents, step runs and follow-ups already read from the store
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.classes import IncidentClass, class_label
@@ -31,7 +31,7 @@ from bot.domain.kpis import (
 from bot.domain.milestones import as_utc
 from bot.domain.policy import Policy
 from bot.domain.runbook import StepRun
-from bot.domain.stats import resolved_after
+from bot.domain.stats import group_by, resolved_after
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class Report:
     incident_class: str | None  # the one class the report is limited to, or None for all
     total: TimeKpi  # every incident of the period (key "all")
     resolved: int  # of them, how many are resolved (they have a time to resolve)
+    with_root_cause: int  # of the resolved, how many have their root cause written in the review
     by_severity: list[TimeKpi]  # in the policy's order of severities
     by_service: list[TimeKpi]
     by_class: list[TimeKpi]
@@ -101,13 +102,33 @@ def build_report(data: ReportData, *, since: datetime, until: datetime, label: s
     return Report(
         since=since, until=until, label=label, generated_at=as_utc(now), teams=teams, incident_class=incident_class,
         total=time_kpi("all", chosen), resolved=sum(resolved_after(i) is not None for i in chosen),
+        with_root_cause=sum(resolved_after(i) is not None and bool(i.root_cause.strip()) for i in chosen),
         by_severity=by_severity, by_service=times_by_service(chosen), by_class=times_by_class(chosen),
-        recurrence=recurrence_by_class(data.incidents, since=since, until=until, window=window), window=window,
+        recurrence=_recurrence(data.incidents, since=since, until=until, window=window), window=window,
         coverage=runbook_coverage(chosen, data.runs, classes_with_runbook=classes_with_runbook(chosen, data.runs)),
         followups=followups_by_month([f for f in data.followups if since <= f.created_at < until], now=now),
-        weeks=weekly_trends(data.incidents, data.runs, data.followups, since=since, until=until, window=window),
+        weeks=_weeks(data, since=since, until=until, window=window),
         class_labels=_labels(policy.classes, data.incidents),
     )
+
+
+def _recurrence(incidents: list[Incident], *, since: datetime, until: datetime, window: timedelta) -> list[Recurrence]:
+    """Recurrence by class within each workspace (another workspace's incident is no recurrence), summed by class."""
+    counts: dict[str, tuple[int, int]] = {}
+    for team_incidents in group_by(incidents, lambda i: i.team_id).values():
+        for item in recurrence_by_class(team_incidents, since=since, until=until, window=window):
+            count, recurring = counts.get(item.key, (0, 0))
+            counts[item.key] = (count + item.count, recurring + item.recurring)
+    return sorted((Recurrence(key, count, recurring) for key, (count, recurring) in counts.items()),
+                  key=lambda r: (-r.count, r.key))
+
+
+def _weeks(data: ReportData, *, since: datetime, until: datetime, window: timedelta) -> list[WeekKpi]:
+    """Weekly trends of every workspace together, with recurrence counted within each workspace."""
+    weeks = weekly_trends(data.incidents, data.runs, data.followups, since=since, until=until, window=window)
+    by_team = [weekly_trends(team_incidents, [], [], since=since, until=until, window=window)
+               for team_incidents in group_by(data.incidents, lambda i: i.team_id).values()]
+    return [replace(week, recurring=sum(team[n].recurring for team in by_team)) for n, week in enumerate(weeks)]
 
 
 def _labels(classes: tuple[IncidentClass, ...], incidents: list[Incident]) -> dict[str, str]:

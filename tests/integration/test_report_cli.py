@@ -49,6 +49,7 @@ async def test_the_json_report_of_one_workspace_holds_the_numbers_of_its_inciden
     assert doc["teams"] == ["T1"] and doc["class"] is None
     incidents = doc["incidents"]
     assert (incidents["total"], incidents["resolved"]) == (3, 2)  # INC-1 (January) is only read for recurrence
+    assert incidents["with_root_cause"] == 1  # INC-2's review names its root cause, INC-3's does not
     # Acks 5, 15, 10 -> median 10, p90 15; fixes 60, 120 (INC-4 open) -> median 90, p90 120.
     assert incidents["all"] == _times("all", 3, (10, 15), (90, 120))
     assert incidents["by_class"] == [

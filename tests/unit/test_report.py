@@ -35,6 +35,9 @@ def _report(data: ReportData | None = None, **kw: object) -> Report:
 def test_the_report_holds_every_kpi_of_the_period_incidents() -> None:
     report = _report()
     assert (report.total.count, report.resolved) == (5, 4)  # I4 is open; I0 is before the period
+    assert report.with_root_cause == 0
+    assert _report(ReportData([replace(I1, root_cause="Disk full"), replace(I0, root_cause="x")], [], [])
+                   ).with_root_cause == 1  # I0 is before the period
     assert report.by_class == times_by_class(PERIOD)
     assert [k.key for k in report.by_severity] == ["SEV1", "SEV2", "SEV3"]  # the policy's order, not frequency
     assert report.by_severity[1] == TimeKpi("SEV2", 2, 12.5 * MIN, 15 * MIN, 75 * MIN, 120 * MIN)  # I2, I3
@@ -126,3 +129,13 @@ def test_a_quiet_period_still_renders_every_section() -> None:
     page = render_html(empty)
     assert "No incidents." in page and "No follow-ups created in the period." in page
     assert empty.weeks[0].start == date(2026, 10, 26)
+
+
+def test_recurrence_is_counted_within_a_workspace_not_across_workspaces() -> None:
+    theirs = replace(I1, id=99, team_id="T2", declared_at=I1.declared_at.replace(day=3))  # 2 days after T1's I1
+    report = _report(ReportData([I1, theirs], [], []))
+    assert report.recurrence == [Recurrence("queue-failure", 2, 0)]
+    assert sum(w.recurring for w in report.weeks) == 0
+    same_team = _report(ReportData([I1, replace(theirs, team_id="T1")], [], []))
+    assert same_team.recurrence == [Recurrence("queue-failure", 2, 1)]
+    assert sum(w.recurring for w in same_team.weeks) == 1
