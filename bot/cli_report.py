@@ -55,7 +55,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     report = asyncio.run(_report(config, args))
     output = render(report, cast(ReportFormat, args.format))
     if args.out:
-        Path(args.out).write_text(output, encoding="utf-8")
+        try:
+            Path(args.out).write_text(output, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"Cannot write {args.out}: {exc.strerror or exc}; give --out a writable path.") from exc
         print(f"report written to {args.out}: {report.total.count} incidents, {report.label}", file=sys.stderr)
     else:
         sys.stdout.write(output)

@@ -96,6 +96,8 @@ async def test_every_workspace_by_default_one_class_when_asked_and_html_written_
     (("--since", "2026-03-31..2026-01-01"), None,
      "warroom: --since '2026-03-31..2026-01-01': `2026-03-31..2026-01-01` ends before it starts"),
     (("--format", "pdf"), None, "warroom: Unknown report format 'pdf': use --format html, md, json."),
+    (("--out", "/nonexistent/dir/review.html"), None,
+     "warroom: Cannot write /nonexistent/dir/review.html: No such file or directory; give --out a writable path."),
     (("--class", "flaky-tests"), None, "warroom: `flaky-tests` is not an incident class. Valid classes: "),
     ((), "postgresql://postgres@127.0.0.1:1/none",
      "warroom: Cannot reach the database (ConnectionRefusedError): check DATABASE_URL"),
