@@ -1,4 +1,4 @@
-"""The `warroom` command: serve, migrate, manifest, doctor."""
+"""The `warroom` command: serve, migrate, manifest, doctor, export, sandbox (and runbooks, audit, statuspage, report)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.cli_audit import add_audit_commands
+from bot.cli_report import add_report_command
 from bot.cli_runbooks import add_runbook_commands
 from bot.cli_statuspage import add_statuspage_commands
 from bot.config import load_config
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_runbook_commands(sub)
     add_audit_commands(sub)
     add_statuspage_commands(sub)
+    add_report_command(sub)
     return parser
 
 

@@ -6,9 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import asyncpg
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Config
+from bot.domain.errors import StorageUnavailable
 from bot.services.audit import AuditService
 from bot.services.clock import SystemClock
 from bot.services.people import PeopleNames
@@ -21,11 +24,18 @@ from store.uow import SqlUnitOfWork
 
 
 async def start_storage(engine: AsyncEngine, settings: Settings) -> None:
-    """Bring the schema up to date (SQLite) or check that it is (PostgreSQL)."""
-    if settings.migrate_on_start:
-        await upgrade(engine)
-    else:
-        await ensure_current(engine)
+    """Bring the schema up to date (SQLite) or check that it is (PostgreSQL); StorageUnavailable if unreachable."""
+    try:
+        if settings.migrate_on_start:
+            await upgrade(engine)
+        else:
+            await ensure_current(engine)
+    except (OSError, DBAPIError, asyncpg.PostgresError) as exc:
+        # e.g. a SQLite file in a directory that does not exist, an unknown role or database (asyncpg's own errors).
+        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        detail = str(cause).strip().splitlines()[0][:200] if str(cause).strip() else ""
+        raise StorageUnavailable(f"Cannot reach the database ({type(cause).__name__}{': ' + detail if detail else ''})"
+                                 ": check DATABASE_URL and that the database server is running.") from exc
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,8 @@ async def ensure_current(engine: AsyncEngine) -> None:
     try:
         current = await current_revision(engine)
     except (OSError, ConnectionError) as exc:
-        raise StorageUnavailable(f"Cannot reach the database: {type(exc).__name__}") from exc
+        raise StorageUnavailable(f"Cannot reach the database ({type(exc).__name__}): check DATABASE_URL and "
+                                 "that the database server is running.") from exc
     head = head_revision()
     if current != head:
         raise StorageUnavailable(

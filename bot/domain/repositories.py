@@ -164,6 +164,10 @@ class FollowUpRepository(Protocol):
         """The follow-ups of one incident, oldest first."""
         ...
 
+    async def list_active_since(self, team_id: str, since: datetime) -> list[FollowUp]:
+        """The workspace's follow-ups created or done at or after `since`, oldest first (one query)."""
+        ...
+
 
 class RunbookRepository(Protocol):
     """Runbooks attached to incidents and the state of their steps."""

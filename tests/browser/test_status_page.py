@@ -16,9 +16,9 @@ from playwright.async_api import Page, expect
 from bot.sandbox import Sandbox
 from bot.standin import FakeSlack
 from handlers.ids import Action, Block, Field
+from tests.browser.axe_check import serious_violations
 from tests.e2e.harness import Bot, running_bot
 
-AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 WITHIN = 1.0  # seconds from the confirmation to the page and the JSON showing it
 COMMANDER, DRAFTER = "U1", "U2"
 INTERNAL_TITLE = "Imports failing on pg-main-3"
@@ -33,16 +33,6 @@ def _config(tmp_path: Path) -> Path:
         "status_page": {"dir": str(site), "name": "DepositMatch", "groups": {"Banking": ["Imports", "Bank sync"]}},
     }))
     return site
-
-
-async def _axe(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical WCAG 2.1 A/AA violations of the page."""
-    assert AXE.exists(), "axe-core is missing: `npm ci --prefix tests/browser/axe` (.ci/run does it)"
-    await page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = await page.evaluate("""async () => (await axe.run(document, {runOnly: {type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations
-        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))""")
-    return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
 async def _summary(bot: Bot) -> dict[str, Any]:
@@ -87,7 +77,7 @@ async def test_declare_publish_and_resolve_reach_the_page_within_a_second(
     async with running_bot(fake_slack, f"sqlite+aiosqlite:///{tmp_path / 'page.db'}", tmp_path) as bot:
         await page.goto(f"{bot.base_url}/status/")  # written when Warroom starts, before anything is published
         await expect(page.locator(".banner")).to_have_text("All Systems Operational")
-        assert await _axe(page) == []
+        assert await serious_violations(page) == []
 
         await bot.command(f"declare sev1 {INTERNAL_TITLE} --service imports", user_id=COMMANDER)
         await fake_slack.wait_for_response(lambda r: "INC-1 declared" in r["body"].get("text", ""))
@@ -111,7 +101,7 @@ async def test_declare_publish_and_resolve_reach_the_page_within_a_second(
         await expect(page.locator(".banner")).to_have_text("Major System Outage")
         await expect(page.locator(".incident .next")).to_contain_text("Next update expected by")
         await expect(page.locator(".component", has_text="Imports")).to_contain_text("Major outage")
-        assert await _axe(page) == []
+        assert await serious_violations(page) == []
 
         # Resolving offers the resolved notice; its form opens with seed 001's template.
         await bot.command("status resolved", user_id=COMMANDER, channel_id=channel)
@@ -133,7 +123,7 @@ async def test_declare_publish_and_resolve_reach_the_page_within_a_second(
         await expect(page.locator(".banner")).to_have_text("All Systems Operational")
         await expect(page.locator("#history-h + .incident, #history-h ~ .incident").first).to_contain_text(
             "Delayed bank statement imports")
-        assert await _axe(page) == []
+        assert await serious_violations(page) == []
 
         unresolved = json.loads((await bot.get("/status/api/v2/incidents/unresolved.json"))[1])
         assert unresolved["incidents"] == []

@@ -156,6 +156,15 @@ class _Listed:
                      and r.relinquished_at is None), None)
 
 
+class _FollowUps(_Listed):
+    """Follow-ups: a list, and those active since a time."""
+
+    async def list_active_since(self, team_id: str, since: datetime) -> list[FollowUp]:
+        return sorted((f for f in self._db.followups if f.team_id == team_id
+                       and (f.created_at >= since or (f.done_at is not None and f.done_at >= since))),
+                      key=lambda f: (f.created_at, f.id or 0))
+
+
 class _Audit:
     """The audit log; the chain's head is its last record (the SQL log keeps a table of heads)."""
 
@@ -254,7 +263,7 @@ class FakeUnitOfWork:
         self.timeline = _Timeline(self._staged)
         self.audit = _Audit(self._staged)
         self.roles = _Listed(self._staged, "roles")
-        self.followups = _Listed(self._staged, "followups")
+        self.followups = _FollowUps(self._staged, "followups")
         self.timers = _Timers(self._staged)
         self.handoffs = _Handoffs(self._staged)
         self.status_page = FakeStatusPage(self._staged.page)

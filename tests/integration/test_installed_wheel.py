@@ -114,6 +114,18 @@ def test_migrate_from_the_wheel_brings_an_empty_database_to_the_head(installed: 
     assert out.stdout.strip() == f"database migrated: empty -> {head_revision()}"
 
 
+def test_report_from_the_wheel_renders_every_format_from_the_shipped_templates(installed: Installed,
+                                                                             tmp_path: Path) -> None:
+    env = env_for(DATABASE_URL=f"sqlite:///{tmp_path / 'warroom.db'}")
+    html = installed.run("report", "--since", "90d", "--out", str(tmp_path / "report.html"), env=env, cwd=tmp_path)
+    assert html.returncode == 0, html.stderr
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "Operations review: last 90 days" in page
+    markdown = installed.run("report", "--format", "md", env=env, cwd=tmp_path)
+    assert markdown.returncode == 0 and markdown.stdout.startswith("# Operations review: last 30 days"), markdown.stderr
+    assert json.loads(installed.run("report", "--format", "json", env=env, cwd=tmp_path).stdout)["incidents"]["total"] == 0
+
+
 async def _serve(installed: Installed, fake: FakeSlack, cwd: Path) -> tuple[asyncio.subprocess.Process, int]:
     port = free_port()
     env = env_for(SLACK_BOT_TOKEN=fake.bot_token, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake.api_url,

@@ -1,0 +1,129 @@
+"""The monthly operations review (`warroom report`): every KPI of bot.domain.kpis for one period, as one value.
+
+Pure: built from incidents, step runs and follow-ups already read from the store; renderers only format it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.domain.classes import IncidentClass, class_label
+from bot.domain.incident import FollowUp, Incident
+from bot.domain.kpis import (
+    RECURRENCE_WINDOW,
+    Coverage,
+    FollowUpMonth,
+    Recurrence,
+    TimeKpi,
+    WeekKpi,
+    class_of,
+    followups_by_month,
+    recurrence_by_class,
+    runbook_coverage,
+    time_kpi,
+    times_by_class,
+    times_by_service,
+    times_by_severity,
+    weekly_trends,
+)
+from bot.domain.milestones import as_utc
+from bot.domain.policy import Policy
+from bot.domain.runbook import StepRun
+from bot.domain.stats import group_by, resolved_after
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What the report is built from: incidents from one recurrence window before `since`, the step runs of
+    the period's incidents, and the follow-ups created or done since `since`."""
+
+    incidents: list[Incident]
+    runs: list[StepRun]
+    followups: list[FollowUp]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The operations review of incidents declared in [since, until)."""
+
+    since: datetime
+    until: datetime
+    label: str
+    generated_at: datetime
+    teams: tuple[str, ...]
+    incident_class: str | None  # the one class the report is limited to, or None for all
+    total: TimeKpi  # every incident of the period (key "all")
+    resolved: int  # of them, how many are resolved (they have a time to resolve)
+    with_root_cause: int  # of the resolved, how many have their root cause written in the review
+    by_severity: list[TimeKpi]  # in the policy's order of severities
+    by_service: list[TimeKpi]
+    by_class: list[TimeKpi]
+    recurrence: list[Recurrence]
+    window: timedelta
+    coverage: Coverage
+    followups: list[FollowUpMonth]  # follow-ups created in the period, by month
+    weeks: list[WeekKpi]
+    class_labels: dict[str, str]  # class id -> how the policy names it
+
+    def label_of(self, class_id: str) -> str:
+        """A class's label (its id when the policy no longer has it)."""
+        return self.class_labels.get(class_id, class_id)
+
+
+def only_class(data: ReportData, class_id: str) -> ReportData:
+    """The data of one class's incidents (their runs and follow-ups); recurrence stays within the class anyway."""
+    incidents = [i for i in data.incidents if i.incident_class == class_id]
+    ids = {i.id for i in incidents}
+    return ReportData(incidents=incidents, runs=[r for r in data.runs if r.incident_id in ids],
+                      followups=[f for f in data.followups if f.incident_id in ids])
+
+
+def build_report(data: ReportData, *, since: datetime, until: datetime, label: str, now: datetime, policy: Policy,
+                 teams: tuple[str, ...] = (), incident_class: str | None = None,
+                 window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = ()) -> Report:
+    """Every KPI of the incidents declared in [since, until), limited to `incident_class` when given;
+    `classes_with_runbook`: the classes some runbook says it covers (as for `/incident stats`)."""
+    since, until = as_utc(since), as_utc(until)
+    if incident_class is not None:
+        data = only_class(data, incident_class)
+    chosen = [i for i in data.incidents if since <= i.declared_at < until]
+    ranks = {level.id: level.rank for level in policy.severities.levels}
+    # A severity since removed from the policy still counts; it sorts after the known ones.
+    by_severity = sorted(times_by_severity(chosen), key=lambda k: (ranks.get(k.key, len(ranks)), k.key))
+    return Report(
+        since=since, until=until, label=label, generated_at=as_utc(now), teams=teams, incident_class=incident_class,
+        total=time_kpi("all", chosen), resolved=sum(resolved_after(i) is not None for i in chosen),
+        with_root_cause=sum(resolved_after(i) is not None and bool(i.root_cause.strip()) for i in chosen),
+        by_severity=by_severity, by_service=times_by_service(chosen), by_class=times_by_class(chosen),
+        recurrence=_recurrence(data.incidents, since=since, until=until, window=window), window=window,
+        coverage=runbook_coverage(chosen, data.runs, classes_with_runbook=classes_with_runbook),
+        followups=followups_by_month([f for f in data.followups if since <= f.created_at < until], now=now),
+        weeks=_weeks(data, since=since, until=until, window=window),
+        class_labels=_labels(policy.classes, data.incidents),
+    )
+
+
+def _recurrence(incidents: list[Incident], *, since: datetime, until: datetime, window: timedelta) -> list[Recurrence]:
+    """Recurrence by class within each workspace (another workspace's incident is no recurrence), summed by class."""
+    counts: dict[str, tuple[int, int]] = {}
+    for team_incidents in group_by(incidents, lambda i: i.team_id).values():
+        for item in recurrence_by_class(team_incidents, since=since, until=until, window=window):
+            count, recurring = counts.get(item.key, (0, 0))
+            counts[item.key] = (count + item.count, recurring + item.recurring)
+    return sorted((Recurrence(key, count, recurring) for key, (count, recurring) in counts.items()),
+                  key=lambda r: (-r.count, r.key))
+
+
+def _weeks(data: ReportData, *, since: datetime, until: datetime, window: timedelta) -> list[WeekKpi]:
+    """Weekly trends of every workspace together, with recurrence counted within each workspace."""
+    weeks = weekly_trends(data.incidents, data.runs, data.followups, since=since, until=until, window=window)
+    by_team = [weekly_trends(team_incidents, [], [], since=since, until=until, window=window)
+               for team_incidents in group_by(data.incidents, lambda i: i.team_id).values()]
+    return [replace(week, recurring=sum(team[n].recurring for team in by_team)) for n, week in enumerate(weeks)]
+
+
+def _labels(classes: tuple[IncidentClass, ...], incidents: list[Incident]) -> dict[str, str]:
+    known = {c.id for c in classes} | {i.incident_class for i in incidents if i.incident_class}
+    return {k: class_label(classes, k) for k in sorted(known)}

@@ -1,0 +1,48 @@
+"""ReportService: reads what the operations report needs (three queries per workspace) and builds it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from bot.domain.classes import find_class
+from bot.domain.errors import InvalidCommand
+from bot.domain.kpis import RECURRENCE_WINDOW
+from bot.domain.policy import Policy
+from bot.domain.ports import Clock
+from bot.domain.report import Report, ReportData, build_report
+from bot.domain.repositories import UnitOfWorkFactory
+from bot.domain.stats import parse_period
+
+
+class ReportService:
+    """The operations review of a period, for some or all workspaces."""
+
+    def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, policy: Policy,
+                 classes_with_runbook: Collection[str] = ()) -> None:
+        self._uow, self._clock, self.policy = uow, clock, policy
+        self._classes_with_runbook = frozenset(classes_with_runbook)  # the classes some runbook says it covers
+
+    async def gather(self, teams: Sequence[str], since: datetime) -> tuple[tuple[str, ...], ReportData]:
+        """The workspaces read (all of them when `teams` is empty) and their data for a period from `since`."""
+        data = ReportData(incidents=[], runs=[], followups=[])
+        async with self._uow() as uow:
+            chosen = tuple(teams) or tuple(await uow.incidents.workspaces())
+            for team in chosen:
+                # Recurrence looks back one window before the period for the earlier incident of a class.
+                data.incidents.extend(await uow.incidents.list_declared_since(team, since - RECURRENCE_WINDOW))
+                data.runs.extend(await uow.runbooks.runs_declared_since(team, since))
+                data.followups.extend(await uow.followups.list_active_since(team, since))
+        return chosen, data
+
+    async def report(self, since_text: str, *, teams: Sequence[str] = (), incident_class: str | None = None) -> Report:
+        """The report of incidents declared in the period, limited to one class when given (its id or label)."""
+        now = self._clock.now()
+        try:
+            since, until, label = parse_period(since_text, now=now)
+        except InvalidCommand as exc:
+            raise InvalidCommand(f"--since {since_text.strip()[:40]!r}: {exc}") from exc
+        chosen_class = find_class(self.policy.classes, incident_class).id if incident_class is not None else None
+        chosen, data = await self.gather(teams, since)
+        return build_report(data, since=since, until=until, label=label, now=now, policy=self.policy, teams=chosen,
+                            incident_class=chosen_class, classes_with_runbook=self._classes_with_runbook)
