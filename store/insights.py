@@ -1,0 +1,89 @@
+"""The insights' reads in SQL: a fixed number of range reads over indexes, only the columns the KPIs use.
+
+Plain Core rows, not ORM objects: a year of a big workspace's history is tens of thousands of rows, and building
+ORM objects for them costs more than the query (bench/insights.py measures both paths' sum).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlalchemy import select as core_select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.incident import FollowUp, Incident
+from bot.domain.insight_ports import HomeRecords, OwnedFollowUp, PeriodRecords
+from bot.domain.runbook import StepRun, StepState
+from store.models import FollowUpRow, IncidentRow
+from store.runs import StepRunRow
+from store.tables import core_rows, table_of
+
+# What the KPIs read of an incident (times, grouping keys); its texts are left empty.
+_KPI_COLUMNS = ("id", "team_id", "number", "severity", "status", "service", "declared_at", "resolved_at",
+                "milestones", "incident_class")
+# App Home lists open incidents with their title, channel and roles too.
+_HOME_COLUMNS = (*_KPI_COLUMNS, "title", "channel_id", "roles", "declared_by")
+_STATES = {s.value: s for s in StepState}
+
+
+def _incident(row: Any) -> Incident:
+    milestones = {k: datetime.fromisoformat(v) for k, v in (row["milestones"] or {}).items()}
+    return Incident(id=row["id"], team_id=row["team_id"], number=row["number"], title=row.get("title", ""),
+                    severity=row["severity"], status=row["status"], service=row["service"],
+                    declared_by=row.get("declared_by", ""), declared_at=row["declared_at"],
+                    resolved_at=row["resolved_at"], milestones=milestones, incident_class=row["incident_class"],
+                    channel_id=row.get("channel_id"), roles=dict(row.get("roles") or {}))
+
+
+def _followup(row: Any) -> FollowUp:
+    return FollowUp(team_id=row["team_id"], incident_id=row["incident_id"], text=row["text"],
+                    created_by=row["created_by"], created_at=row["created_at"], owner=row["owner"],
+                    done_at=row["done_at"], done_by=row["done_by"], id=row["id"])
+
+
+class SqlInsightsReader:
+    """Implements InsightsReader over read-only sessions (the read engine when there is one)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def period(self, team_id: str, since: datetime, until: datetime, *, lookback: datetime,
+                     incident_class: str | None = None) -> PeriodRecords:
+        incident, run, followup = table_of(IncidentRow), table_of(StepRunRow), table_of(FollowUpRow)
+        wanted = [incident.c.team_id == team_id, incident.c.declared_at >= lookback, incident.c.declared_at < until]
+        if incident_class is not None:
+            wanted.append(incident.c.incident_class == incident_class)
+        incidents = core_select(*(incident.c[name] for name in _KPI_COLUMNS)).where(*wanted)
+        # Coverage needs only which incidents had a runbook and whether a step ran: two columns of step_run.
+        runs = (core_select(run.c.incident_id, run.c.state)
+                .join(incident, incident.c.id == run.c.incident_id)
+                .where(run.c.team_id == team_id, *wanted, incident.c.declared_at >= since))
+        followups = core_select(followup).where(followup.c.team_id == team_id, or_(
+            and_(followup.c.created_at >= since, followup.c.created_at < until),
+            and_(followup.c.done_at >= since, followup.c.done_at < until)))
+        async with self._sessions() as session:
+            found = [_incident(r) for r in (await core_rows(session, incidents)).mappings()]
+            stepped = [StepRun(team_id=team_id, incident_id=r.incident_id, runbook_id="", step_id="",
+                               state=_STATES[r.state]) for r in await core_rows(session, runs)]
+            done = [_followup(r) for r in (await core_rows(session, followups)).mappings()]
+        return PeriodRecords(incidents=found, runs=stepped, followups=done)
+
+    async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str],
+                   limit: int = 50) -> HomeRecords:
+        incident, followup = table_of(IncidentRow), table_of(FollowUpRow)
+        opened = (core_select(*(incident.c[name] for name in _HOME_COLUMNS))
+                  .where(incident.c.team_id == team_id, incident.c.status.in_(list(open_statuses)))
+                  .order_by(incident.c.declared_at.desc()).limit(limit))
+        mine = (core_select(followup, incident.c.number, incident.c.title, incident.c.channel_id)
+                .join(incident, incident.c.id == followup.c.incident_id)
+                .where(followup.c.team_id == team_id, followup.c.owner == user_id, followup.c.done_at.is_(None))
+                .order_by(followup.c.created_at, followup.c.id).limit(limit))
+        async with self._sessions() as session:
+            incidents = [_incident(r) for r in (await core_rows(session, opened)).mappings()]
+            owned = [OwnedFollowUp(followup=_followup(r), incident_number=r["number"], incident_title=r["title"],
+                                   channel_id=r["channel_id"]) for r in (await core_rows(session, mine)).mappings()]
+        return HomeRecords(open_incidents=incidents, followups=owned)
