@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, case, func, or_
 from sqlalchemy import select as core_select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.insight_ports import HomeRecords, OwnedFollowUp, PeriodRecords
+from bot.domain.kpis import RUN_STATES
 from bot.domain.runbook import StepRun, StepState
 from store.models import FollowUpRow, IncidentRow
 from store.runs import StepRunRow
@@ -27,16 +28,17 @@ _KPI_COLUMNS = ("id", "team_id", "number", "severity", "status", "service", "dec
                 "milestones", "incident_class")
 # App Home lists open incidents with their title, channel and roles too.
 _HOME_COLUMNS = (*_KPI_COLUMNS, "title", "channel_id", "roles", "declared_by")
-_STATES = {s.value: s for s in StepState}
+_RAN = [s.value for s in RUN_STATES]
 
 
 def _incident(row: Any) -> Incident:
-    milestones = {k: datetime.fromisoformat(v) for k, v in (row["milestones"] or {}).items()}
-    return Incident(id=row["id"], team_id=row["team_id"], number=row["number"], title=row.get("title", ""),
-                    severity=row["severity"], status=row["status"], service=row["service"],
-                    declared_by=row.get("declared_by", ""), declared_at=row["declared_at"],
-                    resolved_at=row["resolved_at"], milestones=milestones, incident_class=row["incident_class"],
-                    channel_id=row.get("channel_id"), roles=dict(row.get("roles") or {}))
+    """An incident of a row of _KPI_COLUMNS (and, for App Home, the rest of _HOME_COLUMNS after them)."""
+    id_, team_id, number, severity, status, service, declared_at, resolved_at, milestones, cls = row[:10]
+    title, channel_id, roles, declared_by = row[10:] if len(row) > 10 else ("", None, None, "")
+    return Incident(id=id_, team_id=team_id, number=number, title=title, severity=severity, status=status,
+                    service=service, declared_by=declared_by, declared_at=declared_at, resolved_at=resolved_at,
+                    milestones={k: datetime.fromisoformat(v) for k, v in (milestones or {}).items()},
+                    incident_class=cls, channel_id=channel_id, roles=dict(roles or {}))
 
 
 def _followup(row: Any) -> FollowUp:
@@ -58,18 +60,24 @@ class SqlInsightsReader:
         if incident_class is not None:
             wanted.append(incident.c.incident_class == incident_class)
         incidents = core_select(*(incident.c[name] for name in _KPI_COLUMNS)).where(*wanted)
-        # Coverage needs only which incidents had a runbook and whether a step ran: two columns of step_run.
-        runs = (core_select(run.c.incident_id, run.c.state)
+        # Coverage asks only whether an incident had a runbook and whether one of its steps ran: one row per
+        # incident with a runbook, standing for its runs (a step that ran, or one that did not).
+        ran = func.max(case((run.c.state.in_(_RAN), 1), else_=0))
+        runs = (core_select(run.c.incident_id, ran)
                 .join(incident, incident.c.id == run.c.incident_id)
-                .where(run.c.team_id == team_id, *wanted, incident.c.declared_at >= since))
-        followups = core_select(followup).where(followup.c.team_id == team_id, or_(
-            and_(followup.c.created_at >= since, followup.c.created_at < until),
-            and_(followup.c.done_at >= since, followup.c.done_at < until)))
+                .where(run.c.team_id == team_id, *wanted, incident.c.declared_at >= since)
+                .group_by(run.c.incident_id))
+        # The KPIs count follow-ups by when they were created and done: two columns.
+        followups = core_select(followup.c.incident_id, followup.c.created_at, followup.c.done_at).where(
+            followup.c.team_id == team_id, or_(and_(followup.c.created_at >= since, followup.c.created_at < until),
+                                               and_(followup.c.done_at >= since, followup.c.done_at < until)))
         async with self._sessions() as session:
-            found = [_incident(r) for r in (await core_rows(session, incidents)).mappings()]
-            stepped = [StepRun(team_id=team_id, incident_id=r.incident_id, runbook_id="", step_id="",
-                               state=_STATES[r.state]) for r in await core_rows(session, runs)]
-            done = [_followup(r) for r in (await core_rows(session, followups)).mappings()]
+            found = [_incident(r) for r in await core_rows(session, incidents)]
+            stepped = [StepRun(team_id=team_id, incident_id=i, runbook_id="", step_id="",
+                               state=StepState.DONE if r else StepState.PENDING)
+                       for i, r in await core_rows(session, runs)]
+            done = [FollowUp(team_id=team_id, incident_id=i, text="", created_by="", created_at=c, done_at=d)
+                    for i, c, d in await core_rows(session, followups)]
         return PeriodRecords(incidents=found, runs=stepped, followups=done)
 
     async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str],
@@ -83,7 +91,7 @@ class SqlInsightsReader:
                 .where(followup.c.team_id == team_id, followup.c.owner == user_id, followup.c.done_at.is_(None))
                 .order_by(followup.c.created_at, followup.c.id).limit(limit))
         async with self._sessions() as session:
-            incidents = [_incident(r) for r in (await core_rows(session, opened)).mappings()]
+            incidents = [_incident(r) for r in await core_rows(session, opened)]
             owned = [OwnedFollowUp(followup=_followup(r), incident_number=r["number"], incident_title=r["title"],
                                    channel_id=r["channel_id"]) for r in (await core_rows(session, mine)).mappings()]
         return HomeRecords(open_incidents=incidents, followups=owned)

@@ -237,24 +237,34 @@ def week_of(moment: datetime) -> date:
 def weekly_trends(incidents: list[Incident], runs: Iterable[StepRun], followups: Iterable[FollowUp], *,
                   since: datetime, until: datetime, window: timedelta = RECURRENCE_WINDOW) -> list[WeekKpi]:
     """Every week that meets [since, until), quiet weeks included; `incidents` may reach back `window`."""
-    chosen = [i for i in incidents if since <= i.declared_at < until]
     recurs = _recurring_ids(incidents, window)
     stepped = {r.incident_id for r in runs if r.state in RUN_STATES}
-    items = list(followups)
+    # One pass over each list into its week (weeks are contiguous from week_of(since), so a moment inside
+    # [since, until) falls in the week week_of(moment) starts), not a pass per week: a year is 53 weeks.
+    declared: dict[date, list[Incident]] = {}
+    for incident in incidents:
+        if since <= incident.declared_at < until:
+            declared.setdefault(week_of(incident.declared_at), []).append(incident)
+    created: dict[date, int] = {}
+    done: dict[date, int] = {}
+    for f in followups:
+        if since <= f.created_at < until:
+            key = week_of(f.created_at)
+            created[key] = created.get(key, 0) + 1
+        if f.done_at is not None and since <= f.done_at < until:
+            key = week_of(f.done_at)
+            done[key] = done.get(key, 0) + 1
     weeks: list[WeekKpi] = []
     start = week_of(since)
     while datetime.combine(start, datetime.min.time(), since.tzinfo) < until:
-        end = start + timedelta(days=7)
-        inside = [i for i in chosen if start <= i.declared_at.date() < end]
+        inside = declared.get(start, [])
         times = time_kpi(f"{start}", inside)
         weeks.append(WeekKpi(
             start=start, incidents=len(inside), mtta_median=times.mtta_median, mttr_median=times.mttr_median,
             recurring=sum(i.id in recurs for i in inside), with_step_run=sum(i.id in stepped for i in inside),
-            followups_created=sum(since <= f.created_at < until and start <= f.created_at.date() < end for f in items),
-            followups_done=sum(f.done_at is not None and since <= f.done_at < until
-                               and start <= f.done_at.date() < end for f in items),
+            followups_created=created.get(start, 0), followups_done=done.get(start, 0),
         ))
-        start = end
+        start += timedelta(days=7)
     return weeks
 
 
