@@ -63,9 +63,11 @@ class SqlInsightsReader:
         # Coverage asks only whether an incident had a runbook and whether one of its steps ran: one row per
         # incident with a runbook, standing for its runs (a step that ran, or one that did not).
         ran = func.max(case((run.c.state.in_(_RAN), 1), else_=0))
+        # Driven by the period's incident ids (the declared index), then step_run's (team, incident) index: a join
+        # let SQLite read every step run of the workspace first.
+        ids = core_select(incident.c.id).where(*wanted, incident.c.declared_at >= since)
         runs = (core_select(run.c.incident_id, ran)
-                .join(incident, incident.c.id == run.c.incident_id)
-                .where(run.c.team_id == team_id, *wanted, incident.c.declared_at >= since)
+                .where(run.c.team_id == team_id, run.c.incident_id.in_(ids.scalar_subquery()))
                 .group_by(run.c.incident_id))
         # The KPIs count follow-ups by when they were created and done: two columns.
         followups = core_select(followup.c.incident_id, followup.c.created_at, followup.c.done_at).where(
