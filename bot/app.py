@@ -76,13 +76,6 @@ def _step_runner(config: Config, providers: Mapping[str, FlagProvider], default:
     return runner
 
 
-def _link_secret(settings: Settings) -> bytes:
-    """The secret chart links are signed with (a key is derived from it): the signing secret, or in Socket Mode
-    (which needs none) the bot token."""
-    secret = settings.slack_signing_secret or settings.slack_bot_token
-    return secret.get_secret_value().encode() if secret is not None else b""
-
-
 def configured_channels(policy: Policy) -> list[str]:
     """Every channel warroom.yaml names by name: announcements, escalation contacts and levels, rotation channels."""
     channels = [policy.announcements_channel or "", *(r.channel for r in policy.rotations)]
@@ -281,7 +274,7 @@ def create_app(
                 if settings.alerts_token is not None else None),
         insights=SqlInsightsReader(read_sessions),
     )
-    links = ChartLinks(_link_secret(settings), settings.public_url if settings.public_url_set else None)
+    links = ChartLinks.for_settings(settings)
     if services.insights is not None:
         services.insights.chart_link = links.url
     incidents = services.incidents

@@ -13,7 +13,10 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Self
 from urllib.parse import urlencode
+
+from bot.settings import Settings
 
 CHART_PATH = "/charts/kpis.png"
 LIFETIME = timedelta(hours=24)  # after the period's end (the next full hour): a day's worth of Home opens
@@ -35,6 +38,13 @@ class ChartLinks:
     def __init__(self, server_secret: bytes, public_url: str | None) -> None:
         self._key = hmac.new(server_secret, LABEL, hashlib.sha256).digest()
         self.public_url = public_url.rstrip("/") if public_url else None
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Self:
+        """Links signed under the signing secret (the bot token in Socket Mode, which needs none) to PUBLIC_URL."""
+        secret = settings.slack_signing_secret or settings.slack_bot_token
+        return cls(secret.get_secret_value().encode() if secret is not None else b"",
+                   settings.public_url if settings.public_url_set else None)
 
     def _sign(self, team_id: str, since: int, until: int, expires: int) -> str:
         message = f"{team_id}\n{since}\n{until}\n{expires}".encode()

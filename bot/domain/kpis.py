@@ -175,9 +175,10 @@ class FollowUpMonth:
 def followups_by_month(followups: Iterable[FollowUp], *, now: datetime,
                        overdue_after: timedelta = FOLLOWUP_OVERDUE_AFTER) -> list[FollowUpMonth]:
     """Follow-ups per month of creation, oldest month first: created, done, open and overdue as of `now`."""
-    months: dict[str, list[FollowUp]] = {}
-    for followup in followups:
-        months.setdefault(f"{followup.created_at:%Y-%m}", []).append(followup)
+    by_month: dict[tuple[int, int], list[FollowUp]] = {}
+    for followup in followups:  # (year, month), named once per month: strftime per follow-up is slow on a year
+        by_month.setdefault((followup.created_at.year, followup.created_at.month), []).append(followup)
+    months = {f"{year:04d}-{month:02d}": items for (year, month), items in by_month.items()}
     return [FollowUpMonth(
         month=month, created=len(items), done=sum(not f.open for f in items), open=sum(f.open for f in items),
         overdue=sum(f.open and now - f.created_at > overdue_after for f in items),
