@@ -16,6 +16,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.chart_links import ChartLinks
 from bot.config import Config
 from bot.domain.errors import StorageUnavailable
 from bot.domain.outbox import Pace, is_channel_name
@@ -49,6 +50,7 @@ from runbooks.loader import LoadReport, load_runbooks
 from store.alerts import SqlAlertInbox
 from store.dedupe import SqlSeenRequests
 from store.engine import Engines, session_factory
+from store.insights import SqlInsightsReader
 from store.names import SqlNameCache
 from store.outbox import PRUNE_AFTER as OUTBOX_PRUNE_AFTER
 from store.outbox import SqlOutboxStore
@@ -105,6 +107,7 @@ class Warroom:
     runbook_report: LoadReport = field(default_factory=LoadReport)
     channels: SlackChannelNames | None = None
     alerts_worker: asyncio.Task[None] | None = None
+    chart_links: ChartLinks | None = None  # App Home's chart images (served by bot/chart_route.py)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -270,7 +273,11 @@ def create_app(
                            chat=SlackAlertChat(client, channels, policy.alerts.team_id),
                            groups_at_once=1 if engine.dialect.name == "sqlite" else 8)
                 if settings.alerts_token is not None else None),
+        insights=SqlInsightsReader(read_sessions),
     )
+    links = ChartLinks.for_settings(settings)
+    if services.insights is not None:
+        services.insights.chart_link = links.url
     incidents = services.incidents
     seen = SqlSeenRequests(engines.deliveries)
     shape.install(bolt)  # first: nothing below reads an envelope Slack would not send
@@ -280,6 +287,6 @@ def create_app(
     return Warroom(
         settings=settings, policy=policy, bolt=bolt, client=client, engines=engines, incidents=incidents,
         services=services, providers=providers, runbook_report=report, seen=seen, sender=sender, channels=channels,
-        outbox_store=outbox_store, sender_client=sender_client,
+        outbox_store=outbox_store, sender_client=sender_client, chart_links=links,
         surface=surface, scheduler=scheduler, metrics=Metrics(), health=HealthReport(engine, client, scheduler, report),
     )

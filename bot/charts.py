@@ -16,7 +16,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.domain.kpis import WeekKpi
+from bot.domain.trends import WeekKpi
 
 Format = Literal["svg", "png"]
 BARS, LINE = "#4a6fa5", "#c0392b"  # contrast >= 4.5:1 on white (WCAG AA) for both series

@@ -28,6 +28,8 @@ def build_manifest(surface: Surface, settings: Settings) -> dict[str, Any]:
             for c in surface.commands
         ],
     }
+    if "app_home_opened" in surface.events:  # Slack shows the Home tab only when the manifest turns it on
+        features["app_home"] = {"home_tab_enabled": True, "messages_tab_enabled": True}
     if surface.shortcuts:
         features["shortcuts"] = [
             {"name": s.name, "type": s.type, "callback_id": str(s.callback_id), "description": s.description}

@@ -25,7 +25,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "DATABASE_URL": ("database_url", "SQLAlchemy URL; SQLite file by default, postgresql://... in production."),
     "HOST": ("host", "Interface the HTTP server listens on."),
     "PORT": ("port", "Port the HTTP server listens on."),
-    "PUBLIC_URL": ("public_url", "Public base URL of this bot, used in the generated Slack manifest."),
+    "PUBLIC_URL": ("public_url", "Public base URL of this bot: the Slack manifest's request URLs and App Home's chart images."),
     "LOG_LEVEL": ("log_level", "debug, info, warning or error."),
     "LOG_FORMAT": ("log_format", "json (one event per line) or console (readable)."),
     "WARROOM_CONFIG": ("warroom_config", "Path of the incident policy file; built-in defaults when missing."),
@@ -117,6 +117,11 @@ class Settings(BaseModel):
     def socket_mode(self) -> bool:
         """True when an app-level token is configured."""
         return self.slack_app_token is not None
+
+    @property
+    def public_url_set(self) -> bool:
+        """True when PUBLIC_URL names this bot (not the placeholder the manifest falls back to)."""
+        return self.public_url != DEFAULT_PUBLIC_URL
 
     @property
     def is_sqlite(self) -> bool:

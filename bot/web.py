@@ -14,6 +14,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app import Warroom
+from bot.chart_route import add_chart_routes
 from bot.domain.alerts import AlertSource
 from bot.domain.errors import StorageUnavailable
 from bot.health import bearer_matches, may_see_details, public_view
@@ -135,6 +136,8 @@ def create_web_app(warroom: Warroom) -> web.Application:
         app.router.add_post(SLACK_PATH, slack_events)
     app.router.add_get("/health", health)
     app.router.add_get("/metrics", metrics)
+    if warroom.chart_links is not None and warroom.services.insights is not None:
+        add_chart_routes(app, warroom.chart_links, warroom.services.insights)
     if warroom.policy.status_page.dir:
         add_status_routes(app, Path(warroom.policy.status_page.dir))
     return app

@@ -10,6 +10,7 @@ from typing import Protocol
 from bot.domain.alert_ports import AlertChat, AlertInbox
 from bot.domain.chat import Directory, IncidentChat, OnCallChat, RunbookChat, TimerChat, UpdateChat
 from bot.domain.incident import Incident
+from bot.domain.insight_ports import InsightsReader
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock, StepRunner
 from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
@@ -21,6 +22,7 @@ from bot.services.alerts import AlertService, Parse
 from bot.services.classes import ClassService
 from bot.services.container import Services
 from bot.services.incidents import IncidentService
+from bot.services.insights import InsightsService
 from bot.services.oncall import OnCallService
 from bot.services.people import PeopleNames
 from bot.services.permissions import PermissionCheck
@@ -52,9 +54,11 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock,
                    directory: Directory, runbook_chat: RunbookChat, runner: StepRunner,
                    catalog: Mapping[str, Runbook], list_cache: timedelta = timedelta(seconds=2),
                    people: PeopleNames | None = None, reads: UnitOfWorkFactory | None = None,
-                   alerts: AlertPorts | None = None, site: SitePublisher | None = None) -> Services:
+                   alerts: AlertPorts | None = None, site: SitePublisher | None = None,
+                   insights: InsightsReader | None = None) -> Services:
     """Every use case over the same ports (`reads`: read-only units of work, `uow` when not given; `alerts`:
-    the alert receivers' ports, when they are on; `site`: where the status page is written, when it is)."""
+    the alert receivers' ports, when they are on; `site`: where the status page is written, when it is;
+    `insights`: the KPIs' and App Home's reads)."""
     timers = TimerService(uow=uow, chat=chat, clock=clock, policy=policy)
     incidents = IncidentService(uow=uow, chat=chat, clock=clock, policy=policy, list_cache=list_cache,
                                 on_change=timers.replan, reads=reads,
@@ -78,9 +82,13 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock,
         await status_page.on_change(uow, incident)  # a resolve offers the page its resolved notice
 
     incidents.on_change = on_change
+    oncall = OnCallService(uow=uow, chat=chat, clock=clock, policy=policy)
+    covered = {c for r in catalog.values() for c in r.classes}  # the classes some runbook says it covers
     return Services(
-        timers=timers, alerts=alert_service,
-        oncall=OnCallService(uow=uow, chat=chat, clock=clock, policy=policy),
+        timers=timers, alerts=alert_service, oncall=oncall,
+        insights=(None if insights is None else
+                  InsightsService(reader=insights, clock=clock, policy=policy, oncall=oncall.now_and_next,
+                                  classes_with_runbook=covered)),
         updates=updates, status_page=status_page,
         runbooks=runbooks,
         incidents=incidents, classes=ClassService(uow=uow, chat=chat, clock=clock, incidents=incidents),
@@ -88,5 +96,5 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock,
         timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
         reviews=ReviewService(uow=uow, chat=chat, clock=clock, incidents=incidents,
                               review_template=policy.review_template, people=people,
-                              classes_with_runbook={c for r in catalog.values() for c in r.classes}),
+                              classes_with_runbook=covered),
     )

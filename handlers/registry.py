@@ -11,6 +11,7 @@ from handlers import (
     commands,
     errors,
     events,
+    home,
     people_actions,
     runbook_handlers,
     status_page_handlers,
@@ -30,6 +31,7 @@ def register_all(app: AsyncApp, services: Services) -> Surface:
     views.register(surface, services)
     people_actions.register(surface, services)
     events.register(surface, services)
+    home.register(surface, services)
     runbook_handlers.register(surface, services)
     update_handlers.register(surface, services)
     status_page_handlers.register(surface, services)

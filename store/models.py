@@ -108,7 +108,12 @@ class FollowUpRow(SQLModel, table=True):
     """A follow-up action of an incident."""
 
     __tablename__ = "follow_up"
-    __table_args__ = (Index("ix_follow_up_incident", "team_id", "incident_id"),)
+    __table_args__ = (
+        Index("ix_follow_up_incident", "team_id", "incident_id"),
+        Index("ix_follow_up_created", "team_id", "created_at"),  # the KPIs' follow-ups of a period
+        Index("ix_follow_up_done", "team_id", "done_at"),
+        Index("ix_follow_up_owner", "team_id", "owner", "done_at"),  # App Home: one person's open follow-ups
+    )
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
     incident_id: int = Field(foreign_key="incident.id")

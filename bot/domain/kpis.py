@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.runbook import StepRun, StepState
@@ -127,7 +127,8 @@ ALERT_GROUPS = "alert groups"
 ALL_INCIDENTS = "all incidents"
 
 
-def _recurring(incidents: Iterable[Incident], key: Callable[[Incident], object], window: timedelta) -> set[int | None]:
+def recurring_ids(incidents: Iterable[Incident], key: Callable[[Incident], object],
+                  window: timedelta) -> set[int | None]:
     """Ids of incidents with an earlier incident of the same key (None: no key) at most `window` before them."""
     last: dict[object, datetime] = {}
     found: set[int | None] = set()
@@ -149,8 +150,8 @@ def recurrence_by_alert_group(incidents: list[Incident], groups: Mapping[int, in
     the incidents an alert group opened, recurring when the same group opened another at most `window` before;
     the second counts every incident, recurring by that rule or by recurrence_by_class's.
     """
-    by_group = _recurring(incidents, lambda i: groups.get(i.id) if i.id is not None else None, window)
-    by_class = _recurring(incidents, lambda i: i.incident_class, window)
+    by_group = recurring_ids(incidents, lambda i: groups.get(i.id) if i.id is not None else None, window)
+    by_class = recurring_ids(incidents, lambda i: i.incident_class, window)
     chosen = [i for i in incidents if since <= i.declared_at < until]
     grouped = [i for i in chosen if i.id in groups]
     return (Recurrence(key=ALERT_GROUPS, count=len(grouped), recurring=sum(i.id in by_group for i in grouped)),
@@ -210,9 +211,10 @@ class FollowUpMonth:
 def followups_by_month(followups: Iterable[FollowUp], *, now: datetime,
                        overdue_after: timedelta = FOLLOWUP_OVERDUE_AFTER) -> list[FollowUpMonth]:
     """Follow-ups per month of creation, oldest month first: created, done, open and overdue as of `now`."""
-    months: dict[str, list[FollowUp]] = {}
-    for followup in followups:
-        months.setdefault(f"{followup.created_at:%Y-%m}", []).append(followup)
+    by_month: dict[tuple[int, int], list[FollowUp]] = {}
+    for followup in followups:  # (year, month), named once per month: strftime per follow-up is slow on a year
+        by_month.setdefault((followup.created_at.year, followup.created_at.month), []).append(followup)
+    months = {f"{year:04d}-{month:02d}": items for (year, month), items in by_month.items()}
     return [FollowUpMonth(
         month=month, created=len(items), done=sum(not f.open for f in items), open=sum(f.open for f in items),
         overdue=sum(f.open and now - f.created_at > overdue_after for f in items),
@@ -243,58 +245,3 @@ def insights(incidents: list[Incident], runs: Iterable[StepRun], *, since: datet
                     recurrence=recurrence_by_class(incidents, since=since, until=until, window=window),
                     coverage=runbook_coverage(chosen, runs, classes_with_runbook=classes_with_runbook),
                     window=window, by_alert_group=by_group, overall=overall)
-
-
-@dataclass(frozen=True)
-class WeekKpi:
-    """One week's KPIs (weeks start on Monday, UTC): every trend is a list of these, oldest first."""
-
-    start: date
-    incidents: int  # declared that week
-    mtta_median: timedelta | None  # of those incidents
-    mttr_median: timedelta | None
-    recurring: int  # of those incidents, how many recur by class (see recurrence_by_class)
-    with_step_run: int  # of those incidents, how many had a runbook step run
-    followups_created: int
-    followups_done: int  # done that week, whenever they were created
-
-    @property
-    def recurrence_rate(self) -> float:
-        """recurring / incidents (0 for a quiet week)."""
-        return self.recurring / self.incidents if self.incidents else 0.0
-
-    @property
-    def coverage(self) -> float:
-        """with_step_run / incidents (0 for a quiet week)."""
-        return self.with_step_run / self.incidents if self.incidents else 0.0
-
-
-def week_of(moment: datetime) -> date:
-    """The Monday that starts `moment`'s week."""
-    day = moment.date()
-    return day - timedelta(days=day.weekday())
-
-
-def weekly_trends(incidents: list[Incident], runs: Iterable[StepRun], followups: Iterable[FollowUp], *,
-                  since: datetime, until: datetime, window: timedelta = RECURRENCE_WINDOW) -> list[WeekKpi]:
-    """Every week that meets [since, until), quiet weeks included; `incidents` may reach back `window`."""
-    chosen = [i for i in incidents if since <= i.declared_at < until]
-    recurs = _recurring(incidents, lambda i: i.incident_class or None, window)
-    stepped = {r.incident_id for r in runs if r.state in RUN_STATES}
-    items = list(followups)
-    weeks: list[WeekKpi] = []
-    start = week_of(since)
-    while datetime.combine(start, datetime.min.time(), since.tzinfo) < until:
-        end = start + timedelta(days=7)
-        inside = [i for i in chosen if start <= i.declared_at.date() < end]
-        times = time_kpi(f"{start}", inside)
-        weeks.append(WeekKpi(
-            start=start, incidents=len(inside), mtta_median=times.mtta_median, mttr_median=times.mttr_median,
-            recurring=sum(i.id in recurs for i in inside), with_step_run=sum(i.id in stepped for i in inside),
-            followups_created=sum(since <= f.created_at < until and start <= f.created_at.date() < end for f in items),
-            followups_done=sum(f.done_at is not None and since <= f.done_at < until
-                               and start <= f.done_at.date() < end for f in items),
-        ))
-        start = end
-    return weeks
-

@@ -17,8 +17,6 @@ from bot.domain.kpis import (
     FollowUpMonth,
     Recurrence,
     TimeKpi,
-    WeekKpi,
-    class_of,
     followups_by_month,
     recurrence_by_class,
     runbook_coverage,
@@ -26,12 +24,12 @@ from bot.domain.kpis import (
     times_by_class,
     times_by_service,
     times_by_severity,
-    weekly_trends,
 )
 from bot.domain.milestones import as_utc
 from bot.domain.policy import Policy
 from bot.domain.runbook import StepRun
 from bot.domain.stats import group_by, resolved_after
+from bot.domain.trends import WeekKpi, weekly_trends
 
 
 @dataclass(frozen=True)

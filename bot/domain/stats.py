@@ -83,20 +83,25 @@ class Stats:
     by_service: list[Bucket]
 
 
+# The milestones' keys as plain strings: an enum member's `.value` is looked up on every call otherwise, and
+# the KPIs take these samples of every incident of a year.
+_DETECTED, _ACKNOWLEDGED, _RESOLVED = Milestone.DETECTED.value, Milestone.ACKNOWLEDGED.value, Milestone.RESOLVED.value
+
+
 def _detected(incident: Incident) -> datetime:
-    return incident.milestones.get(Milestone.DETECTED.value) or incident.declared_at
+    return incident.milestones.get(_DETECTED) or incident.declared_at
 
 
 def acknowledged_after(incident: Incident) -> timedelta | None:
     """Detected -> acknowledged (MTTA's sample), or None while unacknowledged."""
-    acknowledged = incident.milestones.get(Milestone.ACKNOWLEDGED.value)
+    acknowledged = incident.milestones.get(_ACKNOWLEDGED)
     return None if acknowledged is None else acknowledged - _detected(incident)
 
 
 def resolved_after(incident: Incident) -> timedelta | None:
     """Detected -> resolved (MTTR's sample), or None while unresolved."""
     # Incidents closed before milestones were recorded still carry resolved_at.
-    resolved = incident.milestones.get(Milestone.RESOLVED.value) or incident.resolved_at
+    resolved = incident.milestones.get(_RESOLVED) or incident.resolved_at
     return None if resolved is None else resolved - _detected(incident)
 
 

@@ -13,6 +13,7 @@ from bot.services.alerts import AlertService
 from bot.services.classes import ClassService
 from bot.services.declaration import DeclareRequest, DeclareResult
 from bot.services.incidents import IncidentService
+from bot.services.insights import InsightsService
 from bot.services.oncall import OnCallService
 from bot.services.postmortem import ReviewService
 from bot.services.roles import RoleService
@@ -38,6 +39,7 @@ class Services:
     status_page: StatusPageService
     classes: ClassService
     alerts: AlertService | None = None  # when the alert receivers are on (WARROOM_ALERTS_TOKEN)
+    insights: InsightsService | None = None  # the KPIs and App Home, when storage can read them (InsightsReader)
 
     def __post_init__(self) -> None:
         # The runbooks that match a new incident are offered in the declare's own transaction.

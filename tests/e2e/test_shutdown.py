@@ -9,16 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from bot.domain.outbox import OutboundCall
-from bot.standin import FakeSlack
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.domain.outbox import OutboundCall
+from bot.standin import FakeSlack
 from store.engine import session_factory
 from store.outbox import SqlOutboxStore
-from store.uow import SqlUnitOfWork
 from store.timers import SqlTimerRepository
+from store.uow import SqlUnitOfWork
 from tests.e2e.harness import running_bot
 
 

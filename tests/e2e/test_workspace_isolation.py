@@ -189,6 +189,9 @@ REQUESTS: list[tuple[str, str, str, Send]] = [
                                        "hidden": True, "ts": a.message["ts"],
                                        "message": {**a.message, "text": "B rewrote it"}, "previous_message": a.message},
     }.items()],
+    # B's Home tab lists B's incidents, follow-ups and KPIs: nothing of A's
+    ("event", "app_home_opened", OWN, _event(lambda a: {"type": "app_home_opened", "user": USER_B, "tab": "home",
+                                                         "channel": "D0BHOME"})),
     *[("command", sub, OWN, _command(text)) for sub, text in {
         "list": "list", "help": "help", "oncall": "oncall", "stats": "stats", "resolve": "resolve",
         "declare": "declare sev2 Payments gateway timeouts"}.items()],
@@ -205,7 +208,8 @@ REQUESTS: list[tuple[str, str, str, Send]] = [
 def _what_b_saw(bot: Bot, ack: Any, responses_before: int, calls_before: int) -> str:
     """The ack, response_url replies and DMs to B's user since the request was sent."""
     seen = [json.dumps(ack)] + [json.dumps(r["body"]) for r in bot.fake.responses[responses_before:]]
-    seen += [json.dumps(c.params) for c in bot.fake.calls[calls_before:] if c.params.get("channel") == USER_B]
+    seen += [json.dumps(c.params) for c in bot.fake.calls[calls_before:]
+             if USER_B in (c.params.get("channel"), c.params.get("user_id"))]  # DMs, and B's Home tab
     return "\n".join(seen)
 
 

@@ -59,3 +59,14 @@ def test_the_alert_storm_benchmark_runs_and_opens_one_incident_or_triage_message
     assert report["alerts_recorded"] == 60 and report["alerts_on_incident_timelines"] == 20
     assert report["errors"] == 0 and report["contract_violations"] == 0
     assert report["busiest_channel_calls_in_1s"] <= 5  # Slack's pace: a burst of 4, then one a second
+
+
+def test_the_insights_benchmark_runs_app_home_and_every_kpi_period() -> None:
+    out = subprocess.run([sys.executable, "-m", "bench.insights", "--home-incidents", "200", "--opens", "3",
+                          "--kpi-incidents", "600", "--runs", "1"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=180, check=True)
+    report = _last_json_line(out.stdout)
+    assert set(report["goals"]) == {"home_p95_ms_cold", "kpi_max_s", "contract_violations"}  # type: ignore[arg-type]
+    assert report["home"]["violations"] == 0 and report["home"]["blocks"] > 10  # type: ignore[index]
+    periods = report["kpis"]["periods"]  # type: ignore[index]
+    assert list(periods) == ["30d", "90d", "365d"] and periods["365d"]["incidents"] == 120

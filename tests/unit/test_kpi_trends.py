@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.domain.incident import FollowUp
-from bot.domain.kpis import WeekKpi, week_of, weekly_trends
 from bot.domain.runbook import StepRun, StepState
+from bot.domain.trends import WeekKpi, week_of, weekly_trends
 from tests.unit.test_kpis import I0, MIN, PERIOD, SINCE, UNTIL
 
 RUNS = [StepRun("T1", 1, "rb", "s1", state=StepState.DONE), StepRun("T1", 2, "rb", "s1"),

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.incident import Incident
-from bot.domain.kpis import ALERT_GROUPS, ALL_INCIDENTS, Recurrence, insights, recurrence_by_alert_group
+from bot.domain.kpis import (
+    ALERT_GROUPS,
+    ALL_INCIDENTS,
+    Recurrence,
+    insights,
+    recurrence_by_alert_group,
+)
 
 SINCE, UNTIL = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
 

@@ -40,6 +40,13 @@ def test_the_manifest_lists_exactly_what_the_app_registers(tmp_path: Path) -> No
     assert {"commands", "chat:write", "channels:manage"} <= set(manifest["oauth_config"]["scopes"]["bot"])
 
 
+def test_the_home_tab_is_turned_on_for_app_home_opened(tmp_path: Path) -> None:
+    settings = load_settings({**ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}, env_file=None)
+    manifest = build_manifest(create_app(Config.from_parts(settings)).surface, settings)
+    assert "app_home_opened" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+
+
 def test_socket_mode_manifests_have_no_request_urls(tmp_path: Path) -> None:
     settings = load_settings({**ENV, "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"},
                              env_file=None)

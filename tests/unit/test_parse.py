@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.errors import InvalidCommand
+from handlers.class_commands import SetField
 from handlers.incident_commands import (
     ChangeClass,
     ChangeSeverity,
@@ -13,7 +14,6 @@ from handlers.incident_commands import (
     ListOpen,
     OpenDeclareModal,
 )
-from handlers.class_commands import SetField
 from handlers.parse import parse_command
 from handlers.subcommands import Help
 

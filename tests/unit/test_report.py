@@ -9,15 +9,9 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from bot.config import load_policy
-from bot.domain.kpis import (
-    Coverage,
-    FollowUpMonth,
-    Recurrence,
-    TimeKpi,
-    times_by_class,
-    weekly_trends,
-)
+from bot.domain.kpis import Coverage, FollowUpMonth, Recurrence, TimeKpi, times_by_class
 from bot.domain.report import Report, ReportData, build_report
+from bot.domain.trends import weekly_trends
 from bot.reporting import render_html, render_json, render_markdown
 from tests.unit.test_kpi_trends import FOLLOWUPS, RUNS
 from tests.unit.test_kpis import I0, I1, MIN, PERIOD, SINCE, UNTIL

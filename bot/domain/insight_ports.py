@@ -1,0 +1,63 @@
+"""What the insights read from storage: the records of a period's KPIs and of one person's App Home.
+
+The port reads in a fixed number of queries whatever the history's size (no query per incident); the store
+selects only the columns the KPIs use, so an incident read here has its text fields empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.incident import FollowUp, Incident
+from bot.domain.runbook import StepRun
+
+
+@dataclass(frozen=True)
+class PeriodRecords:
+    """Incidents declared in [since - lookback, until), their step runs, and the follow-ups created or
+    done in [since, until)."""
+
+    incidents: list[Incident]
+    runs: list[StepRun]
+    followups: list[FollowUp]
+
+
+@dataclass(frozen=True)
+class OwnedFollowUp:
+    """An open follow-up with the incident it belongs to (for a list of one person's follow-ups)."""
+
+    followup: FollowUp
+    incident_number: int
+    incident_title: str
+    channel_id: str | None
+
+    @property
+    def ref(self) -> str:
+        """INC-<n> of its incident."""
+        return f"INC-{self.incident_number}"
+
+
+@dataclass(frozen=True)
+class HomeRecords:
+    """The open incidents of a workspace and one person's open follow-ups."""
+
+    open_incidents: list[Incident]
+    followups: list[OwnedFollowUp]
+
+
+class InsightsReader(Protocol):
+    """Reads for the KPIs and App Home; every method is scoped by team id and runs a fixed set of queries."""
+
+    async def period(self, team_id: str, since: datetime, until: datetime, *, lookback: datetime,
+                     incident_class: str | None = None) -> PeriodRecords:
+        """Three queries: incidents declared in [lookback, until) (of one class when given), the step runs of
+        those declared in [since, until), and the follow-ups created or done in [since, until)."""
+        ...
+
+    async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str],
+                   limit: int = 50) -> HomeRecords:
+        """Two queries: up to `limit` open incidents (newest first) and `user_id`'s open follow-ups."""
+        ...

@@ -1,0 +1,99 @@
+"""The insights' reads in SQL: a fixed number of range reads over indexes, only the columns the KPIs use.
+
+Plain Core rows, not ORM objects: a year of a big workspace's history is tens of thousands of rows, and building
+ORM objects for them costs more than the query (bench/insights.py measures both paths' sum).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_
+from sqlalchemy import select as core_select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.incident import FollowUp, Incident
+from bot.domain.insight_ports import HomeRecords, OwnedFollowUp, PeriodRecords
+from bot.domain.kpis import RUN_STATES
+from bot.domain.runbook import StepRun, StepState
+from store.models import FollowUpRow, IncidentRow
+from store.runs import StepRunRow
+from store.tables import core_rows, table_of
+
+# What the KPIs read of an incident (times, grouping keys); its texts are left empty.
+_KPI_COLUMNS = ("id", "team_id", "number", "severity", "status", "service", "declared_at", "resolved_at",
+                "milestones", "incident_class")
+# App Home lists open incidents with their title, channel and roles too.
+_HOME_COLUMNS = (*_KPI_COLUMNS, "title", "channel_id", "roles", "declared_by")
+_RAN = [s.value for s in RUN_STATES]
+
+
+def _incident(row: Any) -> Incident:
+    """An incident of a row of _KPI_COLUMNS (and, for App Home, the rest of _HOME_COLUMNS after them)."""
+    id_, team_id, number, severity, status, service, declared_at, resolved_at, milestones, cls = row[:10]
+    title, channel_id, roles, declared_by = row[10:] if len(row) > 10 else ("", None, None, "")
+    return Incident(id=id_, team_id=team_id, number=number, title=title, severity=severity, status=status,
+                    service=service, declared_by=declared_by, declared_at=declared_at, resolved_at=resolved_at,
+                    milestones={k: datetime.fromisoformat(v) for k, v in (milestones or {}).items()},
+                    incident_class=cls, channel_id=channel_id, roles=dict(roles or {}))
+
+
+def _followup(row: Any) -> FollowUp:
+    return FollowUp(team_id=row["team_id"], incident_id=row["incident_id"], text=row["text"],
+                    created_by=row["created_by"], created_at=row["created_at"], owner=row["owner"],
+                    done_at=row["done_at"], done_by=row["done_by"], id=row["id"])
+
+
+class SqlInsightsReader:
+    """Implements InsightsReader over read-only sessions (the read engine when there is one)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def period(self, team_id: str, since: datetime, until: datetime, *, lookback: datetime,
+                     incident_class: str | None = None) -> PeriodRecords:
+        incident, run, followup = table_of(IncidentRow), table_of(StepRunRow), table_of(FollowUpRow)
+        wanted = [incident.c.team_id == team_id, incident.c.declared_at >= lookback, incident.c.declared_at < until]
+        if incident_class is not None:
+            wanted.append(incident.c.incident_class == incident_class)
+        incidents = core_select(*(incident.c[name] for name in _KPI_COLUMNS)).where(*wanted)
+        # Coverage asks only whether an incident had a runbook and whether one of its steps ran: one row per
+        # incident with a runbook, standing for its runs (a step that ran, or one that did not).
+        ran = func.max(case((run.c.state.in_(_RAN), 1), else_=0))
+        # Driven by the period's incident ids (the declared index), then step_run's (team, incident) index: a join
+        # let SQLite read every step run of the workspace first.
+        ids = core_select(incident.c.id).where(*wanted, incident.c.declared_at >= since)
+        runs = (core_select(run.c.incident_id, ran)
+                .where(run.c.team_id == team_id, run.c.incident_id.in_(ids.scalar_subquery()))
+                .group_by(run.c.incident_id))
+        # The KPIs count follow-ups by when they were created and done: two columns.
+        followups = core_select(followup.c.incident_id, followup.c.created_at, followup.c.done_at).where(
+            followup.c.team_id == team_id, or_(and_(followup.c.created_at >= since, followup.c.created_at < until),
+                                               and_(followup.c.done_at >= since, followup.c.done_at < until)))
+        async with self._sessions() as session:
+            found = [_incident(r) for r in await core_rows(session, incidents)]
+            stepped = [StepRun(team_id=team_id, incident_id=i, runbook_id="", step_id="",
+                               state=StepState.DONE if r else StepState.PENDING)
+                       for i, r in await core_rows(session, runs)]
+            done = [FollowUp(team_id=team_id, incident_id=i, text="", created_by="", created_at=c, done_at=d)
+                    for i, c, d in await core_rows(session, followups)]
+        return PeriodRecords(incidents=found, runs=stepped, followups=done)
+
+    async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str],
+                   limit: int = 50) -> HomeRecords:
+        incident, followup = table_of(IncidentRow), table_of(FollowUpRow)
+        opened = (core_select(*(incident.c[name] for name in _HOME_COLUMNS))
+                  .where(incident.c.team_id == team_id, incident.c.status.in_(list(open_statuses)))
+                  .order_by(incident.c.declared_at.desc()).limit(limit))
+        mine = (core_select(followup, incident.c.number, incident.c.title, incident.c.channel_id)
+                .join(incident, incident.c.id == followup.c.incident_id)
+                .where(followup.c.team_id == team_id, followup.c.owner == user_id, followup.c.done_at.is_(None))
+                .order_by(followup.c.created_at, followup.c.id).limit(limit))
+        async with self._sessions() as session:
+            incidents = [_incident(r) for r in await core_rows(session, opened)]
+            owned = [OwnedFollowUp(followup=_followup(r), incident_number=r["number"], incident_title=r["title"],
+                                   channel_id=r["channel_id"]) for r in (await core_rows(session, mine)).mappings()]
+        return HomeRecords(open_incidents=incidents, followups=owned)

@@ -1,0 +1,118 @@
+"""The insights' reads on SQLite and PostgreSQL: the same KPIs as from the full records, in a fixed number of
+queries however many incidents there are, and one person's open follow-ups and the open incidents."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import load_policy
+from bot.domain.incident import FollowUp, Incident, NewIncident
+from bot.domain.kpis import followups_by_month, insights
+from bot.domain.runbook import NewAttachment, StepState
+from bot.domain.trends import weekly_trends
+from bot.services.insights import InsightsService
+from store.engine import session_factory
+from store.insights import SqlInsightsReader
+from store.uow import SqlUnitOfWork
+from tests.fakes.clock import FakeClock
+
+NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
+SINCE = NOW - timedelta(days=30)
+CLASSES = ("queue-failure", "import-pipeline", None)
+
+
+async def _seed(engine: AsyncEngine, count: int, team: str = "T1") -> list[Incident]:
+    """`count` incidents every 20 hours back from NOW (some before SINCE), with runbooks, steps and follow-ups."""
+    made = []
+    async with SqlUnitOfWork(session_factory(engine)) as u:
+        for n in range(count):
+            declared = NOW - timedelta(hours=20 * (n + 1))
+            incident = await u.incidents.add(NewIncident(
+                team_id=team, number=n + 1, title=f"Incident {n}", severity="SEV2",
+                status="investigating" if n % 4 == 0 else "resolved", declared_by="U1", declared_at=declared,
+                roles={"commander": "U2"} if n % 3 == 2 else {}, incident_class=CLASSES[n % 3],
+                milestones={"detected": declared, "acknowledged": declared + timedelta(minutes=n),
+                            **({} if n % 4 == 0 else {"resolved": declared + timedelta(hours=1 + n % 5)})}))
+            made.append(incident)
+            if n % 2 == 0:
+                await u.runbooks.attach(NewAttachment(team_id=team, incident_id=incident.id, runbook_id="rb",
+                                                      attached_by="U1", attached_at=declared), ["a", "b"])
+                if n % 4 == 0:
+                    [first, *_] = await u.runbooks.steps(team, incident.id, "rb")
+                    await u.runbooks.claim(first, [StepState.PENDING], state=StepState.DONE)
+            followup = await u.followups.add(FollowUp(team_id=team, incident_id=incident.id, text=f"Fix {n}",
+                                                      created_by="U1", created_at=declared + timedelta(hours=1),
+                                                      owner="U2" if n % 2 else "U3"))
+            if n % 3 == 1:
+                await u.followups.update(replace(followup, done_at=declared + timedelta(days=2), done_by="U2"))
+        await u.commit()
+    return made
+
+
+def _counting(engine: AsyncEngine) -> list[str]:
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    return statements
+
+
+def _service(engine: AsyncEngine) -> InsightsService:
+    return InsightsService(reader=SqlInsightsReader(session_factory(engine)), clock=FakeClock(NOW),
+                           policy=load_policy(None), oncall=lambda: [])
+
+
+async def test_the_kpis_read_are_those_of_the_full_records(engine: AsyncEngine) -> None:
+    await _seed(engine, 60)
+    async with SqlUnitOfWork(session_factory(engine)) as u:
+        every = await u.incidents.list_declared_since("T1", SINCE - timedelta(days=30))
+        runs = await u.runbooks.runs_declared_since("T1", SINCE)
+        followups = [f for i in range(1, 61) for f in await u.followups.list_for("T1", i)]
+    read = await _service(engine).period("T1", SINCE, NOW)
+    assert read.insights == insights(every, runs, since=SINCE, until=NOW)
+    assert read.weeks == weekly_trends(every, runs, followups, since=SINCE, until=NOW)
+    in_period = [f for f in followups if SINCE <= f.created_at < NOW or (f.done_at and SINCE <= f.done_at < NOW)]
+    assert read.followups == followups_by_month(in_period, now=NOW)
+    assert read.insights.coverage.with_runbook > read.insights.coverage.with_step_run > 0
+    assert sum(r.recurring for r in read.insights.recurrence) > 0
+    assert read.overall.count == len([i for i in every if i.declared_at >= SINCE]) == 36
+
+
+async def test_a_period_is_three_queries_and_a_home_two_however_many_incidents(engine: AsyncEngine) -> None:
+    await _seed(engine, 5, team="T1")
+    await _seed(engine, 80, team="T2")
+    statements = _counting(engine)
+    service = _service(engine)
+    for team in ("T1", "T2"):
+        statements.clear()
+        await service.period(team, SINCE, NOW)
+        assert len(statements) == 3, statements
+        statements.clear()
+        await service.home(team, "U2")
+        assert len(statements) == 5  # the home's two, and the 30 days' KPIs' three (not cached yet)
+        statements.clear()
+        await service.home(team, "U2")
+        assert len(statements) == 2  # the KPIs come from the cache for a minute
+
+
+async def test_home_lists_open_incidents_with_the_viewers_first_and_only_their_open_followups(
+        engine: AsyncEngine) -> None:
+    made = await _seed(engine, 12)
+    await _seed(engine, 4, team="T2")  # another workspace's are never shown
+    home = await _service(engine).home("T1", "U2")
+    opened = [i for i in made if i.status == "investigating"]
+    assert {i.number for i in home.incidents} == {i.number for i in opened} == {1, 5, 9}
+    # U2 commands INC-9 (n = 8), the oldest open one: theirs first, then the newest
+    assert [i.number for i in home.incidents] == [9, 1, 5]
+    assert home.incidents[0].title == "Incident 8" and home.incidents[0].roles == {"commander": "U2"}
+    # U2 owns the follow-ups of odd n, oldest first; those with n % 3 == 1 (1, 7) are done
+    assert [f.followup.text for f in home.followups] == [f"Fix {n}" for n in (11, 9, 5, 3)]
+    assert [f.ref for f in home.followups] == ["INC-12", "INC-10", "INC-6", "INC-4"]
