@@ -1,7 +1,8 @@
 """Charts drawn on the server with matplotlib: SVG for the report, PNG for App Home's image blocks.
 
-Only `Figure` is used, never pyplot: no global figure state, so charts can be drawn from any thread.
-Every chart has a text twin (`weekly_chart_text`) for readers without images.
+Only `Figure` is used, never pyplot: no global figure state. The one global setting touched, in
+`rc_context` while saving, is SVG-only (a fixed hash salt), so a PNG drawn in a worker thread meanwhile is unaffected.
+Every chart has a text twin (bot.domain.trends.weekly_chart_text) for readers without images.
 """
 
 from __future__ import annotations
@@ -50,22 +51,3 @@ def weekly_chart(weeks: Sequence[WeekKpi], fmt: Format, *, title: str = "Inciden
     with matplotlib.rc_context({"svg.hashsalt": "warroom", "svg.fonttype": "none"}):
         figure.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else {"Software": None})
     return out.getvalue()
-
-
-def weekly_chart_text(weeks: Sequence[WeekKpi]) -> str:
-    """The chart in words: the alt text of its image and the line beside it when images are off."""
-    if not weeks:
-        return "No weeks in the period."
-    total = sum(w.incidents for w in weeks)
-    busiest = max(weeks, key=lambda w: (w.incidents, w.start))
-    fixes = [w.mttr_median for w in weeks if w.mttr_median is not None]
-    text = (f"{total} incident{'s' if total != 1 else ''} over {len(weeks)} weeks from {weeks[0].start:%d %b %Y}; "
-            f"busiest week {busiest.start:%d %b} with {busiest.incidents}")
-    if fixes:
-        text += f"; weekly median MTTR from {_short(min(fixes))} to {_short(max(fixes))}"
-    return text + "."
-
-
-def _short(value: timedelta) -> str:
-    minutes = round(value.total_seconds() / 60)
-    return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"

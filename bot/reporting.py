@@ -12,11 +12,11 @@ from typing import Any, Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from bot.charts import weekly_chart, weekly_chart_text
+from bot.charts import weekly_chart
 from bot.domain.kpis import Recurrence, TimeKpi
 from bot.domain.milestones import format_duration
 from bot.domain.report import Report
-from bot.domain.trends import WeekKpi
+from bot.domain.trends import WeekKpi, weekly_chart_text
 
 ReportFormat = Literal["html", "md", "json"]
 FORMATS: tuple[ReportFormat, ...] = ("html", "md", "json")

@@ -7,10 +7,10 @@ import hashlib
 import json
 from typing import Any
 
-from bot.charts import weekly_chart_text
 from bot.domain.classes import IncidentClass, class_label
 from bot.domain.incident import Incident
 from bot.domain.milestones import format_duration
+from bot.domain.trends import weekly_chart_text
 from bot.services.insights import Home, PeriodInsights
 from handlers.format import clip_escaped, escape, slack_date
 

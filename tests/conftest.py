@@ -19,6 +19,7 @@ from tests.unleash.harness import UnleashServer, running_unleash
 PLANTED_RUN = "tests/integration/test_planted_secrets.py::"
 
 
+@pytest.hookimpl(trylast=True)  # after -k, -m and --deselect: the planted run must itself still be selected
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The end-to-end suite runs once a session. When the planted-secrets test is selected too, it is that run:
     it runs every e2e module, with planted secrets and warnings as errors, and fails naming each e2e test that

@@ -143,16 +143,18 @@ def recurring_ids(incidents: Iterable[Incident], key: Callable[[Incident], objec
 
 
 def recurrence_by_alert_group(incidents: list[Incident], groups: Mapping[int, int], *, since: datetime,
-                              until: datetime, window: timedelta = RECURRENCE_WINDOW) -> tuple[Recurrence, Recurrence]:
+                              until: datetime, window: timedelta = RECURRENCE_WINDOW,
+                              incident_class: str | None = None) -> tuple[Recurrence, Recurrence]:
     """Recurrence by alert group, and overall (by class or alert group), of incidents declared in [since, until).
 
     `groups` maps an incident id to the alert group that opened it (store: alert_incident). The first figure counts
     the incidents an alert group opened, recurring when the same group opened another at most `window` before;
-    the second counts every incident, recurring by that rule or by recurrence_by_class's.
+    the second counts every incident, recurring by that rule or by recurrence_by_class's. With `incident_class`,
+    only that class's incidents are counted; the earlier incident of their group may be of any class.
     """
     by_group = recurring_ids(incidents, lambda i: groups.get(i.id) if i.id is not None else None, window)
     by_class = recurring_ids(incidents, lambda i: i.incident_class, window)
-    chosen = [i for i in incidents if since <= i.declared_at < until]
+    chosen = [i for i in incidents if since <= i.declared_at < until and _of(i, incident_class)]
     grouped = [i for i in chosen if i.id in groups]
     return (Recurrence(key=ALERT_GROUPS, count=len(grouped), recurring=sum(i.id in by_group for i in grouped)),
             Recurrence(key=ALL_INCIDENTS, count=len(chosen),
@@ -235,13 +237,19 @@ class Insights:
 
 def insights(incidents: list[Incident], runs: Iterable[StepRun], *, since: datetime, until: datetime,
              window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = (),
-             groups: Mapping[int, int] | None = None) -> Insights:
-    """The KPIs of incidents declared in [since, until); `incidents` may reach back `window` for recurrence;
-    `groups`: the alert group that opened each incident (by id), when known."""
-    chosen = [i for i in incidents if since <= i.declared_at < until]
-    by_group, overall = (recurrence_by_alert_group(incidents, groups, since=since, until=until, window=window)
+             groups: Mapping[int, int] | None = None, incident_class: str | None = None) -> Insights:
+    """The KPIs of incidents declared in [since, until) (of `incident_class` only, when given); `incidents` may
+    reach back `window` for recurrence and hold every class; `groups`: the alert group that opened each incident."""
+    chosen = [i for i in incidents if since <= i.declared_at < until and _of(i, incident_class)]
+    by_group, overall = (recurrence_by_alert_group(incidents, groups, since=since, until=until, window=window,
+                                                   incident_class=incident_class)
                          if groups is not None else (None, None))
+    by_class = recurrence_by_class(incidents, since=since, until=until, window=window)
     return Insights(by_class=times_by_class(chosen),
-                    recurrence=recurrence_by_class(incidents, since=since, until=until, window=window),
+                    recurrence=[r for r in by_class if incident_class is None or r.key == incident_class],
                     coverage=runbook_coverage(chosen, runs, classes_with_runbook=classes_with_runbook),
                     window=window, by_alert_group=by_group, overall=overall)
+
+
+def _of(incident: Incident, incident_class: str | None) -> bool:
+    return incident_class is None or incident.incident_class == incident_class

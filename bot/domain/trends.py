@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -74,3 +74,21 @@ def weekly_trends(incidents: list[Incident], runs: Iterable[StepRun], followups:
         start += timedelta(days=7)
     return weeks
 
+
+def weekly_chart_text(weeks: Sequence[WeekKpi]) -> str:
+    """The chart in words: the alt text of its image and the line beside it when images are off."""
+    if not weeks:
+        return "No weeks in the period."
+    total = sum(w.incidents for w in weeks)
+    busiest = max(weeks, key=lambda w: (w.incidents, w.start))
+    fixes = [w.mttr_median for w in weeks if w.mttr_median is not None]
+    text = (f"{total} incident{'s' if total != 1 else ''} over {len(weeks)} weeks from {weeks[0].start:%d %b %Y}; "
+            f"busiest week {busiest.start:%d %b} with {busiest.incidents}")
+    if fixes:
+        text += f"; weekly median MTTR from {_short(min(fixes))} to {_short(max(fixes))}"
+    return text + "."
+
+
+def _short(value: timedelta) -> str:
+    minutes = round(value.total_seconds() / 60)
+    return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"

@@ -107,6 +107,8 @@ class OutboxSender:
             gap = PUMP_GAP - (time.monotonic() - last)
             if gap > 0:
                 await asyncio.sleep(gap)
+                if self._stopping:  # stop() came during the gap: no new look
+                    break
             last = time.monotonic()
             self._wake.clear()
             try:

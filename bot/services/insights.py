@@ -107,7 +107,9 @@ class InsightsService:
                               classes_with_runbook=self._classes_with_runbook),
             weeks=weekly_trends(records.incidents, records.runs, records.followups, since=since, until=until,
                                 window=window),
-            followups=followups_by_month(records.followups, now=self._clock.now()))
+            # As the report: the follow-ups created in the period (records also hold those done in it).
+            followups=followups_by_month([f for f in records.followups if since <= f.created_at < until],
+                                         now=self._clock.now()))
 
     async def cached_period(self, team_id: str, since: datetime, until: datetime) -> PeriodInsights:
         """`period`, reused for a minute: App Home and its chart ask for the same one often."""

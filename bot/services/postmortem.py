@@ -148,10 +148,12 @@ class ReviewService(ReviewReader):
             incidents = await uow.incidents.list_declared_since(team_id, since - RECURRENCE_WINDOW)
             runs = await uow.runbooks.runs_declared_since(team_id, since)
             groups = await uow.alerts.groups_declared_since(team_id, since - RECURRENCE_WINDOW)
-        if chosen is not None:  # the period's incidents of the class; the look-back keeps every class (alert groups)
-            incidents = [i for i in incidents if i.incident_class == chosen.id or i.declared_at < since]
+        counted = incidents
+        if chosen is not None:  # the counts are the class's; recurrence by alert group still sees every class
+            counted = [i for i in incidents if i.incident_class == chosen.id]
             label = f"{label}, {chosen.label}"
-        stats = incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
+        stats = incident_stats(counted, since=since, until=until, label=label, policy=self.policy)
         return stats, insights(incidents, runs, since=since, until=until, groups=groups,
-                               classes_with_runbook=self._classes_with_runbook)
+                               classes_with_runbook=self._classes_with_runbook,
+                               incident_class=None if chosen is None else chosen.id)
 

@@ -248,6 +248,9 @@ async def test_workspace_b_can_never_read_or_change_workspace_as_incident(
                 problems.append(f"{kind} {name}: B saw A's incident: {seen[:300]}")
             elif expected not in (OWN, SILENT) and expected not in seen:
                 problems.append(f"{kind} {name}: no refusal ({expected!r}) in {seen[:300]}")
+            elif name == "app_home_opened" and not [c for c in bot.fake.calls[calls:] if c.method == "views.publish"
+                                                    and c.params.get("user_id") == USER_B]:
+                problems.append(f"{kind} {name}: B's own Home was not published")  # not vacuous: B sees its own
         assert problems == []
         assert await _snapshot(bot, a) == before
         async with bot.warroom.services.incidents._uow() as uow:

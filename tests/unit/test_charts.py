@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
-from bot.charts import weekly_chart, weekly_chart_text
-from bot.domain.trends import WeekKpi
+from bot.charts import weekly_chart
+from bot.domain.trends import WeekKpi, weekly_chart_text
 
 MIN = timedelta(minutes=1)
 WEEKS = [WeekKpi(date(2026, 11, 2), 3, 5 * MIN, 90 * MIN, 1, 2, 0, 0),

@@ -55,3 +55,12 @@ def test_insights_carry_the_alert_group_figures_only_when_groups_were_read() -> 
     found = insights(ALL, [], since=SINCE, until=UNTIL, groups=GROUPS)
     assert found.by_alert_group is not None and found.by_alert_group.recurring == 3
     assert insights(ALL, [], since=SINCE, until=UNTIL).by_alert_group is None
+
+
+def test_for_one_class_an_earlier_incident_of_the_group_counts_whatever_its_class_and_wherever_it_falls() -> None:
+    b1 = incident(21, 11, 2, cls="audit-failure")  # group 5, in the period, another class
+    b2 = incident(22, 11, 9, cls="queue-failure")  # group 5, 7 days after b1: recurs by group
+    found = insights([b1, b2], [], since=SINCE, until=UNTIL, groups={21: 5, 22: 5}, incident_class="queue-failure")
+    assert found.by_alert_group == Recurrence(key=ALERT_GROUPS, count=1, recurring=1)  # b2 only is counted
+    assert found.overall == Recurrence(key=ALL_INCIDENTS, count=1, recurring=1)
+    assert [r.key for r in found.recurrence] == ["queue-failure"] and [k.key for k in found.by_class] == ["queue-failure"]
