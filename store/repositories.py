@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import ColumnElement, func, true, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
@@ -118,10 +118,12 @@ class SqlIncidentRepository:
         result = await core_rows(self._s, stmt)
         return [_incident(SimpleNamespace(**row)) for row in result.mappings()]
 
-    async def list_declared_since(self, team_id: str, since: datetime) -> list[Incident]:
+    async def list_declared_since(self, team_id: str, since: datetime,
+                                  until: datetime | None = None) -> list[Incident]:
         stmt = (
             select(IncidentRow)
-            .where(IncidentRow.team_id == team_id, col(IncidentRow.declared_at) >= since)
+            .where(IncidentRow.team_id == team_id, col(IncidentRow.declared_at) >= since,
+                   col(IncidentRow.declared_at) < until if until is not None else true())
             .order_by(col(IncidentRow.declared_at).desc())
         )
         return [_incident(r) for r in (await self._s.exec(stmt)).all()]

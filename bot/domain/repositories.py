@@ -63,8 +63,9 @@ class IncidentRepository(Protocol):
         """Incidents in any of `statuses`, newest first."""
         ...
 
-    async def list_declared_since(self, team_id: str, since: datetime) -> list[Incident]:
-        """Incidents declared at or after `since`, newest first."""
+    async def list_declared_since(self, team_id: str, since: datetime,
+                                  until: datetime | None = None) -> list[Incident]:
+        """Incidents declared at or after `since` (and before `until`, when given), newest first."""
         ...
 
     async def count_by_status(self) -> dict[str, int]:

@@ -135,7 +135,7 @@ class ReviewService(ReviewReader):
         """Count, MTTA and MTTR by severity and service over `period` (default 30 days)."""
         since, until, label = parse_period(period, now=self._clock.now())
         async with self._uow() as uow:
-            incidents = await uow.incidents.list_declared_since(team_id, since)
+            incidents = await uow.incidents.list_declared_since(team_id, since, until)
         return incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
 
     async def stats_with_insights(self, team_id: str, period: str, incident_class: str = "") -> tuple[Stats, Insights]:
@@ -145,7 +145,7 @@ class ReviewService(ReviewReader):
         chosen = find_class(self.policy.classes, incident_class) if incident_class.strip() else None
         async with self._uow() as uow:
             # Recurrence looks back one window before the period for the earlier incident of a class or group.
-            incidents = await uow.incidents.list_declared_since(team_id, since - RECURRENCE_WINDOW)
+            incidents = await uow.incidents.list_declared_since(team_id, since - RECURRENCE_WINDOW, until)
             runs = await uow.runbooks.runs_declared_since(team_id, since)
             groups = await uow.alerts.groups_declared_since(team_id, since - RECURRENCE_WINDOW)
         counted = incidents

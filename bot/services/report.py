@@ -23,14 +23,15 @@ class ReportService:
         self._uow, self._clock, self.policy = uow, clock, policy
         self._classes_with_runbook = frozenset(classes_with_runbook)  # the classes some runbook says it covers
 
-    async def gather(self, teams: Sequence[str], since: datetime) -> tuple[tuple[str, ...], ReportData]:
-        """The workspaces read (all of them when `teams` is empty) and their data for a period from `since`."""
+    async def gather(self, teams: Sequence[str], since: datetime,
+                     until: datetime | None = None) -> tuple[tuple[str, ...], ReportData]:
+        """The workspaces read (all of them when `teams` is empty) and their data for the period [since, until)."""
         data = ReportData(incidents=[], runs=[], followups=[])
         async with self._uow() as uow:
             chosen = tuple(teams) or tuple(await uow.incidents.workspaces())
             for team in chosen:
                 # Recurrence looks back one window before the period for the earlier incident of a class.
-                data.incidents.extend(await uow.incidents.list_declared_since(team, since - RECURRENCE_WINDOW))
+                data.incidents.extend(await uow.incidents.list_declared_since(team, since - RECURRENCE_WINDOW, until))
                 data.runs.extend(await uow.runbooks.runs_declared_since(team, since))
                 data.followups.extend(await uow.followups.list_active_since(team, since))
         return chosen, data
@@ -43,6 +44,6 @@ class ReportService:
         except InvalidCommand as exc:
             raise InvalidCommand(f"--since {since_text.strip()[:40]!r}: {exc}") from exc
         chosen_class = find_class(self.policy.classes, incident_class).id if incident_class is not None else None
-        chosen, data = await self.gather(teams, since)
+        chosen, data = await self.gather(teams, since, until)
         return build_report(data, since=since, until=until, label=label, now=now, policy=self.policy, teams=chosen,
                             incident_class=chosen_class, classes_with_runbook=self._classes_with_runbook)

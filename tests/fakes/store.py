@@ -82,8 +82,10 @@ class _Incidents:
         found = [i for i in self._db.incidents.values() if i.team_id == team_id and i.status in statuses]
         return sorted(found, key=lambda i: i.declared_at, reverse=True)[:limit]
 
-    async def list_declared_since(self, team_id: str, since: datetime) -> list[Incident]:
-        found = [i for i in self._db.incidents.values() if i.team_id == team_id and i.declared_at >= since]
+    async def list_declared_since(self, team_id: str, since: datetime,
+                                  until: datetime | None = None) -> list[Incident]:
+        found = [i for i in self._db.incidents.values() if i.team_id == team_id and i.declared_at >= since
+                 and (until is None or i.declared_at < until)]
         return sorted(found, key=lambda i: i.declared_at, reverse=True)
 
     async def workspaces(self) -> list[str]:

@@ -86,6 +86,18 @@ async def test_without_commit_nothing_is_saved(engine: AsyncEngine) -> None:
         assert await u.incidents.list_declared_since("T1", NOW - timedelta(days=1)) == []
 
 
+async def test_incidents_declared_in_a_period_are_read_without_the_later_ones(engine: AsyncEngine) -> None:
+    async with uow(engine) as u:
+        for number, days in ((1, 10), (2, 5), (3, 1)):
+            await u.incidents.add(_incident(number=number, declared_at=NOW - timedelta(days=days)))
+        await u.commit()
+    async with uow(engine) as u:
+        period = await u.incidents.list_declared_since("T1", NOW - timedelta(days=11), NOW - timedelta(days=5))
+        open_ended = await u.incidents.list_declared_since("T1", NOW - timedelta(days=6))
+    assert [i.number for i in period] == [1]  # the end is exclusive: incident 2 is declared exactly at it
+    assert [i.number for i in open_ended] == [3, 2]  # newest first
+
+
 async def test_incident_numbers_are_per_workspace_and_never_repeat_under_concurrency(engine: AsyncEngine) -> None:
     async def allocate(team: str) -> int:
         async with uow(engine) as u:
