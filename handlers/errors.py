@@ -82,9 +82,9 @@ async def deliver(text: str, body: dict[str, Any], respond: AsyncRespond | None,
 
 
 async def report_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None,
-                       client: AsyncWebClient, *, saved: bool = False) -> None:
-    """Log `error` and show the person who caused it what happened (with a ref when unexpected);
-    `saved`: the request had committed something before it failed."""
+                       client: AsyncWebClient, *, saved: bool = False, show: bool = True) -> tuple[str, str | None]:
+    """Log `error` and show the person who caused it what happened (with a ref when unexpected), unless `show`
+    is False (the caller shows it); `saved`: the request had committed something before it failed."""
     text, ref = message_for(error, saved=saved)
     if ref is None:
         log.info("user_error", error=type(error).__name__, message=str(error))
@@ -93,10 +93,22 @@ async def report_error(error: Exception, body: dict[str, Any], respond: AsyncRes
                     cause=repr(error.__cause__), saved=saved)
     else:
         log.error("unhandled_error", ref=ref, exc_info=error)
+    if not show:
+        return text, ref
     try:
         await deliver(text, body, respond, client)
     except (SlackApiError, OSError) as exc:
         log.warning("error_report_failed", ref=ref, error=repr(exc))
+    return text, ref
+
+
+def _first_input(view: dict[str, Any] | None) -> str | None:
+    """The block id of a form's first input, where an error that stopped its submission is shown."""
+    blocks = view.get("blocks") if isinstance(view, dict) else None
+    for block in blocks if isinstance(blocks, list) else []:
+        if isinstance(block, dict) and block.get("type") == "input" and isinstance(block.get("block_id"), str):
+            return str(block["block_id"])
+    return None
 
 
 Listener = Callable[..., Awaitable[None]]
@@ -153,6 +165,11 @@ def guard(listener: Listener, in_flight: InFlight) -> Listener:
                 if await go_ahead(context, ack):  # a redelivery or a replay is acked as one, and not handled
                     await listener(**{name: available[name] for name in wanted})
             except Exception as exc:  # noqa: BLE001 - the one place every listener error is reported
+                field = _first_input(view) if ack.response is None and body.get("type") == "view_submission" else None
+                if field is not None:  # the form stays open with what was typed, the error shown in it
+                    text, _ = await report_error(exc, body, respond, client, saved=commits.saved, show=False)
+                    await ack(response_action="errors", errors={field: text})
+                    return
                 if ack.response is None:
                     await ack()
                 await report_error(exc, body, respond, client, saved=commits.saved)
