@@ -3,6 +3,8 @@
 Only `Figure` is used, never pyplot: no global figure state. The one global setting touched, in
 `rc_context` while saving, is SVG-only (a fixed hash salt), so a PNG drawn in a worker thread meanwhile is unaffected.
 Every chart has a text twin (bot.domain.trends.weekly_chart_text) for readers without images.
+matplotlib (and numpy) are imported on the first chart, not with the bot: a bot that never draws one does not
+carry their objects, which every full garbage collection would walk (a longer pause for every request).
 """
 
 from __future__ import annotations
@@ -12,10 +14,6 @@ import math
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Literal
-
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from bot.domain.trends import WeekKpi
 
@@ -29,6 +27,10 @@ def _hours(value: timedelta | None) -> float:
 
 def weekly_chart(weeks: Sequence[WeekKpi], fmt: Format, *, title: str = "Incidents and MTTR by week") -> bytes:
     """Incidents declared per week (bars) and the median time to resolve in hours (line)."""
+    import matplotlib  # noqa: PLC0415 - on the first chart (see the module's docstring)
+    from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+
     figure = Figure(figsize=(7.2, 2.8), dpi=100)
     axes = figure.add_subplot()
     xs = list(range(len(weeks)))

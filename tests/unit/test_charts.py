@@ -33,3 +33,14 @@ def test_the_text_twin_says_what_the_chart_shows() -> None:
     assert weekly_chart_text(WEEKS) == ("8 incidents over 3 weeks from 02 Nov 2026; busiest week 16 Nov with 5; "
                                         "weekly median MTTR from 30m to 1h 30m.")
     assert weekly_chart_text([]) == "No weeks in the period."
+
+
+def test_the_bot_loads_matplotlib_only_when_it_draws_a_chart() -> None:
+    """Its objects would lengthen every full garbage collection of a bot that never draws a chart."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, bot.app, bot.web, bot.serve, bot.chart_route, bot.reporting; "
+             "print(sorted(m for m in ('matplotlib', 'numpy') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
