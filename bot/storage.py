@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -34,8 +37,22 @@ async def start_storage(engine: AsyncEngine, settings: Settings) -> None:
         # e.g. a SQLite file in a directory that does not exist, an unknown role or database (asyncpg's own errors).
         cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
         detail = str(cause).strip().splitlines()[0][:200] if str(cause).strip() else ""
+        await _failed_connections_stopped()
         raise StorageUnavailable(f"Cannot reach the database ({type(cause).__name__}{': ' + detail if detail else ''})"
                                  ": check DATABASE_URL and that the database server is running.") from exc
+
+
+async def _failed_connections_stopped(timeout: float = 1.0) -> None:
+    """aiosqlite stops a connection that failed to open from its own thread, which then reports back to the event
+    loop: a CLI that closes its loop first gets that thread's traceback on stderr after its one-line error."""
+    workers = [t for t in threading.enumerate() if "_connection_worker_thread" in t.name and t.is_alive()]
+    def join() -> None:
+        deadline = time.monotonic() + timeout
+        for worker in workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+
+    if workers:
+        await asyncio.to_thread(join)
 
 
 @dataclass(frozen=True)
