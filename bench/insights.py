@@ -78,7 +78,10 @@ def _incident_rows(count: int, now: datetime, span: timedelta, rng: random.Rando
             "service": f"svc-{n % 12}", "resolved_at": None if still_open else resolved,
             "roles": {"commander": commander, "scribe": scribe},
             "milestones": {k: v.isoformat() for k, v in milestones.items()},
-            "links": {}, "incident_class": CLASSES[n % len(CLASSES)]})
+            "links": {}, "incident_class": CLASSES[n % len(CLASSES)],
+            # The samples the repository writes with the milestones (store/repositories.py).
+            "seconds_to_acknowledge": (acked - declared).total_seconds(),
+            "seconds_to_resolve": None if still_open else (resolved - declared).total_seconds()})
         for role, user in (("commander", commander), ("scribe", scribe)):
             rows["role"].append({"team_id": TEAM, "incident_id": number, "role": role, "user_id": user,
                                  "assigned_by": commander, "assumed_at": acked, "handover": False})
@@ -178,7 +181,8 @@ async def kpi_phase(database: str, incidents: int, years: float, runs: int) -> d
                         found = await service.period(TEAM, since, now)
                         whole.append(time.perf_counter() - started)
                         started = time.perf_counter()
-                        await reader.period(TEAM, since, now, lookback=since - timedelta(days=30))
+                        await reader.period(TEAM, since, now, lookback=since - timedelta(days=30),
+                                            overdue_before=now - timedelta(days=30))
                         queries.append(time.perf_counter() - started)
                     periods[f"{days}d"] = {"incidents": found.overall.count, "weeks": len(found.weeks),
                                            "max_s": round(max(whole), 3), "median_s": round(sorted(whole)[runs // 2], 3),

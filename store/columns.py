@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, ColumnElement, DateTime, func
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
 
@@ -34,3 +34,18 @@ def utc_field(**column: Any) -> Any:
     """A SQLModel field stored in a UTCDateTime column (aware UTC in and out)."""
 
     return Field(sa_column=Column(UTCDateTime(), **column))
+
+
+def utc_day(column: Any, dialect: str) -> ColumnElement[Any]:
+    """The UTC calendar day of a UTCDateTime column, to group by in SQL (read it back with `as_day`).
+
+    SQLite keeps the UTC time as text, whose date() is the UTC day; PostgreSQL keeps a timestamptz, whose day
+    depends on the session's time zone unless it is taken in UTC first."""
+    if dialect == "postgresql":
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)
+
+
+def as_day(value: date | str) -> date:
+    """A `utc_day` as read: a date (PostgreSQL) or its ISO text (SQLite)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

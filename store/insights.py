@@ -7,34 +7,47 @@ ORM objects for them costs more than the query (bench/insights.py measures both 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import and_, case, func
 from sqlalchemy import select as core_select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.followup_kpis import FollowUpDay
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.insight_ports import HomeRecords, OwnedFollowUp, PeriodRecords
-from bot.domain.kpis import RUN_STATES
+from bot.domain.kpis import RUN_STATES, IncidentFacts
 from bot.domain.runbook import StepRun, StepState
+from store.columns import as_day, utc_day
 from store.models import FollowUpRow, IncidentRow
 from store.runs import StepRunRow
 from store.tables import core_rows, table_of
 
-# What the KPIs read of an incident (times, grouping keys); its texts are left empty.
-_KPI_COLUMNS = ("id", "team_id", "number", "severity", "status", "service", "declared_at", "resolved_at",
-                "milestones", "incident_class")
-# App Home lists open incidents with their title, channel and roles too.
-_HOME_COLUMNS = (*_KPI_COLUMNS, "title", "channel_id", "roles", "declared_by")
+# What the KPIs read of an incident (IncidentFacts): grouping keys and the two samples, no JSON to decode.
+_KPI_COLUMNS = ("id", "team_id", "number", "declared_at", "severity", "service", "status", "incident_class",
+                "seconds_to_acknowledge", "seconds_to_resolve")
+# App Home lists open incidents with their title, channel and roles; its texts are left empty.
+_HOME_COLUMNS = ("id", "team_id", "number", "severity", "status", "service", "declared_at", "resolved_at",
+                 "milestones", "incident_class", "title", "channel_id", "roles", "declared_by")
 _RAN = [s.value for s in RUN_STATES]
 
 
+def _facts(row: Any) -> IncidentFacts:
+    """The KPIs' view of an incident, of a row of _KPI_COLUMNS."""
+    id_, team_id, number, declared_at, severity, service, status, cls, acknowledged, resolved = row
+    return IncidentFacts(id=id_, team_id=team_id, number=number, declared_at=declared_at, severity=severity,
+                         service=service, status=status, incident_class=cls,
+                         acknowledged_after=None if acknowledged is None else timedelta(seconds=acknowledged),
+                         resolved_after=None if resolved is None else timedelta(seconds=resolved))
+
+
 def _incident(row: Any) -> Incident:
-    """An incident of a row of _KPI_COLUMNS (and, for App Home, the rest of _HOME_COLUMNS after them)."""
-    id_, team_id, number, severity, status, service, declared_at, resolved_at, milestones, cls = row[:10]
-    title, channel_id, roles, declared_by = row[10:] if len(row) > 10 else ("", None, None, "")
+    """An open incident for App Home, of a row of _HOME_COLUMNS."""
+    (id_, team_id, number, severity, status, service, declared_at, resolved_at, milestones, cls, title, channel_id,
+     roles, declared_by) = row
     return Incident(id=id_, team_id=team_id, number=number, title=title, severity=severity, status=status,
                     service=service, declared_by=declared_by, declared_at=declared_at, resolved_at=resolved_at,
                     milestones={k: datetime.fromisoformat(v) for k, v in (milestones or {}).items()},
@@ -54,7 +67,7 @@ class SqlInsightsReader:
         self._sessions = sessions
 
     async def period(self, team_id: str, since: datetime, until: datetime, *, lookback: datetime,
-                     incident_class: str | None = None) -> PeriodRecords:
+                     overdue_before: datetime, incident_class: str | None = None) -> PeriodRecords:
         incident, run, followup = table_of(IncidentRow), table_of(StepRunRow), table_of(FollowUpRow)
         wanted = [incident.c.team_id == team_id, incident.c.declared_at >= lookback, incident.c.declared_at < until]
         if incident_class is not None:
@@ -69,18 +82,33 @@ class SqlInsightsReader:
         runs = (core_select(run.c.incident_id, ran)
                 .where(run.c.team_id == team_id, run.c.incident_id.in_(ids.scalar_subquery()))
                 .group_by(run.c.incident_id))
-        # The KPIs count follow-ups by when they were created and done: two columns.
-        followups = core_select(followup.c.incident_id, followup.c.created_at, followup.c.done_at).where(
-            followup.c.team_id == team_id, or_(and_(followup.c.created_at >= since, followup.c.created_at < until),
-                                               and_(followup.c.done_at >= since, followup.c.done_at < until)))
+        # The follow-up KPIs count by day (FollowUpDay): a year is at most 366 rows of each read, not a row per
+        # follow-up. With a class, the follow-ups of that class's incidents.
+        mine = [followup.c.team_id == team_id]
+        if incident_class is not None:
+            mine.append(followup.c.incident_id.in_(core_select(incident.c.id).where(
+                incident.c.team_id == team_id, incident.c.incident_class == incident_class).scalar_subquery()))
+        still_open = followup.c.done_at.is_(None)
         async with self._sessions() as session:
-            found = [_incident(r) for r in await core_rows(session, incidents)]
+            dialect = session.bind.dialect.name
+            created_day, done_day = utc_day(followup.c.created_at, dialect), utc_day(followup.c.done_at, dialect)
+            created = (core_select(created_day, func.count(), func.sum(case((still_open, 1), else_=0)),
+                                   func.sum(case((and_(still_open, followup.c.created_at < overdue_before), 1),
+                                                 else_=0)))
+                       .where(*mine, followup.c.created_at >= since, followup.c.created_at < until)
+                       .group_by(created_day))
+            done = (core_select(done_day, func.count())
+                    .where(*mine, followup.c.done_at >= since, followup.c.done_at < until).group_by(done_day))
+            found = [_facts(r) for r in await core_rows(session, incidents)]
             stepped = [StepRun(team_id=team_id, incident_id=i, runbook_id="", step_id="",
                                state=StepState.DONE if r else StepState.PENDING)
                        for i, r in await core_rows(session, runs)]
-            done = [FollowUp(team_id=team_id, incident_id=i, text="", created_by="", created_at=c, done_at=d)
-                    for i, c, d in await core_rows(session, followups)]
-        return PeriodRecords(incidents=found, runs=stepped, followups=done)
+            days = {as_day(d): FollowUpDay(day=as_day(d), created=n, still_open=o or 0, overdue=late or 0)
+                    for d, n, o, late in await core_rows(session, created)}
+            for d, n in await core_rows(session, done):
+                day = as_day(d)
+                days[day] = replace(days.get(day) or FollowUpDay(day=day), done=n)
+        return PeriodRecords(incidents=found, runs=stepped, followup_days=[days[d] for d in sorted(days)])
 
     async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str],
                    limit: int = 50) -> HomeRecords:

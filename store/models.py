@@ -61,6 +61,10 @@ class IncidentRow(SQLModel, table=True):
     incident_class: str | None = Field(default=None, max_length=40)
     # The class's custom fields {name: value}, checked by their kind when set (policy: classes[].fields).
     custom_fields: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The KPI samples of the milestones above (Incident.acknowledged_after, resolved_after) in seconds, written
+    # with them: the KPIs of a year read these numbers instead of decoding every incident's milestones.
+    seconds_to_acknowledge: float | None = Field(default=None)
+    seconds_to_resolve: float | None = Field(default=None)
 
 
 class RoleAssignmentRow(SQLModel, table=True):

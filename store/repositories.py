@@ -18,7 +18,9 @@ from store.locks import lock_workspace
 from store.models import IncidentRow, WorkspaceRow
 from store.tables import core_rows, table_of
 
-_INCIDENT_FIELDS = [f for f in IncidentRow.model_fields if f not in ("id", "milestones")]
+# The columns of the domain's fields (the KPI samples are derived, written with the milestones).
+_SAMPLES = ("seconds_to_acknowledge", "seconds_to_resolve")
+_INCIDENT_FIELDS = [f for f in IncidentRow.model_fields if f not in ("id", "milestones", *_SAMPLES)]
 
 
 def _incident(row: IncidentRow | SimpleNamespace) -> Incident:
@@ -33,6 +35,9 @@ def _incident_values(incident: NewIncident) -> dict[str, Any]:
     values["roles"] = dict(incident.roles)
     values["custom_fields"] = dict(incident.custom_fields)
     values["milestones"] = {k: v.astimezone(UTC).isoformat() for k, v in incident.milestones.items()}
+    acknowledged, resolved = incident.acknowledged_after, incident.resolved_after
+    values["seconds_to_acknowledge"] = None if acknowledged is None else acknowledged.total_seconds()
+    values["seconds_to_resolve"] = None if resolved is None else resolved.total_seconds()
     return values
 
 

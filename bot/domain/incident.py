@@ -56,6 +56,19 @@ class NewIncident:
         """The human reference, e.g. INC-42."""
         return f"INC-{self.number}"
 
+    @property
+    def acknowledged_after(self) -> timedelta | None:
+        """Detected -> acknowledged (MTTA's sample), or None while unacknowledged."""
+        acknowledged = self.milestones.get(_ACKNOWLEDGED)
+        return None if acknowledged is None else acknowledged - (self.milestones.get(_DETECTED) or self.declared_at)
+
+    @property
+    def resolved_after(self) -> timedelta | None:
+        """Detected -> resolved (MTTR's sample), or None while unresolved."""
+        # Incidents closed before milestones were recorded still carry resolved_at.
+        resolved = self.milestones.get(_RESOLVED) or self.resolved_at
+        return None if resolved is None else resolved - (self.milestones.get(_DETECTED) or self.declared_at)
+
     def next_update_due(self, policy: Policy) -> datetime | None:
         """When the next status update is due under the severity's cadence (None once closed)."""
         if not policy.lifecycle.is_open(self.status):
@@ -97,6 +110,11 @@ class Milestone(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     MITIGATED = "mitigated"
     RESOLVED = "resolved"
+
+
+# The keys the KPI samples read, as plain strings: an enum member's `.value` is looked up on every call otherwise,
+# and the KPIs take the samples of every incident of a year.
+_DETECTED, _ACKNOWLEDGED, _RESOLVED = Milestone.DETECTED.value, Milestone.ACKNOWLEDGED.value, Milestone.RESOLVED.value
 
 
 @dataclass(frozen=True)

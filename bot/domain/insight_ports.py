@@ -11,18 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.domain.followup_kpis import FollowUpDay
 from bot.domain.incident import FollowUp, Incident
+from bot.domain.kpis import Measured
 from bot.domain.runbook import StepRun
 
 
 @dataclass(frozen=True)
 class PeriodRecords:
     """Incidents declared in [since - lookback, until), their step runs, and the follow-ups created or
-    done in [since, until)."""
+    done in [since, until), counted by day."""
 
-    incidents: list[Incident]
+    incidents: Sequence[Measured]  # IncidentFacts, as the store reads them
     runs: list[StepRun]
-    followups: list[FollowUp]
+    followup_days: list[FollowUpDay]
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,11 @@ class InsightsReader(Protocol):
     """Reads for the KPIs and App Home; every method is scoped by team id and runs a fixed set of queries."""
 
     async def period(self, team_id: str, since: datetime, until: datetime, *, lookback: datetime,
-                     incident_class: str | None = None) -> PeriodRecords:
-        """Three queries: incidents declared in [lookback, until) (of one class when given), the step runs of
-        those declared in [since, until), and the follow-ups created or done in [since, until)."""
+                     overdue_before: datetime, incident_class: str | None = None) -> PeriodRecords:
+        """Four queries: incidents declared in [lookback, until) (of one class when given), the step runs of
+        those declared in [since, until), and the follow-ups (of those incidents' class, when given) created in
+        [since, until) and done in it, counted by UTC day (followup_days: an open one created before
+        `overdue_before` is overdue)."""
         ...
 
     async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str],

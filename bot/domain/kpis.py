@@ -7,20 +7,61 @@ durations are the same samples `/incident stats` averages (bot.domain.stats).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from bot.domain.incident import FollowUp, Incident
 from bot.domain.runbook import StepRun, StepState
-from bot.domain.stats import NO_SERVICE, acknowledged_after, group_by, resolved_after
+from bot.domain.stats import NO_SERVICE, group_by
 
 NO_CLASS = "(no class)"
 RECURRENCE_WINDOW = timedelta(days=30)
-FOLLOWUP_OVERDUE_AFTER = timedelta(days=30)
 TOP_CLASSES = 5
 # A step counts as run once someone started it; pending, skipped or still awaiting approval does not.
 RUN_STATES = frozenset({StepState.RUNNING, StepState.DONE, StepState.FAILED, StepState.ROLLED_BACK})
+
+
+class Measured(Protocol):
+    """What the KPIs read of an incident: an Incident (its samples taken from its milestones), or the
+    IncidentFacts the insights' reader builds from the samples stored beside them."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def team_id(self) -> str: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def declared_at(self) -> datetime: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def incident_class(self) -> str | None: ...
+    @property
+    def acknowledged_after(self) -> timedelta | None: ...
+    @property
+    def resolved_after(self) -> timedelta | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFacts:
+    """An incident as the KPIs read it, and no more: a year of a big workspace is tens of thousands of these."""
+
+    id: int
+    team_id: str
+    number: int
+    declared_at: datetime
+    severity: str
+    service: str
+    status: str
+    incident_class: str | None
+    acknowledged_after: timedelta | None  # detected -> acknowledged (Incident.acknowledged_after)
+    resolved_after: timedelta | None  # detected -> resolved (Incident.resolved_after)
 
 
 def median(values: Iterable[timedelta]) -> timedelta | None:
@@ -52,36 +93,36 @@ class TimeKpi:
     mttr_p90: timedelta | None
 
 
-def time_kpi(key: str, incidents: list[Incident]) -> TimeKpi:
+def time_kpi(key: str, incidents: Sequence[Measured]) -> TimeKpi:
     """Median and p90 of detected -> acknowledged and detected -> resolved over `incidents`."""
-    acks = [d for d in map(acknowledged_after, incidents) if d is not None]
-    fixes = [d for d in map(resolved_after, incidents) if d is not None]
+    acks = [d for d in (i.acknowledged_after for i in incidents) if d is not None]
+    fixes = [d for d in (i.resolved_after for i in incidents) if d is not None]
     return TimeKpi(key=key, count=len(incidents), mtta_median=median(acks), mtta_p90=percentile(acks, 0.9),
                    mttr_median=median(fixes), mttr_p90=percentile(fixes, 0.9))
 
 
-def class_of(incident: Incident) -> str:
+def class_of(incident: Measured) -> str:
     """The incident's class id, or NO_CLASS."""
     return incident.incident_class or NO_CLASS
 
 
-def times_by(incidents: list[Incident], key: Callable[[Incident], str]) -> list[TimeKpi]:
+def times_by(incidents: Sequence[Measured], key: Callable[[Measured], str]) -> list[TimeKpi]:
     """MTTA and MTTR per key, the most frequent key first (ties by name)."""
     groups = group_by(incidents, key)
     return [time_kpi(k, groups[k]) for k in sorted(groups, key=lambda k: (-len(groups[k]), k))]
 
 
-def times_by_class(incidents: list[Incident]) -> list[TimeKpi]:
+def times_by_class(incidents: Sequence[Measured]) -> list[TimeKpi]:
     """MTTA and MTTR per incident class."""
     return times_by(incidents, class_of)
 
 
-def times_by_service(incidents: list[Incident]) -> list[TimeKpi]:
+def times_by_service(incidents: Sequence[Measured]) -> list[TimeKpi]:
     """MTTA and MTTR per service."""
     return times_by(incidents, lambda i: i.service.strip() or NO_SERVICE)
 
 
-def times_by_severity(incidents: list[Incident]) -> list[TimeKpi]:
+def times_by_severity(incidents: Sequence[Measured]) -> list[TimeKpi]:
     """MTTA and MTTR per severity."""
     return times_by(incidents, lambda i: i.severity)
 
@@ -100,7 +141,7 @@ class Recurrence:
         return self.recurring / self.count if self.count else 0.0
 
 
-def recurrence_by_class(incidents: list[Incident], *, since: datetime, until: datetime,
+def recurrence_by_class(incidents: Sequence[Measured], *, since: datetime, until: datetime,
                         window: timedelta = RECURRENCE_WINDOW) -> list[Recurrence]:
     """Recurrence of each class over incidents declared in [since, until).
 
@@ -127,7 +168,7 @@ ALERT_GROUPS = "alert groups"
 ALL_INCIDENTS = "all incidents"
 
 
-def recurring_ids(incidents: Iterable[Incident], key: Callable[[Incident], object],
+def recurring_ids(incidents: Iterable[Measured], key: Callable[[Measured], object],
                   window: timedelta) -> set[int | None]:
     """Ids of incidents with an earlier incident of the same key (None: no key) at most `window` before them."""
     last: dict[object, datetime] = {}
@@ -142,7 +183,7 @@ def recurring_ids(incidents: Iterable[Incident], key: Callable[[Incident], objec
     return found
 
 
-def recurrence_by_alert_group(incidents: list[Incident], groups: Mapping[int, int], *, since: datetime,
+def recurrence_by_alert_group(incidents: Sequence[Measured], groups: Mapping[int, int], *, since: datetime,
                               until: datetime, window: timedelta = RECURRENCE_WINDOW,
                               incident_class: str | None = None) -> tuple[Recurrence, Recurrence]:
     """Recurrence by alert group, and overall (by class or alert group), of incidents declared in [since, until).
@@ -182,7 +223,7 @@ class Coverage:
         return len(self.covered_classes) / len(self.top_classes) if self.top_classes else 0.0
 
 
-def runbook_coverage(incidents: list[Incident], runs: Iterable[StepRun], *, classes_with_runbook: Collection[str],
+def runbook_coverage(incidents: Sequence[Measured], runs: Iterable[StepRun], *, classes_with_runbook: Collection[str],
                      top: int = TOP_CLASSES) -> Coverage:
     """Runbook coverage of `incidents`, from their step runs and the classes that have a runbook."""
     ids = {i.id for i in incidents}
@@ -200,30 +241,6 @@ def runbook_coverage(incidents: list[Incident], runs: Iterable[StepRun], *, clas
 
 
 @dataclass(frozen=True)
-class FollowUpMonth:
-    """Follow-ups created in one month (YYYY-MM) and where they stand now."""
-
-    month: str
-    created: int
-    done: int
-    open: int
-    overdue: int  # open, and created more than the overdue limit ago
-
-
-def followups_by_month(followups: Iterable[FollowUp], *, now: datetime,
-                       overdue_after: timedelta = FOLLOWUP_OVERDUE_AFTER) -> list[FollowUpMonth]:
-    """Follow-ups per month of creation, oldest month first: created, done, open and overdue as of `now`."""
-    by_month: dict[tuple[int, int], list[FollowUp]] = {}
-    for followup in followups:  # (year, month), named once per month: strftime per follow-up is slow on a year
-        by_month.setdefault((followup.created_at.year, followup.created_at.month), []).append(followup)
-    months = {f"{year:04d}-{month:02d}": items for (year, month), items in by_month.items()}
-    return [FollowUpMonth(
-        month=month, created=len(items), done=sum(not f.open for f in items), open=sum(f.open for f in items),
-        overdue=sum(f.open and now - f.created_at > overdue_after for f in items),
-    ) for month, items in sorted(months.items())]
-
-
-@dataclass(frozen=True)
 class Insights:
     """The KPIs `/incident stats` shows beside the counts: times by class, recurrence and runbook coverage."""
 
@@ -235,7 +252,7 @@ class Insights:
     overall: Recurrence | None = None  # every incident, recurring by class or by alert group
 
 
-def insights(incidents: list[Incident], runs: Iterable[StepRun], *, since: datetime, until: datetime,
+def insights(incidents: Sequence[Measured], runs: Iterable[StepRun], *, since: datetime, until: datetime,
              window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = (),
              groups: Mapping[int, int] | None = None, incident_class: str | None = None) -> Insights:
     """The KPIs of incidents declared in [since, until) (of `incident_class` only, when given); `incidents` may
@@ -251,5 +268,5 @@ def insights(incidents: list[Incident], runs: Iterable[StepRun], *, since: datet
                     window=window, by_alert_group=by_group, overall=overall)
 
 
-def _of(incident: Incident, incident_class: str | None) -> bool:
+def _of(incident: Measured, incident_class: str | None) -> bool:
     return incident_class is None or incident.incident_class == incident_class

@@ -10,14 +10,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.classes import IncidentClass, class_label
+from bot.domain.followup_kpis import FollowUpDay, FollowUpMonth, followup_days, followups_by_month
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.kpis import (
     RECURRENCE_WINDOW,
     Coverage,
-    FollowUpMonth,
     Recurrence,
     TimeKpi,
-    followups_by_month,
     recurrence_by_class,
     runbook_coverage,
     time_kpi,
@@ -28,7 +27,7 @@ from bot.domain.kpis import (
 from bot.domain.milestones import as_utc
 from bot.domain.policy import Policy
 from bot.domain.runbook import StepRun
-from bot.domain.stats import group_by, resolved_after
+from bot.domain.stats import group_by
 from bot.domain.trends import WeekKpi, weekly_trends
 
 
@@ -87,18 +86,18 @@ def build_report(data: ReportData, *, since: datetime, until: datetime, label: s
     if incident_class is not None:
         data = only_class(data, incident_class)
     chosen = [i for i in data.incidents if since <= i.declared_at < until]
+    days = followup_days(data.followups, since=since, until=until, now=now)
     ranks = {level.id: level.rank for level in policy.severities.levels}
     # A severity since removed from the policy still counts; it sorts after the known ones.
     by_severity = sorted(times_by_severity(chosen), key=lambda k: (ranks.get(k.key, len(ranks)), k.key))
     return Report(
         since=since, until=until, label=label, generated_at=as_utc(now), teams=teams, incident_class=incident_class,
-        total=time_kpi("all", chosen), resolved=sum(resolved_after(i) is not None for i in chosen),
-        with_root_cause=sum(resolved_after(i) is not None and bool(i.root_cause.strip()) for i in chosen),
+        total=time_kpi("all", chosen), resolved=sum(i.resolved_after is not None for i in chosen),
+        with_root_cause=sum(i.resolved_after is not None and bool(i.root_cause.strip()) for i in chosen),
         by_severity=by_severity, by_service=times_by_service(chosen), by_class=times_by_class(chosen),
         recurrence=_recurrence(data.incidents, since=since, until=until, window=window), window=window,
         coverage=runbook_coverage(chosen, data.runs, classes_with_runbook=classes_with_runbook),
-        followups=followups_by_month([f for f in data.followups if since <= f.created_at < until], now=now),
-        weeks=_weeks(data, since=since, until=until, window=window),
+        followups=followups_by_month(days), weeks=_weeks(data, days, since=since, until=until, window=window),
         class_labels=_labels(policy.classes, data.incidents),
     )
 
@@ -114,9 +113,10 @@ def _recurrence(incidents: list[Incident], *, since: datetime, until: datetime, 
                   key=lambda r: (-r.count, r.key))
 
 
-def _weeks(data: ReportData, *, since: datetime, until: datetime, window: timedelta) -> list[WeekKpi]:
+def _weeks(data: ReportData, days: list[FollowUpDay], *, since: datetime, until: datetime,
+           window: timedelta) -> list[WeekKpi]:
     """Weekly trends of every workspace together, with recurrence counted within each workspace."""
-    weeks = weekly_trends(data.incidents, data.runs, data.followups, since=since, until=until, window=window)
+    weeks = weekly_trends(data.incidents, data.runs, days, since=since, until=until, window=window)
     by_team = [weekly_trends(team_incidents, [], [], since=since, until=until, window=window)
                for team_incidents in group_by(data.incidents, lambda i: i.team_id).values()]
     return [replace(week, recurring=sum(team[n].recurring for team in by_team)) for n, week in enumerate(weeks)]

@@ -6,9 +6,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from bot.domain.errors import InvalidCommand
-from bot.domain.incident import Incident, Milestone
+from bot.domain.incident import Incident
 from bot.domain.milestones import as_utc
 from bot.domain.policy import Policy
 
@@ -16,6 +17,7 @@ DEFAULT_PERIOD = timedelta(days=30)
 # Ten years is more history than any workspace keeps; beyond it a typo is the likelier story.
 MAX_PERIOD = timedelta(days=3660)
 NO_SERVICE = "(no service)"
+_T = TypeVar("_T")
 
 _RELATIVE = re.compile(r"^(\d{1,5})\s*([hdw])$", re.IGNORECASE)
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})$")
@@ -83,28 +85,6 @@ class Stats:
     by_service: list[Bucket]
 
 
-# The milestones' keys as plain strings: an enum member's `.value` is looked up on every call otherwise, and
-# the KPIs take these samples of every incident of a year.
-_DETECTED, _ACKNOWLEDGED, _RESOLVED = Milestone.DETECTED.value, Milestone.ACKNOWLEDGED.value, Milestone.RESOLVED.value
-
-
-def _detected(incident: Incident) -> datetime:
-    return incident.milestones.get(_DETECTED) or incident.declared_at
-
-
-def acknowledged_after(incident: Incident) -> timedelta | None:
-    """Detected -> acknowledged (MTTA's sample), or None while unacknowledged."""
-    acknowledged = incident.milestones.get(_ACKNOWLEDGED)
-    return None if acknowledged is None else acknowledged - _detected(incident)
-
-
-def resolved_after(incident: Incident) -> timedelta | None:
-    """Detected -> resolved (MTTR's sample), or None while unresolved."""
-    # Incidents closed before milestones were recorded still carry resolved_at.
-    resolved = incident.milestones.get(_RESOLVED) or incident.resolved_at
-    return None if resolved is None else resolved - _detected(incident)
-
-
 def _mean(values: Iterable[timedelta | None]) -> timedelta | None:
     present = [value for value in values if value is not None]
     return sum(present, timedelta(0)) / len(present) if present else None
@@ -114,16 +94,16 @@ def _bucket(key: str, incidents: list[Incident]) -> Bucket:
     return Bucket(
         key=key,
         count=len(incidents),
-        mtta=_mean(acknowledged_after(i) for i in incidents),
-        mttr=_mean(resolved_after(i) for i in incidents),
+        mtta=_mean(i.acknowledged_after for i in incidents),
+        mttr=_mean(i.resolved_after for i in incidents),
     )
 
 
-def group_by(incidents: list[Incident], key: Callable[[Incident], str]) -> dict[str, list[Incident]]:
-    """The incidents by `key`, each list in the order given."""
-    groups: dict[str, list[Incident]] = {}
-    for incident in incidents:
-        groups.setdefault(key(incident), []).append(incident)
+def group_by(items: Iterable[_T], key: Callable[[_T], str]) -> dict[str, list[_T]]:
+    """The items (incidents) by `key`, each list in the order given."""
+    groups: dict[str, list[_T]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
     return groups
 
 

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.domain.incident import FollowUp, Incident
-from bot.domain.kpis import RECURRENCE_WINDOW, RUN_STATES, recurring_ids, time_kpi
+from bot.domain.followup_kpis import FollowUpDay
+from bot.domain.kpis import RECURRENCE_WINDOW, RUN_STATES, Measured, recurring_ids, time_kpi
 from bot.domain.runbook import StepRun
 
 
@@ -37,30 +37,32 @@ class WeekKpi:
 
 def week_of(moment: datetime) -> date:
     """The Monday that starts `moment`'s week."""
-    day = moment.date()
+    return week_of_day(moment.date())
+
+
+def week_of_day(day: date) -> date:
+    """The Monday that starts `day`'s week."""
     return day - timedelta(days=day.weekday())
 
 
-def weekly_trends(incidents: list[Incident], runs: Iterable[StepRun], followups: Iterable[FollowUp], *,
+def weekly_trends(incidents: Sequence[Measured], runs: Iterable[StepRun], followups: Iterable[FollowUpDay], *,
                   since: datetime, until: datetime, window: timedelta = RECURRENCE_WINDOW) -> list[WeekKpi]:
-    """Every week that meets [since, until), quiet weeks included; `incidents` may reach back `window`."""
+    """Every week that meets [since, until), quiet weeks included; `incidents` may reach back `window`;
+    `followups`: the period's, by day (followup_days)."""
     recurs = recurring_ids(incidents, lambda i: i.incident_class or None, window)
     stepped = {r.incident_id for r in runs if r.state in RUN_STATES}
     # One pass over each list into its week (weeks are contiguous from week_of(since), so a moment inside
     # [since, until) falls in the week week_of(moment) starts), not a pass per week: a year is 53 weeks.
-    declared: dict[date, list[Incident]] = {}
+    declared: dict[date, list[Measured]] = {}
     for incident in incidents:
         if since <= incident.declared_at < until:
             declared.setdefault(week_of(incident.declared_at), []).append(incident)
     created: dict[date, int] = {}
     done: dict[date, int] = {}
-    for f in followups:
-        if since <= f.created_at < until:
-            key = week_of(f.created_at)
-            created[key] = created.get(key, 0) + 1
-        if f.done_at is not None and since <= f.done_at < until:
-            key = week_of(f.done_at)
-            done[key] = done.get(key, 0) + 1
+    for day in followups:  # counted by followup_days over [since, until)
+        key = week_of_day(day.day)
+        created[key] = created.get(key, 0) + day.created
+        done[key] = done.get(key, 0) + day.done
     weeks: list[WeekKpi] = []
     start = week_of(since)
     while datetime.combine(start, datetime.min.time(), since.tzinfo) < until:

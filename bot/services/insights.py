@@ -7,17 +7,10 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.followup_kpis import FOLLOWUP_OVERDUE_AFTER, FollowUpMonth, followups_by_month
 from bot.domain.incident import Incident
 from bot.domain.insight_ports import InsightsReader, OwnedFollowUp
-from bot.domain.kpis import (
-    RECURRENCE_WINDOW,
-    FollowUpMonth,
-    Insights,
-    TimeKpi,
-    followups_by_month,
-    insights,
-    time_kpi,
-)
+from bot.domain.kpis import RECURRENCE_WINDOW, Insights, TimeKpi, insights, time_kpi
 from bot.domain.oncall import OnCall, Rotation
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock
@@ -97,19 +90,18 @@ class InsightsService:
     async def period(self, team_id: str, since: datetime, until: datetime, *,
                      incident_class: str | None = None, window: timedelta = RECURRENCE_WINDOW) -> PeriodInsights:
         """The KPIs of incidents declared in [since, until) from three queries (recurrence looks back `window`)."""
+        now = self._clock.now()
         records = await self._reader.period(team_id, since, until, lookback=since - window,
-                                            incident_class=incident_class)
+                                            overdue_before=now - FOLLOWUP_OVERDUE_AFTER, incident_class=incident_class)
         chosen = [i for i in records.incidents if since <= i.declared_at < until]
         return PeriodInsights(
             since=since, until=until, incident_class=incident_class, overall=time_kpi("all", chosen),
             open_incidents=sum(self.policy.lifecycle.is_open(i.status) for i in chosen),
             insights=insights(records.incidents, records.runs, since=since, until=until, window=window,
                               classes_with_runbook=self._classes_with_runbook),
-            weeks=weekly_trends(records.incidents, records.runs, records.followups, since=since, until=until,
+            weeks=weekly_trends(records.incidents, records.runs, records.followup_days, since=since, until=until,
                                 window=window),
-            # As the report: the follow-ups created in the period (records also hold those done in it).
-            followups=followups_by_month([f for f in records.followups if since <= f.created_at < until],
-                                         now=self._clock.now()))
+            followups=followups_by_month(records.followup_days))
 
     async def cached_period(self, team_id: str, since: datetime, until: datetime) -> PeriodInsights:
         """`period`, reused for a minute: App Home and its chart ask for the same one often."""

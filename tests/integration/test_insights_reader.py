@@ -11,13 +11,15 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import load_policy
+from bot.domain.followup_kpis import followup_days, followups_by_month
 from bot.domain.incident import FollowUp, Incident, NewIncident
-from bot.domain.kpis import followups_by_month, insights
+from bot.domain.kpis import insights
 from bot.domain.runbook import NewAttachment, StepState
 from bot.domain.trends import weekly_trends
 from bot.services.insights import InsightsService
-from store.engine import session_factory
+from store.engine import create_engine, session_factory
 from store.insights import SqlInsightsReader
+from store.migrate import upgrade
 from store.uow import SqlUnitOfWork
 from tests.fakes.clock import FakeClock
 
@@ -78,16 +80,21 @@ async def test_the_kpis_read_are_those_of_the_full_records(engine: AsyncEngine) 
         followups = [f for i in range(1, 61) for f in await u.followups.list_for("T1", i)]
     read = await _service(engine).period("T1", SINCE, NOW)
     assert read.insights == insights(every, runs, since=SINCE, until=NOW)
-    assert read.weeks == weekly_trends(every, runs, followups, since=SINCE, until=NOW)
+    days = followup_days(followups, since=SINCE, until=NOW, now=NOW)  # counted in SQL by the reader
+    assert read.weeks == weekly_trends(every, runs, days, since=SINCE, until=NOW)
+    assert read.followups == followups_by_month(days)
     created = [f for f in followups if SINCE <= f.created_at < NOW]  # docs/KPIS.md: by month of creation
-    assert read.followups == followups_by_month(created, now=NOW)
     assert {m.month for m in read.followups} == {f"{f.created_at:%Y-%m}" for f in created}
+    assert sum(m.created for m in read.followups) == len(created)
+    assert 0 < sum(m.open for m in read.followups) < len(created)
+    assert sum(w.followups_done for w in read.weeks) == len([f for f in followups
+                                                             if f.done_at and SINCE <= f.done_at < NOW]) > 0
     assert read.insights.coverage.with_runbook > read.insights.coverage.with_step_run > 0
     assert sum(r.recurring for r in read.insights.recurrence) > 0
     assert read.overall.count == len([i for i in every if i.declared_at >= SINCE]) == 36
 
 
-async def test_a_period_is_three_queries_and_a_home_two_however_many_incidents(engine: AsyncEngine) -> None:
+async def test_a_period_is_four_queries_and_a_home_two_however_many_incidents(engine: AsyncEngine) -> None:
     await _seed(engine, 5, team="T1")
     await _seed(engine, 80, team="T2")
     statements = _counting(engine)
@@ -95,10 +102,10 @@ async def test_a_period_is_three_queries_and_a_home_two_however_many_incidents(e
     for team in ("T1", "T2"):
         statements.clear()
         await service.period(team, SINCE, NOW)
-        assert len(statements) == 3, statements
+        assert len(statements) == 4, statements
         statements.clear()
         await service.home(team, "U2")
-        assert len(statements) == 5  # the home's two, and the 30 days' KPIs' three (not cached yet)
+        assert len(statements) == 6  # the home's two, and the 30 days' KPIs' four (not cached yet)
         statements.clear()
         await service.home(team, "U2")
         assert len(statements) == 2  # the KPIs come from the cache for a minute
@@ -117,3 +124,55 @@ async def test_home_lists_open_incidents_with_the_viewers_first_and_only_their_o
     # U2 owns the follow-ups of odd n, oldest first; those with n % 3 == 1 (1, 7) are done
     assert [f.followup.text for f in home.followups] == [f"Fix {n}" for n in (11, 9, 5, 3)]
     assert [f.ref for f in home.followups] == ["INC-12", "INC-10", "INC-6", "INC-4"]
+
+
+async def test_followups_are_counted_by_utc_day_whatever_the_sessions_time_zone(database_url: str) -> None:
+    # Kiritimati is UTC+14: a PostgreSQL session there puts 23:30 UTC on the next day unless the day is taken in UTC.
+    zone = {"connect_args": {"server_settings": {"timezone": "Pacific/Kiritimati"}}} if "postgresql" in database_url else {}
+    engine = create_engine(database_url, **zone)
+    try:
+        await upgrade(engine)
+        await _seed(engine, 60)  # 50 days of incidents, each with a follow-up
+        late = [NOW - timedelta(days=d, hours=14, minutes=30) for d in (3, 40, 41)]  # 23:30 UTC
+        async with SqlUnitOfWork(session_factory(engine)) as u:
+            for n, created in enumerate(late):
+                done = created + timedelta(minutes=20) if n == 0 else None  # done 23:50 UTC, the same UTC day
+                await u.followups.add(FollowUp(team_id="T1", incident_id=1, text=f"Late {n}", created_by="U1",
+                                               created_at=created, done_at=done, done_by="U1" if done else None))
+            await u.commit()
+        async with SqlUnitOfWork(session_factory(engine)) as u:
+            followups = [f for i in range(1, 61) for f in await u.followups.list_for("T1", i)]
+        since = NOW - timedelta(days=50)
+        read = await _service(engine).period("T1", since, NOW)
+        days = followup_days(followups, since=since, until=NOW, now=NOW)
+        assert read.followups == followups_by_month(days)
+        assert sum(m.overdue for m in read.followups) > 0  # open ones made more than 30 days before NOW
+        assert read.weeks == weekly_trends(await _records(engine, since), await _runs(engine, since), days,
+                                           since=since, until=NOW)
+    finally:
+        await engine.dispose()
+
+
+async def _records(engine: AsyncEngine, since: datetime) -> list[Incident]:
+    async with SqlUnitOfWork(session_factory(engine)) as u:
+        return await u.incidents.list_declared_since("T1", since - timedelta(days=30))
+
+
+async def _runs(engine: AsyncEngine, since: datetime) -> list[Any]:
+    async with SqlUnitOfWork(session_factory(engine)) as u:
+        return list(await u.runbooks.runs_declared_since("T1", since))
+
+
+async def test_the_stored_samples_follow_the_milestones_when_they_are_edited(engine: AsyncEngine) -> None:
+    [made] = await _seed(engine, 1)
+    assert made.acknowledged_after == timedelta(0) and made.resolved_after is None  # n = 0: open, acked at once
+    detected = made.declared_at - timedelta(minutes=10)  # detected before it was declared (a back-filled time)
+    async with SqlUnitOfWork(session_factory(engine)) as u:
+        await u.incidents.update(made.with_changes(
+            status="resolved", milestones={**made.milestones, "detected": detected,
+                                           "resolved": made.declared_at + timedelta(hours=2)}))
+        await u.commit()
+    read = await SqlInsightsReader(session_factory(engine)).period(
+        "T1", SINCE, NOW, lookback=SINCE, overdue_before=NOW - timedelta(days=30))
+    [facts] = read.incidents
+    assert (facts.acknowledged_after, facts.resolved_after) == (timedelta(minutes=10), timedelta(hours=2, minutes=10))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.config import load_policy
+from bot.domain.followup_kpis import FOLLOWUP_OVERDUE_AFTER, followup_days
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.insight_ports import HomeRecords, OwnedFollowUp, PeriodRecords
 from bot.domain.oncall import OnCall, Rotation
@@ -31,8 +32,9 @@ class FakeReader:
         self.opened, self.owned = opened, followups
 
     async def period(self, team_id: str, since: datetime, until: datetime, *, lookback: datetime,
-                     incident_class: str | None = None) -> PeriodRecords:
-        return PeriodRecords(incidents=[I0, *PERIOD], runs=RUNS, followups=FOLLOWUPS)
+                     overdue_before: datetime, incident_class: str | None = None) -> PeriodRecords:
+        days = followup_days(FOLLOWUPS, since=since, until=until, now=overdue_before + FOLLOWUP_OVERDUE_AFTER)
+        return PeriodRecords(incidents=[I0, *PERIOD], runs=RUNS, followup_days=days)
 
     async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str], limit: int = 50) -> HomeRecords:
         return HomeRecords(open_incidents=self.opened, followups=self.owned)
@@ -124,7 +126,7 @@ def test_the_home_period_and_so_its_chart_link_stays_the_same_all_hour() -> None
 
 async def test_the_same_view_is_published_once_in_ten_minutes_and_a_changed_one_at_once() -> None:
     clock = FakeClock(NOW)
-    service = InsightsService(reader=FakeReader([], []), clock=clock, policy=load_policy(None), oncall=lambda: [])
+    service = InsightsService(reader=FakeReader([], []), clock=clock, policy=load_policy(None), oncall=list)
     first = view_digest(home_view(await service.home("T1", "U2")))
     assert service.should_publish("T1", "U2", first)
     assert not service.should_publish("T1", "U2", first)

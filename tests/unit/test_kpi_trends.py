@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from bot.domain.followup_kpis import followup_days
 from bot.domain.incident import FollowUp
 from bot.domain.runbook import StepRun, StepState
 from bot.domain.trends import WeekKpi, week_of, weekly_trends
@@ -33,7 +34,8 @@ def test_week_of_is_the_monday_that_starts_the_week() -> None:
 
 
 def test_weekly_trends_cover_every_week_of_the_period_with_its_kpis() -> None:
-    weeks = weekly_trends([I0, *PERIOD], RUNS, FOLLOWUPS, since=SINCE, until=UNTIL)
+    weeks = weekly_trends([I0, *PERIOD], RUNS, followup_days(FOLLOWUPS, since=SINCE, until=UNTIL, now=UNTIL),
+                          since=SINCE, until=UNTIL)
     assert weeks == [
         # I1 (Nov 1): ack 5, fix 60; first of its class; a step was run. One follow-up created (Nov 1).
         WeekKpi(date(2026, 10, 26), 1, 5 * MIN, 60 * MIN, recurring=0, with_step_run=1,

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from bot.domain.followup_kpis import FollowUpDay, FollowUpMonth, followup_days, followups_by_month
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.kpis import (
     Coverage,
-    FollowUpMonth,
     Recurrence,
     TimeKpi,
-    followups_by_month,
     median,
     percentile,
     recurrence_by_class,
@@ -134,7 +133,25 @@ def test_followups_open_overdue_and_done_per_month() -> None:
         followup(datetime(2026, 11, 25, tzinfo=UTC), datetime(2026, 11, 26, tzinfo=UTC)),  # done
         followup(datetime(2026, 11, 1, tzinfo=UTC)),  # open exactly 30 days: not yet overdue
     ]
-    assert followups_by_month(followups, now=now) == [
+    days = followup_days(followups, since=datetime(2026, 10, 1, tzinfo=UTC), until=now, now=now)
+    assert followups_by_month(days) == [
         FollowUpMonth("2026-10", created=2, done=1, open=1, overdue=1),
         FollowUpMonth("2026-11", created=3, done=1, open=2, overdue=0),
     ]
+
+
+def test_followup_days_count_creations_by_day_made_and_completions_by_day_done() -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    since, until = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
+
+    def followup(created: datetime, done: datetime | None = None) -> FollowUp:
+        return FollowUp("T1", 1, "fix it", "U1", created, done_at=done)
+
+    days = followup_days([
+        followup(datetime(2026, 10, 20, tzinfo=UTC), datetime(2026, 11, 3, 9, tzinfo=UTC)),  # made before; done Nov 3
+        followup(datetime(2026, 11, 3, 1, tzinfo=UTC)),  # open 28 days: not overdue
+        followup(datetime(2026, 11, 3, 23, 59, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)),  # done after `until`
+        followup(datetime(2026, 10, 31, 23, 59, tzinfo=UTC)),  # made the day before the period: not counted
+        followup(datetime(2026, 11, 30, tzinfo=UTC)),  # made at `until`: outside
+    ], since=since, until=until, now=now, overdue_after=timedelta(days=27))
+    assert days == [FollowUpDay(date(2026, 11, 3), created=2, still_open=1, overdue=1, done=1)]

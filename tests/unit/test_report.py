@@ -9,7 +9,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from bot.config import load_policy
-from bot.domain.kpis import Coverage, FollowUpMonth, Recurrence, TimeKpi, times_by_class
+from bot.domain.followup_kpis import FollowUpMonth, followup_days
+from bot.domain.kpis import Coverage, Recurrence, TimeKpi, times_by_class
 from bot.domain.report import Report, ReportData, build_report
 from bot.domain.trends import weekly_trends
 from bot.reporting import render_html, render_json, render_markdown
@@ -44,7 +45,8 @@ def test_the_report_holds_every_kpi_of_the_period_incidents() -> None:
                                        covered_classes=("queue-failure",))
     # Created in November: Nov 1 (open, 33.5 days on Dec 4 noon: overdue), Nov 5 (open, 29.5 days: not yet), Nov 25 (done).
     assert report.followups == [FollowUpMonth("2026-11", created=3, done=1, open=2, overdue=1)]
-    assert report.weeks == weekly_trends([I0, *PERIOD], RUNS, FOLLOWUPS, since=SINCE, until=UNTIL)
+    assert report.weeks == weekly_trends([I0, *PERIOD], RUNS, followup_days(FOLLOWUPS, since=SINCE, until=UNTIL, now=NOW),
+                                         since=SINCE, until=UNTIL)
     assert report.label_of("queue-failure") == "Queue failure"
 
 
