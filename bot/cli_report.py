@@ -44,7 +44,8 @@ async def _report(config: Config, args: argparse.Namespace) -> Report:
         sessions = session_factory(engine)
         runbooks = load_configured_runbooks(config).runbooks  # what the bot loads: its covered classes count
         service = ReportService(uow=lambda: SqlUnitOfWork(sessions), clock=SystemClock(), policy=config.policy,
-                                classes_with_runbook={c for r in runbooks.values() for c in r.classes})
+                                classes_with_runbook={c for r in runbooks.values() for c in r.classes},
+                                runbook_ids=frozenset(runbooks))
         return await service.report(args.since, teams=args.team, incident_class=args.incident_class)
     finally:
         await engine.dispose()

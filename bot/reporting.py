@@ -53,7 +53,7 @@ def _week(week: WeekKpi) -> dict[str, Any]:
 
 def report_dict(report: Report) -> dict[str, Any]:
     """The JSON document: field names are stable (a new field may be added; none is renamed within a schema)."""
-    cover = report.coverage
+    cover, alerts = report.coverage, report.alert_coverage
     return {
         "schema": SCHEMA,
         "period": {"since": _iso(report.since), "until": _iso(report.until), "label": report.label},
@@ -70,7 +70,11 @@ def report_dict(report: Report) -> dict[str, Any]:
         "runbook_coverage": {"incidents": cover.incidents, "with_runbook": cover.with_runbook,
                              "with_step_run": cover.with_step_run, "incident_share": round(cover.incident_share, 4),
                              "top_classes": list(cover.top_classes), "covered_classes": list(cover.covered_classes),
-                             "class_share": round(cover.class_share, 4)},
+                             "class_share": round(cover.class_share, 4),
+                             "top_alerts": [{"title": a.title, "incidents": a.incidents,
+                                             "runbook": a.runbook if a in alerts.covered else None}
+                                            for a in alerts.top],
+                             "alert_share": round(alerts.share, 4)},
         "followups_by_month": [{"month": m.month, "created": m.created, "done": m.done, "open": m.open,
                                 "overdue": m.overdue} for m in report.followups],
         "weekly": [_week(w) for w in report.weeks],

@@ -96,5 +96,5 @@ def build_services(*, uow: UnitOfWorkFactory, chat: IncidentChats, clock: Clock,
         timeline=TimelineService(uow=uow, chat=chat, clock=clock, incidents=incidents),
         reviews=ReviewService(uow=uow, chat=chat, clock=clock, incidents=incidents,
                               review_template=policy.review_template, people=people,
-                              classes_with_runbook=covered),
+                              classes_with_runbook=covered, runbook_ids=frozenset(catalog)),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.alert_coverage import AlertCoverage
 from bot.domain.catalog import Catalog
 from bot.domain.classes import IncidentClass, class_label
 from bot.domain.kpis import Insights, Recurrence, TimeKpi
@@ -48,8 +49,18 @@ def _insight_blocks(found: Insights, classes: tuple[IncidentClass, ...]) -> list
             f"{coverage.with_step_run} of {coverage.incidents} incidents ({coverage.incident_share:.0%}) had a "
             f"runbook attached and a step run; {coverage.with_runbook} had a runbook attached.",
             f"{len(coverage.covered_classes)} of the top {len(coverage.top_classes)} classes "
-            f"({coverage.class_share:.0%}) have a runbook for them: {covered}."]),
+            f"({coverage.class_share:.0%}) have a runbook for them: {covered}.",
+            *([_alerts_line(found.alerts)] if found.alerts is not None else [])]),
     ]
+
+
+def _alerts_line(alerts: AlertCoverage) -> str:
+    if not alerts.top:
+        return "No alert opened an incident."
+    listed = "; ".join(f"{escape(a.title[:80])} ({a.incidents}, "
+                       f"{'runbook ' + escape(a.runbook) if a in alerts.covered else 'no runbook'})" for a in alerts.top)
+    return (f"{len(alerts.covered)} of the top {len(alerts.top)} alerts by incidents opened ({alerts.share:.0%}) "
+            f"lead to a runbook: {listed}.")
 
 
 def stats_blocks(stats: Stats, found: Insights | None = None,

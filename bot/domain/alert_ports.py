@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, Self
 
+from bot.domain.alert_coverage import AlertCount
 from bot.domain.incident import Incident
 from bot.domain.outbox import Outbox
 
@@ -119,6 +120,12 @@ class AlertGroupRepository(Protocol):
 
     async def groups_declared_since(self, team_id: str, since: datetime) -> dict[int, int]:
         """The alert group that opened each incident declared since `since` (incident id -> group id), in one read."""
+        ...
+
+    async def incident_counts(self, team_id: str, since: datetime, until: datetime,
+                              incident_class: str | None = None) -> list[AlertCount]:
+        """Each alert group that opened incidents declared in [since, until) (of one class, when given), with how
+        many: one read, counted in SQL."""
         ...
 
 

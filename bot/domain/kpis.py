@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.domain.alert_coverage import AlertCount, AlertCoverage, alert_coverage
 from bot.domain.runbook import StepRun, StepState
 from bot.domain.stats import NO_SERVICE, group_by
 
@@ -250,13 +251,16 @@ class Insights:
     window: timedelta
     by_alert_group: Recurrence | None = None  # incidents alert groups opened (recurrence_by_alert_group)
     overall: Recurrence | None = None  # every incident, recurring by class or by alert group
+    alerts: AlertCoverage | None = None  # runbook coverage of the top alerts (when their counts were read)
 
 
 def insights(incidents: Sequence[Measured], runs: Iterable[StepRun], *, since: datetime, until: datetime,
              window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = (),
-             groups: Mapping[int, int] | None = None, incident_class: str | None = None) -> Insights:
+             groups: Mapping[int, int] | None = None, incident_class: str | None = None,
+             alerts: Iterable[AlertCount] | None = None, runbook_ids: Collection[str] = ()) -> Insights:
     """The KPIs of incidents declared in [since, until) (of `incident_class` only, when given); `incidents` may
-    reach back `window` for recurrence and hold every class; `groups`: the alert group that opened each incident."""
+    reach back `window` for recurrence and hold every class; `groups`: the alert group that opened each incident;
+    `alerts`: the incidents each alert group opened in the period, with `runbook_ids` the runbooks the bot has."""
     chosen = [i for i in incidents if since <= i.declared_at < until and _of(i, incident_class)]
     by_group, overall = (recurrence_by_alert_group(incidents, groups, since=since, until=until, window=window,
                                                    incident_class=incident_class)
@@ -265,7 +269,8 @@ def insights(incidents: Sequence[Measured], runs: Iterable[StepRun], *, since: d
     return Insights(by_class=times_by_class(chosen),
                     recurrence=[r for r in by_class if incident_class is None or r.key == incident_class],
                     coverage=runbook_coverage(chosen, runs, classes_with_runbook=classes_with_runbook),
-                    window=window, by_alert_group=by_group, overall=overall)
+                    window=window, by_alert_group=by_group, overall=overall,
+                    alerts=None if alerts is None else alert_coverage(alerts, runbook_ids=runbook_ids))
 
 
 def _of(incident: Measured, incident_class: str | None) -> bool:

@@ -6,9 +6,10 @@ Pure: built from incidents, step runs and follow-ups already read from the store
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from bot.domain.alert_coverage import AlertCount, AlertCoverage, alert_coverage
 from bot.domain.classes import IncidentClass, class_label
 from bot.domain.followup_kpis import FollowUpDay, FollowUpMonth, followup_days, followups_by_month
 from bot.domain.incident import FollowUp, Incident
@@ -39,6 +40,7 @@ class ReportData:
     incidents: list[Incident]
     runs: list[StepRun]
     followups: list[FollowUp]
+    alerts: list[AlertCount] = field(default_factory=list)  # the incidents each alert group opened in the period
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class Report:
     recurrence: list[Recurrence]
     window: timedelta
     coverage: Coverage
+    alert_coverage: AlertCoverage  # of the top alerts by incidents opened
     followups: list[FollowUpMonth]  # follow-ups created in the period, by month
     weeks: list[WeekKpi]
     class_labels: dict[str, str]  # class id -> how the policy names it
@@ -70,18 +73,21 @@ class Report:
 
 
 def only_class(data: ReportData, class_id: str) -> ReportData:
-    """The data of one class's incidents (their runs and follow-ups); recurrence stays within the class anyway."""
+    """The data of one class's incidents (their runs and follow-ups; `data.alerts` is read for the class already);
+    recurrence stays within the class anyway."""
     incidents = [i for i in data.incidents if i.incident_class == class_id]
     ids = {i.id for i in incidents}
     return ReportData(incidents=incidents, runs=[r for r in data.runs if r.incident_id in ids],
-                      followups=[f for f in data.followups if f.incident_id in ids])
+                      followups=[f for f in data.followups if f.incident_id in ids], alerts=data.alerts)
 
 
 def build_report(data: ReportData, *, since: datetime, until: datetime, label: str, now: datetime, policy: Policy,
                  teams: tuple[str, ...] = (), incident_class: str | None = None,
-                 window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = ()) -> Report:
+                 window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = (),
+                 runbook_ids: Collection[str] = ()) -> Report:
     """Every KPI of the incidents declared in [since, until), limited to `incident_class` when given;
-    `classes_with_runbook`: the classes some runbook says it covers (as for `/incident stats`)."""
+    `classes_with_runbook`: the classes some runbook says it covers (as for `/incident stats`); `runbook_ids`: the
+    runbooks the bot has (the top alerts' coverage; `data.alerts` is read for the class already)."""
     since, until = as_utc(since), as_utc(until)
     if incident_class is not None:
         data = only_class(data, incident_class)
@@ -97,6 +103,7 @@ def build_report(data: ReportData, *, since: datetime, until: datetime, label: s
         by_severity=by_severity, by_service=times_by_service(chosen), by_class=times_by_class(chosen),
         recurrence=_recurrence(data.incidents, since=since, until=until, window=window), window=window,
         coverage=runbook_coverage(chosen, data.runs, classes_with_runbook=classes_with_runbook),
+        alert_coverage=alert_coverage(data.alerts, runbook_ids=runbook_ids),
         followups=followups_by_month(days), weeks=_weeks(data, days, since=since, until=until, window=window),
         class_labels=_labels(policy.classes, data.incidents),
     )

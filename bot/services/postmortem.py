@@ -34,11 +34,12 @@ class ReviewService(ReviewReader):
 
     def __init__(self, *, uow: UnitOfWorkFactory, chat: IncidentChat, clock: Clock, incidents: IncidentService,
                  review_template: str | None = None, people: PeopleNames | None = None,
-                 classes_with_runbook: Collection[str] = ()) -> None:
+                 classes_with_runbook: Collection[str] = (), runbook_ids: Collection[str] = ()) -> None:
         super().__init__(uow=uow, clock=clock, policy=incidents.policy, review_template=review_template,
                          people=people)
         self._chat, self._incidents = chat, incidents
         self._classes_with_runbook = frozenset(classes_with_runbook)  # the classes some runbook says it covers
+        self._runbook_ids = frozenset(runbook_ids)  # the runbooks the bot has (the top alerts' coverage)
 
     @retried
     async def set_milestone(self, team_id: str, channel_id: str, actor: str, name: str, when: str) -> Incident:
@@ -140,7 +141,7 @@ class ReviewService(ReviewReader):
 
     async def stats_with_insights(self, team_id: str, period: str, incident_class: str = "") -> tuple[Stats, Insights]:
         """The stats of `period` (of one class's incidents, if given) and its KPIs (by class, recurrence, runbook
-        coverage), from three queries."""
+        coverage of incidents, top classes and top alerts), from four queries."""
         since, until, label = parse_period(period, now=self._clock.now())
         chosen = find_class(self.policy.classes, incident_class) if incident_class.strip() else None
         async with self._uow() as uow:
@@ -148,6 +149,7 @@ class ReviewService(ReviewReader):
             incidents = await uow.incidents.list_declared_since(team_id, since - RECURRENCE_WINDOW, until)
             runs = await uow.runbooks.runs_declared_since(team_id, since)
             groups = await uow.alerts.groups_declared_since(team_id, since - RECURRENCE_WINDOW)
+            alerts = await uow.alerts.incident_counts(team_id, since, until, None if chosen is None else chosen.id)
         counted = incidents
         if chosen is not None:  # the counts are the class's; recurrence by alert group still sees every class
             counted = [i for i in incidents if i.incident_class == chosen.id]
@@ -155,5 +157,6 @@ class ReviewService(ReviewReader):
         stats = incident_stats(counted, since=since, until=until, label=label, policy=self.policy)
         return stats, insights(incidents, runs, since=since, until=until, groups=groups,
                                classes_with_runbook=self._classes_with_runbook,
-                               incident_class=None if chosen is None else chosen.id)
+                               incident_class=None if chosen is None else chosen.id, alerts=alerts,
+                               runbook_ids=self._runbook_ids)
 

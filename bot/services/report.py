@@ -1,4 +1,4 @@
-"""ReportService: reads what the operations report needs (three queries per workspace) and builds it."""
+"""ReportService: reads what the operations report needs (four queries per workspace) and builds it."""
 
 from __future__ import annotations
 
@@ -19,13 +19,15 @@ class ReportService:
     """The operations review of a period, for some or all workspaces."""
 
     def __init__(self, *, uow: UnitOfWorkFactory, clock: Clock, policy: Policy,
-                 classes_with_runbook: Collection[str] = ()) -> None:
+                 classes_with_runbook: Collection[str] = (), runbook_ids: Collection[str] = ()) -> None:
         self._uow, self._clock, self.policy = uow, clock, policy
         self._classes_with_runbook = frozenset(classes_with_runbook)  # the classes some runbook says it covers
+        self._runbook_ids = frozenset(runbook_ids)  # the runbooks the bot loads (the top alerts' coverage)
 
-    async def gather(self, teams: Sequence[str], since: datetime,
-                     until: datetime | None = None) -> tuple[tuple[str, ...], ReportData]:
-        """The workspaces read (all of them when `teams` is empty) and their data for the period [since, until)."""
+    async def gather(self, teams: Sequence[str], since: datetime, until: datetime,
+                     incident_class: str | None = None) -> tuple[tuple[str, ...], ReportData]:
+        """The workspaces read (all of them when `teams` is empty) and their data for the period [since, until)
+        (the alert groups' incidents of `incident_class` only, when given)."""
         data = ReportData(incidents=[], runs=[], followups=[])
         async with self._uow() as uow:
             chosen = tuple(teams) or tuple(await uow.incidents.workspaces())
@@ -34,6 +36,7 @@ class ReportService:
                 data.incidents.extend(await uow.incidents.list_declared_since(team, since - RECURRENCE_WINDOW, until))
                 data.runs.extend(await uow.runbooks.runs_declared_since(team, since))
                 data.followups.extend(await uow.followups.list_active_since(team, since))
+                data.alerts.extend(await uow.alerts.incident_counts(team, since, until, incident_class))
         return chosen, data
 
     async def report(self, since_text: str, *, teams: Sequence[str] = (), incident_class: str | None = None) -> Report:
@@ -44,6 +47,7 @@ class ReportService:
         except InvalidCommand as exc:
             raise InvalidCommand(f"--since {since_text.strip()[:40]!r}: {exc}") from exc
         chosen_class = find_class(self.policy.classes, incident_class).id if incident_class is not None else None
-        chosen, data = await self.gather(teams, since, until)
+        chosen, data = await self.gather(teams, since, until, chosen_class)
         return build_report(data, since=since, until=until, label=label, now=now, policy=self.policy, teams=chosen,
-                            incident_class=chosen_class, classes_with_runbook=self._classes_with_runbook)
+                            incident_class=chosen_class, classes_with_runbook=self._classes_with_runbook,
+                            runbook_ids=self._runbook_ids)

@@ -27,6 +27,14 @@ async def test_stats_count_recurrence_by_alert_group_filter_by_class_and_cover_c
     again["alerts"][0]["startsAt"] = "2026-12-04T11:00:00Z"  # a new firing of the same group: a second incident
     await bot.deliver(again)
     [second] = await bot.open_incidents()
+    # Two more groups: one whose alert names a runbook the bot has, one naming a runbook it does not have.
+    await bot.deliver(alertmanager("HighLatency", [alert("fp2", name="HighLatency", summary="API slow",
+                                                         runbook="api-high-latency")]))
+    await bot.deliver(alertmanager("DiskFull", [alert("fp3", name="DiskFull", summary="Disk full",
+                                                      runbook="no-such-runbook")]))
+    for opened in await bot.open_incidents():
+        if opened.id != second.id:
+            await incidents.change_status("T1", opened.id, "U1", "resolved")
     declared = await bot.services.declare(DeclareRequest(team_id="T1", user_id="U1", severity="sev2",
                                                          title="Jobs piling up", incident_class="queue-failure"),
                                           force=True)
@@ -34,14 +42,21 @@ async def test_stats_count_recurrence_by_alert_group_filter_by_class_and_cover_c
     assert manual is not None and manual.incident_class == "queue-failure"
 
     async with SqlUnitOfWork(session_factory(engine)) as uow:
-        assert await uow.alerts.groups_declared_since("T1", first.declared_at) == {first.id: 1, second.id: 1}
+        groups = await uow.alerts.groups_declared_since("T1", first.declared_at)
+        assert (groups[first.id], groups[second.id]) == (1, 1) and len(groups) == 4 and len(set(groups.values())) == 3
         assert await uow.alerts.groups_declared_since("T2", first.declared_at) == {}
 
     bot.clock.advance(minutes=1)  # the period ends now, exclusive
     stats, found = await bot.services.reviews.stats_with_insights("T1", "30d")
-    assert stats.total.count == 3
-    assert found.by_alert_group == Recurrence(ALERT_GROUPS, count=2, recurring=1)  # the second follows the first
-    assert found.overall == Recurrence(ALL_INCIDENTS, count=3, recurring=1)
+    assert stats.total.count == 5
+    assert found.by_alert_group == Recurrence(ALERT_GROUPS, count=4, recurring=1)  # the second follows the first
+    assert found.overall == Recurrence(ALL_INCIDENTS, count=5, recurring=1)
+    # Top alerts by incidents opened: ImportsFailing (2), then API slow and Disk full (1 each, by title). Only
+    # API slow leads to a runbook the bot has; Disk full names one it does not.
+    assert found.alerts is not None
+    assert [(a.title, a.incidents, a.runbook) for a in found.alerts.top] == [
+        ("ImportsFailing on fp1", 2, ""), ("API slow", 1, "api-high-latency"), ("Disk full", 1, "no-such-runbook")]
+    assert [a.title for a in found.alerts.covered] == ["API slow"]
     # Classes by count: import-pipeline (1), queue-failure (1); the shipped library covers both by `classes:`.
     assert found.coverage.top_classes == ("import-pipeline", "queue-failure")
     assert found.coverage.covered_classes == ("import-pipeline", "queue-failure")
@@ -50,3 +65,4 @@ async def test_stats_count_recurrence_by_alert_group_filter_by_class_and_cover_c
     assert (stats.total.count, stats.label) == (1, "last 30 days, Queue failure")
     assert found.by_alert_group == Recurrence(ALERT_GROUPS, count=0, recurring=0)
     assert [k.key for k in found.by_class] == ["queue-failure"]
+    assert found.alerts is not None and found.alerts.top == ()  # no alert opened a queue failure

@@ -65,7 +65,8 @@ async def test_the_json_report_of_one_workspace_holds_the_numbers_of_its_inciden
     # The shipped library's runbooks say they cover both classes (applies_to.classes), as the bot loads them.
     assert doc["runbook_coverage"] == {"incidents": 3, "with_runbook": 1, "with_step_run": 1, "incident_share": 0.3333,
                                        "top_classes": ["queue-failure", "audit-failure"],
-                                       "covered_classes": ["queue-failure", "audit-failure"], "class_share": 1.0}
+                                       "covered_classes": ["queue-failure", "audit-failure"], "class_share": 1.0,
+                                       "top_alerts": [], "alert_share": 0.0}  # no alert opened one
     assert doc["followups_by_month"] == [{"month": "2026-02", "created": 2, "done": 1, "open": 1, "overdue": 1}]
     assert [(w["week_start"], w["incidents"], w["recurring"], w["with_step_run"], w["followups_created"],
              w["followups_done"]) for w in doc["weekly"]] == [

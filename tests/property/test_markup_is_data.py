@@ -15,8 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import load_policy
+from bot.domain.alert_coverage import AlertCount
 from bot.domain.chat import HandoverSummary
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
+from bot.domain.kpis import insights
 from bot.domain.news import Announcement, News
 from bot.domain.stats import Bucket
 from bot.services.declaration import DeclareRequest
@@ -69,6 +71,10 @@ def test_no_block_builder_lets_user_text_become_a_live_mention_or_a_disguised_li
         people_blocks.timeline_page(incident, entries, 1, 1), export_text("INC-42", "md", summary),
         stats_blocks.stats_blocks(SimpleNamespace(label="7d", total=Bucket("All", 1, None, None), by_severity=[],  # type: ignore[arg-type]
                                                   by_service=[Bucket(service, 1, None, None)])),
+        stats_blocks.stats_blocks(SimpleNamespace(label="7d", total=Bucket("All", 1, None, None), by_severity=[],  # type: ignore[arg-type]
+                                                  by_service=[]),
+                                  insights([], [], since=NOW, until=NOW, runbook_ids={service},
+                                           alerts=[AlertCount(1, title, service, 2), AlertCount(2, summary, "", 1)])),
     ]
     found = [(json.dumps(out)[:200], bad) for out in outputs for t in _texts(out) for bad in live_markup(t)]
     assert found == []

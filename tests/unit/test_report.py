@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from bot.config import load_policy
 from bot.domain.followup_kpis import FollowUpMonth, followup_days
+from bot.domain.alert_coverage import AlertCount
 from bot.domain.kpis import Coverage, Recurrence, TimeKpi, times_by_class
 from bot.domain.report import Report, ReportData, build_report
 from bot.domain.trends import weekly_trends
@@ -20,12 +21,16 @@ from tests.unit.test_kpis import I0, I1, MIN, PERIOD, SINCE, UNTIL
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 POLICY = load_policy(None)
 HOSTILE = "<script>alert(1)</script> <@U123|boss> *x* | y"
+# Alert groups and the incidents they opened in the period; the bot has the runbook "workflow-500-queue-failure".
+ALERTS = [AlertCount(1, "Queue backlog", "workflow-500-queue-failure", 3), AlertCount(2, "Audit gaps", "", 1),
+          AlertCount(3, "Disk full", "no-such-runbook", 1)]
 
 
 def _report(data: ReportData | None = None, **kw: object) -> Report:
-    return build_report(data or ReportData([I0, *PERIOD], RUNS, FOLLOWUPS), since=SINCE, until=UNTIL,
+    return build_report(data or ReportData([I0, *PERIOD], RUNS, FOLLOWUPS, ALERTS), since=SINCE, until=UNTIL,
                         label="2026-11-01 to 2026-11-30", now=NOW, policy=POLICY, teams=("T1",),
-                        classes_with_runbook={"queue-failure", "workflow-500"}, **kw)  # type: ignore[arg-type]
+                        classes_with_runbook={"queue-failure", "workflow-500"},
+                        runbook_ids={"workflow-500-queue-failure"}, **kw)  # type: ignore[arg-type]
 
 
 def test_the_report_holds_every_kpi_of_the_period_incidents() -> None:
@@ -74,7 +79,13 @@ def test_json_has_stable_names_and_durations_in_seconds() -> None:
         {"key": "audit-failure", "label": "Audit failure", "count": 1, "recurring": 0, "rate": 0.0}]}
     assert doc["runbook_coverage"] == {"incidents": 5, "with_runbook": 4, "with_step_run": 2, "incident_share": 0.4,
                                        "top_classes": ["queue-failure", "audit-failure"],
-                                       "covered_classes": ["queue-failure"], "class_share": 0.5}
+                                       "covered_classes": ["queue-failure"], "class_share": 0.5,
+                                       "top_alerts": [
+                                           {"title": "Queue backlog", "incidents": 3,
+                                            "runbook": "workflow-500-queue-failure"},
+                                           {"title": "Audit gaps", "incidents": 1, "runbook": None},
+                                           {"title": "Disk full", "incidents": 1, "runbook": None}],
+                                       "alert_share": 0.3333}
     assert doc["followups_by_month"] == [{"month": "2026-11", "created": 3, "done": 1, "open": 2, "overdue": 1}]
     assert doc["weekly"][0] == {"week_start": "2026-10-26", "incidents": 1, "mtta_median_s": 300.0,
                                 "mttr_median_s": 3600.0, "recurring": 0, "recurrence_rate": 0.0, "with_step_run": 1,
@@ -93,7 +104,7 @@ def test_markdown_shows_each_kpi_as_a_table_row() -> None:
 
 def _hostile() -> Report:
     # A class id the policy does not know is shown as typed; a service is whatever someone wrote.
-    data = ReportData([replace(I1, service=HOSTILE, incident_class=HOSTILE)], [], [])
+    data = ReportData([replace(I1, service=HOSTILE, incident_class=HOSTILE)], [], [], [AlertCount(9, HOSTILE, "", 1)])
     return _report(data)
 
 
@@ -104,6 +115,9 @@ def test_user_text_is_escaped_in_html_and_markdown() -> None:
     markdown = render_markdown(_hostile())
     assert not re.search(r"(?<!\\)[<|*]\w", markdown.split("## By severity")[0].split("## MTTA")[1])
     assert r"\<script\>alert(1)\</script\> \<@U123\|boss\> \*x\* \| y" in markdown  # one cell, nothing rendered
+    top_alerts = markdown.split("| Top alert |")[1].split("##")[0]  # the alert's title, from an alert's annotation
+    assert r"| \<script\>alert(1)\</script\> \<@U123\|boss\> \*x\* \| y | 1 | none |" in top_alerts
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # service, class and the alert
 
 
 def test_the_html_is_one_self_contained_accessible_document() -> None:
@@ -116,7 +130,7 @@ def test_the_html_is_one_self_contained_accessible_document() -> None:
     assert '<figcaption id="weekly-chart-text">6 incidents over 6 weeks' not in page  # the text twin, not made up
     assert '<figcaption id="weekly-chart-text">5 incidents over 6 weeks from 26 Oct 2026' in page
     tables = page.count("<table")
-    assert tables == page.count("<caption") == 8
+    assert tables == page.count("<caption") == 9  # the top alerts table is the ninth
     assert page.count('<th scope="col">') > 0 and '<th scope="row">Queue failure</th>' in page
 
 
