@@ -26,8 +26,9 @@ def _header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": {"type": "plain_text", "text": text[:150]}}
 
 
-def _more(total: int, what: str) -> list[dict[str, Any]]:
-    hidden = total - SHOWN
+def _more(total: int, shown: int, what: str) -> list[dict[str, Any]]:
+    """A line counting the `total - shown` not listed, if any."""
+    hidden = total - shown
     return [] if hidden <= 0 else [{"type": "context", "elements": [
         {"type": "mrkdwn", "text": f"…and {hidden} more {what}: `/incident list` shows them."}]}]
 
@@ -44,12 +45,15 @@ def incident_line(incident: Incident, viewer: str) -> str:
 
 
 def incident_blocks(home: Home) -> list[dict[str, Any]]:
-    """The open incidents, those where the viewer holds a role first."""
+    """The open incidents, those where the viewer holds a role first, and how many more are open than listed (of
+    every open incident, not only of those read)."""
     blocks = [_header("Open incidents")]
     if not home.incidents:
         return [*blocks, _section("_No open incidents._")]
-    blocks += [_section(incident_line(i, home.user_id)) for i in home.incidents[:SHOWN]]
-    return blocks + _more(len(home.incidents), "open incidents")
+    shown = home.incidents[:SHOWN]
+    blocks += [_section(incident_line(i, home.user_id)) for i in shown]
+    # The count is its own query: an incident declared or closed between the reads must not make it negative.
+    return blocks + _more(max(home.open_total, len(home.incidents)), len(shown), "open incidents")
 
 
 def followup_blocks(home: Home) -> list[dict[str, Any]]:
@@ -59,7 +63,7 @@ def followup_blocks(home: Home) -> list[dict[str, Any]]:
         return [*blocks, _section("_No open follow-ups assigned to you._")]
     lines = [f"• {clip_escaped(f.followup.text, 300)} — *{f.ref}*" + (f" <#{f.channel_id}>" if f.channel_id else "")
              + f" · since {slack_date(f.followup.created_at, '{date_short}')}" for f in home.followups[:SHOWN]]
-    return [*blocks, _section("\n".join(lines)), *_more(len(home.followups), "follow-ups")]
+    return [*blocks, _section("\n".join(lines)), *_more(len(home.followups), len(lines), "follow-ups")]
 
 
 def oncall_home_blocks(home: Home) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, exists, func
 from sqlalchemy import select as core_select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +22,7 @@ from bot.domain.insight_ports import HomeRecords, OwnedFollowUp, PeriodRecords
 from bot.domain.kpis import RUN_STATES, IncidentFacts
 from bot.domain.runbook import StepRun, StepState
 from store.columns import as_day, utc_day
-from store.models import FollowUpRow, IncidentRow
+from store.models import FollowUpRow, IncidentRow, RoleAssignmentRow
 from store.runs import StepRunRow
 from store.tables import core_rows, table_of
 
@@ -112,16 +112,25 @@ class SqlInsightsReader:
 
     async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str],
                    limit: int = 50) -> HomeRecords:
-        incident, followup = table_of(IncidentRow), table_of(FollowUpRow)
-        opened = (core_select(*(incident.c[name] for name in _HOME_COLUMNS))
-                  .where(incident.c.team_id == team_id, incident.c.status.in_(list(open_statuses)))
-                  .order_by(incident.c.declared_at.desc()).limit(limit))
+        incident, followup, role = table_of(IncidentRow), table_of(FollowUpRow), table_of(RoleAssignmentRow)
+        is_open = [incident.c.team_id == team_id, incident.c.status.in_(list(open_statuses))]
+        # The viewer's: a role they hold now (role_assignment's current rows, written with incident.roles in one
+        # transaction). Asked of each open incident through role_assignment's (team, incident) index, so the cost
+        # follows the open incidents, not the workspace's history of roles.
+        holds = exists().where(role.c.team_id == team_id, role.c.incident_id == incident.c.id,
+                               role.c.user_id == user_id, role.c.relinquished_at.is_(None))
+        columns = [incident.c[name] for name in _HOME_COLUMNS]
+        newest = incident.c.declared_at.desc(), incident.c.id.desc()
+        theirs = core_select(*columns).where(*is_open, holds).order_by(*newest).limit(limit)
+        others = core_select(*columns).where(*is_open, ~holds).order_by(*newest).limit(limit)
+        total = core_select(func.count()).select_from(incident).where(*is_open)
         mine = (core_select(followup, incident.c.number, incident.c.title, incident.c.channel_id)
                 .join(incident, incident.c.id == followup.c.incident_id)
                 .where(followup.c.team_id == team_id, followup.c.owner == user_id, followup.c.done_at.is_(None))
                 .order_by(followup.c.created_at, followup.c.id).limit(limit))
         async with self._sessions() as session:
-            incidents = [_incident(r) for r in await core_rows(session, opened)]
+            incidents = [_incident(r) for q in (theirs, others) for r in await core_rows(session, q)]
+            open_total = (await core_rows(session, total)).scalar_one()
             owned = [OwnedFollowUp(followup=_followup(r), incident_number=r["number"], incident_title=r["title"],
                                    channel_id=r["channel_id"]) for r in (await core_rows(session, mine)).mappings()]
-        return HomeRecords(open_incidents=incidents, followups=owned)
+        return HomeRecords(open_incidents=incidents, open_total=open_total, followups=owned)

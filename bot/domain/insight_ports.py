@@ -44,9 +44,11 @@ class OwnedFollowUp:
 
 @dataclass(frozen=True)
 class HomeRecords:
-    """The open incidents of a workspace and one person's open follow-ups."""
+    """Open incidents of a workspace (the viewer's first), how many are open in all, and one person's open
+    follow-ups."""
 
-    open_incidents: list[Incident]
+    open_incidents: list[Incident]  # up to `limit` of the viewer's, then up to `limit` others; each newest first
+    open_total: int  # every open incident of the workspace, listed or not
     followups: list[OwnedFollowUp]
 
 
@@ -63,5 +65,7 @@ class InsightsReader(Protocol):
 
     async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str],
                    limit: int = 50) -> HomeRecords:
-        """Two queries: up to `limit` open incidents (newest first) and `user_id`'s open follow-ups."""
+        """Four queries: up to `limit` open incidents where `user_id` holds a role now, up to `limit` other open
+        incidents (each newest first; the viewer's come first in open_incidents, however old), the count of every
+        open incident (open_total), and up to `limit` of `user_id`'s open follow-ups (oldest first)."""
         ...

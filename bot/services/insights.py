@@ -18,7 +18,7 @@ from bot.domain.trends import WeekKpi, weekly_trends
 
 HOME_PERIOD = timedelta(days=30)
 KPI_CACHE = timedelta(seconds=60)  # a workspace's KPIs are read at most once a minute per process
-HOME_INCIDENTS = 200  # open incidents read for App Home (the viewer's first, then the newest)
+HOME_INCIDENTS = 200  # App Home reads up to this many of the viewer's open incidents, and as many others
 # Slack keeps a published Home view; the same view again within this time is not re-published.
 REPUBLISH_AFTER = timedelta(minutes=10)
 MEMO_SIZE = 10_000
@@ -49,6 +49,7 @@ class Home:
 
     user_id: str
     incidents: list[Incident]  # open: the viewer's (any role) first, then the newest
+    open_total: int  # every open incident of the workspace, however many `incidents` lists
     followups: list[OwnedFollowUp]  # the viewer's open follow-ups
     oncall: list[tuple[Rotation, OnCall]]
     kpis: PeriodInsights
@@ -59,11 +60,6 @@ def home_period(now: datetime) -> tuple[datetime, datetime]:
     hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     until = hour + timedelta(hours=1) if hour != now else hour
     return until - HOME_PERIOD, until
-
-
-def viewer_first(incidents: list[Incident], user_id: str) -> list[Incident]:
-    """Incidents where `user_id` holds a role first (each group newest first, as given)."""
-    return sorted(incidents, key=lambda i: user_id not in i.roles.values())
 
 
 class InsightsService:
@@ -117,11 +113,12 @@ class InsightsService:
         return found
 
     async def home(self, team_id: str, user_id: str) -> Home:
-        """The viewer's App Home: open incidents (theirs first), their follow-ups, on call now, 30 days' KPIs."""
+        """The viewer's App Home: open incidents (theirs first, as the reader returns them, however old) and how many
+        are open, their follow-ups, on call now, 30 days' KPIs."""
         open_ids = [s.id for s in self.policy.lifecycle.statuses if not s.closed]
         records = await self._reader.home(team_id, user_id, open_ids, limit=HOME_INCIDENTS)
         since, until = home_period(self._clock.now())
-        return Home(user_id=user_id, incidents=viewer_first(records.open_incidents, user_id),
+        return Home(user_id=user_id, incidents=records.open_incidents, open_total=records.open_total,
                     followups=records.followups, oncall=self._oncall(),
                     kpis=await self.cached_period(team_id, since, until))
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import load_policy
 from bot.domain.followup_kpis import followup_days, followups_by_month
-from bot.domain.incident import FollowUp, Incident, NewIncident
+from bot.domain.incident import FollowUp, Incident, NewIncident, RoleAssignment
 from bot.domain.kpis import insights
 from bot.domain.runbook import NewAttachment, StepState
 from bot.domain.trends import weekly_trends
@@ -41,6 +41,9 @@ async def _seed(engine: AsyncEngine, count: int, team: str = "T1") -> list[Incid
                 milestones={"detected": declared, "acknowledged": declared + timedelta(minutes=n),
                             **({} if n % 4 == 0 else {"resolved": declared + timedelta(hours=1 + n % 5)})}))
             made.append(incident)
+            if incident.roles:  # as RoleService writes them: incident.roles and the current role_assignment
+                await u.roles.add(RoleAssignment(team_id=team, incident_id=incident.id, role="commander",
+                                                 user_id="U2", assigned_by="U1", assumed_at=declared))
             if n % 2 == 0:
                 await u.runbooks.attach(NewAttachment(team_id=team, incident_id=incident.id, runbook_id="rb",
                                                       attached_by="U1", attached_at=declared), ["a", "b"])
@@ -94,7 +97,7 @@ async def test_the_kpis_read_are_those_of_the_full_records(engine: AsyncEngine) 
     assert read.overall.count == len([i for i in every if i.declared_at >= SINCE]) == 36
 
 
-async def test_a_period_is_four_queries_and_a_home_two_however_many_incidents(engine: AsyncEngine) -> None:
+async def test_a_period_is_four_queries_and_a_home_four_however_many_incidents(engine: AsyncEngine) -> None:
     await _seed(engine, 5, team="T1")
     await _seed(engine, 80, team="T2")
     statements = _counting(engine)
@@ -105,10 +108,10 @@ async def test_a_period_is_four_queries_and_a_home_two_however_many_incidents(en
         assert len(statements) == 4, statements
         statements.clear()
         await service.home(team, "U2")
-        assert len(statements) == 6  # the home's two, and the 30 days' KPIs' four (not cached yet)
+        assert len(statements) == 8  # the home's four, and the 30 days' KPIs' four (not cached yet)
         statements.clear()
         await service.home(team, "U2")
-        assert len(statements) == 2  # the KPIs come from the cache for a minute
+        assert len(statements) == 4, statements  # the KPIs come from the cache for a minute
 
 
 async def test_home_lists_open_incidents_with_the_viewers_first_and_only_their_open_followups(
@@ -124,6 +127,56 @@ async def test_home_lists_open_incidents_with_the_viewers_first_and_only_their_o
     # U2 owns the follow-ups of odd n, oldest first; those with n % 3 == 1 (1, 7) are done
     assert [f.followup.text for f in home.followups] == [f"Fix {n}" for n in (11, 9, 5, 3)]
     assert [f.ref for f in home.followups] == ["INC-12", "INC-10", "INC-6", "INC-4"]
+
+
+async def _opened(engine: AsyncEngine, team: str, numbers: range, status: str = "investigating") -> list[Incident]:
+    """Incidents `numbers`, INC-n declared n hours before NOW (so the lowest number is the newest)."""
+    async with SqlUnitOfWork(session_factory(engine)) as u:
+        made = [await u.incidents.add(NewIncident(
+            team_id=team, number=n, title=f"Open {n}", severity="SEV2", status=status, declared_by="U1",
+            declared_at=NOW - timedelta(hours=n), milestones={"detected": NOW - timedelta(hours=n)})) for n in numbers]
+        await u.commit()
+    return made
+
+
+async def _hold(engine: AsyncEngine, incident: Incident, role: str, user: str, until: datetime | None = None) -> None:
+    """`user` takes `role` (and gives it up at `until`), written as RoleService does: history and incident.roles."""
+    async with SqlUnitOfWork(session_factory(engine)) as u:
+        await u.roles.add(RoleAssignment(team_id=incident.team_id, incident_id=incident.id or 0, role=role,
+                                         user_id=user, assigned_by="U1", assumed_at=NOW - timedelta(hours=1),
+                                         relinquished_at=until))
+        current = await u.incidents.get(incident.team_id, incident.id or 0)
+        assert current is not None
+        roles = {**current.roles, role: user} if until is None else current.roles
+        await u.incidents.update(current.with_changes(roles=roles))
+        await u.commit()
+
+
+async def test_the_viewers_oldest_open_incidents_come_first_past_the_limit_and_the_total_is_every_open_one(
+        engine: AsyncEngine) -> None:
+    opened = await _opened(engine, "T1", range(1, 13))  # INC-1 newest ... INC-12 oldest
+    closed = await _opened(engine, "T1", range(13, 16), status="resolved")
+    await _hold(engine, opened[10], "commander", "U2")  # INC-11
+    await _hold(engine, opened[11], "commander", "U2")  # INC-12: two roles, listed once
+    await _hold(engine, opened[11], "scribe", "U2")
+    await _hold(engine, opened[1], "commander", "U2", until=NOW)  # INC-2: handed over, no longer theirs
+    await _hold(engine, opened[1], "commander", "U5")
+    await _hold(engine, closed[0], "commander", "U2")  # resolved: neither listed nor counted
+    elsewhere = await _opened(engine, "T2", range(1, 4))  # another workspace's are never read
+    await _hold(engine, elsewhere[0], "commander", "U2")
+    reader, open_ids = SqlInsightsReader(session_factory(engine)), ["investigating", "mitigated"]
+
+    records = await reader.home("T1", "U2", open_ids, limit=5)
+    # Theirs first (newest first) although older than the 5 newest read; then the 5 newest others
+    assert [i.number for i in records.open_incidents] == [11, 12, 1, 2, 3, 4, 5]
+    assert records.open_incidents[1].roles == {"commander": "U2", "scribe": "U2"}
+    assert records.open_incidents[3].roles == {"commander": "U5"}
+    assert records.open_total == 12
+    limited = await reader.home("T1", "U2", open_ids, limit=1)
+    assert [i.number for i in limited.open_incidents] == [11, 1] and limited.open_total == 12
+    nobody = await reader.home("T1", "U9", open_ids, limit=5)
+    assert [i.number for i in nobody.open_incidents] == [1, 2, 3, 4, 5] and nobody.open_total == 12
+    assert (await reader.home("T2", "U2", open_ids, limit=5)).open_total == 3
 
 
 async def test_followups_are_counted_by_utc_day_whatever_the_sessions_time_zone(database_url: str) -> None:

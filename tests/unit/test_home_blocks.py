@@ -12,9 +12,9 @@ from bot.domain.followup_kpis import FOLLOWUP_OVERDUE_AFTER, followup_days
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.insight_ports import HomeRecords, OwnedFollowUp, PeriodRecords
 from bot.domain.oncall import OnCall, Rotation
-from bot.services.insights import Home, InsightsService, home_period
+from bot.services.insights import HOME_INCIDENTS, Home, InsightsService, home_period
 from bot.standin.blocks import check_view
-from handlers.home_blocks import home_view, kpi_fields, view_digest
+from handlers.home_blocks import SHOWN, home_view, kpi_fields, view_digest
 from tests.fakes.clock import FakeClock
 from tests.unit.test_kpi_trends import FOLLOWUPS, RUNS
 from tests.unit.test_kpis import I0, PERIOD, SINCE, UNTIL, incident
@@ -26,7 +26,8 @@ DUTY = OnCall(current="U7", next="U8", since=NOW - timedelta(days=1), until=NOW 
 
 
 class FakeReader:
-    """The records of test_kpis' fixture, and the open incidents and follow-ups given."""
+    """The records of test_kpis' fixture, and the open incidents (newest first) and follow-ups given: like the
+    store, up to `limit` of the viewer's open incidents first, then up to `limit` others, and how many are open."""
 
     def __init__(self, opened: list[Incident], followups: list[OwnedFollowUp]) -> None:
         self.opened, self.owned = opened, followups
@@ -37,7 +38,10 @@ class FakeReader:
         return PeriodRecords(incidents=[I0, *PERIOD], runs=RUNS, followup_days=days)
 
     async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str], limit: int = 50) -> HomeRecords:
-        return HomeRecords(open_incidents=self.opened, followups=self.owned)
+        theirs = [i for i in self.opened if user_id in i.roles.values()]
+        others = [i for i in self.opened if user_id not in i.roles.values()]
+        return HomeRecords(open_incidents=theirs[:limit] + others[:limit], open_total=len(self.opened),
+                           followups=self.owned[:limit])
 
 
 def _open(number: int, roles: dict[str, str], title: str = "") -> Incident:
@@ -114,6 +118,25 @@ async def test_a_crowded_home_stays_within_block_kits_limits_and_escapes_user_te
     assert "<!channel>" not in text and "&lt;!channel&gt; &amp;" in text and "<@U9>" not in text
     assert any(t.startswith("…and 285 more open incidents") for b in view["blocks"] if b["type"] == "context"
                for t in [b["elements"][0]["text"]])
+
+
+async def test_more_counts_every_open_incident_not_only_those_read() -> None:
+    # 500 open, newest first; U2 holds a role in the 3 oldest: the reader returns 3 + HOME_INCIDENTS (200)
+    opened = [_open(n, {"scribe": "U2"} if n > 497 else {}) for n in range(1, 501)]
+    home = await _home(opened, [])
+    assert len(home.incidents) == 3 + HOME_INCIDENTS and home.open_total == 500
+    view = home_view(home)
+    listed = [t.split(" ", 1)[0] for t in _texts(view) if t.startswith("*INC-")]
+    assert len(listed) == SHOWN and listed[:4] == ["*INC-498*", "*INC-499*", "*INC-500*", "*INC-1*"]
+    [more] = [b["elements"][0]["text"] for b in view["blocks"] if b["type"] == "context"
+              and b["elements"][0]["text"].startswith("…and")]
+    assert more == f"…and {500 - SHOWN} more open incidents: `/incident list` shows them."
+
+
+async def test_a_few_open_incidents_are_all_listed_with_no_more_line() -> None:
+    view = home_view(await _home([_open(n, {}) for n in range(1, SHOWN + 1)], []))
+    assert len([t for t in _texts(view) if t.startswith("*INC-")]) == SHOWN
+    assert "…and" not in json.dumps(view)
 
 
 def test_the_home_period_and_so_its_chart_link_stays_the_same_all_hour() -> None:
