@@ -73,6 +73,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                              "class_share": round(cover.class_share, 4)},
         "followups_by_month": [{"month": m.month, "created": m.created, "done": m.done, "open": m.open,
                                 "overdue": m.overdue} for m in report.followups],
+        "followups_overdue_after_s": seconds(report.overdue_after),
         "weekly": [_week(w) for w in report.weeks],
     }
 

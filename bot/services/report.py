@@ -7,7 +7,6 @@ from datetime import datetime
 
 from bot.domain.classes import find_class
 from bot.domain.errors import InvalidCommand
-from bot.domain.kpis import RECURRENCE_WINDOW
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock
 from bot.domain.report import Report, ReportData, build_report
@@ -31,7 +30,7 @@ class ReportService:
             chosen = tuple(teams) or tuple(await uow.incidents.workspaces())
             for team in chosen:
                 # Recurrence looks back one window before the period for the earlier incident of a class.
-                data.incidents.extend(await uow.incidents.list_declared_since(team, since - RECURRENCE_WINDOW, until))
+                data.incidents.extend(await uow.incidents.list_declared_since(team, since - self.policy.recurrence_window, until))
                 data.runs.extend(await uow.runbooks.runs_declared_since(team, since))
                 data.followups.extend(await uow.followups.list_active_since(team, since))
         return chosen, data
@@ -46,4 +45,5 @@ class ReportService:
         chosen_class = find_class(self.policy.classes, incident_class).id if incident_class is not None else None
         chosen, data = await self.gather(teams, since, until)
         return build_report(data, since=since, until=until, label=label, now=now, policy=self.policy, teams=chosen,
-                            incident_class=chosen_class, classes_with_runbook=self._classes_with_runbook)
+                            incident_class=chosen_class, classes_with_runbook=self._classes_with_runbook,
+                            window=self.policy.recurrence_window, overdue_after=self.policy.followup_overdue_after)
