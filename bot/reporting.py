@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from bot.charts import weekly_chart
 from bot.domain.kpis import Recurrence, TimeKpi
-from bot.domain.milestones import format_duration
+from bot.domain.milestones import format_duration, format_span
 from bot.domain.report import Report
 from bot.domain.trends import WeekKpi, weekly_chart_text
 
@@ -101,13 +101,6 @@ def _cell(value: object) -> str:
     return re.sub(r"([\\|<>*_`\[\]])", r"\\\1", text)
 
 
-def _span(value: timedelta) -> str:
-    """A window such as the recurrence window: `30 days` when whole days."""
-    if value % timedelta(days=1):
-        return format_duration(value)
-    return f"{value.days} day{'s' if value.days != 1 else ''}"
-
-
 def _percent(value: float) -> str:
     return f"{value:.0%}"
 
@@ -120,7 +113,7 @@ def _day(value: date | datetime) -> str:
 def _environment(html: bool) -> Environment:
     env = Environment(loader=PackageLoader("bot", "templates/report"), undefined=StrictUndefined, autoescape=html,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(duration=format_duration, span=_span, percent=_percent, day=_day, cell=_cell)
+    env.filters.update(duration=format_duration, span=format_span, percent=_percent, day=_day, cell=_cell)
     return env
 
 

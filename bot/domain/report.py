@@ -10,7 +10,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.classes import IncidentClass, class_label
-from bot.domain.followup_kpis import FOLLOWUP_OVERDUE_AFTER, FollowUpDay, FollowUpMonth, followup_days, followups_by_month
+from bot.domain.followup_kpis import (
+    FOLLOWUP_OVERDUE_AFTER,
+    FollowUpDay,
+    FollowUpMonth,
+    followup_days,
+    followups_by_month,
+)
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.kpis import (
     RECURRENCE_WINDOW,

@@ -45,7 +45,7 @@ async def _stats_recurrence(engine: AsyncEngine, clock: FakeClock, policy: Polic
 
 def _insights(engine: AsyncEngine, clock: FakeClock, policy: Policy) -> InsightsService:
     return InsightsService(reader=SqlInsightsReader(session_factory(engine)), clock=clock, policy=policy,
-                           oncall=lambda: [])
+                           oncall=list)
 
 
 async def test_stats_count_a_recurrence_within_the_default_30_days_but_not_within_a_7_day_window(
