@@ -81,6 +81,8 @@ def _to_policy(cfg: WarroomConfig, base: Path | None = None) -> Policy:
             ClassField(f.name, f.label or f.name, FieldKind(f.kind), tuple(f.options), f.required) for f in c.fields))
             for c in cfg.classes),
         class_required_at_resolve=cfg.class_required_at_resolve,
+        recurrence_window=cfg.insights.recurrence_window,
+        followup_overdue_after=cfg.insights.followup_overdue_after,
     )
 
 

@@ -7,11 +7,21 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from bot.config_access import PermissionsConfig, RedactionConfig
 from bot.config_alerts import AlertsConfig
 from bot.config_status_page import StatusPageConfig
+from bot.domain.followup_kpis import FOLLOWUP_OVERDUE_AFTER
+from bot.domain.kpis import RECURRENCE_WINDOW
 from bot.domain.permissions import Capability
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
@@ -158,6 +168,26 @@ class DuplicatesConfig(_Strict):
     similarity: float = Field(default=0.75, ge=0, le=1)
 
 
+KPI_SPAN_MAX = timedelta(days=365)
+
+
+def kpi_span(value: timedelta) -> timedelta:
+    """A KPI duration (a window or a limit): more than zero and at most a year."""
+    if value <= timedelta(0):
+        raise ValueError("must be a duration more than zero, such as 30d or 7d")
+    if value > KPI_SPAN_MAX:
+        raise ValueError(f"must be at most {KPI_SPAN_MAX.days}d (a year), such as 30d or 90d")
+    return value
+
+
+KpiSpan = Annotated[Duration, AfterValidator(kpi_span)]
+
+
+class InsightsConfig(_Strict):
+    recurrence_window: KpiSpan = RECURRENCE_WINDOW  # an earlier incident of the class this recent: a recurrence
+    followup_overdue_after: KpiSpan = FOLLOWUP_OVERDUE_AFTER  # an open follow-up this old is overdue
+
+
 class WarroomConfig(_Strict):
     announcements_channel: str | None = None
     announce_severity_lowered: bool = False
@@ -181,6 +211,7 @@ class WarroomConfig(_Strict):
     status_page: StatusPageConfig = StatusPageConfig()
     classes: list[ClassConfig] = []  # incident classes (the shipped ones are in warroom.example.yaml)
     class_required_at_resolve: bool = False  # resolving needs the incident's class
+    insights: InsightsConfig = InsightsConfig()  # the KPIs' recurrence window and follow-up overdue limit
 
     @model_validator(mode="after")
     def _default_provider_exists(self) -> WarroomConfig:

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from bot.charts import weekly_chart
 from bot.domain.kpis import Recurrence, TimeKpi
-from bot.domain.milestones import format_duration
+from bot.domain.milestones import format_duration, format_span
 from bot.domain.report import Report
 from bot.domain.trends import WeekKpi, weekly_chart_text
 
@@ -77,6 +77,7 @@ def report_dict(report: Report) -> dict[str, Any]:
                              "alert_share": round(alerts.share, 4)},
         "followups_by_month": [{"month": m.month, "created": m.created, "done": m.done, "open": m.open,
                                 "overdue": m.overdue} for m in report.followups],
+        "followups_overdue_after_s": seconds(report.overdue_after),
         "weekly": [_week(w) for w in report.weeks],
     }
 
@@ -104,13 +105,6 @@ def _cell(value: object) -> str:
     return re.sub(r"([\\|<>*_`\[\]])", r"\\\1", text)
 
 
-def _span(value: timedelta) -> str:
-    """A window such as the recurrence window: `30 days` when whole days."""
-    if value % timedelta(days=1):
-        return format_duration(value)
-    return f"{value.days} day{'s' if value.days != 1 else ''}"
-
-
 def _percent(value: float) -> str:
     return f"{value:.0%}"
 
@@ -123,7 +117,7 @@ def _day(value: date | datetime) -> str:
 def _environment(html: bool) -> Environment:
     env = Environment(loader=PackageLoader("bot", "templates/report"), undefined=StrictUndefined, autoescape=html,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(duration=format_duration, span=_span, percent=_percent, day=_day, cell=_cell)
+    env.filters.update(duration=format_duration, span=format_span, percent=_percent, day=_day, cell=_cell)
     return env
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.domain.classes import IncidentClass, class_label
 from bot.domain.incident import Incident
-from bot.domain.milestones import format_duration
+from bot.domain.milestones import format_duration, format_span
 from bot.domain.trends import weekly_chart_text
 from bot.services.insights import Home, PeriodInsights
 from handlers.format import clip_escaped, escape, slack_date
@@ -86,8 +86,8 @@ def kpi_fields(kpis: PeriodInsights, classes: tuple[IncidentClass, ...] = ()) ->
         f"*Incidents declared*\n{overall.count} ({kpis.open_incidents} still open)",
         f"*MTTA* median / p90\n{format_duration(overall.mtta_median)} / {format_duration(overall.mtta_p90)}",
         f"*MTTR* median / p90\n{format_duration(overall.mttr_median)} / {format_duration(overall.mttr_p90)}",
-        f"*Recurrence* (same class within {kpis.insights.window.days} d)\n{recurring} of {classed}"
-        f" ({recurring / classed if classed else 0:.0%}){worst}",
+        (f"*Recurrence* (same class within {format_span(kpis.insights.window)})\n{recurring} of {classed}"
+         f" ({recurring / classed if classed else 0:.0%}){worst}"),
         f"*Runbook coverage* (attached and a step run)\n{coverage.with_step_run} of {coverage.incidents}"
         f" ({coverage.incident_share:.0%})",
     ]

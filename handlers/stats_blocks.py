@@ -8,7 +8,7 @@ from bot.domain.alert_coverage import AlertCoverage
 from bot.domain.catalog import Catalog
 from bot.domain.classes import IncidentClass, class_label
 from bot.domain.kpis import Insights, Recurrence, TimeKpi
-from bot.domain.milestones import format_duration
+from bot.domain.milestones import format_duration, format_span
 from bot.domain.oncall import OnCall, Rotation
 from bot.domain.stats import Bucket, Stats
 from handlers.format import escape, slack_date
@@ -41,10 +41,10 @@ def _insight_blocks(found: Insights, classes: tuple[IncidentClass, ...]) -> list
     covered = ", ".join(escape(class_label(classes, c)) for c in coverage.covered_classes) or "none"
     return [
         _section("By class", [_class_line(k, classes) for k in found.by_class]),
-        _section(f"Recurrence (an earlier incident of the class within {found.window.days} days)", [
+        _section(f"Recurrence (an earlier incident of the class within {format_span(found.window)})", [
             _recurring(r, f"*{escape(class_label(classes, r.key))}*") for r in found.recurrence]
             or ["_No classed incidents._"]),
-        *([_section(f"Recurrence by alert group (within {found.window.days} days)", grouped)] if grouped else []),
+        *([_section(f"Recurrence by alert group (within {format_span(found.window)})", grouped)] if grouped else []),
         _section("Runbook coverage", [
             f"{coverage.with_step_run} of {coverage.incidents} incidents ({coverage.incident_share:.0%}) had a "
             f"runbook attached and a step run; {coverage.with_runbook} had a runbook attached.",

@@ -275,3 +275,10 @@ def format_duration(td: timedelta | None) -> str:
     else:
         text = f"{seconds} s"
     return sign + text
+
+
+def format_span(td: timedelta) -> str:
+    """A window or limit such as the recurrence window: `30 days` when whole days, else as format_duration."""
+    if td % timedelta(days=1):
+        return format_duration(td)
+    return f"{td.days} day{'s' if td.days != 1 else ''}"

@@ -67,6 +67,11 @@ class Policy:
     status_page: StatusPagePolicy = field(default_factory=StatusPagePolicy)  # the public status page
     classes: tuple[IncidentClass, ...] = DEFAULT_CLASSES  # incident classes (types) for /incident class and KPIs
     class_required_at_resolve: bool = False  # an incident without a class cannot be resolved
+    # KPIs (insights.* in warroom.yaml): an earlier incident of the class this recent makes one recur;
+    # an open follow-up this old is overdue. Defaults: kpis.RECURRENCE_WINDOW and
+    # followup_kpis.FOLLOWUP_OVERDUE_AFTER (those modules import this one, so not by name).
+    recurrence_window: timedelta = timedelta(days=30)
+    followup_overdue_after: timedelta = timedelta(days=30)
 
     @property
     def access(self) -> Permissions:

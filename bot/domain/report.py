@@ -11,7 +11,13 @@ from datetime import datetime, timedelta
 
 from bot.domain.alert_coverage import AlertCount, AlertCoverage, alert_coverage
 from bot.domain.classes import IncidentClass, class_label
-from bot.domain.followup_kpis import FollowUpDay, FollowUpMonth, followup_days, followups_by_month
+from bot.domain.followup_kpis import (
+    FOLLOWUP_OVERDUE_AFTER,
+    FollowUpDay,
+    FollowUpMonth,
+    followup_days,
+    followups_by_month,
+)
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.kpis import (
     RECURRENCE_WINDOW,
@@ -63,6 +69,7 @@ class Report:
     window: timedelta
     coverage: Coverage
     alert_coverage: AlertCoverage  # of the top alerts by incidents opened
+    overdue_after: timedelta  # an open follow-up older than this is overdue
     followups: list[FollowUpMonth]  # follow-ups created in the period, by month
     weeks: list[WeekKpi]
     class_labels: dict[str, str]  # class id -> how the policy names it
@@ -84,15 +91,16 @@ def only_class(data: ReportData, class_id: str) -> ReportData:
 def build_report(data: ReportData, *, since: datetime, until: datetime, label: str, now: datetime, policy: Policy,
                  teams: tuple[str, ...] = (), incident_class: str | None = None,
                  window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = (),
-                 runbook_ids: Collection[str] = ()) -> Report:
+                 runbook_ids: Collection[str] = (), overdue_after: timedelta = FOLLOWUP_OVERDUE_AFTER) -> Report:
     """Every KPI of the incidents declared in [since, until), limited to `incident_class` when given;
     `classes_with_runbook`: the classes some runbook says it covers (as for `/incident stats`); `runbook_ids`: the
-    runbooks the bot has (the top alerts' coverage; `data.alerts` is read for the class already)."""
+    runbooks the bot has (the top alerts' coverage; `data.alerts` is read for the class already); `window`: the
+    recurrence window; `overdue_after`: an open follow-up older than this is overdue."""
     since, until = as_utc(since), as_utc(until)
     if incident_class is not None:
         data = only_class(data, incident_class)
     chosen = [i for i in data.incidents if since <= i.declared_at < until]
-    days = followup_days(data.followups, since=since, until=until, now=now)
+    days = followup_days(data.followups, since=since, until=until, now=now, overdue_after=overdue_after)
     ranks = {level.id: level.rank for level in policy.severities.levels}
     # A severity since removed from the policy still counts; it sorts after the known ones.
     by_severity = sorted(times_by_severity(chosen), key=lambda k: (ranks.get(k.key, len(ranks)), k.key))
@@ -102,6 +110,7 @@ def build_report(data: ReportData, *, since: datetime, until: datetime, label: s
         with_root_cause=sum(i.resolved_after is not None and bool(i.root_cause.strip()) for i in chosen),
         by_severity=by_severity, by_service=times_by_service(chosen), by_class=times_by_class(chosen),
         recurrence=_recurrence(data.incidents, since=since, until=until, window=window), window=window,
+        overdue_after=overdue_after,
         coverage=runbook_coverage(chosen, data.runs, classes_with_runbook=classes_with_runbook),
         alert_coverage=alert_coverage(data.alerts, runbook_ids=runbook_ids),
         followups=followups_by_month(days), weeks=_weeks(data, days, since=since, until=until, window=window),

@@ -7,10 +7,10 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.followup_kpis import FOLLOWUP_OVERDUE_AFTER, FollowUpMonth, followups_by_month
+from bot.domain.followup_kpis import FollowUpMonth, followups_by_month
 from bot.domain.incident import Incident
 from bot.domain.insight_ports import InsightsReader, OwnedFollowUp
-from bot.domain.kpis import RECURRENCE_WINDOW, Insights, TimeKpi, insights, time_kpi
+from bot.domain.kpis import Insights, TimeKpi, insights, time_kpi
 from bot.domain.oncall import OnCall, Rotation
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock
@@ -84,11 +84,13 @@ class InsightsService:
         return self.chart_link(team_id, kpis.since, kpis.until)
 
     async def period(self, team_id: str, since: datetime, until: datetime, *,
-                     incident_class: str | None = None, window: timedelta = RECURRENCE_WINDOW) -> PeriodInsights:
-        """The KPIs of incidents declared in [since, until) from three queries (recurrence looks back `window`)."""
-        now = self._clock.now()
+                     incident_class: str | None = None) -> PeriodInsights:
+        """The KPIs of incidents declared in [since, until) from three queries (recurrence looks back the policy's
+        recurrence window; open follow-ups older than its overdue limit are overdue)."""
+        now, window = self._clock.now(), self.policy.recurrence_window
         records = await self._reader.period(team_id, since, until, lookback=since - window,
-                                            overdue_before=now - FOLLOWUP_OVERDUE_AFTER, incident_class=incident_class)
+                                            overdue_before=now - self.policy.followup_overdue_after,
+                                            incident_class=incident_class)
         chosen = [i for i in records.incidents if since <= i.declared_at < until]
         return PeriodInsights(
             since=since, until=until, incident_class=incident_class, overall=time_kpi("all", chosen),

@@ -12,7 +12,7 @@ from bot.domain.chat import IncidentChat
 from bot.domain.classes import find_class
 from bot.domain.errors import IncidentNotFound, InvalidCommand, InvalidInput
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
-from bot.domain.kpis import RECURRENCE_WINDOW, Insights, insights
+from bot.domain.kpis import Insights, insights
 from bot.domain.ports import Clock
 from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from bot.domain.stats import Stats, incident_stats, parse_period
@@ -144,18 +144,19 @@ class ReviewService(ReviewReader):
         coverage of incidents, top classes and top alerts), from four queries."""
         since, until, label = parse_period(period, now=self._clock.now())
         chosen = find_class(self.policy.classes, incident_class) if incident_class.strip() else None
+        window = self.policy.recurrence_window
         async with self._uow() as uow:
             # Recurrence looks back one window before the period for the earlier incident of a class or group.
-            incidents = await uow.incidents.list_declared_since(team_id, since - RECURRENCE_WINDOW, until)
+            incidents = await uow.incidents.list_declared_since(team_id, since - window, until)
             runs = await uow.runbooks.runs_declared_since(team_id, since)
-            groups = await uow.alerts.groups_declared_since(team_id, since - RECURRENCE_WINDOW)
+            groups = await uow.alerts.groups_declared_since(team_id, since - window)
             alerts = await uow.alerts.incident_counts(team_id, since, until, None if chosen is None else chosen.id)
         counted = incidents
         if chosen is not None:  # the counts are the class's; recurrence by alert group still sees every class
             counted = [i for i in incidents if i.incident_class == chosen.id]
             label = f"{label}, {chosen.label}"
         stats = incident_stats(counted, since=since, until=until, label=label, policy=self.policy)
-        return stats, insights(incidents, runs, since=since, until=until, groups=groups,
+        return stats, insights(incidents, runs, since=since, until=until, groups=groups, window=window,
                                classes_with_runbook=self._classes_with_runbook,
                                incident_class=None if chosen is None else chosen.id, alerts=alerts,
                                runbook_ids=self._runbook_ids)

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from bot.domain.classes import find_class
 from bot.domain.errors import InvalidCommand
-from bot.domain.kpis import RECURRENCE_WINDOW
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock
 from bot.domain.report import Report, ReportData, build_report
@@ -29,11 +28,12 @@ class ReportService:
         """The workspaces read (all of them when `teams` is empty) and their data for the period [since, until)
         (the alert groups' incidents of `incident_class` only, when given)."""
         data = ReportData(incidents=[], runs=[], followups=[])
+        lookback = since - self.policy.recurrence_window
         async with self._uow() as uow:
             chosen = tuple(teams) or tuple(await uow.incidents.workspaces())
             for team in chosen:
                 # Recurrence looks back one window before the period for the earlier incident of a class.
-                data.incidents.extend(await uow.incidents.list_declared_since(team, since - RECURRENCE_WINDOW, until))
+                data.incidents.extend(await uow.incidents.list_declared_since(team, lookback, until))
                 data.runs.extend(await uow.runbooks.runs_declared_since(team, since))
                 data.followups.extend(await uow.followups.list_active_since(team, since))
                 data.alerts.extend(await uow.alerts.incident_counts(team, since, until, incident_class))
@@ -50,4 +50,5 @@ class ReportService:
         chosen, data = await self.gather(teams, since, until, chosen_class)
         return build_report(data, since=since, until=until, label=label, now=now, policy=self.policy, teams=chosen,
                             incident_class=chosen_class, classes_with_runbook=self._classes_with_runbook,
-                            runbook_ids=self._runbook_ids)
+                            runbook_ids=self._runbook_ids, window=self.policy.recurrence_window,
+                            overdue_after=self.policy.followup_overdue_after)

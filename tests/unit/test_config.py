@@ -9,6 +9,8 @@ import pytest
 
 from bot.config import default_policy_text, load_policy, parse_duration, parse_policy
 from bot.domain.errors import ConfigError
+from bot.domain.followup_kpis import FOLLOWUP_OVERDUE_AFTER
+from bot.domain.kpis import RECURRENCE_WINDOW
 from bot.settings import DEFAULT_DATABASE_URL, load_settings
 
 
@@ -154,3 +156,29 @@ def test_roles_must_include_a_commander() -> None:
 def test_an_unknown_time_zone_is_refused() -> None:
     with pytest.raises(ConfigError, match="timezone: Value error, expected an IANA time zone"):
         parse_policy("timezone: Mars/Olympus\n")
+
+
+def test_the_kpis_recurrence_window_and_overdue_limit_default_to_30_days() -> None:
+    policy = parse_policy("")
+    assert (policy.recurrence_window, policy.followup_overdue_after) == (timedelta(days=30), timedelta(days=30))
+    assert (policy.recurrence_window, policy.followup_overdue_after) == (RECURRENCE_WINDOW, FOLLOWUP_OVERDUE_AFTER)
+
+
+def test_the_kpis_recurrence_window_and_overdue_limit_are_set_under_insights() -> None:
+    policy = parse_policy("insights:\n  recurrence_window: 7d\n  followup_overdue_after: 2d12h\n")
+    assert (policy.recurrence_window, policy.followup_overdue_after) == (timedelta(days=7), timedelta(days=2.5))
+    assert parse_policy("insights:\n  followup_overdue_after: 14d\n").recurrence_window == timedelta(days=30)
+    assert parse_policy("insights:\n  recurrence_window: 365d\n").recurrence_window == timedelta(days=365)  # a year: the most
+
+
+@pytest.mark.parametrize("key", ["recurrence_window", "followup_overdue_after"])
+@pytest.mark.parametrize(("value", "expected"), [
+    ("0", "must be a duration more than zero, such as 30d or 7d"),
+    ("-86400", "must be a duration more than zero, such as 30d or 7d"),
+    ("a month", "expected a duration such as 30s, 15m, 1h or 2h30m"),
+    ("366d", "must be at most 365d (a year), such as 30d or 90d"),
+])
+def test_a_bad_kpi_duration_is_refused_by_its_key(key: str, value: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_policy(f"insights:\n  {key}: {value}\n", "w.yaml")
+    assert str(info.value) == f"w.yaml is invalid:\n  insights.{key}: Value error, {expected}"

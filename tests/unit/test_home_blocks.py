@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.config import load_policy
@@ -93,8 +94,15 @@ async def test_the_kpis_are_the_fixtures_hand_worked_figures() -> None:
     assert fields[1] == "*MTTA* median / p90\n12 min / 20 min"  # acks 5, 10, 15, 20 min: median 12.5
     assert fields[2] == "*MTTR* median / p90\n1 h 15 min / 2 h 00 min"  # fixes 30, 60, 90, 120 min
     # queue failure: I2 and I3 recur (9 and 10 days after the one before); audit failure's I4 is 35 days after I0
-    assert fields[3] == "*Recurrence* (same class within 30 d)\n2 of 4 (50%)\nmost: Queue failure 2 of 3"
+    assert fields[3] == "*Recurrence* (same class within 30 days)\n2 of 4 (50%)\nmost: Queue failure 2 of 3"
     assert fields[4] == "*Runbook coverage* (attached and a step run)\n2 of 5 (40%)"  # I1 done, I3 failed
+
+
+async def test_the_recurrence_field_names_the_window_in_force() -> None:
+    home = await _home([], [])
+    for window, text in ((timedelta(days=7), "7 days"), (timedelta(days=1), "1 day"), (timedelta(hours=36), "1 d 12 h 00 min")):
+        kpis = replace(home.kpis, insights=replace(home.kpis.insights, window=window))
+        assert kpi_fields(kpis, load_policy(None).classes)[3]["text"].startswith(f"*Recurrence* (same class within {text})\n")
 
 
 async def test_without_a_chart_link_its_text_twin_stands_in_for_the_image() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from bot.config import load_policy
 from bot.domain.followup_kpis import FollowUpMonth, followup_days
@@ -55,6 +55,15 @@ def test_the_report_holds_every_kpi_of_the_period_incidents() -> None:
     assert report.label_of("queue-failure") == "Queue failure"
 
 
+def test_the_overdue_limit_given_decides_which_open_follow_ups_are_overdue() -> None:
+    # The Nov 5 follow-up is open 29.5 days on Dec 4 noon: not overdue after 30 days, overdue after 28.
+    report = _report(overdue_after=timedelta(days=28))
+    assert report.followups == [FollowUpMonth("2026-11", created=3, done=1, open=2, overdue=2)]
+    assert report.overdue_after == timedelta(days=28)
+    assert "overdue after 28 days" in render_html(report)
+    assert "more than 28 days old" in render_markdown(report)
+
+
 def test_a_report_for_one_class_keeps_only_its_incidents_runs_and_follow_ups() -> None:
     report = _report(incident_class="audit-failure")
     assert report.total.count == 1 and [k.key for k in report.by_class] == ["audit-failure"]
@@ -66,7 +75,7 @@ def test_a_report_for_one_class_keeps_only_its_incidents_runs_and_follow_ups() -
 def test_json_has_stable_names_and_durations_in_seconds() -> None:
     doc = json.loads(render_json(_report()))
     assert list(doc) == ["schema", "period", "generated_at", "teams", "class", "incidents", "recurrence",
-                         "runbook_coverage", "followups_by_month", "weekly"]
+                         "runbook_coverage", "followups_by_month", "followups_overdue_after_s", "weekly"]
     assert doc["schema"] == "warroom.report/1" and doc["teams"] == ["T1"] and doc["class"] is None
     assert doc["period"] == {"since": "2026-11-01T00:00:00+00:00", "until": "2026-12-01T00:00:00+00:00",
                              "label": "2026-11-01 to 2026-11-30"}
@@ -87,6 +96,7 @@ def test_json_has_stable_names_and_durations_in_seconds() -> None:
                                            {"title": "Disk full", "incidents": 1, "runbook": None}],
                                        "alert_share": 0.3333}
     assert doc["followups_by_month"] == [{"month": "2026-11", "created": 3, "done": 1, "open": 2, "overdue": 1}]
+    assert doc["followups_overdue_after_s"] == 2592000.0
     assert doc["weekly"][0] == {"week_start": "2026-10-26", "incidents": 1, "mtta_median_s": 300.0,
                                 "mttr_median_s": 3600.0, "recurring": 0, "recurrence_rate": 0.0, "with_step_run": 1,
                                 "coverage": 1.0, "followups_created": 1, "followups_done": 0}
