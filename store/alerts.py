@@ -18,10 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.alert_coverage import AlertCount
 from bot.domain.alert_ports import AlertGroup, GroupState, StoredNotification
 from store.columns import utc_field
-from store.models import IncidentRow
 from store.tables import core_rows, table_of
 
 _DETAIL = ("lines", "title", "summary", "service", "severity", "channel", "runbook", "links")
@@ -212,28 +210,3 @@ class SqlAlertGroups:
         stmt = (core_select(table.c.incident_id, table.c.recurred_from)
                 .where(table.c.team_id == team_id, table.c.group_id == group_id).order_by(table.c.opened_at))
         return [(r.incident_id, r.recurred_from) for r in (await core_rows(self._s, stmt)).all()]
-
-    async def groups_declared_since(self, team_id: str, since: datetime) -> dict[int, int]:
-        table, incidents = table_of(AlertIncidentRow), table_of(IncidentRow)
-        # One read for the whole period: the incidents' (team_id, declared_at) index, then alert_incident by key.
-        stmt = (core_select(table.c.incident_id, table.c.group_id)
-                .join(incidents, incidents.c.id == table.c.incident_id)
-                .where(incidents.c.team_id == team_id, incidents.c.declared_at >= since, table.c.team_id == team_id))
-        return {r.incident_id: r.group_id for r in (await core_rows(self._s, stmt)).all()}
-
-    async def incident_counts(self, team_id: str, since: datetime, until: datetime,
-                              incident_class: str | None = None) -> list[AlertCount]:
-        links, incidents, groups = table_of(AlertIncidentRow), table_of(IncidentRow), table_of(AlertGroupRow)
-        wanted = [incidents.c.team_id == team_id, incidents.c.declared_at >= since, incidents.c.declared_at < until]
-        if incident_class is not None:
-            wanted.append(incidents.c.incident_class == incident_class)
-        # Counted in SQL per group (the incidents' (team_id, declared_at) index, then alert_incident by key); only
-        # the groups that opened one are read, with how their alerts read and the runbook they name.
-        counts = (core_select(links.c.group_id, func.count().label("opened"))
-                  .join(incidents, incidents.c.id == links.c.incident_id)
-                  .where(*wanted, links.c.team_id == team_id).group_by(links.c.group_id).subquery())
-        stmt = (core_select(groups.c.id, groups.c.detail, counts.c.opened)
-                .join(counts, counts.c.group_id == groups.c.id).where(groups.c.team_id == team_id))
-        return [AlertCount(group_id=r.id, title=str((r.detail or {}).get("title") or f"alert group {r.id}"),
-                           runbook=str((r.detail or {}).get("runbook") or ""), incidents=r.opened)
-                for r in (await core_rows(self._s, stmt)).all()]

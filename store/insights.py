@@ -16,11 +16,14 @@ from sqlalchemy import select as core_select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.alert_coverage import AlertSource
 from bot.domain.followup_kpis import FollowUpDay
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.insight_ports import HomeRecords, OwnedFollowUp, PeriodRecords
-from bot.domain.kpis import RUN_STATES, IncidentFacts
+from bot.domain.kpis import RUN_STATES
 from bot.domain.runbook import StepRun, StepState
+from bot.domain.samples import IncidentFacts
+from store.alerts import AlertGroupRow, AlertIncidentRow
 from store.columns import as_day, utc_day
 from store.models import FollowUpRow, IncidentRow, RoleAssignmentRow
 from store.runs import StepRunRow
@@ -36,12 +39,13 @@ _RAN = [s.value for s in RUN_STATES]
 
 
 def _facts(row: Any) -> IncidentFacts:
-    """The KPIs' view of an incident, of a row of _KPI_COLUMNS."""
-    id_, team_id, number, declared_at, severity, service, status, cls, acknowledged, resolved = row
+    """The KPIs' view of an incident, of a row of _KPI_COLUMNS and whether its root cause is written."""
+    id_, team_id, number, declared_at, severity, service, status, cls, acknowledged, resolved, written = row
     return IncidentFacts(id=id_, team_id=team_id, number=number, declared_at=declared_at, severity=severity,
                          service=service, status=status, incident_class=cls,
                          acknowledged_after=None if acknowledged is None else timedelta(seconds=acknowledged),
-                         resolved_after=None if resolved is None else timedelta(seconds=resolved))
+                         resolved_after=None if resolved is None else timedelta(seconds=resolved),
+                         has_root_cause=bool(written))
 
 
 def _incident(row: Any) -> Incident:
@@ -60,19 +64,22 @@ def _followup(row: Any) -> FollowUp:
                     done_at=row["done_at"], done_by=row["done_by"], id=row["id"])
 
 
-class SqlInsightsReader:
-    """Implements InsightsReader over read-only sessions (the read engine when there is one)."""
+class SqlInsights:
+    """Implements InsightsReader in one session: a unit of work's (`uow.insights`, for /incident stats and the
+    report) or one of its own (SqlInsightsReader, for App Home on the read engine)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
 
     async def period(self, team_id: str, since: datetime, until: datetime, *, lookback: datetime,
-                     overdue_before: datetime, incident_class: str | None = None) -> PeriodRecords:
-        incident, run, followup = table_of(IncidentRow), table_of(StepRunRow), table_of(FollowUpRow)
+                     overdue_before: datetime, incident_class: str | None = None,
+                     alerts: bool = False) -> PeriodRecords:
+        incident, run = table_of(IncidentRow), table_of(StepRunRow)
         wanted = [incident.c.team_id == team_id, incident.c.declared_at >= lookback, incident.c.declared_at < until]
         if incident_class is not None:
             wanted.append(incident.c.incident_class == incident_class)
-        incidents = core_select(*(incident.c[name] for name in _KPI_COLUMNS)).where(*wanted)
+        written = func.length(func.trim(incident.c.root_cause)) > 0
+        incidents = core_select(*(incident.c[name] for name in _KPI_COLUMNS), written).where(*wanted)
         # Coverage asks only whether an incident had a runbook and whether one of its steps ran: one row per
         # incident with a runbook, standing for its runs (a step that ran, or one that did not).
         ran = func.max(case((run.c.state.in_(_RAN), 1), else_=0))
@@ -82,33 +89,53 @@ class SqlInsightsReader:
         runs = (core_select(run.c.incident_id, ran)
                 .where(run.c.team_id == team_id, run.c.incident_id.in_(ids.scalar_subquery()))
                 .group_by(run.c.incident_id))
-        # The follow-up KPIs count by day (FollowUpDay): a year is at most 366 rows of each read, not a row per
-        # follow-up. With a class, the follow-ups of that class's incidents.
+        found = [_facts(r) for r in await core_rows(self._s, incidents)]
+        stepped = [StepRun(team_id=team_id, incident_id=i, runbook_id="", step_id="",
+                           state=StepState.DONE if r else StepState.PENDING)
+                   for i, r in await core_rows(self._s, runs)]
+        days = await self._followup_days(team_id, since, until, overdue_before, incident_class)
+        if not alerts:
+            return PeriodRecords(incidents=found, runs=stepped, followup_days=days)
+        groups, sources = await self._alert_groups(wanted, ids)
+        return PeriodRecords(incidents=found, runs=stepped, followup_days=days, groups=groups, alert_sources=sources)
+
+    async def _followup_days(self, team_id: str, since: datetime, until: datetime, overdue_before: datetime,
+                             incident_class: str | None) -> list[FollowUpDay]:
+        """Two reads: the follow-ups created in [since, until) and those done in it, counted by UTC day in SQL
+        (FollowUpDay: a year is at most 366 rows each, not a row per follow-up); of one class's incidents."""
+        incident, followup = table_of(IncidentRow), table_of(FollowUpRow)
         mine = [followup.c.team_id == team_id]
         if incident_class is not None:
             mine.append(followup.c.incident_id.in_(core_select(incident.c.id).where(
                 incident.c.team_id == team_id, incident.c.incident_class == incident_class).scalar_subquery()))
         still_open = followup.c.done_at.is_(None)
-        async with self._sessions() as session:
-            dialect = session.bind.dialect.name
-            created_day, done_day = utc_day(followup.c.created_at, dialect), utc_day(followup.c.done_at, dialect)
-            created = (core_select(created_day, func.count(), func.sum(case((still_open, 1), else_=0)),
-                                   func.sum(case((and_(still_open, followup.c.created_at < overdue_before), 1),
-                                                 else_=0)))
-                       .where(*mine, followup.c.created_at >= since, followup.c.created_at < until)
-                       .group_by(created_day))
-            done = (core_select(done_day, func.count())
-                    .where(*mine, followup.c.done_at >= since, followup.c.done_at < until).group_by(done_day))
-            found = [_facts(r) for r in await core_rows(session, incidents)]
-            stepped = [StepRun(team_id=team_id, incident_id=i, runbook_id="", step_id="",
-                               state=StepState.DONE if r else StepState.PENDING)
-                       for i, r in await core_rows(session, runs)]
-            days = {as_day(d): FollowUpDay(day=as_day(d), created=n, still_open=o or 0, overdue=late or 0)
-                    for d, n, o, late in await core_rows(session, created)}
-            for d, n in await core_rows(session, done):
-                day = as_day(d)
-                days[day] = replace(days.get(day) or FollowUpDay(day=day), done=n)
-        return PeriodRecords(incidents=found, runs=stepped, followup_days=[days[d] for d in sorted(days)])
+        dialect = self._s.bind.dialect.name
+        created_day, done_day = utc_day(followup.c.created_at, dialect), utc_day(followup.c.done_at, dialect)
+        created = (core_select(created_day, func.count(), func.sum(case((still_open, 1), else_=0)),
+                               func.sum(case((and_(still_open, followup.c.created_at < overdue_before), 1), else_=0)))
+                   .where(*mine, followup.c.created_at >= since, followup.c.created_at < until)
+                   .group_by(created_day))
+        done = (core_select(done_day, func.count())
+                .where(*mine, followup.c.done_at >= since, followup.c.done_at < until).group_by(done_day))
+        days = {as_day(d): FollowUpDay(day=as_day(d), created=n, still_open=o or 0, overdue=late or 0)
+                for d, n, o, late in await core_rows(self._s, created)}
+        for d, n in await core_rows(self._s, done):
+            day = as_day(d)
+            days[day] = replace(days.get(day) or FollowUpDay(day=day), done=n)
+        return [days[d] for d in sorted(days)]
+
+    async def _alert_groups(self, wanted: list[Any], period_ids: Any) -> tuple[dict[int, int], dict[int, AlertSource]]:
+        """Two reads: the alert group that opened each incident `wanted` selects (alert_incident by its key), and
+        how the groups that opened the period's incidents (`period_ids`) read, with the runbook they name."""
+        incident, link, group = table_of(IncidentRow), table_of(AlertIncidentRow), table_of(AlertGroupRow)
+        opened = (core_select(link.c.incident_id, link.c.group_id)
+                  .join(incident, incident.c.id == link.c.incident_id).where(*wanted, link.c.team_id == incident.c.team_id))
+        groups = {i: g for i, g in await core_rows(self._s, opened)}
+        named = core_select(group.c.id, group.c.detail).where(group.c.id.in_(
+            core_select(link.c.group_id).where(link.c.incident_id.in_(period_ids.scalar_subquery())).scalar_subquery()))
+        sources = {g: AlertSource(title=str((d or {}).get("title") or ""), runbook=str((d or {}).get("runbook") or ""))
+                   for g, d in await core_rows(self._s, named)}
+        return groups, sources
 
     async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str],
                    limit: int = 50) -> HomeRecords:
@@ -128,9 +155,27 @@ class SqlInsightsReader:
                 .join(incident, incident.c.id == followup.c.incident_id)
                 .where(followup.c.team_id == team_id, followup.c.owner == user_id, followup.c.done_at.is_(None))
                 .order_by(followup.c.created_at, followup.c.id).limit(limit))
-        async with self._sessions() as session:
-            incidents = [_incident(r) for q in (theirs, others) for r in await core_rows(session, q)]
-            open_total = (await core_rows(session, total)).scalar_one()
-            owned = [OwnedFollowUp(followup=_followup(r), incident_number=r["number"], incident_title=r["title"],
-                                   channel_id=r["channel_id"]) for r in (await core_rows(session, mine)).mappings()]
+        incidents = [_incident(r) for q in (theirs, others) for r in await core_rows(self._s, q)]
+        open_total = (await core_rows(self._s, total)).scalar_one()
+        owned = [OwnedFollowUp(followup=_followup(r), incident_number=r["number"], incident_title=r["title"],
+                               channel_id=r["channel_id"]) for r in (await core_rows(self._s, mine)).mappings()]
         return HomeRecords(open_incidents=incidents, open_total=open_total, followups=owned)
+
+
+class SqlInsightsReader:
+    """Implements InsightsReader over sessions of its own (App Home reads on the read engine when there is one)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def period(self, team_id: str, since: datetime, until: datetime, *, lookback: datetime,
+                     overdue_before: datetime, incident_class: str | None = None,
+                     alerts: bool = False) -> PeriodRecords:
+        async with self._sessions() as session:
+            return await SqlInsights(session).period(team_id, since, until, lookback=lookback,
+                                                     overdue_before=overdue_before, incident_class=incident_class,
+                                                     alerts=alerts)
+
+    async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str], limit: int = 50) -> HomeRecords:
+        async with self._sessions() as session:
+            return await SqlInsights(session).home(team_id, user_id, open_statuses, limit)

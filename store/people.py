@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 
-from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -92,12 +90,5 @@ class SqlFollowUpRepository:
     async def list_for(self, team_id: str, incident_id: int) -> list[FollowUp]:
         stmt = (select(FollowUpRow)
                 .where(FollowUpRow.team_id == team_id, FollowUpRow.incident_id == incident_id)
-                .order_by(col(FollowUpRow.created_at), col(FollowUpRow.id)))
-        return [_followup(r) for r in (await self._s.exec(stmt)).all()]
-
-    async def list_active_since(self, team_id: str, since: datetime) -> list[FollowUp]:
-        stmt = (select(FollowUpRow)
-                .where(FollowUpRow.team_id == team_id,
-                       or_(col(FollowUpRow.created_at) >= since, col(FollowUpRow.done_at) >= since))
                 .order_by(col(FollowUpRow.created_at), col(FollowUpRow.id)))
         return [_followup(r) for r in (await self._s.exec(stmt)).all()]

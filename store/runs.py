@@ -18,7 +18,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.runbook import Attachment, NewAttachment, StepRun, StepState
 from store.columns import utc_field
 from store.locks import lock_workspace
-from store.models import IncidentRow
 
 
 class RunbookAttachmentRow(SQLModel, table=True):
@@ -112,12 +111,6 @@ class SqlRunbookRepository:
         rows = (await self._s.exec(select(StepRunRow).where(
             StepRunRow.team_id == team_id, StepRunRow.incident_id == incident_id,
             StepRunRow.runbook_id == runbook_id).order_by(col(StepRunRow.id)))).all()
-        return [_run(r) for r in rows]
-
-    async def runs_declared_since(self, team_id: str, since: datetime) -> list[StepRun]:
-        rows = (await self._s.exec(select(StepRunRow).join(IncidentRow, col(IncidentRow.id) == StepRunRow.incident_id).where(
-            StepRunRow.team_id == team_id, IncidentRow.team_id == team_id,
-            col(IncidentRow.declared_at) >= since))).all()
         return [_run(r) for r in rows]
 
     async def claim(self, run: StepRun, from_states: Sequence[StepState], *, at_attempt: int | None = None,

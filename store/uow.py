@@ -20,6 +20,7 @@ from bot.domain.commits import committed
 from bot.domain.errors import StorageUnavailable, TransactionConflict
 from store.alerts import SqlAlertGroups
 from store.failures import UNAVAILABLE, is_conflict, is_unavailable, unavailable_as
+from store.insights import SqlInsights
 from store.locks import forget_locks
 from store.outbox import SqlOutbox
 from store.people import SqlFollowUpRepository, SqlRoleRepository
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     handoffs: SqlHandoffRepository
     alerts: SqlAlertGroups
     status_page: SqlStatusPage
+    insights: SqlInsights
     outbox: SqlOutbox
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, now: Callable[[], datetime] | None = None,
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.handoffs = SqlHandoffRepository(self._session)
         self.alerts = SqlAlertGroups(self._session)
         self.status_page = SqlStatusPage(self._session)
+        self.insights = SqlInsights(self._session)
         self.outbox = SqlOutbox(self._now)
         if self._read_only:
             self.outbox.close()  # nothing it queued could ever be sent

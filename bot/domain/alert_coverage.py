@@ -1,15 +1,26 @@
 """Runbook coverage of the top alerts (docs/KPIS.md): of the alert groups that opened the most incidents in a
 period, the share whose alerts lead to a runbook the bot has.
 
-Pure: the store counts each group's incidents in SQL (AlertGroupRepository.incident_counts).
+Pure: from the alert group that opened each incident and how each group's alerts read (the insights' reader).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.samples import Measured
 
 TOP_ALERTS = 5
+
+
+@dataclass(frozen=True)
+class AlertSource:
+    """How an alert group's alerts read on the incident, and the runbook they name."""
+
+    title: str  # their summary annotation, else the alert's name
+    runbook: str  # annotation `runbook`, `runbook_url`, or the catalog's for their service; "" for none
 
 
 @dataclass(frozen=True)
@@ -41,3 +52,17 @@ def alert_coverage(alerts: Iterable[AlertCount], *, runbook_ids: Collection[str]
     ranked = tuple(sorted((a for a in alerts if a.incidents), key=lambda a: (-a.incidents, a.title, a.group_id))[:top])
     return AlertCoverage(top=ranked, covered=tuple(a for a in ranked if a.runbook and a.runbook in runbook_ids))
 
+
+
+def alert_counts(incidents: Iterable[Measured], groups: Mapping[int, int], sources: Mapping[int, AlertSource], *,
+                 since: datetime, until: datetime) -> list[AlertCount]:
+    """How many of `incidents` declared in [since, until) each alert group opened (`groups`: incident id -> the
+    group that opened it; keep only one class's incidents to count that class's)."""
+    opened: dict[int, int] = {}
+    for incident in incidents:
+        group = groups.get(incident.id) if incident.id is not None else None
+        if group is not None and since <= incident.declared_at < until:
+            opened[group] = opened.get(group, 0) + 1
+    unknown = AlertSource(title="", runbook="")
+    return [AlertCount(group_id=g, title=sources.get(g, unknown).title or f"alert group {g}",
+                       runbook=sources.get(g, unknown).runbook, incidents=n) for g, n in opened.items()]

@@ -9,7 +9,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, Self
 
-from bot.domain.alert_coverage import AlertCount
 from bot.domain.incident import Incident
 from bot.domain.outbox import Outbox
 
@@ -116,16 +115,6 @@ class AlertGroupRepository(Protocol):
 
     async def incidents_of(self, team_id: str, group_id: int) -> list[tuple[int, int | None]]:
         """(incident id, the incident it recurred from) of every incident the group opened, oldest first."""
-        ...
-
-    async def groups_declared_since(self, team_id: str, since: datetime) -> dict[int, int]:
-        """The alert group that opened each incident declared since `since` (incident id -> group id), in one read."""
-        ...
-
-    async def incident_counts(self, team_id: str, since: datetime, until: datetime,
-                              incident_class: str | None = None) -> list[AlertCount]:
-        """Each alert group that opened incidents declared in [since, until) (of one class, when given), with how
-        many: one read, counted in SQL."""
         ...
 
 

@@ -69,6 +69,11 @@ class NewIncident:
         resolved = self.milestones.get(_RESOLVED) or self.resolved_at
         return None if resolved is None else resolved - (self.milestones.get(_DETECTED) or self.declared_at)
 
+    @property
+    def has_root_cause(self) -> bool:
+        """Its review has the root cause written (the report counts these post-mortems)."""
+        return bool(self.root_cause.strip())
+
     def next_update_due(self, policy: Policy) -> datetime | None:
         """When the next status update is due under the severity's cadence (None once closed)."""
         if not policy.lifecycle.is_open(self.status):

@@ -6,15 +6,16 @@ selects only the columns the KPIs use, so an incident read here has its text fie
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from bot.domain.alert_coverage import AlertSource
 from bot.domain.followup_kpis import FollowUpDay
 from bot.domain.incident import FollowUp, Incident
-from bot.domain.kpis import Measured
 from bot.domain.runbook import StepRun
+from bot.domain.samples import Measured
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,10 @@ class PeriodRecords:
     incidents: Sequence[Measured]  # IncidentFacts, as the store reads them
     runs: list[StepRun]
     followup_days: list[FollowUpDay]
+    # Read when asked (`alerts=True`): the alert group that opened each incident, and how the groups that opened
+    # the period's incidents read, with the runbook they name.
+    groups: Mapping[int, int] = field(default_factory=dict)
+    alert_sources: Mapping[int, AlertSource] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,11 +61,13 @@ class InsightsReader(Protocol):
     """Reads for the KPIs and App Home; every method is scoped by team id and runs a fixed set of queries."""
 
     async def period(self, team_id: str, since: datetime, until: datetime, *, lookback: datetime,
-                     overdue_before: datetime, incident_class: str | None = None) -> PeriodRecords:
+                     overdue_before: datetime, incident_class: str | None = None,
+                     alerts: bool = False) -> PeriodRecords:
         """Four queries: incidents declared in [lookback, until) (of one class when given), the step runs of
         those declared in [since, until), and the follow-ups (of those incidents' class, when given) created in
         [since, until) and done in it, counted by UTC day (followup_days: an open one created before
-        `overdue_before` is overdue)."""
+        `overdue_before` is overdue). With `alerts`, two more: the alert group that opened each of those
+        incidents, and how the groups that opened the period's read."""
         ...
 
     async def home(self, team_id: str, user_id: str, open_statuses: Sequence[str],

@@ -10,10 +10,10 @@ import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from bot.domain.alert_coverage import AlertCount, AlertCoverage, alert_coverage
+from bot.domain.alert_coverage import AlertCoverage, AlertSource, alert_counts, alert_coverage
 from bot.domain.runbook import StepRun, StepState
+from bot.domain.samples import Measured
 from bot.domain.stats import NO_SERVICE, group_by
 
 NO_CLASS = "(no class)"
@@ -21,48 +21,6 @@ RECURRENCE_WINDOW = timedelta(days=30)
 TOP_CLASSES = 5
 # A step counts as run once someone started it; pending, skipped or still awaiting approval does not.
 RUN_STATES = frozenset({StepState.RUNNING, StepState.DONE, StepState.FAILED, StepState.ROLLED_BACK})
-
-
-class Measured(Protocol):
-    """What the KPIs read of an incident: an Incident (its samples taken from its milestones), or the
-    IncidentFacts the insights' reader builds from the samples stored beside them."""
-
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def team_id(self) -> str: ...
-    @property
-    def number(self) -> int: ...
-    @property
-    def declared_at(self) -> datetime: ...
-    @property
-    def severity(self) -> str: ...
-    @property
-    def service(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def incident_class(self) -> str | None: ...
-    @property
-    def acknowledged_after(self) -> timedelta | None: ...
-    @property
-    def resolved_after(self) -> timedelta | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentFacts:
-    """An incident as the KPIs read it, and no more: a year of a big workspace is tens of thousands of these."""
-
-    id: int
-    team_id: str
-    number: int
-    declared_at: datetime
-    severity: str
-    service: str
-    status: str
-    incident_class: str | None
-    acknowledged_after: timedelta | None  # detected -> acknowledged (Incident.acknowledged_after)
-    resolved_after: timedelta | None  # detected -> resolved (Incident.resolved_after)
 
 
 def median(values: Iterable[timedelta]) -> timedelta | None:
@@ -257,10 +215,11 @@ class Insights:
 def insights(incidents: Sequence[Measured], runs: Iterable[StepRun], *, since: datetime, until: datetime,
              window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = (),
              groups: Mapping[int, int] | None = None, incident_class: str | None = None,
-             alerts: Iterable[AlertCount] | None = None, runbook_ids: Collection[str] = ()) -> Insights:
+             alert_sources: Mapping[int, AlertSource] | None = None, runbook_ids: Collection[str] = ()) -> Insights:
     """The KPIs of incidents declared in [since, until) (of `incident_class` only, when given); `incidents` may
     reach back `window` for recurrence and hold every class; `groups`: the alert group that opened each incident;
-    `alerts`: the incidents each alert group opened in the period, with `runbook_ids` the runbooks the bot has."""
+    `alert_sources`: how those groups' alerts read and the runbook they name, with `runbook_ids` the runbooks the
+    bot has (the top alerts' coverage)."""
     chosen = [i for i in incidents if since <= i.declared_at < until and _of(i, incident_class)]
     by_group, overall = (recurrence_by_alert_group(incidents, groups, since=since, until=until, window=window,
                                                    incident_class=incident_class)
@@ -270,7 +229,9 @@ def insights(incidents: Sequence[Measured], runs: Iterable[StepRun], *, since: d
                     recurrence=[r for r in by_class if incident_class is None or r.key == incident_class],
                     coverage=runbook_coverage(chosen, runs, classes_with_runbook=classes_with_runbook),
                     window=window, by_alert_group=by_group, overall=overall,
-                    alerts=None if alerts is None else alert_coverage(alerts, runbook_ids=runbook_ids))
+                    alerts=None if alert_sources is None else alert_coverage(
+                        alert_counts(chosen, groups or {}, alert_sources, since=since, until=until),
+                        runbook_ids=runbook_ids))
 
 
 def _of(incident: Measured, incident_class: str | None) -> bool:

@@ -9,16 +9,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.domain.alert_coverage import AlertCount, AlertCoverage, alert_coverage
+from bot.domain.alert_coverage import AlertCoverage, AlertSource, alert_counts, alert_coverage
 from bot.domain.classes import IncidentClass, class_label
 from bot.domain.followup_kpis import (
     FOLLOWUP_OVERDUE_AFTER,
     FollowUpDay,
     FollowUpMonth,
-    followup_days,
     followups_by_month,
 )
-from bot.domain.incident import FollowUp, Incident
 from bot.domain.kpis import (
     RECURRENCE_WINDOW,
     Coverage,
@@ -34,19 +32,22 @@ from bot.domain.kpis import (
 from bot.domain.milestones import as_utc
 from bot.domain.policy import Policy
 from bot.domain.runbook import StepRun
+from bot.domain.samples import Measured
 from bot.domain.stats import group_by
 from bot.domain.trends import WeekKpi, weekly_trends
 
 
 @dataclass(frozen=True)
 class ReportData:
-    """What the report is built from: incidents from one recurrence window before `since`, the step runs of
-    the period's incidents, and the follow-ups created or done since `since`."""
+    """What the report is built from (the insights' reads, PeriodRecords, of each workspace together): incidents
+    from one recurrence window before `since`, the step runs of the period's incidents, the follow-ups created or
+    done in the period by day, the alert group that opened each incident and how those groups read."""
 
-    incidents: list[Incident]
+    incidents: list[Measured]
     runs: list[StepRun]
-    followups: list[FollowUp]
-    alerts: list[AlertCount] = field(default_factory=list)  # the incidents each alert group opened in the period
+    followup_days: list[FollowUpDay]  # several workspaces' days may repeat a day: they are summed
+    groups: dict[int, int] = field(default_factory=dict)
+    alert_sources: dict[int, AlertSource] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,11 @@ class Report:
 
 
 def only_class(data: ReportData, class_id: str) -> ReportData:
-    """The data of one class's incidents (their runs and follow-ups; `data.alerts` is read for the class already);
-    recurrence stays within the class anyway."""
+    """The data of one class's incidents and their runs (`data.followup_days` must be read for the class already:
+    days do not say whose they are); recurrence stays within the class anyway."""
     incidents = [i for i in data.incidents if i.incident_class == class_id]
     ids = {i.id for i in incidents}
-    return ReportData(incidents=incidents, runs=[r for r in data.runs if r.incident_id in ids],
-                      followups=[f for f in data.followups if f.incident_id in ids], alerts=data.alerts)
+    return replace(data, incidents=incidents, runs=[r for r in data.runs if r.incident_id in ids])
 
 
 def build_report(data: ReportData, *, since: datetime, until: datetime, label: str, now: datetime, policy: Policy,
@@ -94,31 +94,32 @@ def build_report(data: ReportData, *, since: datetime, until: datetime, label: s
                  runbook_ids: Collection[str] = (), overdue_after: timedelta = FOLLOWUP_OVERDUE_AFTER) -> Report:
     """Every KPI of the incidents declared in [since, until), limited to `incident_class` when given;
     `classes_with_runbook`: the classes some runbook says it covers (as for `/incident stats`); `runbook_ids`: the
-    runbooks the bot has (the top alerts' coverage; `data.alerts` is read for the class already); `window`: the
-    recurrence window; `overdue_after`: an open follow-up older than this is overdue."""
+    runbooks the bot has (the top alerts' coverage); `window`: the recurrence window; `overdue_after`: the limit
+    `data.followup_days` counted overdue by (the report says it)."""
     since, until = as_utc(since), as_utc(until)
     if incident_class is not None:
         data = only_class(data, incident_class)
     chosen = [i for i in data.incidents if since <= i.declared_at < until]
-    days = followup_days(data.followups, since=since, until=until, now=now, overdue_after=overdue_after)
+    days = data.followup_days
     ranks = {level.id: level.rank for level in policy.severities.levels}
     # A severity since removed from the policy still counts; it sorts after the known ones.
     by_severity = sorted(times_by_severity(chosen), key=lambda k: (ranks.get(k.key, len(ranks)), k.key))
     return Report(
         since=since, until=until, label=label, generated_at=as_utc(now), teams=teams, incident_class=incident_class,
         total=time_kpi("all", chosen), resolved=sum(i.resolved_after is not None for i in chosen),
-        with_root_cause=sum(i.resolved_after is not None and bool(i.root_cause.strip()) for i in chosen),
+        with_root_cause=sum(i.resolved_after is not None and i.has_root_cause for i in chosen),
         by_severity=by_severity, by_service=times_by_service(chosen), by_class=times_by_class(chosen),
         recurrence=_recurrence(data.incidents, since=since, until=until, window=window), window=window,
         overdue_after=overdue_after,
         coverage=runbook_coverage(chosen, data.runs, classes_with_runbook=classes_with_runbook),
-        alert_coverage=alert_coverage(data.alerts, runbook_ids=runbook_ids),
+        alert_coverage=alert_coverage(alert_counts(chosen, data.groups, data.alert_sources, since=since, until=until),
+                                      runbook_ids=runbook_ids),
         followups=followups_by_month(days), weeks=_weeks(data, days, since=since, until=until, window=window),
         class_labels=_labels(policy.classes, data.incidents),
     )
 
 
-def _recurrence(incidents: list[Incident], *, since: datetime, until: datetime, window: timedelta) -> list[Recurrence]:
+def _recurrence(incidents: list[Measured], *, since: datetime, until: datetime, window: timedelta) -> list[Recurrence]:
     """Recurrence by class within each workspace (another workspace's incident is no recurrence), summed by class."""
     counts: dict[str, tuple[int, int]] = {}
     for team_incidents in group_by(incidents, lambda i: i.team_id).values():
@@ -138,6 +139,6 @@ def _weeks(data: ReportData, days: list[FollowUpDay], *, since: datetime, until:
     return [replace(week, recurring=sum(team[n].recurring for team in by_team)) for n, week in enumerate(weeks)]
 
 
-def _labels(classes: tuple[IncidentClass, ...], incidents: list[Incident]) -> dict[str, str]:
+def _labels(classes: tuple[IncidentClass, ...], incidents: list[Measured]) -> dict[str, str]:
     known = {c.id for c in classes} | {i.incident_class for i in incidents if i.incident_class}
     return {k: class_label(classes, k) for k in sorted(known)}

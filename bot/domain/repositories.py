@@ -18,6 +18,7 @@ from bot.domain.incident import (
     RoleAssignment,
     TimelineEntry,
 )
+from bot.domain.insight_ports import InsightsReader
 from bot.domain.outbox import Outbox
 from bot.domain.runbook import Attachment, NewAttachment, StepRun, StepState
 from bot.domain.status_publishing import StatusPageRepository
@@ -165,10 +166,6 @@ class FollowUpRepository(Protocol):
         """The follow-ups of one incident, oldest first."""
         ...
 
-    async def list_active_since(self, team_id: str, since: datetime) -> list[FollowUp]:
-        """The workspace's follow-ups created or done at or after `since`, oldest first (one query)."""
-        ...
-
 
 class RunbookRepository(Protocol):
     """Runbooks attached to incidents and the state of their steps."""
@@ -191,10 +188,6 @@ class RunbookRepository(Protocol):
 
     async def steps(self, team_id: str, incident_id: int, runbook_id: str) -> list[StepRun]:
         """The step runs of one attached runbook, in runbook order."""
-        ...
-
-    async def runs_declared_since(self, team_id: str, since: datetime) -> list[StepRun]:
-        """Every step run of the incidents of this workspace declared at or after `since` (one query, for KPIs)."""
         ...
 
     async def claim(self, run: StepRun, from_states: Sequence[StepState], *, at_attempt: int | None = None,
@@ -281,6 +274,10 @@ class UnitOfWork(Protocol):
     def alerts(self) -> AlertGroupRepository: ...
     @property
     def status_page(self) -> StatusPageRepository: ...
+    @property
+    def insights(self) -> InsightsReader:
+        """The KPIs' reads (a fixed number of queries, whatever the history's size)."""
+        ...
     @property
     def outbox(self) -> Outbox:
         """The Slack calls of this change, stored when it commits and sent afterwards."""

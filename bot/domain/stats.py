@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from bot.domain.errors import InvalidCommand
-from bot.domain.incident import Incident
 from bot.domain.milestones import as_utc
 from bot.domain.policy import Policy
+from bot.domain.samples import Measured
 
 DEFAULT_PERIOD = timedelta(days=30)
 # Ten years is more history than any workspace keeps; beyond it a typo is the likelier story.
@@ -90,7 +90,7 @@ def _mean(values: Iterable[timedelta | None]) -> timedelta | None:
     return sum(present, timedelta(0)) / len(present) if present else None
 
 
-def _bucket(key: str, incidents: list[Incident]) -> Bucket:
+def _bucket(key: str, incidents: Sequence[Measured]) -> Bucket:
     return Bucket(
         key=key,
         count=len(incidents),
@@ -108,7 +108,7 @@ def group_by(items: Iterable[_T], key: Callable[[_T], str]) -> dict[str, list[_T
 
 
 def incident_stats(
-    incidents: list[Incident], *, since: datetime, until: datetime, policy: Policy, label: str = ""
+    incidents: Sequence[Measured], *, since: datetime, until: datetime, policy: Policy, label: str = ""
 ) -> Stats:
     """Count, MTTA and MTTR of incidents declared in [since, until): overall, by severity, by service."""
     since, until = as_utc(since), as_utc(until)

@@ -141,23 +141,23 @@ class ReviewService(ReviewReader):
 
     async def stats_with_insights(self, team_id: str, period: str, incident_class: str = "") -> tuple[Stats, Insights]:
         """The stats of `period` (of one class's incidents, if given) and its KPIs (by class, recurrence, runbook
-        coverage of incidents, top classes and top alerts), from four queries."""
-        since, until, label = parse_period(period, now=self._clock.now())
+        coverage of incidents, top classes and top alerts), from the insights' six queries."""
+        now = self._clock.now()
+        since, until, label = parse_period(period, now=now)
         chosen = find_class(self.policy.classes, incident_class) if incident_class.strip() else None
         window = self.policy.recurrence_window
         async with self._uow() as uow:
-            # Recurrence looks back one window before the period for the earlier incident of a class or group.
-            incidents = await uow.incidents.list_declared_since(team_id, since - window, until)
-            runs = await uow.runbooks.runs_declared_since(team_id, since)
-            groups = await uow.alerts.groups_declared_since(team_id, since - window)
-            alerts = await uow.alerts.incident_counts(team_id, since, until, None if chosen is None else chosen.id)
-        counted = incidents
+            # Every class: recurrence looks back one window before the period for the earlier incident of a class
+            # or of an alert group, and that one may be of any class.
+            records = await uow.insights.period(team_id, since, until, lookback=since - window, alerts=True,
+                                                overdue_before=now - self.policy.followup_overdue_after)
+        counted = records.incidents
         if chosen is not None:  # the counts are the class's; recurrence by alert group still sees every class
-            counted = [i for i in incidents if i.incident_class == chosen.id]
+            counted = [i for i in records.incidents if i.incident_class == chosen.id]
             label = f"{label}, {chosen.label}"
         stats = incident_stats(counted, since=since, until=until, label=label, policy=self.policy)
-        return stats, insights(incidents, runs, since=since, until=until, groups=groups, window=window,
-                               classes_with_runbook=self._classes_with_runbook,
-                               incident_class=None if chosen is None else chosen.id, alerts=alerts,
-                               runbook_ids=self._runbook_ids)
+        return stats, insights(records.incidents, records.runs, since=since, until=until, groups=records.groups,
+                               window=window, classes_with_runbook=self._classes_with_runbook,
+                               incident_class=None if chosen is None else chosen.id,
+                               alert_sources=records.alert_sources, runbook_ids=self._runbook_ids)
 

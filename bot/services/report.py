@@ -26,17 +26,21 @@ class ReportService:
     async def gather(self, teams: Sequence[str], since: datetime, until: datetime,
                      incident_class: str | None = None) -> tuple[tuple[str, ...], ReportData]:
         """The workspaces read (all of them when `teams` is empty) and their data for the period [since, until)
-        (the alert groups' incidents of `incident_class` only, when given)."""
-        data = ReportData(incidents=[], runs=[], followups=[])
-        lookback = since - self.policy.recurrence_window
+        (of `incident_class`'s incidents only, when given): the insights' six queries per workspace."""
+        data = ReportData(incidents=[], runs=[], followup_days=[])
+        overdue_before = self._clock.now() - self.policy.followup_overdue_after
         async with self._uow() as uow:
             chosen = tuple(teams) or tuple(await uow.incidents.workspaces())
             for team in chosen:
                 # Recurrence looks back one window before the period for the earlier incident of a class.
-                data.incidents.extend(await uow.incidents.list_declared_since(team, lookback, until))
-                data.runs.extend(await uow.runbooks.runs_declared_since(team, since))
-                data.followups.extend(await uow.followups.list_active_since(team, since))
-                data.alerts.extend(await uow.alerts.incident_counts(team, since, until, incident_class))
+                records = await uow.insights.period(team, since, until, lookback=since - self.policy.recurrence_window,
+                                                    overdue_before=overdue_before, incident_class=incident_class,
+                                                    alerts=True)
+                data.incidents.extend(records.incidents)
+                data.runs.extend(records.runs)
+                data.followup_days.extend(records.followup_days)
+                data.groups.update(records.groups)
+                data.alert_sources.update(records.alert_sources or {})
         return chosen, data
 
     async def report(self, since_text: str, *, teams: Sequence[str] = (), incident_class: str | None = None) -> Report:

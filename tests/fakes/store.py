@@ -161,11 +161,6 @@ class _Listed:
 class _FollowUps(_Listed):
     """Follow-ups: a list, and those active since a time."""
 
-    async def list_active_since(self, team_id: str, since: datetime) -> list[FollowUp]:
-        return sorted((f for f in self._db.followups if f.team_id == team_id
-                       and (f.created_at >= since or (f.done_at is not None and f.done_at >= since))),
-                      key=lambda f: (f.created_at, f.id or 0))
-
 
 class _Audit:
     """The audit log; the chain's head is its last record (the SQL log keeps a table of heads)."""

@@ -3,6 +3,8 @@ the --class filter, and runbook coverage of the top classes from the runbooks' `
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.kpis import ALERT_GROUPS, ALL_INCIDENTS, Recurrence
@@ -42,9 +44,13 @@ async def test_stats_count_recurrence_by_alert_group_filter_by_class_and_cover_c
     assert manual is not None and manual.incident_class == "queue-failure"
 
     async with SqlUnitOfWork(session_factory(engine)) as uow:
-        groups = await uow.alerts.groups_declared_since("T1", first.declared_at)
+        since, until = first.declared_at, bot.clock.now() + timedelta(minutes=1)
+        read = await uow.insights.period("T1", since, until, lookback=since, overdue_before=since, alerts=True)
+        groups = read.groups  # the alert group that opened each incident, in one read
         assert (groups[first.id], groups[second.id]) == (1, 1) and len(groups) == 4 and len(set(groups.values())) == 3
-        assert await uow.alerts.groups_declared_since("T2", first.declared_at) == {}
+        assert read.alert_sources is not None and read.alert_sources[1].title == "ImportsFailing on fp1"
+        other = await uow.insights.period("T2", since, until, lookback=since, overdue_before=since, alerts=True)
+        assert (other.groups, other.alert_sources) == ({}, {})
 
     bot.clock.advance(minutes=1)  # the period ends now, exclusive
     stats, found = await bot.services.reviews.stats_with_insights("T1", "30d")

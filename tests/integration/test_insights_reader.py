@@ -77,9 +77,9 @@ def _service(engine: AsyncEngine) -> InsightsService:
 
 async def test_the_kpis_read_are_those_of_the_full_records(engine: AsyncEngine) -> None:
     await _seed(engine, 60)
+    runs = await _runs(engine, SINCE)
     async with SqlUnitOfWork(session_factory(engine)) as u:
         every = await u.incidents.list_declared_since("T1", SINCE - timedelta(days=30))
-        runs = await u.runbooks.runs_declared_since("T1", SINCE)
         followups = [f for i in range(1, 61) for f in await u.followups.list_for("T1", i)]
     read = await _service(engine).period("T1", SINCE, NOW)
     assert read.insights == insights(every, runs, since=SINCE, until=NOW)
@@ -212,8 +212,10 @@ async def _records(engine: AsyncEngine, since: datetime) -> list[Incident]:
 
 
 async def _runs(engine: AsyncEngine, since: datetime) -> list[Any]:
+    """Every step run of T1's incidents declared since `since`, read one incident at a time (the full records)."""
     async with SqlUnitOfWork(session_factory(engine)) as u:
-        return list(await u.runbooks.runs_declared_since("T1", since))
+        return [run for i in await u.incidents.list_declared_since("T1", since)
+                for run in await u.runbooks.steps("T1", i.id, "rb")]
 
 
 async def test_the_stored_samples_follow_the_milestones_when_they_are_edited(engine: AsyncEngine) -> None:

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from bot.domain.errors import StorageUnavailable
-from bot.domain.incident import AuditEvent, FollowUp, NewIncident, TimelineEntry, TimelineKind
-from bot.domain.runbook import NewAttachment
+from bot.domain.incident import AuditEvent, NewIncident, TimelineEntry, TimelineKind
 from store.engine import create_engine, session_factory
 from store.migrate import current_revision, ensure_current, head_revision, upgrade
 from store.uow import SqlUnitOfWork
@@ -180,41 +179,3 @@ async def test_an_incident_keeps_its_class(engine: AsyncEngine) -> None:
         loaded = await u.incidents.get("T1", stored.id)
     assert loaded is not None and loaded.incident_class == "queue-failure"
 
-
-async def test_step_runs_are_read_for_this_workspaces_incidents_declared_since_a_time(engine: AsyncEngine) -> None:
-    async with uow(engine) as u:
-        old = await u.incidents.add(_incident(number=1, declared_at=NOW - timedelta(days=40)))
-        new = await u.incidents.add(_incident(number=2))
-        other = await u.incidents.add(_incident(team="T2", number=1))
-        for incident, steps in ((old, ["a"]), (new, ["a", "b"]), (other, ["a"])):
-            await u.runbooks.attach(NewAttachment(team_id=incident.team_id, incident_id=incident.id, runbook_id="rb",
-                                                  attached_by="U1", attached_at=NOW), steps)
-        await u.commit()
-    async with uow(engine) as u:
-        runs = await u.runbooks.runs_declared_since("T1", NOW - timedelta(days=30))
-    assert sorted((r.incident_id, r.step_id) for r in runs) == [(new.id, "a"), (new.id, "b")]
-
-
-async def test_follow_ups_active_since_a_time_are_those_created_or_done_since_in_that_workspace(
-    engine: AsyncEngine,
-) -> None:
-    async with uow(engine) as u:
-        mine = await u.incidents.add(_incident("T1", declared_at=NOW - timedelta(days=90)))
-        theirs = await u.incidents.add(_incident("T2", declared_at=NOW))
-
-        def followup(incident_id: int | None, team: str, text: str, created: timedelta,
-                     done: timedelta | None = None) -> FollowUp:
-            assert incident_id is not None
-            return FollowUp(team_id=team, incident_id=incident_id, text=text, created_by="U1", created_at=NOW - created,
-                            done_at=None if done is None else NOW - done, done_by=None if done is None else "U1")
-
-        for item in (followup(mine.id, "T1", "old, still open", timedelta(days=60)),
-                     followup(mine.id, "T1", "old, done lately", timedelta(days=60), timedelta(days=2)),
-                     followup(mine.id, "T1", "old, done long ago", timedelta(days=60), timedelta(days=40)),
-                     followup(mine.id, "T1", "new", timedelta(days=1)),
-                     followup(theirs.id, "T2", "other workspace", timedelta(days=1))):
-            await u.followups.add(item)
-        await u.commit()
-    async with uow(engine) as u:
-        found = await u.followups.list_active_since("T1", NOW - timedelta(days=30))
-    assert [f.text for f in found] == ["old, done lately", "new"]

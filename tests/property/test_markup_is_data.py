@@ -8,14 +8,14 @@ service over fakes; the whole app end to end is in test_markup_end_to_end.py.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.config import load_policy
-from bot.domain.alert_coverage import AlertCount
+from bot.domain.alert_coverage import AlertSource
 from bot.domain.chat import HandoverSummary
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
 from bot.domain.kpis import insights
@@ -73,8 +73,9 @@ def test_no_block_builder_lets_user_text_become_a_live_mention_or_a_disguised_li
                                                   by_service=[Bucket(service, 1, None, None)])),
         stats_blocks.stats_blocks(SimpleNamespace(label="7d", total=Bucket("All", 1, None, None), by_severity=[],  # type: ignore[arg-type]
                                                   by_service=[]),
-                                  insights([], [], since=NOW, until=NOW, runbook_ids={service},
-                                           alerts=[AlertCount(1, title, service, 2), AlertCount(2, summary, "", 1)])),
+                                  insights([incident], [], since=NOW - timedelta(days=1), until=NOW + timedelta(days=1),
+                                           groups={incident.id: 1}, runbook_ids={service},
+                                           alert_sources={1: AlertSource(title, service)})),
     ]
     found = [(json.dumps(out)[:200], bad) for out in outputs for t in _texts(out) for bad in live_markup(t)]
     assert found == []

@@ -9,8 +9,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from bot.config import load_policy
+from bot.domain.alert_coverage import AlertSource
 from bot.domain.followup_kpis import FollowUpMonth, followup_days
-from bot.domain.alert_coverage import AlertCount
 from bot.domain.kpis import Coverage, Recurrence, TimeKpi, times_by_class
 from bot.domain.report import Report, ReportData, build_report
 from bot.domain.trends import weekly_trends
@@ -21,13 +21,16 @@ from tests.unit.test_kpis import I0, I1, MIN, PERIOD, SINCE, UNTIL
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 POLICY = load_policy(None)
 HOSTILE = "<script>alert(1)</script> <@U123|boss> *x* | y"
-# Alert groups and the incidents they opened in the period; the bot has the runbook "workflow-500-queue-failure".
-ALERTS = [AlertCount(1, "Queue backlog", "workflow-500-queue-failure", 3), AlertCount(2, "Audit gaps", "", 1),
-          AlertCount(3, "Disk full", "no-such-runbook", 1)]
+DAYS = followup_days(FOLLOWUPS, since=SINCE, until=UNTIL, now=NOW)  # as the insights' reader counts them
+# The alert group that opened each incident (I1, I2 and I3: group 1; I4: 2; I5: 3), and how the groups read; the
+# bot has the runbook "workflow-500-queue-failure".
+GROUPS = {1: 1, 2: 1, 3: 1, 4: 2, 5: 3}
+SOURCES = {1: AlertSource("Queue backlog", "workflow-500-queue-failure"), 2: AlertSource("Audit gaps", ""),
+           3: AlertSource("Disk full", "no-such-runbook")}
 
 
 def _report(data: ReportData | None = None, **kw: object) -> Report:
-    return build_report(data or ReportData([I0, *PERIOD], RUNS, FOLLOWUPS, ALERTS), since=SINCE, until=UNTIL,
+    return build_report(data or ReportData([I0, *PERIOD], RUNS, DAYS, GROUPS, SOURCES), since=SINCE, until=UNTIL,
                         label="2026-11-01 to 2026-11-30", now=NOW, policy=POLICY, teams=("T1",),
                         classes_with_runbook={"queue-failure", "workflow-500"},
                         runbook_ids={"workflow-500-queue-failure"}, **kw)  # type: ignore[arg-type]
@@ -50,26 +53,33 @@ def test_the_report_holds_every_kpi_of_the_period_incidents() -> None:
                                        covered_classes=("queue-failure",))
     # Created in November: Nov 1 (open, 33.5 days on Dec 4 noon: overdue), Nov 5 (open, 29.5 days: not yet), Nov 25 (done).
     assert report.followups == [FollowUpMonth("2026-11", created=3, done=1, open=2, overdue=1)]
-    assert report.weeks == weekly_trends([I0, *PERIOD], RUNS, followup_days(FOLLOWUPS, since=SINCE, until=UNTIL, now=NOW),
-                                         since=SINCE, until=UNTIL)
+    assert report.weeks == weekly_trends([I0, *PERIOD], RUNS, DAYS, since=SINCE, until=UNTIL)
+    # Alert groups by incidents opened: Queue backlog (3; its runbook is loaded), Audit gaps (1; none), Disk full
+    # (1; names a runbook the bot does not have).
+    assert [(a.title, a.incidents) for a in report.alert_coverage.top] == [
+        ("Queue backlog", 3), ("Audit gaps", 1), ("Disk full", 1)]
+    assert [a.title for a in report.alert_coverage.covered] == ["Queue backlog"]
     assert report.label_of("queue-failure") == "Queue failure"
 
 
-def test_the_overdue_limit_given_decides_which_open_follow_ups_are_overdue() -> None:
+def test_the_report_counts_overdue_follow_ups_by_the_limit_they_were_read_with_and_says_it() -> None:
     # The Nov 5 follow-up is open 29.5 days on Dec 4 noon: not overdue after 30 days, overdue after 28.
-    report = _report(overdue_after=timedelta(days=28))
+    days = followup_days(FOLLOWUPS, since=SINCE, until=UNTIL, now=NOW, overdue_after=timedelta(days=28))
+    report = _report(ReportData([I0, *PERIOD], RUNS, days), overdue_after=timedelta(days=28))
     assert report.followups == [FollowUpMonth("2026-11", created=3, done=1, open=2, overdue=2)]
     assert report.overdue_after == timedelta(days=28)
     assert "overdue after 28 days" in render_html(report)
     assert "more than 28 days old" in render_markdown(report)
 
 
-def test_a_report_for_one_class_keeps_only_its_incidents_runs_and_follow_ups() -> None:
-    report = _report(incident_class="audit-failure")
+def test_a_report_for_one_class_keeps_only_its_incidents_runs_and_alerts() -> None:
+    # The follow-up days are read for the class (every follow-up of the fixture belongs to I1, a queue failure).
+    report = _report(ReportData([I0, *PERIOD], RUNS, [], GROUPS, SOURCES), incident_class="audit-failure")
     assert report.total.count == 1 and [k.key for k in report.by_class] == ["audit-failure"]
     assert report.recurrence == [Recurrence("audit-failure", 1, 0)]  # I0 is 35 days before I4: no recurrence
     assert (report.coverage.incidents, report.coverage.with_runbook, report.coverage.with_step_run) == (1, 1, 0)
-    assert report.followups == []  # every follow-up of the fixture belongs to I1, a queue failure
+    assert [(a.title, a.incidents) for a in report.alert_coverage.top] == [("Audit gaps", 1)]  # I4's group only
+    assert report.followups == []
 
 
 def test_json_has_stable_names_and_durations_in_seconds() -> None:
@@ -114,7 +124,7 @@ def test_markdown_shows_each_kpi_as_a_table_row() -> None:
 
 def _hostile() -> Report:
     # A class id the policy does not know is shown as typed; a service is whatever someone wrote.
-    data = ReportData([replace(I1, service=HOSTILE, incident_class=HOSTILE)], [], [], [AlertCount(9, HOSTILE, "", 1)])
+    data = ReportData([replace(I1, service=HOSTILE, incident_class=HOSTILE)], [], [], {1: 9}, {9: AlertSource(HOSTILE, "")})
     return _report(data)
 
 
