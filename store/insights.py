@@ -27,7 +27,7 @@ from store.alerts import AlertGroupRow, AlertIncidentRow
 from store.columns import as_day, utc_day
 from store.models import FollowUpRow, IncidentRow, RoleAssignmentRow
 from store.runs import StepRunRow
-from store.tables import core_rows, table_of
+from store.tables import core_rows, open_newest_first, table_of
 
 # What the KPIs read of an incident (IncidentFacts): grouping keys and the two samples, no JSON to decode.
 _KPI_COLUMNS = ("id", "team_id", "number", "declared_at", "severity", "service", "status", "incident_class",
@@ -147,7 +147,7 @@ class SqlInsights:
         holds = exists().where(role.c.team_id == team_id, role.c.incident_id == incident.c.id,
                                role.c.user_id == user_id, role.c.relinquished_at.is_(None))
         columns = [incident.c[name] for name in _HOME_COLUMNS]
-        newest = incident.c.declared_at.desc(), incident.c.id.desc()
+        newest = open_newest_first(incident)
         theirs = core_select(*columns).where(*is_open, holds).order_by(*newest).limit(limit)
         others = core_select(*columns).where(*is_open, ~holds).order_by(*newest).limit(limit)
         total = core_select(func.count()).select_from(incident).where(*is_open)

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.incident import Incident, NewIncident
 from store.locks import lock_workspace
 from store.models import IncidentRow, WorkspaceRow
-from store.tables import core_rows, table_of
+from store.tables import core_rows, open_newest_first, table_of
 
 # The columns of the domain's fields (the KPI samples are derived, written with the milestones).
 _SAMPLES = ("seconds_to_acknowledge", "seconds_to_resolve")
@@ -119,7 +119,7 @@ class SqlIncidentRepository:
         # Plain rows, not ORM objects: this is the read behind /incident list (see bench/run.py).
         table = table_of(IncidentRow)
         stmt = (core_select(table).where(table.c.team_id == team_id, table.c.status.in_(list(statuses)))
-                .order_by(table.c.declared_at.desc()).limit(limit))
+                .order_by(*open_newest_first(table)).limit(limit))
         result = await core_rows(self._s, stmt)
         return [_incident(SimpleNamespace(**row)) for row in result.mappings()]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Result, Select, Table
+from sqlalchemy import ColumnElement, CompoundSelect, Result, Select, Table, func
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,3 +27,14 @@ async def core_rows(session: AsyncSession, statement: Select[Any] | CompoundSele
     # select types and DML (its `execute` is deprecated and warns).
     result: Result[Any] = await session.exec(statement)  # type: ignore[call-overload]
     return result
+
+
+def open_newest_first(table: Table) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """ORDER BY for a workspace's open incidents (filtered by status), newest first.
+
+    The time is sorted as an expression, not as the column. SQLite keeps no statistics unless ANALYZE runs, so for
+    `ORDER BY declared_at` it prefers walking the whole (team_id, declared_at) index newest first, skipping closed
+    incidents, to sorting: a walk of the workspace's entire history whenever fewer than LIMIT incidents are open,
+    which is most of the time. Sorting an expression leaves no sort to save, so it searches the (team_id, status)
+    index and sorts the few open ones. PostgreSQL plans by its statistics either way."""
+    return func.coalesce(table.c.declared_at, table.c.declared_at).desc(), table.c.id.desc()

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -231,3 +232,26 @@ async def test_the_stored_samples_follow_the_milestones_when_they_are_edited(eng
         "T1", SINCE, NOW, lookback=SINCE, overdue_before=NOW - timedelta(days=30))
     [facts] = read.incidents
     assert (facts.acknowledged_after, facts.resolved_after) == (timedelta(minutes=10), timedelta(hours=2, minutes=10))
+
+
+async def test_open_incidents_are_found_by_status_not_by_walking_the_history_on_sqlite(engine: AsyncEngine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner has no statistics; PostgreSQL plans by its own")
+    await _seed(engine, 5)
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if "FROM incident" in statement and "ORDER BY" in statement and "LIMIT" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    await SqlInsightsReader(session_factory(engine)).home("T1", "U2", ["investigating"], limit=5)
+    async with SqlUnitOfWork(session_factory(engine)) as u:
+        await u.incidents.list_by_status("T1", ["investigating"])
+    event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    assert len(seen) == 3  # App Home's two lists and /incident list
+    async with engine.connect() as conn:
+        for statement, parameters in seen:
+            plan = " | ".join(str(r[-1]) for r in (await conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters)).all())
+            assert "ix_incident_team_status" in plan and "ix_incident_team_declared" not in plan, plan
