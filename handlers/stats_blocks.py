@@ -10,12 +10,8 @@ from bot.domain.classes import IncidentClass, class_label
 from bot.domain.kpis import Insights, Recurrence, TimeKpi
 from bot.domain.milestones import format_duration, format_span
 from bot.domain.oncall import OnCall, Rotation
-from bot.domain.stats import Bucket, Stats
+from bot.domain.stats import Stats
 from handlers.format import escape, slack_date
-
-
-def _line(bucket: Bucket) -> str:
-    return f"*{escape(bucket.key)}*: {bucket.count} · MTTA {format_duration(bucket.mtta)} · MTTR {format_duration(bucket.mttr)}"
 
 
 def _section(title: str, lines: list[str]) -> dict[str, Any]:
@@ -23,8 +19,8 @@ def _section(title: str, lines: list[str]) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*\n{body}"[:3000]}}
 
 
-def _class_line(kpi: TimeKpi, classes: tuple[IncidentClass, ...]) -> str:
-    return (f"*{escape(class_label(classes, kpi.key))}*: {kpi.count} · MTTA median {format_duration(kpi.mtta_median)}, "
+def _times_line(label: str, kpi: TimeKpi) -> str:
+    return (f"*{escape(label)}*: {kpi.count} · MTTA median {format_duration(kpi.mtta_median)}, "
             f"p90 {format_duration(kpi.mtta_p90)} · MTTR median {format_duration(kpi.mttr_median)}, "
             f"p90 {format_duration(kpi.mttr_p90)}")
 
@@ -40,7 +36,7 @@ def _insight_blocks(found: Insights, classes: tuple[IncidentClass, ...]) -> list
         (found.overall, "*All incidents*, by class or alert group")) if r is not None]
     covered = ", ".join(escape(class_label(classes, c)) for c in coverage.covered_classes) or "none"
     return [
-        _section("By class", [_class_line(k, classes) for k in found.by_class]),
+        _section("By class", [_times_line(class_label(classes, k.key), k) for k in found.by_class]),
         _section(f"Recurrence (an earlier incident of the class within {format_span(found.window)})", [
             _recurring(r, f"*{escape(class_label(classes, r.key))}*") for r in found.recurrence]
             or ["_No classed incidents._"]),
@@ -63,15 +59,16 @@ def _alerts_line(alerts: AlertCoverage) -> str:
             f"lead to a runbook: {listed}.")
 
 
-def stats_blocks(stats: Stats, found: Insights | None = None,
-                 classes: tuple[IncidentClass, ...] = ()) -> list[dict[str, Any]]:
-    """Count, MTTA and MTTR overall, by severity and by service; with `found`, the KPIs by class too."""
+def stats_blocks(stats: Stats, found: Insights, classes: tuple[IncidentClass, ...] = ()) -> list[dict[str, Any]]:
+    """Count, MTTA and MTTR (median and p90) overall, by severity, by service and by class, then recurrence and
+    runbook coverage."""
+    times = found.times
     return [
         {"type": "header", "text": {"type": "plain_text", "text": f"Incidents, {stats.label}"[:150]}},
-        _section("Overall", [_line(stats.total)]),
-        _section("By severity", [_line(b) for b in stats.by_severity]),
-        _section("By service", [_line(b) for b in stats.by_service]),
-        *(_insight_blocks(found, classes) if found is not None else []),
+        _section("Overall", [_times_line("all", times)] if times is not None else []),
+        _section("By severity", [_times_line(k.key, k) for k in found.by_severity]),
+        _section("By service", [_times_line(k.key, k) for k in found.by_service]),
+        *_insight_blocks(found, classes),
         {"type": "context", "elements": [{"type": "mrkdwn", "text":
             "MTTA: detected → acknowledged (a commander assigned). MTTR: detected → resolved. "
             "p90: 9 in 10 were at most this. Definitions: docs/KPIS.md."}]},

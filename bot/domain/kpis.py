@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.alert_coverage import AlertCoverage, AlertSource, alert_counts, alert_coverage
@@ -81,9 +81,14 @@ def times_by_service(incidents: Sequence[Measured]) -> list[TimeKpi]:
     return times_by(incidents, lambda i: i.service.strip() or NO_SERVICE)
 
 
-def times_by_severity(incidents: Sequence[Measured]) -> list[TimeKpi]:
-    """MTTA and MTTR per severity."""
-    return times_by(incidents, lambda i: i.severity)
+def times_by_severity(incidents: Sequence[Measured], order: Sequence[str] = ()) -> list[TimeKpi]:
+    """MTTA and MTTR per severity: the most frequent first, or in `order` (the policy's levels, highest first)
+    when given; a severity `order` does not name (since removed from the policy) comes after, by name."""
+    found = times_by(incidents, lambda i: i.severity)
+    if not order:
+        return found
+    rank = {level: n for n, level in enumerate(order)}
+    return sorted(found, key=lambda k: (rank.get(k.key, len(rank)), k.key))
 
 
 @dataclass(frozen=True)
@@ -210,16 +215,20 @@ class Insights:
     by_alert_group: Recurrence | None = None  # incidents alert groups opened (recurrence_by_alert_group)
     overall: Recurrence | None = None  # every incident, recurring by class or by alert group
     alerts: AlertCoverage | None = None  # runbook coverage of the top alerts (when their counts were read)
+    times: TimeKpi | None = None  # MTTA and MTTR of every incident of the period (key "all")
+    by_severity: list[TimeKpi] = field(default_factory=list)  # in the order of severities given
+    by_service: list[TimeKpi] = field(default_factory=list)
 
 
 def insights(incidents: Sequence[Measured], runs: Iterable[StepRun], *, since: datetime, until: datetime,
              window: timedelta = RECURRENCE_WINDOW, classes_with_runbook: Collection[str] = (),
              groups: Mapping[int, int] | None = None, incident_class: str | None = None,
-             alert_sources: Mapping[int, AlertSource] | None = None, runbook_ids: Collection[str] = ()) -> Insights:
+             alert_sources: Mapping[int, AlertSource] | None = None, runbook_ids: Collection[str] = (),
+             severities: Sequence[str] = ()) -> Insights:
     """The KPIs of incidents declared in [since, until) (of `incident_class` only, when given); `incidents` may
     reach back `window` for recurrence and hold every class; `groups`: the alert group that opened each incident;
     `alert_sources`: how those groups' alerts read and the runbook they name, with `runbook_ids` the runbooks the
-    bot has (the top alerts' coverage)."""
+    bot has (the top alerts' coverage); `severities`: the policy's levels, highest first (times_by_severity)."""
     chosen = [i for i in incidents if since <= i.declared_at < until and _of(i, incident_class)]
     by_group, overall = (recurrence_by_alert_group(incidents, groups, since=since, until=until, window=window,
                                                    incident_class=incident_class)
@@ -231,7 +240,9 @@ def insights(incidents: Sequence[Measured], runs: Iterable[StepRun], *, since: d
                     window=window, by_alert_group=by_group, overall=overall,
                     alerts=None if alert_sources is None else alert_coverage(
                         alert_counts(chosen, groups or {}, alert_sources, since=since, until=until),
-                        runbook_ids=runbook_ids))
+                        runbook_ids=runbook_ids),
+                    times=time_kpi("all", chosen), by_severity=times_by_severity(chosen, severities),
+                    by_service=times_by_service(chosen))
 
 
 def _of(incident: Measured, incident_class: str | None) -> bool:

@@ -101,9 +101,8 @@ def build_report(data: ReportData, *, since: datetime, until: datetime, label: s
         data = only_class(data, incident_class)
     chosen = [i for i in data.incidents if since <= i.declared_at < until]
     days = data.followup_days
-    ranks = {level.id: level.rank for level in policy.severities.levels}
-    # A severity since removed from the policy still counts; it sorts after the known ones.
-    by_severity = sorted(times_by_severity(chosen), key=lambda k: (ranks.get(k.key, len(ranks)), k.key))
+    # In the policy's order; a severity since removed from the policy still counts, after the known ones.
+    by_severity = times_by_severity(chosen, policy.severities.ids())
     return Report(
         since=since, until=until, label=label, generated_at=as_utc(now), teams=teams, incident_class=incident_class,
         total=time_kpi("all", chosen), resolved=sum(i.resolved_after is not None for i in chosen),
@@ -142,3 +141,4 @@ def _weeks(data: ReportData, days: list[FollowUpDay], *, since: datetime, until:
 def _labels(classes: tuple[IncidentClass, ...], incidents: list[Measured]) -> dict[str, str]:
     known = {c.id for c in classes} | {i.incident_class for i in incidents if i.incident_class}
     return {k: class_label(classes, k) for k in sorted(known)}
+

@@ -159,5 +159,6 @@ class ReviewService(ReviewReader):
         return stats, insights(records.incidents, records.runs, since=since, until=until, groups=records.groups,
                                window=window, classes_with_runbook=self._classes_with_runbook,
                                incident_class=None if chosen is None else chosen.id,
-                               alert_sources=records.alert_sources, runbook_ids=self._runbook_ids)
+                               alert_sources=records.alert_sources, runbook_ids=self._runbook_ids,
+                               severities=self.policy.severities.ids())
 

@@ -51,6 +51,11 @@ async def test_stats_over_a_range_show_the_class_breakdown_recurrence_and_runboo
     sections = {b["text"]["text"].split("\n", 1)[0]: b["text"]["text"] for b in body["blocks"] if b["type"] == "section"}
     # acknowledgements 0 and 10 min: median 5 min, p90 rank ceil(1.8) = 2 -> 10 min; neither is resolved
     assert "*Queue failure*: 2 · MTTA median 5 min, p90 10 min · MTTR median —, p90 —" in sections["*By class*"]
+    # The same median and p90 overall, and by severity in the policy's order: SEV2 (INC-1, acked at once), SEV3 (10 min)
+    assert sections["*Overall*"] == "*Overall*\n*all*: 2 · MTTA median 5 min, p90 10 min · MTTR median —, p90 —"
+    assert sections["*By severity*"].split("\n")[1:] == [
+        "*SEV2*: 1 · MTTA median 0 s, p90 0 s · MTTR median —, p90 —",
+        "*SEV3*: 1 · MTTA median 10 min, p90 10 min · MTTR median —, p90 —"]
     recurrence = sections["*Recurrence (an earlier incident of the class within 30 days)*"]
     assert "*Queue failure*: 1 of 2 (50%)" in recurrence  # INC-2 follows INC-1 by an hour
     # INC-1 had the runbook attached and its check ticked; INC-2 had none

@@ -36,7 +36,7 @@ async def test_stats_take_a_range_and_a_class_and_explain_what_they_cannot_read(
         _, body, _ = await bot.command("stats 90d --class queue-failure", user_id="U1")
         assert body["text"] == "Incident stats, last 90 days, Queue failure"
         sections = _sections(body)
-        assert sections["*Overall*"] == "*Overall*\n*all*: 1 · MTTA — · MTTR —"
+        assert sections["*Overall*"] == "*Overall*\n*all*: 1 · MTTA median —, p90 — · MTTR median —, p90 —"
         assert "*Queue failure*: 1 ·" in sections["*By class*"] and "Audit failure" not in sections["*By class*"]
         # The one queue-failure incident: its class is the top class, and the shipped library covers it.
         assert "1 of the top 1 classes (100%) have a runbook for them: Queue failure." in sections["*Runbook coverage*"]

@@ -79,5 +79,5 @@ async def test_milestones_are_back_filled_and_stats_report_them(incident: tuple[
     status, body, _ = await bot.command("stats 7d", user_id="U1")
     assert status == 200 and body["text"] == "Incident stats, last 7 days"
     overall = body["blocks"][1]["text"]["text"]
-    assert "*all*: 1 · MTTA 3 min · MTTR —" in overall
+    assert "*all*: 1 · MTTA median 3 min, p90 3 min · MTTR median —, p90 —" in overall
     assert "*banking*: 1" in body["blocks"][3]["text"]["text"]

@@ -20,7 +20,6 @@ from bot.domain.chat import HandoverSummary
 from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
 from bot.domain.kpis import insights
 from bot.domain.news import Announcement, News
-from bot.domain.stats import Bucket
 from bot.services.declaration import DeclareRequest
 from handlers import blocks, modals, people_blocks, stats_blocks
 from handlers.export_commands import export_text
@@ -69,10 +68,8 @@ def test_no_block_builder_lets_user_text_become_a_live_mention_or_a_disguised_li
         people_blocks.role_dm(incident, POLICY, "commander"), people_blocks.followup(followup),
         people_blocks.handover(HandoverSummary(incident, "U1", "U2", NOW, [followup], [title]), POLICY),
         people_blocks.timeline_page(incident, entries, 1, 1), export_text("INC-42", "md", summary),
-        stats_blocks.stats_blocks(SimpleNamespace(label="7d", total=Bucket("All", 1, None, None), by_severity=[],  # type: ignore[arg-type]
-                                                  by_service=[Bucket(service, 1, None, None)])),
-        stats_blocks.stats_blocks(SimpleNamespace(label="7d", total=Bucket("All", 1, None, None), by_severity=[],  # type: ignore[arg-type]
-                                                  by_service=[]),
+        # The incident's service (by service) and the alert's title and runbook name (the top alerts).
+        stats_blocks.stats_blocks(SimpleNamespace(label="7d"),  # type: ignore[arg-type]
                                   insights([incident], [], since=NOW - timedelta(days=1), until=NOW + timedelta(days=1),
                                            groups={incident.id: 1}, runbook_ids={service},
                                            alert_sources={1: AlertSource(title, service)})),

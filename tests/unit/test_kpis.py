@@ -88,6 +88,14 @@ def test_mtta_and_mttr_by_severity() -> None:
     ]
 
 
+def test_mtta_and_mttr_by_severity_in_the_policys_order_and_a_removed_severity_after() -> None:
+    # Most frequent first would put SEV1 and SEV2 (two each) before SEV3; the policy's order (highest first) wins,
+    # and SEV9, which the order does not name (since removed from the policy), comes after the known ones.
+    removed = incident(6, at(11, 7), cls=None, service="", severity="SEV9", ack=1, fix=2)
+    found = times_by_severity([*PERIOD, removed, removed], ["SEV3", "SEV2", "SEV1"])
+    assert [(k.key, k.count) for k in found] == [("SEV3", 1), ("SEV2", 2), ("SEV1", 2), ("SEV9", 2)]
+
+
 def test_recurrence_counts_an_earlier_incident_of_the_class_within_30_days() -> None:
     found = recurrence_by_class([I0, *PERIOD], since=SINCE, until=UNTIL)
     assert found == [
