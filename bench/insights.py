@@ -201,12 +201,12 @@ async def kpi_phase(database: str, incidents: int, years: float, runs: int) -> d
                     whole, queries, stats, report = [], [], [], []
                     for _ in range(runs):
                         started = time.perf_counter()
-                        counted, _ = await bot.services.reviews.stats_with_insights(TEAM, f"{days}d")
+                        _, counted = await bot.services.reviews.stats_with_insights(TEAM, f"{days}d")
                         stats.append(time.perf_counter() - started)
                         started = time.perf_counter()
                         reported = await reports.report(f"{days}d", teams=[TEAM])
                         report.append(time.perf_counter() - started)
-                        assert counted.total.count == reported.total.count
+                        assert counted.times is not None and counted.times.count == reported.total.count
                         started = time.perf_counter()
                         found = await service.period(TEAM, since, now)
                         whole.append(time.perf_counter() - started)

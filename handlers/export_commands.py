@@ -81,9 +81,9 @@ def _check_stats(parsed: ShowStats, call: Call) -> None:
 
 async def _show_stats(parsed: ShowStats, call: Call) -> None:
     async def stats() -> Answer:
-        found, kpis = await call.services.reviews.stats_with_insights(call.team_id, parsed.period,
+        label, kpis = await call.services.reviews.stats_with_insights(call.team_id, parsed.period,
                                                                       parsed.incident_class)
-        return f"Incident stats, {found.label}", stats_blocks(found, kpis, call.services.policy.classes)
+        return f"Incident stats, {label}", stats_blocks(label, kpis, call.services.policy.classes)
 
     await answer_in_ack(call.ack, call.respond, stats())
 

@@ -10,7 +10,6 @@ from bot.domain.classes import IncidentClass, class_label
 from bot.domain.kpis import Insights, Recurrence, TimeKpi
 from bot.domain.milestones import format_duration, format_span
 from bot.domain.oncall import OnCall, Rotation
-from bot.domain.stats import Stats
 from handlers.format import escape, slack_date
 
 
@@ -59,12 +58,12 @@ def _alerts_line(alerts: AlertCoverage) -> str:
             f"lead to a runbook: {listed}.")
 
 
-def stats_blocks(stats: Stats, found: Insights, classes: tuple[IncidentClass, ...] = ()) -> list[dict[str, Any]]:
+def stats_blocks(label: str, found: Insights, classes: tuple[IncidentClass, ...] = ()) -> list[dict[str, Any]]:
     """Count, MTTA and MTTR (median and p90) overall, by severity, by service and by class, then recurrence and
     runbook coverage."""
     times = found.times
     return [
-        {"type": "header", "text": {"type": "plain_text", "text": f"Incidents, {stats.label}"[:150]}},
+        {"type": "header", "text": {"type": "plain_text", "text": f"Incidents, {label}"[:150]}},
         _section("Overall", [_times_line("all", times)] if times is not None else []),
         _section("By severity", [_times_line(k.key, k) for k in found.by_severity]),
         _section("By service", [_times_line(k.key, k) for k in found.by_service]),

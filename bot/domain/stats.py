@@ -1,17 +1,16 @@
-"""Incident statistics over a period: counts, mean time to acknowledge and to resolve."""
+"""The period `/incident stats` and the report cover (`parse_period`), and grouping incidents by a key.
+
+The figures themselves are the KPIs of bot/domain/kpis.py (docs/KPIS.md): median and p90, not means."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from bot.domain.errors import InvalidCommand
 from bot.domain.milestones import as_utc
-from bot.domain.policy import Policy
-from bot.domain.samples import Measured
 
 DEFAULT_PERIOD = timedelta(days=30)
 # Ten years is more history than any workspace keeps; beyond it a typo is the likelier story.
@@ -63,42 +62,6 @@ def parse_period(text: str, *, now: datetime) -> tuple[datetime, datetime, str]:
     raise InvalidCommand(_HINT)
 
 
-@dataclass(frozen=True)
-class Bucket:
-    """Incidents sharing one key (a severity, a service, or all of them)."""
-
-    key: str
-    count: int
-    mtta: timedelta | None
-    mttr: timedelta | None
-
-
-@dataclass(frozen=True)
-class Stats:
-    """Incident statistics for one period."""
-
-    since: datetime
-    until: datetime
-    label: str
-    total: Bucket
-    by_severity: list[Bucket]
-    by_service: list[Bucket]
-
-
-def _mean(values: Iterable[timedelta | None]) -> timedelta | None:
-    present = [value for value in values if value is not None]
-    return sum(present, timedelta(0)) / len(present) if present else None
-
-
-def _bucket(key: str, incidents: Sequence[Measured]) -> Bucket:
-    return Bucket(
-        key=key,
-        count=len(incidents),
-        mtta=_mean(i.acknowledged_after for i in incidents),
-        mttr=_mean(i.resolved_after for i in incidents),
-    )
-
-
 def group_by(items: Iterable[_T], key: Callable[[_T], str]) -> dict[str, list[_T]]:
     """The items (incidents) by `key`, each list in the order given."""
     groups: dict[str, list[_T]] = {}
@@ -106,24 +69,3 @@ def group_by(items: Iterable[_T], key: Callable[[_T], str]) -> dict[str, list[_T
         groups.setdefault(key(item), []).append(item)
     return groups
 
-
-def incident_stats(
-    incidents: Sequence[Measured], *, since: datetime, until: datetime, policy: Policy, label: str = ""
-) -> Stats:
-    """Count, MTTA and MTTR of incidents declared in [since, until): overall, by severity, by service."""
-    since, until = as_utc(since), as_utc(until)
-    chosen = [i for i in incidents if since <= i.declared_at < until]
-    ranks = {level.id: level.rank for level in policy.severities.levels}
-    by_severity = group_by(chosen, lambda i: i.severity)
-    # A severity since removed from the policy still counts; it sorts after the known ones.
-    severity_order = sorted(by_severity, key=lambda s: (ranks.get(s, len(ranks)), s))
-    by_service = group_by(chosen, lambda i: i.service.strip() or NO_SERVICE)
-    service_order = sorted(by_service, key=lambda s: (-len(by_service[s]), s))
-    return Stats(
-        since=since,
-        until=until,
-        label=label or f"{since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC",
-        total=_bucket("all", chosen),
-        by_severity=[_bucket(s, by_severity[s]) for s in severity_order],
-        by_service=[_bucket(s, by_service[s]) for s in service_order],
-    )

@@ -15,7 +15,7 @@ from bot.domain.incident import FollowUp, Incident, TimelineEntry, TimelineKind
 from bot.domain.kpis import Insights, insights
 from bot.domain.ports import Clock
 from bot.domain.repositories import UnitOfWork, UnitOfWorkFactory
-from bot.domain.stats import Stats, incident_stats, parse_period
+from bot.domain.stats import parse_period
 from bot.services.incidents import IncidentService, load_incident
 from bot.services.people import PeopleNames
 from bot.services.recording import audit, record
@@ -132,16 +132,10 @@ class ReviewService(ReviewReader):
         log.info("incident_resolved", team_id=team_id, incident=changed.ref)
         return markdown[0]
 
-    async def stats(self, team_id: str, period: str) -> Stats:
-        """Count, MTTA and MTTR by severity and service over `period` (default 30 days)."""
-        since, until, label = parse_period(period, now=self._clock.now())
-        async with self._uow() as uow:
-            incidents = await uow.incidents.list_declared_since(team_id, since, until)
-        return incident_stats(incidents, since=since, until=until, label=label, policy=self.policy)
-
-    async def stats_with_insights(self, team_id: str, period: str, incident_class: str = "") -> tuple[Stats, Insights]:
-        """The stats of `period` (of one class's incidents, if given) and its KPIs (by class, recurrence, runbook
-        coverage of incidents, top classes and top alerts), from the insights' six queries."""
+    async def stats_with_insights(self, team_id: str, period: str, incident_class: str = "") -> tuple[str, Insights]:
+        """What `period` (default 30 days; of one class's incidents, if given) is called, and its KPIs (counts, times
+        overall, by severity, service and class, recurrence, runbook coverage of incidents, top classes and top
+        alerts), from the insights' six queries."""
         now = self._clock.now()
         since, until, label = parse_period(period, now=now)
         chosen = find_class(self.policy.classes, incident_class) if incident_class.strip() else None
@@ -151,12 +145,9 @@ class ReviewService(ReviewReader):
             # or of an alert group, and that one may be of any class.
             records = await uow.insights.period(team_id, since, until, lookback=since - window, alerts=True,
                                                 overdue_before=now - self.policy.followup_overdue_after)
-        counted = records.incidents
         if chosen is not None:  # the counts are the class's; recurrence by alert group still sees every class
-            counted = [i for i in records.incidents if i.incident_class == chosen.id]
             label = f"{label}, {chosen.label}"
-        stats = incident_stats(counted, since=since, until=until, label=label, policy=self.policy)
-        return stats, insights(records.incidents, records.runs, since=since, until=until, groups=records.groups,
+        return label, insights(records.incidents, records.runs, since=since, until=until, groups=records.groups,
                                window=window, classes_with_runbook=self._classes_with_runbook,
                                incident_class=None if chosen is None else chosen.id,
                                alert_sources=records.alert_sources, runbook_ids=self._runbook_ids,

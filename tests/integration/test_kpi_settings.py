@@ -37,7 +37,7 @@ async def _two_of_a_class(engine: AsyncEngine, apart: timedelta) -> FakeClock:
 
 
 async def _stats_recurrence(engine: AsyncEngine, clock: FakeClock, policy: Policy, period: str) -> Recurrence:
-    _stats, found = await replica(engine, clock, policy).services.reviews.stats_with_insights("T1", period)
+    _label, found = await replica(engine, clock, policy).services.reviews.stats_with_insights("T1", period)
     assert found.window == policy.recurrence_window
     [recurrence] = [r for r in found.recurrence if r.key == CLASS]
     return recurrence

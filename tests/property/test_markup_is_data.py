@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,8 +68,7 @@ def test_no_block_builder_lets_user_text_become_a_live_mention_or_a_disguised_li
         people_blocks.handover(HandoverSummary(incident, "U1", "U2", NOW, [followup], [title]), POLICY),
         people_blocks.timeline_page(incident, entries, 1, 1), export_text("INC-42", "md", summary),
         # The incident's service (by service) and the alert's title and runbook name (the top alerts).
-        stats_blocks.stats_blocks(SimpleNamespace(label="7d"),  # type: ignore[arg-type]
-                                  insights([incident], [], since=NOW - timedelta(days=1), until=NOW + timedelta(days=1),
+        stats_blocks.stats_blocks("7d", insights([incident], [], since=NOW - timedelta(days=1), until=NOW + timedelta(days=1),
                                            groups={incident.id: 1}, runbook_ids={service},
                                            alert_sources={1: AlertSource(title, service)})),
     ]

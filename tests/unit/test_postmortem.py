@@ -126,16 +126,3 @@ async def test_export_finds_the_incident_by_reference_in_both_formats() -> None:
         await world.services.reviews.find("T2", "INC-1")
 
 
-async def test_stats_count_mtta_and_mttr_by_severity() -> None:
-    world = make_world()
-    a = await world.declare("Imports failing", severity="sev1")
-    world.clock.advance(minutes=5)
-    await world.services.roles.assign("T1", a.id, "U1", "commander", "U1")  # type: ignore[arg-type]
-    world.clock.advance(minutes=25)
-    await world.services.incidents.change_status("T1", a.id, "U1", "resolved")  # type: ignore[arg-type]
-    await world.declare("Login slow", severity="sev2", service="auth")
-    world.clock.advance(minutes=1)
-    stats = await world.services.reviews.stats("T1", "7d")
-    assert stats.total.count == 2
-    sev1 = next(b for b in stats.by_severity if b.key == "SEV1")
-    assert sev1.mtta == timedelta(minutes=5) and sev1.mttr == timedelta(minutes=30)

@@ -9,7 +9,8 @@ import pytest
 from bot.config import load_policy
 from bot.domain.errors import InvalidCommand
 from bot.domain.incident import Incident
-from bot.domain.stats import Bucket, incident_stats, parse_period
+from bot.domain.kpis import Insights, TimeKpi, insights
+from bot.domain.stats import parse_period
 
 POLICY = load_policy(None)
 NOW = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
@@ -79,7 +80,7 @@ def test_anything_else_shows_examples(typed: str) -> None:
         parse_period(typed, now=NOW)
 
 
-# --- incident_stats -------------------------------------------------------------------------------------
+# --- the times of /incident stats (kpis.insights) -------------------------------------------------------------------------------------
 
 SINCE, UNTIL = at(1, 0), at(21, 0)
 INCIDENTS = [
@@ -103,58 +104,34 @@ INCIDENTS = [
 ]
 
 
+def _times(incidents: list[Incident]) -> Insights:
+    return insights(incidents, [], since=SINCE, until=UNTIL, severities=POLICY.severities.ids())
+
+
 def test_only_incidents_declared_in_the_half_open_period_count() -> None:
-    assert incident_stats(INCIDENTS, since=SINCE, until=UNTIL, policy=POLICY).total.count == 5
+    found = _times(INCIDENTS).times
+    assert found is not None and found.count == 5
 
 
-def test_the_total_averages_acknowledgement_and_resolution_over_incidents_that_have_them() -> None:
-    result = incident_stats(INCIDENTS, since=SINCE, until=UNTIL, policy=POLICY)
-    # MTTA (4 + 10 + 15) / 3 = 9 min 40 s; MTTR (60 + 30 + 120) / 3 = 70 min.
-    assert result.total == Bucket("all", 5, mtta=9 * MIN + timedelta(seconds=40), mttr=70 * MIN)
+def test_the_samples_follow_the_milestones_and_the_times_are_their_median_and_p90() -> None:
+    # TTA 4, 10, 15 min: median 10, p90 15; TTR 60, 30, 120 min: median 60, p90 120.
+    assert _times(INCIDENTS).times == TimeKpi("all", 5, 10 * MIN, 15 * MIN, 60 * MIN, 120 * MIN)
 
 
 def test_severities_follow_the_policy_rank_and_only_those_that_occur() -> None:
-    result = incident_stats(INCIDENTS, since=SINCE, until=UNTIL, policy=POLICY)
-    assert result.by_severity == [
-        Bucket("SEV0", 1, mtta=None, mttr=120 * MIN),
-        Bucket("SEV1", 2, mtta=7 * MIN, mttr=45 * MIN),
-        Bucket("SEV2", 1, mtta=15 * MIN, mttr=None),
-        Bucket("SEV3", 1, mtta=None, mttr=None),
+    assert _times(INCIDENTS).by_severity == [
+        TimeKpi("SEV0", 1, None, None, 120 * MIN, 120 * MIN),
+        TimeKpi("SEV1", 2, 7 * MIN, 10 * MIN, 45 * MIN, 60 * MIN),  # TTA 4, 10; TTR 60, 30
+        TimeKpi("SEV2", 1, 15 * MIN, 15 * MIN, None, None),
+        TimeKpi("SEV3", 1, None, None, None, None),
     ]
 
 
 def test_services_are_sorted_by_count_then_name_with_blank_as_no_service() -> None:
-    result = incident_stats(INCIDENTS, since=SINCE, until=UNTIL, policy=POLICY)
-    assert result.by_service == [
-        Bucket("billing", 2, mtta=None, mttr=120 * MIN),
-        Bucket("imports", 2, mtta=7 * MIN, mttr=45 * MIN),
-        Bucket("(no service)", 1, mtta=15 * MIN, mttr=None),
-    ]
+    assert [(k.key, k.count) for k in _times(INCIDENTS).by_service] == [
+        ("billing", 2), ("imports", 2), ("(no service)", 1)]
 
 
 def test_a_severity_no_longer_in_the_policy_is_listed_after_the_known_ones() -> None:
     retired = incident(8, "SEV9", at(5, 9), "imports")
-    result = incident_stats([retired, INCIDENTS[0]], since=SINCE, until=UNTIL, policy=POLICY)
-    assert [b.key for b in result.by_severity] == ["SEV1", "SEV9"]
-
-
-def test_the_period_and_label_are_carried_through() -> None:
-    result = incident_stats(INCIDENTS, since=SINCE, until=UNTIL, policy=POLICY, label="November so far")
-    assert (result.since, result.until, result.label) == (SINCE, UNTIL, "November so far")
-
-
-def test_without_a_label_the_period_describes_itself_in_utc() -> None:
-    result = incident_stats([], since=SINCE, until=UNTIL, policy=POLICY)
-    assert result.label == "2026-11-01 00:00 to 2026-11-21 00:00 UTC"
-
-
-def test_a_quiet_period_has_no_means_and_no_groups() -> None:
-    result = incident_stats(INCIDENTS, since=at(21, 1), until=at(22, 0), policy=POLICY)
-    assert result.total == Bucket("all", 0, mtta=None, mttr=None)
-    assert (result.by_severity, result.by_service) == ([], [])
-
-
-def test_a_parsed_period_feeds_straight_into_the_stats() -> None:
-    since, until, label = parse_period("2026-11-10..2026-11-12", now=NOW)
-    result = incident_stats(INCIDENTS, since=since, until=until, policy=POLICY, label=label)
-    assert (result.total.count, result.label) == (2, "2026-11-10 to 2026-11-12")
+    assert [k.key for k in _times([retired, INCIDENTS[0]]).by_severity] == ["SEV1", "SEV9"]
