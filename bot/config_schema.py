@@ -20,9 +20,8 @@ from pydantic import (
 from bot.config_access import PermissionsConfig, RedactionConfig
 from bot.config_alerts import AlertsConfig
 from bot.config_status_page import StatusPageConfig
-from bot.domain.followup_kpis import FOLLOWUP_OVERDUE_AFTER
-from bot.domain.kpis import RECURRENCE_WINDOW
 from bot.domain.permissions import Capability
+from bot.domain.policy import FOLLOWUP_OVERDUE_AFTER, RECURRENCE_WINDOW
 
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 

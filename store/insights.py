@@ -78,7 +78,9 @@ class SqlInsights:
         wanted = [incident.c.team_id == team_id, incident.c.declared_at >= lookback, incident.c.declared_at < until]
         if incident_class is not None:
             wanted.append(incident.c.incident_class == incident_class)
-        written = func.length(func.trim(incident.c.root_cause)) > 0
+        # The resolve form strips what it stores (ReviewService.resolve), so written is not empty, as
+        # Incident.has_root_cause says of the stripped text.
+        written = incident.c.root_cause != ""
         incidents = core_select(*(incident.c[name] for name in _KPI_COLUMNS), written).where(*wanted)
         # Coverage asks only whether an incident had a runbook and whether one of its steps ran: one row per
         # incident with a runbook, standing for its runs (a step that ran, or one that did not).
@@ -96,7 +98,7 @@ class SqlInsights:
         days = await self._followup_days(team_id, since, until, overdue_before, incident_class)
         if not alerts:
             return PeriodRecords(incidents=found, runs=stepped, followup_days=days)
-        groups, sources = await self._alert_groups(wanted, ids)
+        groups, sources = await self._alert_groups(team_id, wanted, ids)
         return PeriodRecords(incidents=found, runs=stepped, followup_days=days, groups=groups, alert_sources=sources)
 
     async def _followup_days(self, team_id: str, since: datetime, until: datetime, overdue_before: datetime,
@@ -124,15 +126,17 @@ class SqlInsights:
             days[day] = replace(days.get(day) or FollowUpDay(day=day), done=n)
         return [days[d] for d in sorted(days)]
 
-    async def _alert_groups(self, wanted: list[Any], period_ids: Any) -> tuple[dict[int, int], dict[int, AlertSource]]:
+    async def _alert_groups(self, team_id: str, wanted: list[Any],
+                            period_ids: Any) -> tuple[dict[int, int], dict[int, AlertSource]]:
         """Two reads: the alert group that opened each incident `wanted` selects (alert_incident by its key), and
         how the groups that opened the period's incidents (`period_ids`) read, with the runbook they name."""
         incident, link, group = table_of(IncidentRow), table_of(AlertIncidentRow), table_of(AlertGroupRow)
         opened = (core_select(link.c.incident_id, link.c.group_id)
                   .join(incident, incident.c.id == link.c.incident_id).where(*wanted, link.c.team_id == incident.c.team_id))
         groups = {i: g for i, g in await core_rows(self._s, opened)}
-        named = core_select(group.c.id, group.c.detail).where(group.c.id.in_(
-            core_select(link.c.group_id).where(link.c.incident_id.in_(period_ids.scalar_subquery())).scalar_subquery()))
+        named = core_select(group.c.id, group.c.detail).where(group.c.team_id == team_id, group.c.id.in_(
+            core_select(link.c.group_id).where(link.c.team_id == team_id,
+                                               link.c.incident_id.in_(period_ids.scalar_subquery())).scalar_subquery()))
         sources = {g: AlertSource(title=str((d or {}).get("title") or ""), runbook=str((d or {}).get("runbook") or ""))
                    for g, d in await core_rows(self._s, named)}
         return groups, sources

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.domain.incident import FollowUp
-
-FOLLOWUP_OVERDUE_AFTER = timedelta(days=30)
+from bot.domain.policy import FOLLOWUP_OVERDUE_AFTER
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.alert_coverage import AlertCoverage, AlertSource, alert_counts, alert_coverage
+from bot.domain.policy import RECURRENCE_WINDOW
 from bot.domain.runbook import StepRun, StepState
 from bot.domain.samples import Measured
 from bot.domain.stats import NO_SERVICE, group_by
 
 NO_CLASS = "(no class)"
-RECURRENCE_WINDOW = timedelta(days=30)
 TOP_CLASSES = 5
 # A step counts as run once someone started it; pending, skipped or still awaiting approval does not.
 RUN_STATES = frozenset({StepState.RUNNING, StepState.DONE, StepState.FAILED, StepState.ROLLED_BACK})

@@ -17,6 +17,9 @@ from bot.domain.severity import SeverityScale
 from bot.domain.status_policy import StatusPagePolicy
 
 CHANNEL_NAME_MAX = 80
+# The KPIs' defaults (bot/domain/kpis.py and followup_kpis.py use these; warroom.yaml's insights.* override them).
+RECURRENCE_WINDOW = timedelta(days=30)  # an earlier incident of the class this recent makes one recur
+FOLLOWUP_OVERDUE_AFTER = timedelta(days=30)  # an open follow-up this old is overdue
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,9 @@ class Policy:
     classes: tuple[IncidentClass, ...] = DEFAULT_CLASSES  # incident classes (types) for /incident class and KPIs
     class_required_at_resolve: bool = False  # an incident without a class cannot be resolved
     # KPIs (insights.* in warroom.yaml): an earlier incident of the class this recent makes one recur;
-    # an open follow-up this old is overdue. Defaults: kpis.RECURRENCE_WINDOW and
-    # followup_kpis.FOLLOWUP_OVERDUE_AFTER (those modules import this one, so not by name).
-    recurrence_window: timedelta = timedelta(days=30)
-    followup_overdue_after: timedelta = timedelta(days=30)
+    # an open follow-up this old is overdue.
+    recurrence_window: timedelta = RECURRENCE_WINDOW
+    followup_overdue_after: timedelta = FOLLOWUP_OVERDUE_AFTER
 
     @property
     def access(self) -> Permissions:

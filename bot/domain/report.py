@@ -11,14 +11,8 @@ from datetime import datetime, timedelta
 
 from bot.domain.alert_coverage import AlertCoverage, AlertSource, alert_counts, alert_coverage
 from bot.domain.classes import IncidentClass, class_label
-from bot.domain.followup_kpis import (
-    FOLLOWUP_OVERDUE_AFTER,
-    FollowUpDay,
-    FollowUpMonth,
-    followups_by_month,
-)
+from bot.domain.followup_kpis import FollowUpDay, FollowUpMonth, followups_by_month
 from bot.domain.kpis import (
-    RECURRENCE_WINDOW,
     Coverage,
     Recurrence,
     TimeKpi,
@@ -30,7 +24,7 @@ from bot.domain.kpis import (
     times_by_severity,
 )
 from bot.domain.milestones import as_utc
-from bot.domain.policy import Policy
+from bot.domain.policy import FOLLOWUP_OVERDUE_AFTER, RECURRENCE_WINDOW, Policy
 from bot.domain.runbook import StepRun
 from bot.domain.samples import Measured
 from bot.domain.stats import group_by

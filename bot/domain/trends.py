@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.domain.followup_kpis import FollowUpDay
-from bot.domain.kpis import RECURRENCE_WINDOW, RUN_STATES, recurring_ids, time_kpi
+from bot.domain.kpis import RUN_STATES, recurring_ids, time_kpi
+from bot.domain.policy import RECURRENCE_WINDOW
 from bot.domain.runbook import StepRun
 from bot.domain.samples import Measured
 

@@ -85,7 +85,7 @@ class InsightsService:
 
     async def period(self, team_id: str, since: datetime, until: datetime, *,
                      incident_class: str | None = None) -> PeriodInsights:
-        """The KPIs of incidents declared in [since, until) from three queries (recurrence looks back the policy's
+        """The KPIs of incidents declared in [since, until) from four queries (recurrence looks back the policy's
         recurrence window; open follow-ups older than its overdue limit are overdue)."""
         now, window = self._clock.now(), self.policy.recurrence_window
         records = await self._reader.period(team_id, since, until, lookback=since - window,

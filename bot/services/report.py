@@ -1,4 +1,4 @@
-"""ReportService: reads what the operations report needs (four queries per workspace) and builds it."""
+"""ReportService: reads what the operations report needs (the insights' six queries per workspace) and builds it."""
 
 from __future__ import annotations
 

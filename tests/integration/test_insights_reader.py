@@ -255,3 +255,25 @@ async def test_open_incidents_are_found_by_status_not_by_walking_the_history_on_
             plan = " | ".join(str(r[-1]) for r in (await conn.exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + statement, parameters)).all())
             assert "ix_incident_team_status" in plan and "ix_incident_team_declared" not in plan, plan
+
+
+async def test_a_class_s_follow_ups_are_those_of_its_incidents_however_old(engine: AsyncEngine) -> None:
+    made = await _seed(engine, 30)  # classes by n % 3: queue-failure, import-pipeline, none
+    async with SqlUnitOfWork(session_factory(engine)) as u:
+        old = await u.incidents.add(NewIncident(team_id="T1", number=99, title="Old", severity="SEV2", status="resolved",
+                                                declared_by="U1", declared_at=NOW - timedelta(days=200),
+                                                incident_class="queue-failure"))
+        for incident in (old, made[1]):  # an old queue failure's, and an import pipeline incident's
+            await u.followups.add(FollowUp(team_id="T1", incident_id=incident.id, text="Late fix", created_by="U1",
+                                           created_at=NOW - timedelta(days=1)))
+        await u.commit()
+    async with SqlUnitOfWork(session_factory(engine)) as u:
+        classes = {i.id: i.incident_class for i in await u.incidents.list_declared_since("T1", NOW - timedelta(days=365))}
+        followups = [f for i in classes for f in await u.followups.list_for("T1", i)]
+    read = await SqlInsightsReader(session_factory(engine)).period(
+        "T1", SINCE, NOW, lookback=SINCE, overdue_before=NOW, incident_class="queue-failure")
+    theirs = [f for f in followups if classes[f.incident_id] == "queue-failure"]
+    assert read.followup_days == followup_days(theirs, since=SINCE, until=NOW, now=NOW, overdue_after=timedelta(0))
+    created = sum(d.created for d in read.followup_days)
+    assert created == len([f for f in theirs if f.created_at >= SINCE]) and any(f.incident_id == old.id for f in theirs)
+    assert created < len([f for f in followups if f.created_at >= SINCE])  # the other classes' are left out

@@ -84,9 +84,13 @@ async def test_every_workspace_by_default_one_class_when_asked_and_html_written_
     assert (every, one, html) == (0, 0, 0)
     all_teams = json.loads(every_out)
     assert all_teams["teams"] == ["T1", "T2"] and all_teams["incidents"]["total"] == 4
+    # Both follow-ups belong to T1's queue failures (one still open, created in February: overdue by now).
+    february = [{"month": "2026-02", "created": 2, "done": 1, "open": 1, "overdue": 1}]
+    assert all_teams["followups_by_month"] == february
     queue = json.loads(one_out)
     assert queue["class"] == "queue-failure" and queue["incidents"]["total"] == 2
     assert [r["key"] for r in queue["recurrence"]["by_class"]] == ["queue-failure"]
+    assert queue["followups_by_month"] == february
     assert html_out == "" and html_err == "report written to {}: 4 incidents, 2026-02-01 to 2026-02-28\n".format(
         tmp_path / "review.html")
     page = (tmp_path / "review.html").read_text(encoding="utf-8")

@@ -9,8 +9,7 @@ import pytest
 
 from bot.config import default_policy_text, load_policy, parse_duration, parse_policy
 from bot.domain.errors import ConfigError
-from bot.domain.followup_kpis import FOLLOWUP_OVERDUE_AFTER
-from bot.domain.kpis import RECURRENCE_WINDOW
+from bot.domain.policy import FOLLOWUP_OVERDUE_AFTER, RECURRENCE_WINDOW
 from bot.settings import DEFAULT_DATABASE_URL, load_settings
 
 

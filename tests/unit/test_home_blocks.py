@@ -9,10 +9,11 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.config import load_policy
-from bot.domain.followup_kpis import FOLLOWUP_OVERDUE_AFTER, followup_days
+from bot.domain.followup_kpis import followup_days
 from bot.domain.incident import FollowUp, Incident
 from bot.domain.insight_ports import HomeRecords, OwnedFollowUp, PeriodRecords
 from bot.domain.oncall import OnCall, Rotation
+from bot.domain.policy import FOLLOWUP_OVERDUE_AFTER
 from bot.services.insights import HOME_INCIDENTS, Home, InsightsService, home_period
 from bot.standin.blocks import check_view
 from handlers.home_blocks import SHOWN, home_view, kpi_fields, view_digest

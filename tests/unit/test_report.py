@@ -79,7 +79,6 @@ def test_a_report_for_one_class_keeps_only_its_incidents_runs_and_alerts() -> No
     assert report.recurrence == [Recurrence("audit-failure", 1, 0)]  # I0 is 35 days before I4: no recurrence
     assert (report.coverage.incidents, report.coverage.with_runbook, report.coverage.with_step_run) == (1, 1, 0)
     assert [(a.title, a.incidents) for a in report.alert_coverage.top] == [("Audit gaps", 1)]  # I4's group only
-    assert report.followups == []
 
 
 def test_json_has_stable_names_and_durations_in_seconds() -> None:
