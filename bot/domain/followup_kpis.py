@@ -40,7 +40,10 @@ class FollowUpDay:
 
 def followup_days(followups: Iterable[FollowUp], *, since: datetime, until: datetime, now: datetime,
                   overdue_after: timedelta = FOLLOWUP_OVERDUE_AFTER) -> list[FollowUpDay]:
-    """The follow-ups created in [since, until) by day of creation, and those done in it by day done; oldest first."""
+    """The follow-ups created in [since, until) by day of creation, and those done in it by day done; oldest first.
+
+    The definition the store's SQL count follows (store/insights.py counts the same in two grouped queries, and
+    tests/integration/test_insights_reader.py checks one against the other on both databases)."""
     created: dict[date, list[FollowUp]] = {}
     done: dict[date, int] = {}
     for f in followups:
