@@ -61,10 +61,9 @@ def _alerts_line(alerts: AlertCoverage) -> str:
 def stats_blocks(label: str, found: Insights, classes: tuple[IncidentClass, ...] = ()) -> list[dict[str, Any]]:
     """Count, MTTA and MTTR (median and p90) overall, by severity, by service and by class, then recurrence and
     runbook coverage."""
-    times = found.times
     return [
         {"type": "header", "text": {"type": "plain_text", "text": f"Incidents, {label}"[:150]}},
-        _section("Overall", [_times_line("all", times)] if times is not None else []),
+        _section("Overall", [_times_line("all", found.times)]),
         _section("By severity", [_times_line(k.key, k) for k in found.by_severity]),
         _section("By service", [_times_line(k.key, k) for k in found.by_service]),
         *_insight_blocks(found, classes),

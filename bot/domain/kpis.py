@@ -215,7 +215,8 @@ class Insights:
     by_alert_group: Recurrence | None = None  # incidents alert groups opened (recurrence_by_alert_group)
     overall: Recurrence | None = None  # every incident, recurring by class or by alert group
     alerts: AlertCoverage | None = None  # runbook coverage of the top alerts (when their counts were read)
-    times: TimeKpi | None = None  # MTTA and MTTR of every incident of the period (key "all")
+    # MTTA and MTTR of every incident of the period (key "all")
+    times: TimeKpi = field(default_factory=lambda: TimeKpi("all", 0, None, None, None, None))
     by_severity: list[TimeKpi] = field(default_factory=list)  # in the order of severities given
     by_service: list[TimeKpi] = field(default_factory=list)
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from bot.domain.followup_kpis import FollowUpMonth, followups_by_month
 from bot.domain.incident import Incident
 from bot.domain.insight_ports import InsightsReader, OwnedFollowUp
-from bot.domain.kpis import Insights, TimeKpi, insights, time_kpi
+from bot.domain.kpis import Insights, TimeKpi, insights
 from bot.domain.oncall import OnCall, Rotation
 from bot.domain.policy import Policy
 from bot.domain.ports import Clock
@@ -92,11 +92,11 @@ class InsightsService:
                                             overdue_before=now - self.policy.followup_overdue_after,
                                             incident_class=incident_class)
         chosen = [i for i in records.incidents if since <= i.declared_at < until]
+        found = insights(records.incidents, records.runs, since=since, until=until, window=window,
+                         classes_with_runbook=self._classes_with_runbook)
         return PeriodInsights(
-            since=since, until=until, incident_class=incident_class, overall=time_kpi("all", chosen),
-            open_incidents=sum(self.policy.lifecycle.is_open(i.status) for i in chosen),
-            insights=insights(records.incidents, records.runs, since=since, until=until, window=window,
-                              classes_with_runbook=self._classes_with_runbook),
+            since=since, until=until, incident_class=incident_class, overall=found.times,
+            open_incidents=sum(self.policy.lifecycle.is_open(i.status) for i in chosen), insights=found,
             weeks=weekly_trends(records.incidents, records.runs, records.followup_days, since=since, until=until,
                                 window=window),
             followups=followups_by_month(records.followup_days))

@@ -54,7 +54,7 @@ async def test_stats_count_recurrence_by_alert_group_filter_by_class_and_cover_c
 
     bot.clock.advance(minutes=1)  # the period ends now, exclusive
     _, found = await bot.services.reviews.stats_with_insights("T1", "30d")
-    assert found.times is not None and found.times.count == 5
+    assert found.times.count == 5
     assert found.by_alert_group == Recurrence(ALERT_GROUPS, count=4, recurring=1)  # the second follows the first
     assert found.overall == Recurrence(ALL_INCIDENTS, count=5, recurring=1)
     # Top alerts by incidents opened: ImportsFailing (2), then API slow and Disk full (1 each, by title). Only
@@ -68,7 +68,7 @@ async def test_stats_count_recurrence_by_alert_group_filter_by_class_and_cover_c
     assert found.coverage.covered_classes == ("import-pipeline", "queue-failure")
 
     label, found = await bot.services.reviews.stats_with_insights("T1", "30d", "Queue failure")
-    assert found.times is not None and (found.times.count, label) == (1, "last 30 days, Queue failure")
+    assert (found.times.count, label) == (1, "last 30 days, Queue failure")
     assert found.by_alert_group == Recurrence(ALERT_GROUPS, count=0, recurring=0)
     assert [k.key for k in found.by_class] == ["queue-failure"]
     assert found.alerts is not None and found.alerts.top == ()  # no alert opened a queue failure

@@ -110,7 +110,7 @@ def _times(incidents: list[Incident]) -> Insights:
 
 def test_only_incidents_declared_in_the_half_open_period_count() -> None:
     found = _times(INCIDENTS).times
-    assert found is not None and found.count == 5
+    assert found.count == 5
 
 
 def test_the_samples_follow_the_milestones_and_the_times_are_their_median_and_p90() -> None:
