@@ -25,6 +25,7 @@ from bot.domain.oncall import Rotation
 from bot.domain.policy import Policy, Role
 from bot.domain.severity import EscalationLevel, Severity, SeverityScale
 from bot.settings import Settings, load_settings
+from bot.validation_errors import error_message
 
 __all__ = ["Config", "ConfigFile", "FlagSettings", "default_policy_text", "load_config", "load_policy",
            "parse_config", "parse_duration", "parse_policy", "read_config_file"]
@@ -102,7 +103,7 @@ def _describe(exc: ValidationError, source: str, data: Any = None) -> str:
     lines = [f"{source} is invalid:"]
     for err in exc.errors():
         key = ".".join(str(p) for p in entry_ids(data, tuple(err["loc"]))) or "(top level)"
-        lines.append(f"  {key}: {err['msg']}")
+        lines.append(f"  {key}: {error_message(err)}")
     return "\n".join(lines)
 
 

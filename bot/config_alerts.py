@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.domain.alert_routing import AlertAction, AlertPolicy, Route
 from bot.domain.catalog import Catalog, Service
 from bot.domain.errors import ConfigError
+from bot.validation_errors import error_message
 
 Channel = Annotated[str, Field(pattern=r"^(#[a-z0-9_-]+|[CG][A-Z0-9]+)$")]
 Action = Literal["declare", "triage", "record"]
@@ -122,7 +123,7 @@ def build_catalog(services: list[dict[str, Any]], directory: str, base: Path | N
         try:
             service = ServiceConfig.model_validate(entry).to_service()
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {error_message(e)}" for e in exc.errors())
             raise ConfigError(f"services: the entry {entry.get('id', '?')!r} is invalid: {problems}") from None
         if service.id in found:
             raise ConfigError(f"services: {service.id!r} is defined twice")

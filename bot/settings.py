@@ -11,6 +11,7 @@ from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.domain.errors import ConfigError
+from bot.validation_errors import error_message
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./warroom.db"
@@ -156,6 +157,6 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
     except ValidationError as exc:
         by_field = {field: name for name, (field, _) in ENV_VARS.items()}
         problems = [
-            f"{by_field.get(str(err['loc'][0]), err['loc'][0])}: {err['msg']}" for err in exc.errors()
+            f"{by_field.get(str(err['loc'][0]), err['loc'][0])}: {error_message(err)}" for err in exc.errors()
         ]
         raise ConfigError("Invalid settings:\n  " + "\n  ".join(problems)) from None

@@ -13,10 +13,11 @@ import yaml
 from pydantic import ValidationError
 
 from bot.domain.runbook import Procedure, Runbook, StepKind, TriageRow
+from bot.validation_errors import error_message
 from runbooks.format import RunbookModel
 
 LIBRARY = Path(__file__).parent / "library"
-_PATH_PREFIX = re.compile(r"^(?:Value error, )?([a-z_]+(?:\.[a-z0-9_]+)*): (.*)$", re.DOTALL)
+_PATH_PREFIX = re.compile(r"^([a-z_]+(?:\.[a-z0-9_]+)*): (.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,9 @@ def _problems(exc: ValidationError, file: str, lines: dict[tuple[Any, ...], int]
     found = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        message = str(err["msg"])
+        message = error_message(err)
         match = _PATH_PREFIX.match(message)
-        if match and (not loc or message.startswith("Value error, ")):  # a model check names its own field path
+        if match and (not loc or err["type"] == "value_error"):  # a model check names its own field path
             loc = (*loc, *(int(p) if p.isdigit() else p for p in match.group(1).split(".")))
             message = match.group(2)
         path = _clean(loc)

@@ -102,7 +102,7 @@ async def test_doctor_reports_a_slack_url_that_is_not_slacks_api_instead_of_cras
 
 @pytest.mark.parametrize(("config", "expected"), [
     ("severities:\n  - id: SEV1\n    label: x\n    description: y\n    response_target: 5 parsecs\n    update_cadence: 1m\n",
-     "severities.SEV1.response_target: Value error, expected a duration"),
+     "severities.SEV1.response_target: expected a duration"),
     ("announcements_chanel: '#inc'\n", "announcements_chanel: Extra inputs are not permitted"),
 ])
 async def test_serve_with_an_invalid_config_fails_at_start_naming_file_and_key(tmp_path: Path, config: str, expected: str) -> None:

@@ -153,7 +153,7 @@ def test_roles_must_include_a_commander() -> None:
 
 
 def test_an_unknown_time_zone_is_refused() -> None:
-    with pytest.raises(ConfigError, match="timezone: Value error, expected an IANA time zone"):
+    with pytest.raises(ConfigError, match="timezone: expected an IANA time zone"):
         parse_policy("timezone: Mars/Olympus\n")
 
 
@@ -180,4 +180,4 @@ def test_the_kpis_recurrence_window_and_overdue_limit_are_set_under_insights() -
 def test_a_bad_kpi_duration_is_refused_by_its_key(key: str, value: str, expected: str) -> None:
     with pytest.raises(ConfigError) as info:
         parse_policy(f"insights:\n  {key}: {value}\n", "w.yaml")
-    assert str(info.value) == f"w.yaml is invalid:\n  insights.{key}: Value error, {expected}"
+    assert str(info.value) == f"w.yaml is invalid:\n  insights.{key}: {expected}"

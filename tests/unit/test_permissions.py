@@ -45,7 +45,7 @@ def test_permissions_load_from_yaml_and_role_admins_still_count_as_admins() -> N
 
 
 @pytest.mark.parametrize(("text", "named"), [
-    ("permissions: {resolve: [oncall-leads]}", "permissions.resolve.0: Value error, 'oncall-leads' is not"),
+    ("permissions: {resolve: [oncall-leads]}", "permissions.resolve.0: 'oncall-leads' is not"),
     ("permissions: {resolve: [role:pilot]}", "permissions.resolve: 'role:pilot' names no role"),
     ("permissions: {declare: [role:commander]}", "permissions.declare cannot name incident roles"),
     ("permissions: {destroy: [anyone]}", "permissions.destroy: Extra inputs are not permitted"),
