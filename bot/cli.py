@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import logging
 import os
 import sys
@@ -144,7 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (ConfigError, StorageUnavailable, UserError) as exc:
-        print(f"warroom: {exc}", file=sys.stderr)
+        # Domain errors are written for Slack, which shows &amp; &lt; &gt; as the characters: so does a terminal.
+        print(f"warroom: {html.unescape(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -87,13 +87,13 @@ def _split_flags(words: list[str], usage: str) -> tuple[list[str], dict[str, str
     i = 0
     while i < len(words):
         word = words[i]
+        flag, equals, value = word.partition("=")
+        if flag in DECLARE_FLAGS and ((not equals and i + 1 >= len(words)) or (equals and not value)):
+            raise InvalidCommand(f"`{flag}` needs a {DECLARE_FLAGS[flag].split(' ', 1)[1][1:-1]}. {usage}")
         if word in DECLARE_FLAGS:
-            if i + 1 >= len(words):
-                raise InvalidCommand(f"`{word}` needs a {DECLARE_FLAGS[word].split(' ', 1)[1][1:-1]}. {usage}")
             flags[word], i = words[i + 1], i + 2
             continue
-        flag, _, value = word.partition("=")
-        if flag in DECLARE_FLAGS and value:
+        if flag in DECLARE_FLAGS:
             flags[flag] = value
         elif _FLAG.match(word):
             raise InvalidCommand(_unknown_flag(flag, usage))

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from bot.domain.followup_kpis import FollowUpDay
 from bot.domain.kpis import RUN_STATES, recurring_ids, time_kpi
+from bot.domain.milestones import format_duration
 from bot.domain.policy import RECURRENCE_WINDOW
 from bot.domain.runbook import StepRun
 from bot.domain.samples import Measured
@@ -89,10 +90,6 @@ def weekly_chart_text(weeks: Sequence[WeekKpi]) -> str:
     text = (f"{total} incident{'s' if total != 1 else ''} over {len(weeks)} weeks from {weeks[0].start:%d %b %Y}; "
             f"busiest week {busiest.start:%d %b} with {busiest.incidents}")
     if fixes:
-        text += f"; weekly median MTTR from {_short(min(fixes))} to {_short(max(fixes))}"
+        text += f"; weekly median MTTR from {format_duration(min(fixes))} to {format_duration(max(fixes))}"
     return text + "."
 
-
-def _short(value: timedelta) -> str:
-    minutes = round(value.total_seconds() / 60)
-    return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"

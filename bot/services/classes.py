@@ -44,7 +44,7 @@ class ClassService:
             incident = await load_incident(uow, team_id, found.id, for_update=True)
             old = incident.custom_fields.get(field.name, "")
             if old == value:
-                raise InvalidCommand(f"{field.label} is already {escape(value)}.")
+                raise InvalidCommand(f"{escape(field.label)} is already {field.shown(value)}.")
             changed = await uow.incidents.update(incident.with_changes(
                 custom_fields={**incident.custom_fields, field.name: value}, updated_at=now))
             await record(uow, changed, actor=user_id, action="incident.field_set", at=now,

@@ -50,7 +50,10 @@ class ReportService:
             since, until, label = parse_period(since_text, now=now)
         except InvalidCommand as exc:
             raise InvalidCommand(f"--since {since_text.strip()[:40]!r}: {exc}") from exc
-        chosen_class = find_class(self.policy.classes, incident_class).id if incident_class is not None else None
+        try:
+            chosen_class = find_class(self.policy.classes, incident_class).id if incident_class is not None else None
+        except InvalidCommand as exc:
+            raise InvalidCommand(f"--class: {exc}") from exc
         chosen, data = await self.gather(teams, since, until, chosen_class)
         return build_report(data, since=since, until=until, label=label, now=now, policy=self.policy, teams=chosen,
                             incident_class=chosen_class, classes_with_runbook=self._classes_with_runbook,

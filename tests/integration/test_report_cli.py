@@ -104,7 +104,9 @@ async def test_every_workspace_by_default_one_class_when_asked_and_html_written_
     (("--format", "pdf"), None, "warroom: Unknown report format 'pdf': use --format html, md, json."),
     (("--out", "/nonexistent/dir/review.html"), None,
      "warroom: Cannot write /nonexistent/dir/review.html: No such file or directory; give --out a writable path."),
-    (("--class", "flaky-tests"), None, "warroom: `flaky-tests` is not an incident class. Valid classes: "),
+    (("--class", "flaky-tests"), None, "warroom: --class: `flaky-tests` is not an incident class. Valid classes: "),
+    # The message is written for Slack (which shows &amp; as &); the terminal gets the characters typed.
+    (("--class", "R&D <x>"), None, "warroom: --class: `R&D <x>` is not an incident class. Valid classes: "),
     ((), "postgresql://postgres@127.0.0.1:1/none",
      "warroom: Cannot reach the database (ConnectionRefusedError): check DATABASE_URL"),
     ((), "sqlite:////nonexistent/dir/warroom.db",

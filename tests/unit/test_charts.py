@@ -31,7 +31,7 @@ def test_the_png_is_a_png_and_both_formats_are_reproducible() -> None:
 
 def test_the_text_twin_says_what_the_chart_shows() -> None:
     assert weekly_chart_text(WEEKS) == ("8 incidents over 3 weeks from 02 Nov 2026; busiest week 16 Nov with 5; "
-                                        "weekly median MTTR from 30m to 1h 30m.")
+                                        "weekly median MTTR from 30 min to 1 h 30 min.")
     assert weekly_chart_text([]) == "No weeks in the period."
 
 

@@ -82,6 +82,12 @@ async def test_custom_fields_are_checked_by_kind_stored_recorded_and_shown_on_th
     assert [e.text for e in world.db.timeline][-2:] == ["Data owner: (none) → <@U7>", "Tenants affected: (none) → 3"]
     assert world.db.audit[-1].action == "incident.field_set" and world.db.audit[-1].after == {"tenants": "3"}
     assert world.chat.calls("post_change")[-1] == "<@U1> set *Tenants affected* to 3."
+    with pytest.raises(InvalidCommand) as same:  # a person stays a mention; text stays escaped
+        await classes.set_field("T1", channel, "U1", "owner", "<@U7>")
+    assert str(same.value) == "Data owner is already <@U7>."
+    with pytest.raises(InvalidCommand) as again:
+        await classes.set_field("T1", channel, "U1", "tenant", "acme <corp>")
+    assert str(again.value) == "Tenant is already acme &lt;corp&gt;."
     policy = world.services.policy
     texts = [b["text"]["text"] for b in incident_card(changed, policy) if b["type"] == "section" and "text" in b]
     assert ("*Tenant*: acme &lt;corp&gt;\n*Region*: eu\n*Data owner*: <@U7>\n*Tenants affected*: 3") in texts

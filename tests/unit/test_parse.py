@@ -51,6 +51,8 @@ def test_commands_parse(text: str, expected: object) -> None:
     ("declare sev1", "Give a severity and a title"),
     ("declare sev1 --service", "`--service` needs a name"),
     ("declare sev1 Imports --class", "`--class` needs a class"),
+    ("declare sev1 Imports --class=", "`--class` needs a class"),
+    ("declare sev1 --service= Imports", "`--service` needs a name"),
     ("field tenant", "Give a field and its value"),
     ("status", "Give the new status"),
     ("severity a b", "Give the new severity"),
